@@ -1,0 +1,67 @@
+# TIMB: two entry points for people, `make demo` and `make test`. Everything else is plumbing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_PACKAGES := tor libotr5 prosody openssl tmux
+export TIMB_OFFLINE := 1
+
+.PHONY: help demo test lint typecheck pytest fuzz bench deps apt-deps
+
+help:
+	@echo "make demo   run TIMB on a private Tor network on this machine"
+	@echo "make test   install what is missing, then lint, type-check and run the tests"
+
+demo: deps
+	$(BIN)/timb demo
+
+test: deps lint typecheck pytest
+
+lint: deps
+	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/lint-imports
+
+typecheck: deps
+	$(BIN)/mypy
+
+pytest: deps
+	$(BIN)/pytest -q
+
+fuzz: deps
+	$(BIN)/python fuzz/run_all.py
+
+bench: deps
+	$(BIN)/python bench/tor_bench.py
+	$(BIN)/python bench/otr_bench.py
+
+deps: apt-deps $(STAMP)
+
+# Debian packages, installed only when missing. policy-rc.d forbids the packages' services from
+# starting: a system tor would contact the public Tor network, and a system Prosody would listen
+# on all interfaces.
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  created=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\nexit 101\n' | $$SUDO tee /usr/sbin/policy-rc.d >/dev/null; \
+	    $$SUDO chmod 755 /usr/sbin/policy-rc.d; created=1; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  rc=$$?; [ -n "$$created" ] && $$SUDO rm -f /usr/sbin/policy-rc.d; exit $$rc; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	# python-potr pins pycrypto, which does not build on Python >= 3.10; the tests run it on
+	# pycryptodome through a small shim (tests/interop/potr_shim.py), so install it without deps.
+	$(BIN)/python -m pip install -q --no-deps python-potr==1.0.2
+	@touch $(STAMP)

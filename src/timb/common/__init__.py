@@ -1,0 +1,13 @@
+"""Value types shared by every layer: identifiers, secrets, the clock and randomness.
+
+Error tree::
+
+    ValueError
+     └── InvalidIdentifier        a Jid, OnionAddress or Fingerprint that does not validate
+"""
+
+from timb.common.errors import InvalidIdentifier
+from timb.common.ids import Fingerprint, Jid, OnionAddress
+from timb.common.secret import Secret
+
+__all__ = ["Fingerprint", "InvalidIdentifier", "Jid", "OnionAddress", "Secret"]

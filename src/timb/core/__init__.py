@@ -1,0 +1,1 @@
+"""The core service: profiles, accounts, contacts, conversations, OTR policy, trust, storage."""

@@ -1,0 +1,1 @@
+"""Encrypted storage: the profile vault and (opt-in) history."""

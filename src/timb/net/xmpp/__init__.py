@@ -1,0 +1,1 @@
+"""XMPP over Tor, on slixmpp."""

@@ -1,0 +1,1 @@
+"""Tor control-port protocol: a pure reply parser and an asyncio client."""

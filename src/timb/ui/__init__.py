@@ -1,0 +1,1 @@
+"""User interfaces: the Textual TUI and the command line / JSON-lines interface."""
