@@ -22,7 +22,7 @@ test: deps lint typecheck pytest
 
 lint: deps
 	$(BIN)/ruff check src tests bench fuzz
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 typecheck: deps
 	$(BIN)/mypy
@@ -61,7 +61,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
-	# python-potr pins pycrypto, which does not build on Python >= 3.10; the tests run it on
-	# pycryptodome through a small shim (tests/interop/potr_shim.py), so install it without deps.
+	@# python-potr pins pycrypto, which does not build on Python >= 3.10; the tests run it on
+	@# pycryptodome through a small shim (tests/interop/potr_shim.py), so install it without deps.
 	$(BIN)/python -m pip install -q --no-deps python-potr==1.0.2
 	@touch $(STAMP)

@@ -24,10 +24,22 @@ PURE_MODULES = ["tor/torrc.py", "tor/control/reply.py"]
 PURE_EXEMPT = {"common/clock.py", "common/random.py"}
 
 FORBIDDEN_IN_PURE = {"asyncio", "socket", "ssl", "time", "random", "selectors", "threading"}
-RESOLVERS = {"getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo",
-             "get_dns_records", "resolve"}
-DIALERS = {"create_connection", "open_connection", "connect_ex", "create_datagram_endpoint",
-           "open_unix_connection"}
+RESOLVERS = {
+    "getaddrinfo",
+    "gethostbyname",
+    "gethostbyname_ex",
+    "gethostbyaddr",
+    "getnameinfo",
+    "get_dns_records",
+    "resolve",
+}
+DIALERS = {
+    "create_connection",
+    "open_connection",
+    "connect_ex",
+    "create_datagram_endpoint",
+    "open_unix_connection",
+}
 
 
 def _modules() -> Iterator[tuple[str, ast.Module]]:
@@ -74,10 +86,17 @@ def test_only_tor_opens_sockets_and_nothing_resolves(rel: str, tree: ast.Module)
     in_tor = rel.startswith("tor/")
     for lineno, root, _names in _imported_roots(tree):
         if not in_tor:
-            assert root not in {"socket", "python_socks", "socks", "aiohttp", "httpx",
-                                "requests", "urllib3", "dns", "aiodns"}, (
-                f"{rel}:{lineno} imports {root}: only timb.tor may touch the network"
-            )
+            assert root not in {
+                "socket",
+                "python_socks",
+                "socks",
+                "aiohttp",
+                "httpx",
+                "requests",
+                "urllib3",
+                "dns",
+                "aiodns",
+            }, f"{rel}:{lineno} imports {root}: only timb.tor may touch the network"
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -88,8 +107,6 @@ def test_only_tor_opens_sockets_and_nothing_resolves(rel: str, tree: ast.Module)
             raise AssertionError(f"{rel}:{node.lineno} calls {name}: no local name resolution")
         if name in DIALERS and not in_tor:
             keywords = {k.arg for k in node.keywords}
-            assert "sock" in keywords, (
-                f"{rel}:{node.lineno} calls {name} without sock=: only timb.tor dials"
-            )
+            assert "sock" in keywords, f"{rel}:{node.lineno} calls {name} without sock=: only timb.tor dials"
         if name == "urlopen":
             raise AssertionError(f"{rel}:{node.lineno} calls urlopen")

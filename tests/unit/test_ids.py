@@ -48,8 +48,10 @@ def test_jid_parse_and_bare() -> None:
     assert Jid.parse("timb.test").local == ""
 
 
-@pytest.mark.parametrize("bad", ["@timb.test", "a b@timb.test", "alice@", "alice@bad..domain",
-                                 "alice@timb.test/", "alice@exa mple.org"])
+@pytest.mark.parametrize(
+    "bad",
+    ["@timb.test", "a b@timb.test", "alice@", "alice@bad..domain", "alice@timb.test/", "alice@exa mple.org"],
+)
 def test_jid_rejects(bad: str) -> None:
     with pytest.raises(InvalidIdentifier):
         Jid.parse(bad)

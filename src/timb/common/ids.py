@@ -83,9 +83,9 @@ class Jid:
             raise InvalidIdentifier("JID domain has invalid characters")
         if self.domain.startswith(".") or self.domain.endswith(".") or ".." in self.domain:
             raise InvalidIdentifier("JID domain has empty labels")
-        if self.local is not None and self.local != "":
-            if len(self.local) > _JID_PART_MAX or re.search(r"[\s\"&'/:<>@\x00-\x1f\x7f]", self.local):
-                raise InvalidIdentifier("JID local part has invalid characters")
+        bad_local = re.search(r"[\s\"&'/:<>@\x00-\x1f\x7f]", self.local)
+        if self.local and (len(self.local) > _JID_PART_MAX or bad_local):
+            raise InvalidIdentifier("JID local part has invalid characters")
         if self.resource is not None:
             if not self.resource or len(self.resource) > _JID_PART_MAX:
                 raise InvalidIdentifier("JID resource is empty or too long")

@@ -17,6 +17,7 @@ class Secret(Generic[T]):
     """Holds a str or bytes; ``repr``/``str`` never reveal it. ``reveal()`` is the one way in."""
 
     __slots__ = ("_value",)
+    _value: T
 
     def __init__(self, value: T) -> None:
         self._value = value
