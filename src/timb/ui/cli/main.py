@@ -1,24 +1,37 @@
-"""The ``timb`` command."""
+"""The ``timb`` command.
+
+Each subcommand lives in its own module under timb.ui.cli with ``register(subparsers)``, which adds
+a parser whose ``handler`` default is ``(args) -> int``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+
+SUBCOMMAND_MODULES: list[str] = [
+    # "timb.ui.cli.testnet",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="timb", description="TIMB, the Tor Instant Messaging Bundle")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    handler = getattr(args, "handler", None)
+    if handler is None:
         parser.print_help()
         return 0
-    return 0
+    result: int = handler(args)
+    return result
 
 
 if __name__ == "__main__":
