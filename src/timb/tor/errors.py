@@ -1,0 +1,76 @@
+"""The Tor layer's errors: one tree, every failure of timb.tor is one of these.
+
+Error tree::
+
+    Exception
+     └── TorError                  anything that went wrong in the Tor layer
+          ├── TorNotReady          tor runs but has not bootstrapped (no circuits yet)
+          ├── TorUnavailable       tor is gone: its control or SOCKS port refused or closed
+          ├── TorStartError        tor could not be started (binary missing, bad torrc,
+          │    │                   exited early); carries the tail of tor's log
+          │    └── OfflineGuardError   TIMB_OFFLINE=1 and the tor is not on the private
+          │                            test network (refused before any packet leaves)
+          ├── ControlError         the control port answered with an error reply (.code, .message)
+          └── StreamError          tor could not open a stream (SOCKS reply: .reason)
+
+Messages never carry secrets (cookies, keys, passwords); a log tail is the end of tor's own
+notice log, which holds none of them.
+"""
+
+from __future__ import annotations
+
+
+class TorError(Exception):
+    """Base of every error raised by timb.tor."""
+
+
+class TorNotReady(TorError):
+    """Tor is running but has not finished bootstrapping, so it cannot carry streams yet."""
+
+
+class TorUnavailable(TorError):
+    """Tor is gone: its control or SOCKS port refused the connection or closed it."""
+
+
+class TorStartError(TorError):
+    """A tor process could not be started or exited before it was ready.
+
+    Attributes:
+        log_tail: the last lines of tor's own log (may be empty), to show to the user.
+    """
+
+    def __init__(self, message: str, *, log_tail: str = "") -> None:
+        self.log_tail = log_tail
+        text = message if not log_tail else f"{message}\n--- tor log (tail) ---\n{log_tail}"
+        super().__init__(text)
+
+
+class OfflineGuardError(TorStartError):
+    """TIMB_OFFLINE=1 is set and the tor (to start or to attach to) is not on the private
+    test network: no ``TestingTorNetwork 1``, or an authority/bridge outside 127.0.0.0/8."""
+
+
+class ControlError(TorError):
+    """The control port answered a command with an error reply (e.g. ``552 Unrecognized key``).
+
+    Attributes:
+        code: the three-digit status code of the reply.
+        message: tor's text for it.
+    """
+
+    def __init__(self, code: int, message: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code} {message}")
+
+
+class StreamError(TorError):
+    """Tor could not open a stream to the destination (SOCKS connect failed).
+
+    Attributes:
+        reason: why, in words (e.g. "host unreachable", "onion service not found").
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
