@@ -1,0 +1,177 @@
+"""The one network door: a stream through tor's SOCKS5 port, and nothing else.
+
+Every byte TIMB sends to the world leaves through `open_socket` / `open_stream`:
+
+* the SOCKS port must be a loopback address literal (127.0.0.0/8 or ::1) — nothing here ever
+  resolves a name, and no other destination is dialled;
+* the destination host name travels to tor inside the SOCKS5 request (ATYP 3, "domain") —
+  python-socks with ``rdns=True`` never resolves it locally;
+* the SOCKS username/password are derived from an *isolation key* (an account, a contact...), so
+  that tor's ``IsolateSOCKSAuth`` (on by default for every SocksPort) puts different keys on
+  different circuits. The key itself never leaves the process: the credentials are an HMAC of it
+  under a random per-process salt;
+* failures are typed: tor refused or cannot reach the destination → `StreamError` (with a
+  reason); nothing listens on the SOCKS port or tor hangs up → `TorUnavailable`. There is no
+  fallback of any kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import ipaddress
+import re
+import secrets
+import socket
+
+from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError, ProxyType
+from python_socks._errors import IncompleteReadError  # what a cut handshake raises; not re-exported
+from python_socks.async_.asyncio import Proxy
+
+from timb.tor.errors import StreamError, TorUnavailable
+
+DEFAULT_CONNECT_TIMEOUT = 120.0
+STREAM_LIMIT = 1 << 20
+
+# Fresh for every process: the same key gives the same circuit within a run, but the
+# credentials tor sees (and logs, at debug level) cannot be linked to the key or across runs.
+_PROCESS_SALT = secrets.token_bytes(32)
+
+# RFC 1928 §6 replies, and tor's extended onion-service replies (tor's SocksPort ExtendedErrors,
+# socks-extensions.txt §3).
+SOCKS_REASONS = {
+    0x01: "general SOCKS server failure",
+    0x02: "connection not allowed by the exit policy",
+    0x03: "network unreachable",
+    0x04: "host unreachable",
+    0x05: "connection refused by the destination",
+    0x06: "TTL expired (tor timed out building the stream)",
+    0x07: "command not supported",
+    0x08: "address type not supported",
+    0xF0: "onion service descriptor cannot be found",
+    0xF1: "onion service descriptor is invalid",
+    0xF2: "onion service introduction failed",
+    0xF3: "onion service rendezvous failed",
+    0xF4: "onion service needs client authorization",
+    0xF5: "onion service client authorization is wrong",
+    0xF6: "onion address is invalid",
+    0xF7: "onion service introduction timed out",
+}
+
+
+def require_loopback(host: str) -> str:
+    """Return ``host`` if it is a loopback address literal (127.0.0.0/8 or ::1).
+
+    Names (even ``localhost``) are refused: accepting one would mean resolving it.
+
+    Raises:
+        ValueError: anything else.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"{host!r} is not a loopback address literal (use 127.0.0.1 or ::1)") from None
+    if not address.is_loopback:
+        raise ValueError(f"{host} is not a loopback address: tor's ports are only reached on loopback")
+    return host
+
+
+def isolation_credentials(key: str, *, salt: bytes = _PROCESS_SALT) -> tuple[str, str]:
+    """The SOCKS5 username and password for isolation key ``key``.
+
+    The same key (and salt) always gives the same pair; different keys give different pairs.
+    Each is 32 hex characters of HMAC-SHA256(salt, key).
+
+    Raises:
+        ValueError: an empty key (every stream must say whose it is).
+    """
+    if not key:
+        raise ValueError("an isolation key is required")
+    digest = hmac.new(salt, key.encode("utf-8", errors="surrogatepass"), hashlib.sha256).hexdigest()
+    return digest[:32], digest[32:]
+
+
+def check_destination(host: str, port: int) -> None:
+    """Refuse destinations that cannot be sent as a SOCKS5 request.
+
+    Raises:
+        ValueError: empty or non-ASCII host (IDNs must be punycoded first), a host longer than
+            255 bytes or holding spaces or control characters, or a port outside 1..65535.
+    """
+    if not host or not host.isascii() or not host.isprintable() or " " in host or len(host) > 255:
+        raise ValueError(f"not a host name or address tor can be asked for: {host!r}")
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port out of range: {port}")
+
+
+async def open_socket(
+    socks_host: str,
+    socks_port: int,
+    host: str,
+    port: int,
+    *,
+    isolation: str,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> socket.socket:
+    """A connected, non-blocking TCP socket to tor's SOCKS port, already tunnelled to host:port.
+
+    Raises:
+        ValueError: a non-loopback SOCKS host, a bad destination, or an empty isolation key.
+        TorUnavailable: nothing listens on the SOCKS port, or tor hung up during the handshake.
+        StreamError: tor answered with a SOCKS error (``.reason`` says which) or took longer
+            than ``connect_timeout`` seconds.
+    """
+    require_loopback(socks_host)
+    check_destination(host, port)
+    username, password = isolation_credentials(isolation)
+    proxy = Proxy(ProxyType.SOCKS5, socks_host, socks_port, username=username, password=password, rdns=True)
+    try:
+        sock = await proxy.connect(dest_host=host, dest_port=port, timeout=connect_timeout)
+    except ProxyConnectionError as e:
+        raise TorUnavailable(f"tor's SOCKS port {socks_host}:{socks_port} is not reachable") from e
+    except ProxyTimeoutError as e:
+        raise StreamError(f"tor did not open the stream within {connect_timeout:g} s") from e
+    except ProxyError as e:
+        raise _stream_error(e) from e
+    except OSError as e:  # reset or closed while python-socks read the handshake
+        raise TorUnavailable(f"tor's SOCKS port closed the connection: {e}") from e
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # chat is small writes: no Nagle
+    return sock
+
+
+async def open_stream(
+    socks_host: str,
+    socks_port: int,
+    host: str,
+    port: int,
+    *,
+    isolation: str,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """`open_socket`, wrapped in asyncio streams.
+
+    Raises:
+        The same as `open_socket`.
+    """
+    sock = await open_socket(
+        socks_host, socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+    )
+    try:
+        return await asyncio.open_connection(sock=sock, limit=STREAM_LIMIT)
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _stream_error(error: ProxyError) -> StreamError | TorUnavailable:
+    code = error.error_code
+    if code is None:
+        # python-socks knows only RFC 1928 codes; tor's extended ones arrive as text.
+        match = re.search(r"reply code: 0x([0-9A-Fa-f]{2})", str(error))
+        code = int(match.group(1), 16) if match else None
+    if code is None:
+        if isinstance(error.__cause__, IncompleteReadError):
+            return TorUnavailable("tor closed the SOCKS connection during the handshake")
+        return StreamError(f"SOCKS handshake with tor failed: {error}")
+    return StreamError(SOCKS_REASONS.get(code, f"SOCKS error 0x{code:02X}"))
