@@ -10,3 +10,36 @@ Error tree (timb.tor.errors)::
      ├── ControlError              control-port error reply (.code, .message)
      └── StreamError               SOCKS connect failed (.reason)
 """
+
+from timb.tor.client import TorClient
+from timb.tor.control.events import BootstrapStatus
+from timb.tor.control.reply import ControlProtocolError
+from timb.tor.errors import (
+    ControlError,
+    OfflineGuardError,
+    StreamError,
+    TorError,
+    TorNotReady,
+    TorStartError,
+    TorUnavailable,
+)
+from timb.tor.onion import OnionKey, OnionListener, OnionService
+from timb.tor.socks import open_socket, open_stream
+
+__all__ = [
+    "BootstrapStatus",
+    "ControlError",
+    "ControlProtocolError",
+    "OfflineGuardError",
+    "OnionKey",
+    "OnionListener",
+    "OnionService",
+    "StreamError",
+    "TorClient",
+    "TorError",
+    "TorNotReady",
+    "TorStartError",
+    "TorUnavailable",
+    "open_socket",
+    "open_stream",
+]

@@ -86,6 +86,8 @@ class ControlConnection:
         self._subscriptions: list[EventSubscription] = []
         self._write_lock = asyncio.Lock()
         self._lost: str | None = None
+        self._events: frozenset[str] = frozenset()
+        self._events_lock = asyncio.Lock()
         self._reader_task = asyncio.get_running_loop().create_task(self._read_loop())
 
     @classmethod
@@ -229,9 +231,21 @@ class ControlConnection:
         Raises:
             ControlError: an unknown event name (552).
         """
-        names = list(events)
+        names = sorted(set(events))
         _check_words(names)
         (await self.command(" ".join(["SETEVENTS", *names]))).raise_for_status()
+        self._events = frozenset(names)
+
+    async def enable_events(self, events: Iterable[str]) -> None:
+        """Add event types to those already enabled (several users may share one connection).
+
+        Raises:
+            ControlError: an unknown event name (552).
+        """
+        async with self._events_lock:
+            wanted = self._events | set(events)
+            if wanted != self._events:
+                await self.set_events(wanted)
 
     async def signal(self, name: str) -> None:
         """``SIGNAL name`` (e.g. NEWNYM).

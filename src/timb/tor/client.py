@@ -1,0 +1,277 @@
+"""`TorClient`: the face of timb.tor for the other layers.
+
+It attaches to a running tor by its control port (a tor TIMB manages itself or one already
+running), checks the offline guard, learns the SOCKS port from tor, reports bootstrap progress,
+and opens streams through the one SOCKS door (`timb.tor.socks`) — only once tor has bootstrapped,
+and never by any other route.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Self
+
+from timb.common.ids import OnionAddress
+from timb.common.secret import Secret
+from timb.tor import socks
+from timb.tor.control.client import ControlConnection
+from timb.tor.control.events import BootstrapEvent, BootstrapStatus, parse_bootstrap
+from timb.tor.control.reply import ControlProtocolError, split_arguments
+from timb.tor.errors import TorError, TorNotReady, TorUnavailable
+from timb.tor.onion import (
+    DEFAULT_PUBLICATION_TIMEOUT,
+    Handler,
+    OnionKey,
+    OnionListener,
+    OnionService,
+    create_onion_service,
+    remove_onion_service,
+)
+from timb.tor.torrc import check_private_network
+
+# Every option the offline guard (timb.tor.torrc.check_private_network) judges.
+GUARD_OPTIONS = (
+    "TestingTorNetwork",
+    "DirAuthority",
+    "AlternateDirAuthority",
+    "AlternateBridgeAuthority",
+    "FallbackDir",
+    "UseBridges",
+    "Bridge",
+    "Socks4Proxy",
+    "Socks5Proxy",
+    "HTTPSProxy",
+    "HTTPProxy",
+    "ExitPolicy",
+)
+
+
+def offline_mode() -> bool:
+    """TIMB_OFFLINE=1: only a tor on the private test network is acceptable."""
+    return os.environ.get("TIMB_OFFLINE") == "1"
+
+
+def parse_socks_listener(value: str) -> tuple[str, int]:
+    """The first loopback TCP listener in ``GETINFO net/listeners/socks`` (``"127.0.0.1:9050" ...``).
+
+    Raises:
+        TorError: tor has no SOCKS listener on a loopback address (e.g. ``SocksPort 0``).
+    """
+    for entry in split_arguments(value).positional:
+        host, colon, port = entry.rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
+        if not colon or not port.isdigit():
+            continue  # "unix:/path" and the like
+        try:
+            return socks.require_loopback(host), int(port)
+        except ValueError:
+            continue
+    raise TorError("tor has no SOCKS port on loopback (is SocksPort 0?)")
+
+
+class TorClient:
+    """A tor that TIMB may use: authenticated control connection plus its SOCKS port."""
+
+    def __init__(self, control: ControlConnection, socks_host: str, socks_port: int) -> None:
+        self.control = control
+        self.socks_host = socks.require_loopback(socks_host)
+        self.socks_port = socks_port
+        self._bootstrapped = False
+
+    @classmethod
+    async def attach(
+        cls,
+        control_host: str = "127.0.0.1",
+        control_port: int = 9051,
+        *,
+        cookie_path: str | Path | None = None,
+        password: Secret[str] | None = None,
+    ) -> Self:
+        """Connect to tor's control port, authenticate, apply the offline guard, find SOCKS.
+
+        Raises:
+            ValueError: ``control_host`` is not a loopback address literal.
+            TorUnavailable: nothing listens on the control port (or the cookie is unreadable).
+            OfflineGuardError: TIMB_OFFLINE=1 and this tor is not on the private test network.
+            ControlError: tor rejected the authentication.
+            TorError: tor has no loopback SOCKS port.
+        """
+        control = await ControlConnection.connect(control_host, control_port)
+        try:
+            await control.authenticate(cookie_path=cookie_path, password=password)
+            if offline_mode():
+                check_private_network(await control.get_conf(*GUARD_OPTIONS))
+            listeners = await control.get_info("net/listeners/socks")
+            socks_host, socks_port = parse_socks_listener(listeners["net/listeners/socks"])
+        except BaseException:
+            await control.close()
+            raise
+        return cls(control, socks_host, socks_port)
+
+    # ---- bootstrap ----
+
+    async def bootstrap_status(self) -> BootstrapStatus:
+        """Tor's bootstrap phase now (``GETINFO status/bootstrap-phase``).
+
+        Raises:
+            TorUnavailable: tor is gone.
+            ControlProtocolError: tor answered something that is not a bootstrap status.
+        """
+        info = await self.control.get_info("status/bootstrap-phase")
+        status = parse_bootstrap(info["status/bootstrap-phase"])
+        if status is None:
+            raise ControlProtocolError("status/bootstrap-phase is not a BOOTSTRAP status")
+        if status.done:
+            self._bootstrapped = True
+        return status
+
+    async def bootstrap_events(self) -> AsyncIterator[BootstrapStatus]:
+        """The current status first, then each ``STATUS_CLIENT BOOTSTRAP`` event; ends after 100 %.
+
+        Statuses never go backwards: a stale event (lower progress than already seen) is skipped.
+
+        Raises:
+            TorUnavailable: tor went away before reaching 100 %.
+        """
+        await self.control.enable_events(["STATUS_CLIENT"])
+        events = self.control.subscribe()  # subscribed before the snapshot: nothing falls between
+        try:
+            current = await self.bootstrap_status()
+            yield current
+            if current.done:
+                return
+            async for event in events:
+                if not isinstance(event, BootstrapEvent) or event.status.progress < current.progress:
+                    continue
+                if event.status == current:  # queued before the snapshot was taken
+                    continue
+                current = event.status
+                if current.done:
+                    self._bootstrapped = True
+                yield current
+                if current.done:
+                    return
+        finally:
+            events.close()
+
+    async def wait_bootstrapped(self, timeout_s: float = 120.0) -> BootstrapStatus:
+        """Wait until tor reaches 100 %.
+
+        Raises:
+            TorNotReady: not bootstrapped within ``timeout_s`` (carries the last status).
+            TorUnavailable: tor went away.
+        """
+        last: BootstrapStatus | None = None
+        try:
+            async with asyncio.timeout(timeout_s):
+                async for status in self.bootstrap_events():
+                    last = status
+        except TimeoutError:
+            where = f"{last.progress} % ({last.summary})" if last else "unknown"
+            raise TorNotReady(f"tor did not bootstrap within {timeout_s:g} s; stuck at {where}") from None
+        assert last is not None and last.done
+        return last
+
+    async def _require_ready(self) -> None:
+        if self.control.is_closed:
+            raise TorUnavailable("tor's control connection is closed: tor is gone")
+        if self._bootstrapped:
+            return
+        status = await self.bootstrap_status()
+        if not status.done:
+            raise TorNotReady(f"tor is bootstrapping: {status.progress} % ({status.summary})")
+
+    # ---- the one door ----
+
+    async def open_socket(
+        self, host: str, port: int, *, isolation: str, connect_timeout: float = socks.DEFAULT_CONNECT_TIMEOUT
+    ) -> socket.socket:
+        """A socket tunnelled through tor to host:port (the name is resolved by tor, not here).
+
+        Raises:
+            TorNotReady: tor has not bootstrapped yet.
+            TorUnavailable: tor is gone.
+            StreamError: tor could not reach host:port.
+            ValueError: a bad destination or an empty isolation key.
+        """
+        await self._require_ready()
+        return await socks.open_socket(
+            self.socks_host, self.socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+        )
+
+    async def open_stream(
+        self, host: str, port: int, *, isolation: str, connect_timeout: float = socks.DEFAULT_CONNECT_TIMEOUT
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """`open_socket` as asyncio streams.
+
+        Raises:
+            The same as `open_socket`.
+        """
+        await self._require_ready()
+        return await socks.open_stream(
+            self.socks_host, self.socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+        )
+
+    # ---- onion services ----
+
+    async def add_onion(
+        self,
+        ports: Iterable[tuple[int, str | int]],
+        *,
+        key: OnionKey | None = None,
+        discard_key: bool = False,
+        await_publication: bool = False,
+        publication_timeout: float = DEFAULT_PUBLICATION_TIMEOUT,
+    ) -> OnionService:
+        """An ephemeral onion service (see `timb.tor.onion.create_onion_service`).
+
+        Raises:
+            The same as `create_onion_service`.
+        """
+        return await create_onion_service(
+            self.control,
+            ports,
+            key=key,
+            discard_key=discard_key,
+            await_publication=await_publication,
+            publication_timeout=publication_timeout,
+        )
+
+    async def listen_onion(
+        self,
+        handler: Handler,
+        *,
+        virtual_port: int = 80,
+        key: OnionKey | None = None,
+        await_publication: bool = True,
+    ) -> OnionListener:
+        """An onion service whose streams arrive at ``handler`` (see `OnionListener.start`).
+
+        Raises:
+            The same as `create_onion_service`.
+        """
+        return await OnionListener.start(
+            self.control, handler, virtual_port=virtual_port, key=key, await_publication=await_publication
+        )
+
+    async def del_onion(self, service: OnionService | OnionAddress) -> None:
+        """``DEL_ONION``.
+
+        Raises:
+            ControlError: tor does not know the service.
+        """
+        await remove_onion_service(self.control, service)
+
+    async def close(self) -> None:
+        """Close the control connection (tor itself keeps running; see timb.tor.process)."""
+        await self.control.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
