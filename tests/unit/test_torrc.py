@@ -212,3 +212,8 @@ def test_guard_refuses(options: dict[str, list[str]], match: str) -> None:
 
 def test_guard_lets_reject_rules_pass() -> None:
     check_private_network({**PRIVATE, "ExitPolicy": ["reject *:*", "reject6 *6:*"]})
+
+
+def test_control_port_auto_when_not_given() -> None:
+    cfg = client_torrc(NodeSpec("c", "/tmp/c", socks_port=3), AUTHS)
+    assert cfg.get("ControlPort") == ["127.0.0.1:auto"]

@@ -101,12 +101,13 @@ class DirAuthority:
 class NodeSpec:
     """Where one tor of the private network lives and listens. Ports are picked by the caller.
 
+    ``control_port``: None lets tor pick one (``127.0.0.1:auto``; ManagedTor reads it back).
     ``owner_pid``: if set, ``__OwningControllerProcess``: tor exits when that process does.
     """
 
     nickname: str
     data_dir: str
-    control_port: int
+    control_port: int | None = None
     or_port: int | None = None
     dir_port: int | None = None
     socks_port: int | None = None
@@ -136,9 +137,10 @@ _AUTHORITY_SCHEDULE: tuple[tuple[str, str], ...] = (
 )
 
 
-def control_options(control_port: int, owner_pid: int | None) -> list[tuple[str, str]]:
-    """ControlPort on loopback with cookie authentication (and an owner, if given)."""
-    opts = [("ControlPort", f"{LOOPBACK}:{control_port}"), ("CookieAuthentication", "1")]
+def control_options(control_port: int | None, owner_pid: int | None) -> list[tuple[str, str]]:
+    """ControlPort on loopback (``auto`` if None) with cookie authentication (and an owner)."""
+    port = "auto" if control_port is None else str(control_port)
+    opts = [("ControlPort", f"{LOOPBACK}:{port}"), ("CookieAuthentication", "1")]
     if owner_pid is not None:
         opts.append(("__OwningControllerProcess", str(owner_pid)))
     return opts

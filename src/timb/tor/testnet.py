@@ -1,0 +1,457 @@
+"""A private Tor network on loopback: 3 directory authorities, 2 relays and a client.
+
+Built from the real ``tor`` binary per the field notes (§1): authority keys from
+``tor-gencert``, fingerprints from ``tor --list-fingerprint`` (both cached in the network
+directory), every node ``TestingTorNetwork 1`` on 127.0.0.1 with free ports picked at start (so
+several networks run side by side), all nodes launched at once, and the client's bootstrap
+read from its control port until 100 %. Onion circuits need 4 distinct relays, hence 5 relays.
+
+Layout of the network directory::
+
+    DIR/state.json      pids, ports, fingerprints (what ``down`` stops, what ``up`` reuses)
+    DIR/auth0..2/       authority data directories (keys/ survives restarts)
+    DIR/relay0..1/      relays (relay0 exits to 127.0.0.1 only when ``exit_relay``)
+    DIR/client0/        the client; DIR/<name>/ for clients added later
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from timb.tor.control.client import ControlConnection
+from timb.tor.control.events import BootstrapStatus, parse_bootstrap
+from timb.tor.errors import TorError, TorStartError
+from timb.tor.process import (
+    ManagedTor,
+    TorEndpoints,
+    guard_offline,
+    log_tail,
+    pick_free_ports,
+    port_conflict,
+    stop_pids,
+    tor_pid_alive,
+)
+from timb.tor.testnet_state import ClientInfo, NetworkState, NodeState, StateFile
+from timb.tor.torrc import (
+    DirAuthority,
+    NodeSpec,
+    TorConfig,
+    authority_torrc,
+    client_torrc,
+    relay_torrc,
+)
+
+AUTHORITIES = 3
+RELAYS = 2
+CLIENT = "client0"
+_NICKNAME = re.compile(r"^[A-Za-z0-9]{1,19}$")
+_LAUNCH_ATTEMPTS = 3
+_LIST_FINGERPRINT = ("--list-fingerprint", "--quiet")
+
+ProgressCallback = Callable[[BootstrapStatus], None]
+
+
+class TestNetwork:
+    """The private network in ``directory``.
+
+    ``owner_pid``: tor exits when this process does (``__OwningControllerProcess``); None for a
+    network that outlives its starter (``timb testnet up``).
+    """
+
+    __test__ = False  # not a pytest test class despite its name
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        exit_relay: bool = False,
+        owner_pid: int | None = None,
+        tor_binary: str = "tor",
+    ) -> None:
+        self.directory = directory.resolve()
+        self.exit_relay = exit_relay
+        self.owner_pid = owner_pid
+        self.tor_binary = tor_binary
+        self.state_file = StateFile(self.directory / "state.json")
+        self._managed: list[ManagedTor] = []
+
+    # ---- up ----
+
+    async def up(
+        self, *, timeout_s: float = 120.0, on_progress: ProgressCallback | None = None
+    ) -> ClientInfo:
+        """Bring the network up (or reuse the one alive in the directory) and wait until the
+        client has bootstrapped to 100 %. Returns the client's endpoints.
+
+        Raises:
+            OfflineGuardError: never for these templates, but the guard is applied.
+            TorStartError: a node did not start, or the client did not bootstrap in time (the
+                message carries log tails); every process started here is stopped.
+        """
+        state = self.state_file.read()
+        if state is not None and self._all_alive(state):
+            client = state.client(CLIENT)
+            await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
+            return client
+        if state is not None:
+            self.down()  # half-dead: stop what is left, start afresh
+        try:
+            state = await self._launch()
+            client = state.client(CLIENT)
+            await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress, watch=state)
+        except BaseException:
+            self.down()
+            raise
+        return client
+
+    async def _launch(self) -> NetworkState:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for attempt in range(_LAUNCH_ATTEMPTS):
+            ports = pick_free_ports(2 * AUTHORITIES + RELAYS + 1)
+            authorities = await self._prepare_authorities(ports[: 2 * AUTHORITIES])
+            nodes = self._node_configs(authorities, ports[2 * AUTHORITIES :])
+            try:
+                return await self._start_nodes(nodes, authorities)
+            except TorStartError as e:
+                self.down()
+                if not port_conflict(e) or attempt == _LAUNCH_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _node_dir(self, nickname: str) -> Path:
+        return self.directory / nickname
+
+    def _fresh_node_dir(self, nickname: str) -> Path:
+        """The node's data directory, emptied of everything but its keys (a stale consensus
+        or state from a previous run must not leak into this one)."""
+        d = self._node_dir(nickname)
+        d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for entry in d.iterdir():
+            if entry.name in {"keys", "fingerprint", "fingerprint-ed25519"}:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        return d
+
+    async def _prepare_authorities(self, ports: Sequence[int]) -> list[DirAuthority]:
+        async def one(i: int) -> DirAuthority:
+            nick = f"auth{i}"
+            or_port, dir_port = ports[2 * i], ports[2 * i + 1]
+            d = self._fresh_node_dir(nick)
+            (d / "keys").mkdir(mode=0o700, exist_ok=True)
+            v3ident = await _authority_certificate(d / "keys", dir_port)
+            fingerprint = await self._relay_fingerprint(d, nick, or_port)
+            return DirAuthority(nick, or_port, dir_port, v3ident, fingerprint)
+
+        return list(await asyncio.gather(*(one(i) for i in range(AUTHORITIES))))
+
+    async def _relay_fingerprint(self, data_dir: Path, nickname: str, or_port: int) -> str:
+        cached = data_dir / "fingerprint"
+        if not cached.exists() or not (data_dir / "keys" / "secret_id_key").exists():
+            # A keygen torrc is still a testing torrc: TestingTorNetwork refuses the default
+            # authorities, so a dummy loopback DirAuthority stands in for the real ones.
+            dummy = DirAuthority("dummy", 1, 1, "0" * 40, "0" * 40)
+            config = TorConfig(
+                (
+                    ("TestingTorNetwork", "1"),
+                    ("DataDirectory", str(data_dir)),
+                    ("Nickname", nickname),
+                    ("ORPort", f"127.0.0.1:{or_port}"),
+                    ("SocksPort", "0"),
+                    ("DirAuthority", dummy.line()),
+                )
+            )
+            guard_offline(config.as_getconf())
+            torrc = data_dir / "torrc.keygen"
+            torrc.write_text(config.render())
+            await _run(
+                [self.tor_binary, "-f", str(torrc), "--defaults-torrc", "/dev/null", *_LIST_FINGERPRINT]
+            )
+        return _read_fingerprint(cached)
+
+    def _node_configs(
+        self, authorities: Sequence[DirAuthority], ports: Sequence[int]
+    ) -> list[tuple[str, TorConfig]]:
+        def spec(
+            nick: str, *, or_port: int | None = None, dir_port: int | None = None, socks: int | None = None
+        ) -> NodeSpec:
+            # Authority directories were emptied (keeping keys) when their keys were prepared.
+            d = self._node_dir(nick) if nick.startswith("auth") else self._fresh_node_dir(nick)
+            return NodeSpec(
+                nick, str(d), or_port=or_port, dir_port=dir_port, socks_port=socks, owner_pid=self.owner_pid
+            )
+
+        nodes = [
+            (
+                "authority",
+                authority_torrc(spec(a.nickname, or_port=a.or_port, dir_port=a.dir_port), authorities),
+            )
+            for a in authorities
+        ]
+        for j in range(RELAYS):
+            exit_here = self.exit_relay and j == 0
+            cfg = relay_torrc(spec(f"relay{j}", or_port=ports[j]), authorities, exit_to_loopback=exit_here)
+            nodes.append(("exit" if exit_here else "relay", cfg))
+        nodes.append(("client", client_torrc(spec(CLIENT, socks=ports[RELAYS]), authorities)))
+        return nodes
+
+    async def _start_nodes(
+        self, nodes: Sequence[tuple[str, TorConfig]], authorities: Sequence[DirAuthority]
+    ) -> NetworkState:
+        managed = [(role, ManagedTor(cfg, tor_binary=self.tor_binary)) for role, cfg in nodes]
+        for _role, tor in managed:  # launch all at once: the first vote happens sooner
+            tor.spawn()
+            self._managed.append(tor)
+        state = NetworkState(
+            directory=str(self.directory),
+            exit_relay=self.exit_relay,
+            authorities=tuple(authorities),
+            nodes=tuple(_pending_node(role, tor) for role, tor in managed),
+            started_at=time.time(),
+        )
+        self.state_file.write(state)  # first, so that `down` finds them whatever happens next
+        ready = await asyncio.gather(*(tor.wait_ready(timeout_s=30) for _r, tor in managed))
+        state = replace(
+            state, nodes=tuple(_node(role, ep) for (role, _t), ep in zip(managed, ready, strict=True))
+        )
+        self.state_file.write(state)
+        return state
+
+    def _all_alive(self, state: NetworkState) -> bool:
+        return all(tor_pid_alive(n.pid, Path(n.data_dir) / "torrc") for n in state.nodes)
+
+    # ---- clients ----
+
+    async def add_client(
+        self,
+        name: str,
+        *,
+        use_microdescriptors: bool = True,
+        timeout_s: float = 60.0,
+        on_progress: ProgressCallback | None = None,
+    ) -> ClientInfo:
+        """Start one more client tor joining the running network and wait for its bootstrap.
+
+        ``use_microdescriptors=False`` is what a client needs to use the loopback exit.
+
+        Raises:
+            ValueError: ``name`` is not 1-19 letters/digits, or already a node of the network.
+            TorError: the network is not up.
+            TorStartError: the client did not start or bootstrap (it is stopped again).
+        """
+        if not _NICKNAME.match(name):
+            raise ValueError(f"client name {name!r} must be 1-19 letters or digits")
+        state = self.state_file.read()
+        if state is None or not self._all_alive(state):
+            raise TorError(f"no private network is running in {self.directory}")
+        if any(n.nickname == name for n in state.nodes):
+            raise ValueError(f"{name} is already a node of this network")
+        for attempt in range(_LAUNCH_ATTEMPTS):
+            (socks,) = pick_free_ports(1)
+            spec = NodeSpec(name, str(self._fresh_node_dir(name)), socks_port=socks, owner_pid=self.owner_pid)
+            tor = ManagedTor(
+                client_torrc(spec, state.authorities, use_microdescriptors=use_microdescriptors),
+                tor_binary=self.tor_binary,
+            )
+            self._managed.append(tor)
+            try:
+                node = _node("client", await tor.start(timeout_s=30))
+                self.state_file.add_node(node)
+                client = ClientInfo.of(node)
+                await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
+            except TorStartError as e:
+                tor.stop()
+                self.state_file.remove_node(name)
+                if not port_conflict(e) or attempt == _LAUNCH_ATTEMPTS - 1:
+                    raise
+            except BaseException:
+                tor.stop()
+                self.state_file.remove_node(name)
+                raise
+            else:
+                return client
+        raise AssertionError("unreachable")
+
+    def stop_client(self, name: str) -> bool:
+        """Stop a client started with add_client. Returns False if it was not running."""
+        node = self.state_file.remove_node(name)
+        if node is None or node.role != "client" or node.nickname == CLIENT:
+            return False
+        return bool(stop_pids([(node.pid, Path(node.data_dir) / "torrc")]))
+
+    # ---- status and down ----
+
+    def status(self) -> NetworkState | None:
+        """The recorded state, or None when no network was ever started here."""
+        return self.state_file.read()
+
+    def alive(self) -> dict[str, bool]:
+        """nickname -> is that tor (same pid, same torrc) still running."""
+        state = self.state_file.read()
+        if state is None:
+            return {}
+        return {n.nickname: tor_pid_alive(n.pid, Path(n.data_dir) / "torrc") for n in state.nodes}
+
+    def down(self) -> list[int]:
+        """Stop every tor this network started (by pid, checked against its torrc). Idempotent.
+
+        Returns the pids that were signalled.
+        """
+        state = self.state_file.read()
+        targets = [] if state is None else [(n.pid, Path(n.data_dir) / "torrc") for n in state.nodes]
+        stopped = stop_pids(targets)
+        for tor in self._managed:
+            tor.stop()  # reaps our own children
+        self._managed.clear()
+        self.state_file.remove()
+        return stopped
+
+
+# ---- bootstrap polling ----
+
+
+async def bootstrap_status(client: ClientInfo | TorEndpoints) -> BootstrapStatus:
+    """One ``GETINFO status/bootstrap-phase`` on the client's control port.
+
+    Raises:
+        TorUnavailable: the control port is not reachable.
+    """
+    conn = await ControlConnection.connect("127.0.0.1", client.control_port)
+    try:
+        await conn.authenticate(cookie_path=client.cookie_path)
+        return await _poll_once(conn)
+    finally:
+        await conn.close()
+
+
+async def _poll_once(conn: ControlConnection) -> BootstrapStatus:
+    text = (await conn.get_info("status/bootstrap-phase"))["status/bootstrap-phase"]
+    status = parse_bootstrap(text)
+    if status is None:
+        raise TorError(f"unexpected bootstrap phase {text!r}")
+    return status
+
+
+async def wait_bootstrapped(
+    client: ClientInfo,
+    *,
+    timeout_s: float,
+    on_progress: ProgressCallback | None = None,
+    watch: NetworkState | None = None,
+) -> BootstrapStatus:
+    """Poll the client's bootstrap every 0.1 s until 100 %, reporting each change.
+
+    ``watch``: nodes that must stay alive meanwhile (a dead authority fails fast).
+
+    Raises:
+        TorStartError: not at 100 % within ``timeout_s``, or a watched node died (with log tails).
+    """
+    deadline = time.monotonic() + timeout_s
+    last: BootstrapStatus | None = None
+    conn = await ControlConnection.connect("127.0.0.1", client.control_port)
+    try:
+        await conn.authenticate(cookie_path=client.cookie_path)
+        while True:
+            status = await _poll_once(conn)
+            if status != last and on_progress is not None:
+                on_progress(status)
+            last = status
+            if status.done:
+                return status
+            _check_watched(watch)
+            if time.monotonic() > deadline:
+                raise TorStartError(
+                    f"{client.nickname} did not bootstrap within {timeout_s:.0f} s "
+                    f"(stuck at {status.progress} % {status.tag})",
+                    log_tail=log_tail(Path(client.data_dir)),
+                )
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+
+
+def _check_watched(state: NetworkState | None) -> None:
+    if state is None:
+        return
+    for n in state.nodes:
+        if not tor_pid_alive(n.pid, Path(n.data_dir) / "torrc"):
+            raise TorStartError(f"{n.nickname} exited", log_tail=log_tail(Path(n.data_dir)))
+
+
+# ---- helpers ----
+
+
+def _pending_node(role: str, tor: ManagedTor) -> NodeState:
+    assert tor.pid is not None
+    return NodeState(nickname=tor.data_dir.name, role=role, pid=tor.pid, data_dir=str(tor.data_dir))
+
+
+def _node(role: str, ep: TorEndpoints) -> NodeState:
+    fp_file = ep.data_dir / "fingerprint"
+    fingerprint = _read_fingerprint(fp_file) if fp_file.exists() else None
+    return NodeState(
+        nickname=ep.data_dir.name,
+        role=role,
+        pid=ep.pid,
+        data_dir=str(ep.data_dir),
+        control_port=ep.control_port,
+        socks_port=ep.socks_port,
+        cookie_path=str(ep.cookie_path),
+        fingerprint=fingerprint,
+    )
+
+
+def _read_fingerprint(path: Path) -> str:
+    # "nickname FINGERPRINT"; tor writes it at start (and --list-fingerprint does).
+    parts = path.read_text().split()
+    if len(parts) != 2 or not re.fullmatch(r"[0-9A-F]{40}", parts[1]):
+        raise TorStartError(f"cannot read a relay fingerprint from {path}")
+    return parts[1]
+
+
+async def _authority_certificate(keys: Path, dir_port: int) -> str:
+    """(Re)issue the authority certificate for this run's DirPort; the identity key is kept.
+    Returns the v3ident (the certificate's fingerprint)."""
+    identity = keys / "authority_identity_key"
+    argv = ["tor-gencert", "--passphrase-fd", "0", "-m", "12", "-a", f"127.0.0.1:{dir_port}"]
+    argv += ["-i", str(identity), "-s", str(keys / "authority_signing_key")]
+    argv += ["-c", str(keys / "authority_certificate")]
+    if not identity.exists():
+        argv.append("--create-identity-key")
+    await _run(argv, stdin=b"\n")
+    for line in (keys / "authority_certificate").read_text().splitlines():
+        if line.startswith("fingerprint "):
+            return line.split()[1]
+    raise TorStartError("tor-gencert wrote a certificate without a fingerprint")
+
+
+async def _run(argv: list[str], *, stdin: bytes = b"") -> None:
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    except OSError as e:
+        raise TorStartError(f"cannot execute {argv[0]}: {e.strerror}") from e
+    try:
+        async with asyncio.timeout(60):
+            out, _ = await proc.communicate(stdin)
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+    if proc.returncode != 0:
+        tail = "\n".join(out.decode(errors="replace").splitlines()[-10:])
+        raise TorStartError(f"{argv[0]} failed with status {proc.returncode}", log_tail=tail)
