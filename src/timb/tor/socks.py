@@ -168,7 +168,7 @@ def _stream_error(error: ProxyError) -> StreamError | TorUnavailable:
     code = error.error_code
     if code is None:
         # python-socks knows only RFC 1928 codes; tor's extended ones arrive as text.
-        match = re.search(r"reply code: 0x([0-9A-Fa-f]{2})", str(error))
+        match = re.search(r"reply code: 0[xX]([0-9A-Fa-f]{2})", str(error))
         code = int(match.group(1), 16) if match else None
     if code is None:
         if isinstance(error.__cause__, IncompleteReadError):
