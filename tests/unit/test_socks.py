@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from timb.common.errors import InvalidIdentifier
+from timb.common.ids import OnionAddress
 from timb.tor import socks
 from timb.tor.errors import StreamError, TorUnavailable
+
+ONION = OnionAddress.from_public_key(bytes(range(32))).host
 
 
 @dataclass
@@ -135,7 +139,7 @@ async def test_name_travels_to_the_proxy_and_is_never_resolved(
 
 async def test_two_isolation_keys_send_two_credentials(fake_socks: FakeSocks) -> None:
     for key in ("contact:a", "contact:b", "contact:a"):
-        _, writer = await socks.open_stream("127.0.0.1", fake_socks.port, "x.onion", 80, isolation=key)
+        _, writer = await socks.open_stream("127.0.0.1", fake_socks.port, ONION, 80, isolation=key)
         writer.close()
     creds = [(u, p) for u, p, *_ in fake_socks.requests]
     assert creds[0] != creds[1] and creds[0] == creds[2]
@@ -153,7 +157,7 @@ async def test_two_isolation_keys_send_two_credentials(fake_socks: FakeSocks) ->
 async def test_socks_errors_become_stream_errors(fake_socks: FakeSocks, code: int, reason: str) -> None:
     fake_socks.reply = code
     with pytest.raises(StreamError) as info:
-        await socks.open_stream("127.0.0.1", fake_socks.port, "x.onion", 80, isolation="k")
+        await socks.open_stream("127.0.0.1", fake_socks.port, ONION, 80, isolation="k")
     assert reason in info.value.reason
 
 
@@ -163,10 +167,29 @@ async def test_nothing_listening_is_tor_unavailable() -> None:
     port = probe.getsockname()[1]
     probe.close()  # a port that was free a moment ago: nothing listens there
     with pytest.raises(TorUnavailable):
-        await socks.open_stream("127.0.0.1", port, "x.onion", 80, isolation="k")
+        await socks.open_stream("127.0.0.1", port, ONION, 80, isolation="k")
 
 
 async def test_proxy_hanging_up_mid_handshake_is_tor_unavailable(fake_socks: FakeSocks) -> None:
     fake_socks.cut_after_greeting = True
     with pytest.raises(TorUnavailable):
-        await socks.open_stream("127.0.0.1", fake_socks.port, "x.onion", 80, isolation="k")
+        await socks.open_stream("127.0.0.1", fake_socks.port, ONION, 80, isolation="k")
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "expyuzz4wqqyqhjn.onion",  # v2: obsolete
+        ONION[:5] + ("b" if ONION[5] != "b" else "c") + ONION[6:],  # one character off: bad checksum
+        "x.onion",
+        "not a host.onion",
+    ],
+)
+async def test_invalid_onion_addresses_are_rejected_before_any_connect(
+    host: str, fake_socks: FakeSocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ValueError):
+        await socks.open_stream("127.0.0.1", fake_socks.port, host, 80, isolation="k")
+    assert fake_socks.requests == []
+    with pytest.raises(InvalidIdentifier):
+        socks.check_destination("expyuzz4wqqyqhjn.onion", 80)

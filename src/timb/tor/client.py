@@ -9,7 +9,6 @@ and never by any other route.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -31,6 +30,7 @@ from timb.tor.onion import (
     create_onion_service,
     remove_onion_service,
 )
+from timb.tor.process import offline_mode
 from timb.tor.torrc import check_private_network
 
 # Every option the offline guard (timb.tor.torrc.check_private_network) judges.
@@ -48,11 +48,6 @@ GUARD_OPTIONS = (
     "HTTPProxy",
     "ExitPolicy",
 )
-
-
-def offline_mode() -> bool:
-    """TIMB_OFFLINE=1: only a tor on the private test network is acceptable."""
-    return os.environ.get("TIMB_OFFLINE") == "1"
 
 
 def parse_socks_listener(value: str) -> tuple[str, int]:

@@ -29,6 +29,7 @@ from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError, Pr
 from python_socks._errors import IncompleteReadError  # what a cut handshake raises; not re-exported
 from python_socks.async_.asyncio import Proxy
 
+from timb.common.ids import OnionAddress
 from timb.tor.errors import StreamError, TorUnavailable
 
 DEFAULT_CONNECT_TIMEOUT = 120.0
@@ -96,11 +97,14 @@ def check_destination(host: str, port: int) -> None:
     """Refuse destinations that cannot be sent as a SOCKS5 request.
 
     Raises:
+        InvalidIdentifier: a ``.onion`` name that is not a valid v3 address (v2, bad checksum).
         ValueError: empty or non-ASCII host (IDNs must be punycoded first), a host longer than
             255 bytes or holding spaces or control characters, or a port outside 1..65535.
     """
     if not host or not host.isascii() or not host.isprintable() or " " in host or len(host) > 255:
         raise ValueError(f"not a host name or address tor can be asked for: {host!r}")
+    if host.lower().endswith(".onion"):
+        OnionAddress(host)  # refuse a mistyped address here rather than after a slow lookup in tor
     if not 1 <= port <= 65535:
         raise ValueError(f"port out of range: {port}")
 
@@ -117,7 +121,8 @@ async def open_socket(
     """A connected, non-blocking TCP socket to tor's SOCKS port, already tunnelled to host:port.
 
     Raises:
-        ValueError: a non-loopback SOCKS host, a bad destination, or an empty isolation key.
+        ValueError: a non-loopback SOCKS host, a bad destination (`InvalidIdentifier` for an
+            invalid onion address), or an empty isolation key.
         TorUnavailable: nothing listens on the SOCKS port, or tor hung up during the handshake.
         StreamError: tor answered with a SOCKS error (``.reason`` says which) or took longer
             than ``connect_timeout`` seconds.
