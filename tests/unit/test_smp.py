@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -470,3 +472,83 @@ def test_huge_hash_values_are_refused_before_any_exponentiation(monkeypatch: pyt
         values = _mpis(tlv.value)
         values[c_index] = (1 << 400_000) + 3
         _assert_cheat_handled(engine, Tlv(tlv.type, _pack(values)))
+
+
+# ---- against python-potr's SMP (the same maths, written independently) ---------------------------
+
+
+class _PotrContext:
+    """What potr's SMPHandler needs from its context: a way to send and our fingerprint."""
+
+    def __init__(self, ours: bytes) -> None:
+        self.sent: list[Tlv] = []
+        self.trust: str | None = None
+        self.user = SimpleNamespace(getPrivkey=lambda: SimpleNamespace(fingerprint=lambda: ours))
+
+    def sendInternal(self, msg: bytes, tlvs: list[Any], appdata: object = None) -> None:
+        self.sent.extend(Tlv(t.typ, t.getPayload()) for t in tlvs)
+
+    def setCurrentTrust(self, trust: str) -> None:
+        self.trust = trust
+
+
+def _potr_peer(ours: bytes, theirs: bytes) -> tuple[Any, _PotrContext]:
+    crypt = pytest.importorskip("potr.crypt")
+    ctx = _PotrContext(ours)
+    crypto = SimpleNamespace(ctx=ctx, theirPubkey=SimpleNamespace(fingerprint=lambda: theirs), sessionId=SSID)
+    return crypt.SMPHandler(crypto), ctx
+
+
+def _to_potr(tlv: Tlv) -> Any:
+    proto = pytest.importorskip("potr.proto")
+    [parsed] = proto.TLV.parse(tlv.encode())
+    return parsed
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("same", [True, False])
+@pytest.mark.parametrize("question", [None, "Wo?"])
+def test_timb_initiates_against_potr(same: bool, question: str | None) -> None:
+    alice = SmpEngine(DeterministicRandom(b"timb-alice"))
+    potr_bob, ctx = _potr_peer(ours=FP_B, theirs=FP_A)
+    [smp1] = alice.start(smp_secret(FP_A, FP_B, SSID, b"hunter2"), question)
+    potr_bob.handle(_to_potr(smp1))
+    assert potr_bob.state == 0  # potr waits for its user's secret
+    potr_bob.gotSecret(b"hunter2" if same else b"hunter3")
+    [smp2] = ctx.sent
+    smp3 = _only(alice.receive(smp2))
+    potr_bob.handle(_to_potr(smp3))
+    [last] = ctx.sent[1:]
+    if same:
+        assert last.type == TlvType.SMP4
+        assert alice.receive(last).events == (SmpSucceeded(),)
+        assert ctx.trust == ("smp" if question is None else None)
+    else:
+        # potr answers a failed comparison with an abort instead of SMP4.
+        assert last.type == TlvType.SMP_ABORT
+        assert alice.receive(last).events == (SmpAborted(SmpAbortReason.PEER_ABORTED),)
+        assert ctx.trust == ""
+    assert alice.state is EXPECT1
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("same", [True, False])
+@pytest.mark.parametrize("question", [None, "Wo?"])
+def test_potr_initiates_against_timb(same: bool, question: str | None) -> None:
+    potr_alice, ctx = _potr_peer(ours=FP_A, theirs=FP_B)
+    bob = SmpEngine(DeterministicRandom(b"timb-bob"))
+    potr_alice.gotSecret(b"hunter2", question=None if question is None else question.encode())
+    [smp1] = ctx.sent
+    assert bob.receive(smp1).events == (SmpQuestion(question),)
+    [smp2] = bob.respond(smp_secret(FP_A, FP_B, SSID, b"hunter2" if same else b"hunter3"))
+    potr_alice.handle(_to_potr(smp2))
+    [smp3] = ctx.sent[1:]
+    done = bob.receive(smp3)
+    if same:
+        assert done.events == (SmpSucceeded(answered_question=question is not None),)
+        potr_alice.handle(_to_potr(_only(done)))
+        assert ctx.trust == "smp"
+    else:
+        assert done.events == (SmpFailed(),)
+        potr_alice.handle(_to_potr(_only(done)))
+        assert ctx.trust == ""
