@@ -1,0 +1,451 @@
+"""`XmppAdapter`: one XMPP account over Tor, as the core sees it (timb.net.base.Adapter).
+
+It owns one `TorClientXMPP` for its lifetime (so XEP-0198 state survives reconnections), turns
+slixmpp's string-named events into typed `NetEvent`s, and owns reconnection: after a session
+existed, a lost stream is re-established with exponential backoff; the server's stream management
+resumes the session when it still holds it (``ConnectionStateChanged(CONNECTED, resumed=True)``),
+otherwise a fresh session starts. TLS and authentication failures are fatal and end the retries.
+
+Every slixmpp handler registered here runs behind `_guard`: an exception becomes
+`AdapterCrashed`, raised from `events()` in the owner's task (slixmpp would drop it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slixmpp import JID
+from slixmpp.exceptions import IqError, IqTimeout
+
+from timb.common.errors import InvalidIdentifier
+from timb.common.ids import Jid
+from timb.common.random import Random, SystemRandom
+from timb.common.secret import Secret
+from timb.net.base import (
+    Adapter,
+    AdapterCrashed,
+    AuthError,
+    ConnectError,
+    ConnectionState,
+    ConnectionStateChanged,
+    Dialer,
+    ErrorEvent,
+    MessageAcked,
+    MessageFailed,
+    MessageIn,
+    NetError,
+    NetEvent,
+    NotConnectedError,
+    PresenceChanged,
+    RemoteError,
+    RosterChanged,
+    RosterItem,
+    Subscription,
+    SubscriptionRequest,
+    TlsError,
+)
+from timb.net.xmpp import privacy
+from timb.net.xmpp.client import TorClientXMPP
+from timb.net.xmpp.tls import CertificatePin, describe_ssl_error, make_ssl_context
+
+_RESOURCE_BYTES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class XmppAccount:
+    """How to reach one account. ``host`` defaults to the JID's domain (never looked up: it is
+    sent to tor as a name); ``pin`` trusts exactly one certificate; ``ca_file`` replaces the
+    system's CAs; ``isolation`` keeps this account's streams on their own tor circuits."""
+
+    jid: Jid
+    password: Secret[str]
+    host: str | None = None
+    port: int = 5222
+    direct_tls: bool = False
+    pin: CertificatePin | None = None
+    ca_file: Path | None = None
+    isolation: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.jid.local:
+            raise InvalidIdentifier("an XMPP account needs a JID with a local part")
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectPolicy:
+    """Backoff between reconnection attempts, and the time one attempt may take."""
+
+    initial: float = 1.0
+    maximum: float = 60.0
+    factor: float = 2.0
+    attempt_timeout: float = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Crash:
+    error: BaseException
+
+
+class XmppAdapter(Adapter):
+    """See the module docstring and timb.net.base.Adapter for the contract."""
+
+    def __init__(
+        self,
+        account: XmppAccount,
+        dialer: Dialer,
+        *,
+        random: Random | None = None,
+        policy: ReconnectPolicy | None = None,
+    ) -> None:
+        privacy.install_log_redaction()
+        self._account = account
+        self._dialer = dialer
+        self._random = random or SystemRandom()
+        self._policy = policy or ReconnectPolicy()
+        self._queue: asyncio.Queue[NetEvent | _Crash] = asyncio.Queue()
+        self._xmpp: TorClientXMPP | None = None
+        self._state = ConnectionState.DISCONNECTED
+        self._outcome: asyncio.Future[bool] | None = None
+        self._closing = False
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @property
+    def bound_jid(self) -> Jid | None:
+        """Our full JID (with the random resource) while connected."""
+        if self._xmpp is None or self._state is not ConnectionState.CONNECTED:
+            return None
+        return Jid.parse(str(self._xmpp.boundjid))
+
+    # --- connecting ----------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if self._state is ConnectionState.CONNECTED:
+            return
+        self._closing = False
+        if self._xmpp is None:
+            self._xmpp = self._make_client()
+        try:
+            await self._attempt()
+        except NetError as exc:
+            self._set_state(ConnectionState.FAILED, reason=str(exc), error=exc)
+            raise
+
+    async def disconnect(self) -> None:
+        self._closing = True
+        task, self._reconnect_task = self._reconnect_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        xmpp = self._xmpp
+        if xmpp is not None:
+            xmpp.cancel_connection_attempt()
+            if xmpp.is_connected():
+                await xmpp.disconnect(wait=2.0)
+            # A deliberate close ends the session: forget stream-management state.
+            xmpp.event("session_end")
+        if self._state is not ConnectionState.DISCONNECTED:
+            self._set_state(ConnectionState.DISCONNECTED, reason="disconnected by the user")
+
+    def _make_client(self) -> TorClientXMPP:
+        acct = self._account
+        resource = self._random.randbytes(_RESOURCE_BYTES).hex()
+        xmpp = TorClientXMPP(
+            f"{acct.jid.bare}/{resource}",
+            acct.password.reveal(),
+            dialer=self._dialer,
+            isolation=acct.isolation or str(acct.jid.bare),
+            ssl_context=make_ssl_context(acct.pin, acct.ca_file),
+            pin=acct.pin,
+            direct_tls=acct.direct_tls,
+            on_failure=self._attempt_failed,
+            on_crash=self._crashed,
+        )
+        handlers: dict[str, Callable[[Any], None]] = {
+            "session_start": self._on_session_start,
+            "session_resumed": self._on_session_resumed,
+            "failed_auth": self._on_failed_auth,
+            "no_auth": self._on_no_auth,
+            "ssl_invalid_chain": self._on_invalid_chain,
+            "stream_error": self._on_stream_error,
+            "disconnected": self._on_disconnected,
+            "message": self._on_message,
+            "message_error": self._on_message_error,
+            "presence_available": self._on_presence,
+            "presence_unavailable": self._on_presence,
+            "roster_update": self._on_roster_update,
+            "roster_subscription_request": self._on_subscription_request,
+            "stanza_acked": self._on_stanza_acked,
+        }
+        for name, handler in handlers.items():
+            xmpp.add_event_handler(name, self._guard(handler))
+        return xmpp
+
+    async def _attempt(self) -> None:
+        """One session attempt; returns when the session can carry messages.
+
+        Raises:
+            ConnectError, TlsError, AuthError, AdapterCrashed.
+        """
+        xmpp = self._require_client()
+        acct = self._account
+        self._set_state(ConnectionState.CONNECTING)
+        outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._outcome = outcome
+        xmpp.connect(acct.host or acct.jid.domain, acct.port)
+        try:
+            resumed = await asyncio.wait_for(asyncio.shield(outcome), self._policy.attempt_timeout)
+        except TimeoutError:
+            self._abort(xmpp)
+            raise ConnectError(f"no session after {self._policy.attempt_timeout:.0f} s") from None
+        except NetError:
+            self._abort(xmpp)
+            raise
+        finally:
+            self._outcome = None
+        self._set_state(ConnectionState.CONNECTED, resumed=resumed)
+
+    @staticmethod
+    def _abort(xmpp: TorClientXMPP) -> None:
+        xmpp.cancel_connection_attempt()
+        xmpp.abort()
+
+    def _attempt_failed(self, error: NetError) -> None:
+        outcome = self._outcome
+        if outcome is not None and not outcome.done():
+            outcome.set_exception(error)
+        else:
+            self._emit(ErrorEvent(error))
+
+    async def _reconnect(self) -> None:
+        delay = self._policy.initial
+        while not self._closing:
+            await asyncio.sleep(delay)
+            try:
+                await self._attempt()
+            except (TlsError, AuthError) as exc:
+                self._set_state(ConnectionState.FAILED, reason=str(exc), error=exc)
+                return
+            except ConnectError as exc:
+                self._set_state(ConnectionState.DISCONNECTED, reason=str(exc))
+                delay = min(delay * self._policy.factor, self._policy.maximum)
+            else:
+                return
+
+    # --- commands ------------------------------------------------------------------------------
+
+    async def send_message(self, to: Jid, body: str) -> str:
+        xmpp = self._require_session()
+        msg = xmpp.make_message(mto=str(to), mbody=body, mtype="chat")
+        msg.send()
+        return str(msg["id"])
+
+    async def roster(self) -> tuple[RosterItem, ...]:
+        xmpp = self._require_session()
+        await self._iq(xmpp.get_roster())
+        return self._roster_snapshot()
+
+    async def add_contact(self, jid: Jid, name: str | None = None) -> None:
+        xmpp = self._require_session()
+        await self._iq(xmpp.update_roster(JID(str(jid.bare)), name=name or ""))
+        xmpp.send_presence_subscription(pto=str(jid.bare), ptype="subscribe")
+
+    async def remove_contact(self, jid: Jid) -> None:
+        xmpp = self._require_session()
+        await self._iq(xmpp.del_roster_item(JID(str(jid.bare))))  # type: ignore[no-untyped-call]
+
+    async def approve_subscription(self, jid: Jid) -> None:
+        self._require_session().client_roster[str(jid.bare)].authorize()
+
+    async def deny_subscription(self, jid: Jid) -> None:
+        self._require_session().client_roster[str(jid.bare)].unauthorize()
+
+    async def events(self) -> AsyncIterator[NetEvent]:
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, _Crash):
+                raise AdapterCrashed(f"XMPP adapter for {self._account.jid} crashed") from item.error
+            yield item
+
+    def _require_client(self) -> TorClientXMPP:
+        if self._xmpp is None:
+            raise NotConnectedError("not connected: call connect() first")
+        return self._xmpp
+
+    def _require_session(self) -> TorClientXMPP:
+        xmpp = self._require_client()
+        if self._state is not ConnectionState.CONNECTED:
+            raise NotConnectedError(f"{self._account.jid} has no session right now")
+        return xmpp
+
+    @staticmethod
+    async def _iq(request: Any) -> None:
+        try:
+            await request
+        except IqError as exc:
+            raise RemoteError(str(exc.condition)) from None
+        except IqTimeout:
+            raise RemoteError("remote-server-timeout", "no answer from the server") from None
+
+    # --- slixmpp events ------------------------------------------------------------------------
+
+    def _guard(self, handler: Callable[[Any], None]) -> Callable[[Any], None]:
+        def guarded(data: Any) -> None:
+            try:
+                handler(data)
+            except Exception as exc:  # noqa: BLE001 - not swallowed: raised from events()
+                self._crashed(exc)
+
+        return guarded
+
+    def _crashed(self, exc: BaseException) -> None:
+        crash = AdapterCrashed(f"XMPP adapter for {self._account.jid} crashed: {type(exc).__name__}")
+        crash.__cause__ = exc
+        outcome = self._outcome
+        if outcome is not None and not outcome.done():
+            outcome.set_exception(crash)
+        self._queue.put_nowait(_Crash(exc))
+
+    def _on_session_start(self, _data: Any) -> None:
+        xmpp = self._require_client()
+        # Initial presence: no status, no priority, no caps. Then the roster, which also makes
+        # this resource "interested" so the server pushes roster changes to it.
+        xmpp.send_presence()
+        self._spawn(self._iq(xmpp.get_roster()))
+        self._settle(resumed=False)
+
+    def _on_session_resumed(self, _data: Any) -> None:
+        self._settle(resumed=True)
+
+    def _settle(self, *, resumed: bool) -> None:
+        outcome = self._outcome
+        if outcome is not None and not outcome.done():
+            outcome.set_result(resumed)
+
+    def _on_failed_auth(self, _data: Any) -> None:
+        # The first refusal is final: trying the next (weaker) mechanism would hand the password
+        # to a server that just failed a SCRAM exchange.
+        self._attempt_failed(AuthError(f"the server refused the credentials for {self._account.jid}"))
+        self._abort(self._require_client())
+
+    def _on_no_auth(self, _data: Any) -> None:
+        self._attempt_failed(AuthError("the server offers no authentication mechanism TIMB accepts"))
+
+    def _on_invalid_chain(self, exc: Any) -> None:
+        text = describe_ssl_error(exc) if isinstance(exc, ssl.SSLError) else "certificate not trusted"
+        self._attempt_failed(TlsError(text))
+        self._abort(self._require_client())
+
+    def _on_stream_error(self, error: Any) -> None:
+        condition = str(error["condition"])
+        self._attempt_failed(ConnectError(f"the server closed the stream ({condition})"))
+
+    def _on_disconnected(self, reason: Any) -> None:
+        text = str(reason) if reason else "connection lost"
+        if self._outcome is not None and not self._outcome.done():
+            self._attempt_failed(ConnectError(f"the connection closed before the session started: {text}"))
+            return
+        if self._closing or self._state is not ConnectionState.CONNECTED:
+            return
+        self._set_state(ConnectionState.DISCONNECTED, reason=text)
+        if self._reconnect_task is None or self._reconnect_task.done():
+            self._reconnect_task = self._spawn(self._reconnect())
+
+    def _on_message(self, msg: Any) -> None:
+        if msg["type"] not in ("chat", "normal") or not msg["body"]:
+            return
+        sender = self._jid_or_report(msg["from"])
+        if sender is not None:
+            thread = str(msg["thread"]) or None
+            self._emit(MessageIn(sender=sender, body=str(msg["body"]), id=msg["id"] or None, thread=thread))
+
+    def _on_message_error(self, msg: Any) -> None:
+        peer = self._jid_or_report(msg["from"])
+        if peer is not None:
+            self._emit(
+                MessageFailed(id=msg["id"] or None, peer=peer, condition=str(msg["error"]["condition"]))
+            )
+
+    def _on_presence(self, pres: Any) -> None:
+        jid = self._jid_or_report(pres["from"])
+        if jid is None or str(pres["from"]) == str(self._require_client().boundjid):
+            return
+        available = pres["type"] != "unavailable"
+        show = str(pres["show"]) or None if available else None
+        self._emit(PresenceChanged(jid=jid, available=available, show=show))
+
+    def _on_roster_update(self, _iq: Any) -> None:
+        self._emit(RosterChanged(self._roster_snapshot()))
+
+    def _on_subscription_request(self, pres: Any) -> None:
+        sender = self._jid_or_report(pres["from"])
+        if sender is not None:
+            self._emit(SubscriptionRequest(sender.bare))
+
+    def _on_stanza_acked(self, stanza: Any) -> None:
+        if stanza.name == "message" and stanza["id"]:
+            self._emit(MessageAcked(str(stanza["id"])))
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _roster_snapshot(self) -> tuple[RosterItem, ...]:
+        roster = self._require_client().client_roster
+        items = []
+        for key in sorted(roster.keys()):
+            jid = self._jid_or_report(key)
+            if jid is None or jid.bare == self._account.jid.bare:
+                continue
+            item = roster[key]
+            sub = Subscription(item["subscription"]) if item["subscription"] != "remove" else None
+            if sub is None:
+                continue
+            items.append(RosterItem(jid, item["name"] or None, sub, bool(item["pending_out"])))
+        return tuple(items)
+
+    def _jid_or_report(self, value: Any) -> Jid | None:
+        try:
+            return Jid.parse(str(value))
+        except InvalidIdentifier:
+            self._emit(ErrorEvent(RemoteError("jid-malformed", "dropped a stanza with an invalid JID")))
+            return None
+
+    def _set_state(
+        self,
+        state: ConnectionState,
+        *,
+        reason: str | None = None,
+        resumed: bool = False,
+        error: NetError | None = None,
+    ) -> None:
+        self._state = state
+        self._emit(ConnectionStateChanged(state, reason=reason, resumed=resumed, error=error))
+
+    def _emit(self, event: NetEvent) -> None:
+        self._queue.put_nowait(event)
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if isinstance(exc, NetError):
+            self._emit(ErrorEvent(exc))
+        elif exc is not None:
+            self._crashed(exc)

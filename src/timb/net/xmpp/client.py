@@ -1,0 +1,180 @@
+"""A slixmpp client whose only way to the network is a `Dialer` (tor), with TLS we control.
+
+slixmpp 1.17 resolves names (SRV and A records, ``get_dns_records``) and dials
+(``loop.create_connection(host, port)`` in ``_attempt_connection``) by itself and has no proxy
+support. `TorClientXMPP` overrides exactly these private methods of
+``slixmpp.xmlstream.XMLStream``, verified against the pinned version `SLIXMPP_VERSION`
+(tests/unit/test_xmpp_slixmpp_internals.py fails loudly if their signatures or roles change):
+
+* ``get_dns_records(domain, port=None)`` returns no records: nothing is ever resolved here. The
+  adapter always passes an explicit host and port to ``connect``, so slixmpp does not even ask.
+* ``_attempt_connection(host, port, tls, server_hostname)`` gets a connected socket from the dialer
+  (the host name goes to tor inside SOCKS5) and wraps it with
+  ``loop.create_connection(lambda: self, sock=sock, ssl=..., server_hostname=...)``. A failed
+  attempt reports a typed error to the owner and ends slixmpp's own retry loop (it clears
+  ``_current_connection_attempt``, as ``cancel_connection_attempt`` would, without cancelling the
+  task it runs in): the adapter owns retries and backoff.
+
+Public hooks it also uses: ``get_ssl_context`` (our context, `tls.make_ssl_context`),
+``connection_made`` (the certificate pin is checked on the finished handshake, before the stream
+header is sent), ``exception`` (slixmpp's sink for handler exceptions, which by default drops them:
+here they go to the owner), and the ``mechanisms`` stream feature is re-registered behind a guard
+that refuses to authenticate on a stream without TLS.
+
+asyncio sets TCP_NODELAY on every TCP socket it wraps (``_SelectorSocketTransport``), so the
+client-to-tor leg has Nagle off; tor's own legs are tor's business.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import slixmpp
+from slixmpp.stanza import StreamFeatures
+
+from timb.net.base import ConnectError, Dialer, NetError, TlsError
+from timb.net.xmpp import privacy
+from timb.net.xmpp.errors import IncompatibleSlixmpp
+from timb.net.xmpp.tls import CertificatePin, check_peer_certificate, describe_ssl_error
+from timb.tor.errors import TorError
+
+SLIXMPP_VERSION = "1.17.0"
+
+if slixmpp.__version__ != SLIXMPP_VERSION:  # pragma: no cover - guarded by the version pin
+    raise IncompatibleSlixmpp(
+        f"timb.net.xmpp was verified against slixmpp {SLIXMPP_VERSION}, found {slixmpp.__version__}"
+    )
+
+#: SASL mechanisms we accept. PLAIN is only ever chosen inside TLS (slixmpp's default
+#: ``unencrypted_plain=False``, and `_guard_sasl` refuses SASL on a stream without TLS at all).
+SASL_MECHANISMS = frozenset(
+    {"SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "PLAIN"}
+)
+_SASL_FEATURE_ORDER = 100  # feature_mechanisms' default 'order'
+
+
+class TorClientXMPP(slixmpp.ClientXMPP):
+    """slixmpp's ClientXMPP that dials only through ``dialer`` (see the module docstring).
+
+    ``on_failure`` receives the typed reason an attempt failed (ConnectError, TlsError);
+    ``on_crash`` receives any exception that escaped a handler. Both are called on the loop.
+    """
+
+    def __init__(
+        self,
+        jid: str,
+        password: str,
+        *,
+        dialer: Dialer,
+        isolation: str,
+        ssl_context: ssl.SSLContext,
+        pin: CertificatePin | None,
+        direct_tls: bool,
+        on_failure: Callable[[NetError], None],
+        on_crash: Callable[[BaseException], None],
+    ) -> None:
+        # lang: a constant, never the user's locale (privacy.STREAM_LANG).
+        super().__init__(jid, password, lang=privacy.STREAM_LANG)
+        self._dialer = dialer
+        self._isolation = isolation
+        self._tls_context = ssl_context
+        self._pin = pin
+        self._on_failure = on_failure
+        self._on_crash = on_crash
+        self.enable_direct_tls = direct_tls
+        self.enable_starttls = not direct_tls
+        self.enable_plaintext = False
+        self.use_aiodns = False
+        # see-other-host would steer us to a host the server chooses: never follow it
+        # (basexmpp follows while redirect_attempts > max_redirects is false).
+        self.max_redirects = -1
+        # Subscriptions are the user's decision: no automatic approval or subscribe-back.
+        self.roster.auto_authorize = None  # type: ignore[assignment]  # None: ask (slixmpp docs)
+        self.roster.auto_subscribe = False
+        self.plugin["feature_mechanisms"].use_mechs = set(SASL_MECHANISMS)
+        self.unregister_feature("mechanisms", _SASL_FEATURE_ORDER)
+        self.register_feature("mechanisms", self._guard_sasl, restart=True, order=_SASL_FEATURE_ORDER)
+        self.register_plugin("xep_0198", {"window": 1, "allow_resume": True})
+        self.register_plugin("xep_0199", {"keepalive": False})
+        self.add_filter("in", privacy.answer_unknown_iq(lambda: self.boundjid))
+        self.add_filter("out", privacy.strip_error_text)
+
+    # --- private slixmpp API, pinned to 1.17.0 -------------------------------------------------
+
+    async def get_dns_records(self, domain: str, port: int | None = None) -> list[tuple[str, str, str, int]]:
+        """Never resolve anything locally (see the module docstring)."""
+        return []
+
+    async def _attempt_connection(self, host: str, port: int, tls: bool, server_hostname: str | None) -> bool:
+        """One attempt: a socket from the dialer, wrapped by asyncio (see the module docstring)."""
+        self.event_when_connected = "connected"
+        if self._current_connection_attempt is None:  # cancelled meanwhile
+            return False
+        try:
+            sock = await self._dialer.open_socket(host, port, isolation=self._isolation)
+        except (TorError, OSError) as exc:
+            return self._attempt_failed(ConnectError(f"could not open a stream to {host}:{port}: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - routed to the owner, not swallowed
+            # slixmpp's connect loop would log and drop this; the owner must see it.
+            self._on_crash(exc)
+            return self._attempt_failed(ConnectError(f"connecting to {host}:{port} failed: bug"))
+        try:
+            await self.loop.create_connection(
+                lambda: self,
+                sock=_as_socket(sock),
+                ssl=self.get_ssl_context() if tls else None,
+                server_hostname=server_hostname if tls else None,
+            )
+        except ssl.SSLError as exc:
+            return self._attempt_failed(TlsError(describe_ssl_error(exc)))
+        except OSError as exc:
+            return self._attempt_failed(ConnectError(f"the stream to {host}:{port} failed: {exc}"))
+        return True
+
+    def _attempt_failed(self, error: NetError) -> bool:
+        self._current_connection_attempt = None  # end slixmpp's retry loop: the adapter retries
+        self._on_failure(error)
+        return False
+
+    # --- public slixmpp hooks ------------------------------------------------------------------
+
+    def get_ssl_context(self) -> ssl.SSLContext:
+        return self._tls_context
+
+    def connection_made(self, transport: asyncio.BaseTransport, send_event: bool = True) -> None:
+        ssl_object = transport.get_extra_info("ssl_object")
+        if ssl_object is not None:
+            try:
+                check_peer_certificate(ssl_object.getpeercert(binary_form=True), self._pin)
+            except TlsError as exc:
+                if isinstance(transport, asyncio.Transport):
+                    transport.abort()  # not close(): nothing more goes to this peer
+                else:  # pragma: no cover - asyncio always hands a Transport here
+                    transport.close()
+                self._attempt_failed(exc)
+                return
+        super().connection_made(transport, send_event)
+
+    def exception(self, exception: Exception) -> None:
+        self._on_crash(exception)
+
+    # --- TLS before SASL -----------------------------------------------------------------------
+
+    def tls_active(self) -> bool:
+        return isinstance(self.socket, ssl.SSLObject | ssl.SSLSocket)
+
+    def _guard_sasl(self, features: StreamFeatures) -> Any:
+        if not self.tls_active():
+            self._attempt_failed(TlsError("the server did not offer TLS: refusing to authenticate"))
+            self.abort()
+            return True
+        return self.plugin["feature_mechanisms"]._handle_sasl_auth(features)  # type: ignore[no-untyped-call]
+
+
+def _as_socket(sock: object) -> Any:
+    # The dialer's socket is typed `object` because only timb.tor may import `socket`; asyncio
+    # checks it is a stream socket and raises otherwise.
+    return sock
