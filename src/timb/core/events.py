@@ -1,0 +1,143 @@
+"""Typed events the core gives to user interfaces (the TUI, ``timb jsonrpc``).
+
+Every event is a frozen, slotted dataclass; consumers ``match`` on the type. Accounts are named by
+their id (a short string chosen at creation), contacts by their bare address as text. Events never
+carry passphrases, passwords or keys; only `MessageReceived` carries message text, and only to the
+UI that asked for it (the core never logs it).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from timb.common.ids import Fingerprint
+
+
+class MessageState(enum.Enum):
+    """Where an outgoing message is.
+
+    PENDING: held by the core (no private session yet, or waiting to be re-sent after a re-key);
+    never on the network in any form. SENT: handed to the network encrypted. FAILED: will not be
+    sent (the account was removed or the user gave up on it).
+    """
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OtrState(enum.Enum):
+    """The privacy of a conversation as a user sees it."""
+
+    NOT_PRIVATE = "not private"
+    PRIVATE_UNVERIFIED = "private unverified"
+    PRIVATE_VERIFIED = "private verified"
+    FINISHED = "finished"
+
+
+class ConnectionState(enum.Enum):
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    FAILED = "failed"
+
+
+class TrustLevel(enum.Enum):
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    DISTRUSTED = "distrusted"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A message from a contact. ``encrypted`` is False for plaintext that arrived outside OTR
+    (shown with a warning); ``verified`` is True only if the sender's fingerprint is verified."""
+
+    account: str
+    contact: str
+    text: str
+    encrypted: bool
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStateChanged:
+    """An outgoing message (``id`` as returned by send) changed state. A message can go
+    SENT -> PENDING again when the core re-sends it after the peer lost its session."""
+
+    id: str
+    state: MessageState
+    account: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OtrStateChanged:
+    account: str
+    contact: str
+    state: OtrState
+    fingerprint: Fingerprint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OtrUnavailable:
+    """The contact does not (or not now) speak OTR: it answered in plaintext or an AKE got no
+    answer in time. Pending messages stay pending; nothing is sent in plaintext."""
+
+    account: str
+    contact: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrustChanged:
+    account: str
+    contact: str
+    fingerprint: Fingerprint
+    trust: TrustLevel
+
+
+@dataclass(frozen=True, slots=True)
+class KeyChanged:
+    """LOUD: a known contact now presents a fingerprint we have not seen for them before.
+    Either they have a new key, or someone is in the middle. UIs must make the user look."""
+
+    account: str
+    contact: str
+    old: tuple[Fingerprint, ...]
+    new: Fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionStateChanged:
+    account: str
+    state: ConnectionState
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TorBootstrap:
+    progress: int
+    tag: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEvent:
+    """Something went wrong outside any command (a command's own failure is raised to its caller)."""
+
+    message: str
+
+
+CoreEvent = (
+    MessageReceived
+    | MessageStateChanged
+    | OtrStateChanged
+    | OtrUnavailable
+    | TrustChanged
+    | KeyChanged
+    | ConnectionStateChanged
+    | TorBootstrap
+    | ErrorEvent
+)
