@@ -116,6 +116,15 @@ class TestNetwork:
         for attempt in range(_LAUNCH_ATTEMPTS):
             ports = pick_free_ports(2 * AUTHORITIES + RELAYS + 1)
             authorities = await self._prepare_authorities(ports[: 2 * AUTHORITIES])
+            # Relay keys made beforehand too, so every fingerprint is known (and cached) at once.
+            await asyncio.gather(
+                *(
+                    self._relay_fingerprint(
+                        self._fresh_node_dir(f"relay{j}"), f"relay{j}", ports[2 * AUTHORITIES + j]
+                    )
+                    for j in range(RELAYS)
+                )
+            )
             nodes = self._node_configs(authorities, ports[2 * AUTHORITIES :])
             try:
                 return await self._start_nodes(nodes, authorities)

@@ -1,0 +1,165 @@
+"""The private Tor network on loopback (timb.tor.testnet), with the real tor binary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.tor import TorNetwork
+from timb.tor.client import TorClient
+from timb.tor.control.events import BootstrapStatus
+from timb.tor.errors import TorError
+from timb.tor.process import tor_pid_alive
+from timb.tor.socks import open_stream
+from timb.tor.testnet import TestNetwork, bootstrap_status
+from timb.tor.testnet_state import ClientInfo, NetworkState
+
+pytestmark = pytest.mark.integration
+
+
+def _ports(state: NetworkState) -> set[int]:
+    ports: set[int] = set()
+    for a in state.authorities:
+        ports |= {a.or_port, a.dir_port}
+    for n in state.nodes:
+        ports |= {p for p in (n.control_port, n.socks_port) if p is not None}
+    return ports
+
+
+def _alive(state: NetworkState) -> list[bool]:
+    return [tor_pid_alive(n.pid, Path(n.data_dir) / "torrc") for n in state.nodes]
+
+
+def _assert_in_order_to_100(seen: list[BootstrapStatus]) -> None:
+    assert seen, "no bootstrap progress was reported"
+    progress = [s.progress for s in seen]
+    assert progress == sorted(progress), progress
+    assert progress[-1] == 100
+    assert seen[-1].tag == "done"
+
+
+async def test_session_network_is_up(tor_network: TorNetwork) -> None:
+    state = tor_network.network.status()
+    assert state is not None
+    roles = sorted(
+        n.role for n in state.nodes if n.nickname in {"auth0", "auth1", "auth2", "relay0", "relay1"}
+    )
+    assert roles == ["authority", "authority", "authority", "exit", "relay"]
+    assert all(_alive(state))
+    relays = [n for n in state.nodes if n.role != "client"]
+    fingerprints = {n.fingerprint for n in relays}
+    assert len(fingerprints) == 5 and None not in fingerprints
+    assert {a.fingerprint for a in state.authorities} <= fingerprints
+    # Only clients listen for SOCKS (else every relay fights for 9050).
+    assert all(n.socks_port is None for n in relays)
+    status = await bootstrap_status(tor_network.client)
+    assert status.done
+    # The JSON state file says the same thing to other processes.
+    data = json.loads((tor_network.data_dir / "state.json").read_text())
+    assert {n["pid"] for n in data["nodes"]} >= {n.pid for n in state.nodes if n.role != "client"}
+
+
+def test_up_progress_was_observed_in_order(tor_network: TorNetwork) -> None:
+    _assert_in_order_to_100(tor_network.up_progress)
+    assert tor_network.up_progress[0].progress < 100  # it really was watched from the start
+
+
+async def test_up_reuses_a_live_network(tor_network: TorNetwork) -> None:
+    before = tor_network.network.status()
+    again = TestNetwork(tor_network.data_dir)  # as a second `timb testnet up` would
+    client = await asyncio.wait_for(again.up(timeout_s=10), 10)
+    assert client == tor_network.client
+    assert tor_network.network.status() == before  # no node was restarted
+
+
+async def test_add_client_bootstraps_and_carries_onion_traffic(tor_network: TorNetwork) -> None:
+    seen: list[BootstrapStatus] = []
+    client = await tor_network.network.add_client(f"added{os.getpid() % 1000}", on_progress=seen.append)
+    try:
+        _assert_in_order_to_100(seen)
+        assert client.socks_port != tor_network.socks_port
+        assert tor_network.network.alive()[client.nickname]
+
+        async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writer.write(await reader.readexactly(5))
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(echo, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        host_tor = await TorClient.attach(
+            "127.0.0.1", tor_network.control_port, cookie_path=tor_network.control_cookie
+        )
+        try:
+            service = await host_tor.add_onion([(80, port)], await_publication=True)
+            reader, writer = await open_stream(
+                "127.0.0.1", client.socks_port, service.address.host, 80, isolation="t"
+            )
+            writer.write(b"hello")
+            assert await asyncio.wait_for(reader.readexactly(5), 30) == b"hello"
+            writer.close()
+        finally:
+            await host_tor.close()
+            server.close()
+    finally:
+        assert tor_network.network.stop_client(client.nickname)
+    assert not tor_network.network.alive().get(client.nickname, False)
+    assert not tor_pid_alive(client.pid, client.data_dir / "torrc")
+
+
+async def test_exit_client_reaches_loopback_only_servers(exit_tor_client: ClientInfo) -> None:
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(await reader.readexactly(4))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        reader, writer = await open_stream(
+            "127.0.0.1", exit_tor_client.socks_port, "127.0.0.1", port, isolation="x"
+        )
+        writer.write(b"ping")
+        assert await asyncio.wait_for(reader.readexactly(4), 30) == b"ping"
+        writer.close()
+    finally:
+        server.close()
+
+
+async def test_add_client_refuses_bad_names_and_missing_network(
+    tor_network: TorNetwork, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="letters or digits"):
+        await tor_network.network.add_client("no-dashes")
+    with pytest.raises(ValueError, match="already a node"):
+        await tor_network.network.add_client("client0")
+    with pytest.raises(TorError, match="no private network"):
+        await TestNetwork(tmp_path / "empty").add_client("c1")
+
+
+async def test_second_network_side_by_side_then_down_stops_every_pid(
+    tor_network: TorNetwork, tmp_path: Path
+) -> None:
+    second = TestNetwork(tmp_path / "net2", owner_pid=os.getpid())
+    try:
+        client = await second.up(timeout_s=150)
+        state = second.status()
+        first = tor_network.network.status()
+        assert state is not None and first is not None
+        assert not _ports(state) & _ports(first)
+        assert client.socks_port not in _ports(first)
+        assert all(_alive(state))
+        extra = await second.add_client("extra")
+        assert tor_pid_alive(extra.pid, extra.data_dir / "torrc")
+    finally:
+        stopped = second.down()
+    assert sorted(stopped) == sorted([n.pid for n in state.nodes] + [extra.pid])
+    assert not any(_alive(state))
+    assert not tor_pid_alive(extra.pid, extra.data_dir / "torrc")
+    assert second.status() is None
+    assert second.down() == []  # idempotent
+    assert all(_alive(first))  # the session network was not touched
