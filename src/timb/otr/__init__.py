@@ -1,1 +1,64 @@
-"""OTR version 3 (and 2), sans-I/O. See docs/otr.md."""
+"""OTR version 3 (and 2), sans-I/O: Protocol-v3 from libotr, interoperable with libotr 4.1.1.
+
+One `Conversation` per remote instance; see `timb.otr.conversation` for the contract.
+
+Error tree::
+
+    OtrError
+     ├── LocalError              the caller misused the API (raised)
+     │    └── PolicyViolation     e.g. sending while the policy forbids it (MSGSTATE_FINISHED)
+     └── RemoteError             the peer (or the network) sent something bad; never raised out of
+          │                       Conversation.receive(): it becomes an event and changes nothing
+          ├── MalformedMessage    cannot be parsed
+          └── DecryptionFailed    MAC or decryption failure; one opaque error, no reason given
+"""
+
+from timb.otr.ake import AuthState
+from timb.otr.conversation import Conversation, MessageState
+from timb.otr.errors import (
+    DecryptionFailed,
+    LocalError,
+    MalformedMessage,
+    OtrError,
+    PolicyViolation,
+    RemoteError,
+)
+from timb.otr.events import (
+    Event,
+    ExtraSymmetricKeyReceived,
+    GoneInsecure,
+    GoneSecure,
+    MalformedMessageReceived,
+    MessageHeld,
+    MessageReceived,
+    PeerError,
+    SessionFinished,
+    UnreadableMessage,
+)
+from timb.otr.keys import PrivateKey, PublicKey
+from timb.otr.policy import Policy
+
+__all__ = [
+    "AuthState",
+    "Conversation",
+    "DecryptionFailed",
+    "Event",
+    "ExtraSymmetricKeyReceived",
+    "GoneInsecure",
+    "GoneSecure",
+    "LocalError",
+    "MalformedMessage",
+    "MalformedMessageReceived",
+    "MessageHeld",
+    "MessageReceived",
+    "MessageState",
+    "OtrError",
+    "PeerError",
+    "Policy",
+    "PolicyViolation",
+    "PrivateKey",
+    "PublicKey",
+    "RemoteError",
+    "SessionFinished",
+    "UnreadableMessage",
+]

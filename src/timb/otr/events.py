@@ -1,0 +1,95 @@
+"""What a `Conversation` tells its owner: frozen, slotted values; consumers ``match`` on the type.
+
+Texts travel as plain `str` here because the owner must display them; the owner keeps them out
+of logs (ARCHITECTURE.md rule 7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from timb.common.ids import Fingerprint
+from timb.common.secret import Secret
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A message for the user. ``encrypted=False`` means it arrived in the clear: warn the user."""
+
+    text: str = field(repr=False)
+    encrypted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GoneSecure:
+    """The AKE completed: the conversation is MSGSTATE_ENCRYPTED with this peer key.
+
+    ``refreshed`` is True when an encrypted session was replaced by a new AKE (libotr's
+    "still secure" when the key is the same). Whether the fingerprint is trusted is core's business.
+    """
+
+    their_fingerprint: Fingerprint
+    ssid: bytes
+    protocol_version: int
+    refreshed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GoneInsecure:
+    """We ended the private conversation (`Conversation.end`): back to MSGSTATE_PLAINTEXT."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFinished:
+    """The peer ended the private conversation (Disconnected TLV): MSGSTATE_FINISHED.
+
+    Nothing more can be sent until the user calls `end()` (then plaintext) or `start()` (new AKE).
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableMessage:
+    """An encrypted Data Message we could not read (wrong keys, bad MAC, replay, no session)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MalformedMessageReceived:
+    """An OTR message that did not parse. ``reason`` is ours, never the peer's text."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PeerError:
+    """The peer sent an OTR Error Message ("?OTR Error:"); ``text`` is what followed."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraSymmetricKeyReceived:
+    """The peer sent TLV 8: it will use the extra symmetric key for ``use`` (``data`` is use-specific)."""
+
+    use: int
+    data: bytes
+    key: Secret[bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageHeld:
+    """`send` kept a message until the session is encrypted (the policy requires encryption)."""
+
+    pending: int
+
+
+Event = (
+    MessageReceived
+    | GoneSecure
+    | GoneInsecure
+    | SessionFinished
+    | UnreadableMessage
+    | MalformedMessageReceived
+    | PeerError
+    | ExtraSymmetricKeyReceived
+    | MessageHeld
+)
