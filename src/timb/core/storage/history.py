@@ -358,7 +358,12 @@ class History:
         secure_directory(self._directory)
 
     def _append(self, path: Path, tag: bytes, key: Secret[bytes], entry: HistoryEntry) -> None:
-        created = not path.exists()
+        created = not os.path.lexists(path)
+        if created:
+            # A log deleted by hand (or a crash between a delete and the vault save) starts over;
+            # only a log that exists is held to the vault's count.
+            self._logs().pop(tag.hex(), None)
+            self._cursors.pop(tag, None)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             _check_owned(fd, path)

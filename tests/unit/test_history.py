@@ -1,0 +1,366 @@
+"""Opt-in encrypted history: nothing on disk when off; when on, no plaintext on disk and every
+reordering, truncation, move or alteration of records is detected."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from timb.common.random import DeterministicRandom
+from timb.common.secret import Secret
+from timb.core.storage import (
+    Argon2idParams,
+    Direction,
+    History,
+    HistoryCorrupted,
+    HistoryEntry,
+    InsecureProfile,
+    ScryptParams,
+    Vault,
+)
+from timb.core.storage.history import MAGIC, _derive, decode_log, encode_record, file_header
+from timb.core.storage.vault import argon2id_available
+
+FAST = Argon2idParams(memory_cost=8, iterations=1, lanes=1) if argon2id_available() else ScryptParams(4, 1, 1)
+PW = Secret("pw for history tests")
+ALICE = History.conversation_id("me@example.org", "alice@example.org")
+BOB = History.conversation_id("me@example.org", "bob@example.org")
+SECRET_TEXT = "meet at the north gate at 21:00"
+
+
+def _entry(text: str, n: int = 0, direction: Direction = Direction.OUTGOING) -> HistoryEntry:
+    return HistoryEntry(direction, 1_700_000_000.25 + n, Secret(text), encrypted=True, verified=n % 2 == 0)
+
+
+def _same(a: list[HistoryEntry], b: list[HistoryEntry]) -> bool:
+    return [(e.direction, e.timestamp, e.body.reveal(), e.encrypted, e.verified) for e in a] == [
+        (e.direction, e.timestamp, e.body.reveal(), e.encrypted, e.verified) for e in b
+    ]
+
+
+def _all_bytes(root: Path) -> bytes:
+    """Every byte under `root`, file names included."""
+    out = b""
+    for p in sorted(root.rglob("*")):
+        out += str(p.relative_to(root)).encode() + b"\0"
+        if p.is_file():
+            out += p.read_bytes()
+    return out
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else b"<dir>" for p in root.rglob("*")}
+
+
+class Env:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.on: set[str] = set()
+        self.vault = Vault.create(root, PW, kdf=FAST)
+        self.history = History(self.vault, root / "history", self.on.__contains__)
+
+    def reopen(self) -> None:
+        self.vault.lock()
+        self.vault = Vault.unlock(self.root, PW)
+        self.history = History(self.vault, self.root / "history", self.on.__contains__)
+
+    def log(self, conversation: str) -> Path:
+        (path,) = [
+            p for p in (self.root / "history").iterdir() if p.suffix == ".log" and _is(p, conversation, self)
+        ]
+        return path
+
+
+def _is(path: Path, conversation: str, env: Env) -> bool:
+    entry = env.vault.section("history")["logs"]
+    assert isinstance(entry, dict)
+    value = entry.get(path.stem)
+    return isinstance(value, dict) and value.get("conversation") == conversation
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    e = Env(tmp_path / "profile")
+    yield e
+    e.vault.lock()
+
+
+def test_history_off_writes_nothing(env: Env) -> None:
+    before = _snapshot(env.root)
+    for n in range(5):
+        assert env.history.record(ALICE, _entry(f"{SECRET_TEXT} #{n}", n)) is False
+    assert _snapshot(env.root) == before
+    assert not (env.root / "history").exists()
+    assert SECRET_TEXT.encode() not in _all_bytes(env.root)
+    assert env.history.read(ALICE) == []
+    assert env.history.conversations() == []
+
+
+def test_round_trip_and_no_plaintext_on_disk(env: Env) -> None:
+    env.on.add(ALICE)
+    entries = [_entry(f"{SECRET_TEXT} #{n}", n, Direction(1 + n % 2)) for n in range(6)]
+    for e in entries:
+        assert env.history.record(ALICE, e) is True
+    assert env.history.record(BOB, _entry("not kept")) is False
+    assert _same(env.history.read(ALICE), entries)
+    disk = _all_bytes(env.root)
+    assert SECRET_TEXT.encode() not in disk and SECRET_TEXT.encode("utf-16-le") not in disk
+    assert b"alice" not in disk and b"not kept" not in disk  # file names are keyed tags
+    env.reopen()
+    env.on.clear()  # turning history off later does not hide what was kept
+    assert _same(env.history.read(ALICE), entries)
+    assert env.history.conversations() == [ALICE]
+    assert env.history.read(BOB) == []
+
+
+def test_file_and_directory_permissions(env: Env) -> None:
+    env.on.add(ALICE)
+    env.history.record(ALICE, _entry("x"))
+    assert (env.root / "history").stat().st_mode & 0o777 == 0o700
+    assert env.log(ALICE).stat().st_mode & 0o777 == 0o600
+
+
+def _frames(data: bytes) -> tuple[bytes, list[bytes]]:
+    header, rest, frames = data[: len(MAGIC) + 16], data[len(MAGIC) + 16 :], []
+    while rest:
+        n = 4 + int.from_bytes(rest[:4], "big")
+        frames.append(rest[:n])
+        rest = rest[n:]
+    return header, frames
+
+
+def _three(env: Env) -> Path:
+    env.on.add(ALICE)
+    for n in range(3):
+        env.history.record(ALICE, _entry(f"m{n}", n))
+    return env.log(ALICE)
+
+
+def test_reordered_records_are_detected(env: Env) -> None:
+    path = _three(env)
+    header, frames = _frames(path.read_bytes())
+    path.write_bytes(header + frames[1] + frames[0] + frames[2])
+    with pytest.raises(HistoryCorrupted, match="record 0"):
+        env.history.read(ALICE)
+
+
+@pytest.mark.parametrize(
+    "cut", ["last-record", "two-records", "all-records", "in-header", "mid-record", "gcm-tag"]
+)
+def test_truncation_is_detected(env: Env, cut: str) -> None:
+    path = _three(env)
+    data = path.read_bytes()
+    header, frames = _frames(data)
+    cuts = {
+        "last-record": header + frames[0] + frames[1],
+        "two-records": header + frames[0],
+        "all-records": header,
+        "in-header": data[:10],
+        "mid-record": data[:-30],
+        "gcm-tag": data[:-2],
+    }
+    path.write_bytes(cuts[cut])
+    with pytest.raises(HistoryCorrupted):
+        env.history.read(ALICE)
+    with pytest.raises(HistoryCorrupted):  # and nothing is appended to a damaged log
+        env.history.record(ALICE, _entry("after"))
+    assert path.read_bytes() == cuts[cut]
+
+
+def test_every_flipped_byte_is_detected(env: Env) -> None:
+    path = _three(env)
+    good = path.read_bytes()
+    for i in range(len(good)):
+        bad = bytearray(good)
+        bad[i] ^= 0x04
+        path.write_bytes(bytes(bad))
+        with pytest.raises(HistoryCorrupted):
+            env.history.read(ALICE)
+    path.write_bytes(good)
+    assert len(env.history.read(ALICE)) == 3
+
+
+def test_records_cannot_move_between_conversations(env: Env) -> None:
+    env.on.update({ALICE, BOB})
+    env.history.record(ALICE, _entry("for alice"))
+    env.history.record(BOB, _entry("for bob"))
+    alice, bob = env.log(ALICE), env.log(BOB)
+    _, a_frames = _frames(alice.read_bytes())
+    b_header, _ = _frames(bob.read_bytes())
+    bob.write_bytes(b_header + a_frames[0])  # alice's record 0 as bob's record 0
+    with pytest.raises(HistoryCorrupted):
+        env.history.read(BOB)
+    bob.write_bytes(alice.read_bytes())  # the whole file moved
+    with pytest.raises(HistoryCorrupted, match="header"):
+        env.history.read(BOB)
+
+
+def test_torn_append_is_ignored_and_cut(env: Env) -> None:
+    path = _three(env)
+    good = path.read_bytes()
+    _header, frames = _frames(good)
+    path.write_bytes(good + frames[2][:20])  # a crash half-way through a fourth append
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["m0", "m1", "m2"]
+    env.history.record(ALICE, _entry("m3", 3))
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["m0", "m1", "m2", "m3"]
+    env.reopen()
+    env.history.record(ALICE, _entry("m4", 4))
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["m0", "m1", "m2", "m3", "m4"]
+
+
+def test_record_written_before_a_crash_in_the_vault_save_is_kept(env: Env) -> None:
+    path = _three(env)
+    # What a crash between the fsync of a fourth record and the vault save leaves: the record
+    # is on disk, the vault still says 3.
+    master = env.history._master_key()
+    assert master is not None
+    tag, key = _derive(master, ALICE)
+    frame = encode_record(key.reveal(), tag, 3, _entry("m3", 3), bytes(12))
+    path.write_bytes(path.read_bytes() + frame)
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["m0", "m1", "m2", "m3"]
+    env.history.record(ALICE, _entry("m4", 4))
+    env.reopen()
+    assert len(env.history.read(ALICE)) == 5
+
+
+def test_delete(env: Env) -> None:
+    env.on.update({ALICE, BOB})
+    env.history.record(ALICE, _entry(SECRET_TEXT))
+    env.history.record(BOB, _entry("bob"))
+    path = env.log(ALICE)
+    env.history.delete(ALICE)
+    assert not path.exists()
+    assert env.history.read(ALICE) == []
+    assert env.history.conversations() == [BOB]
+    env.history.record(ALICE, _entry("fresh"))
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["fresh"]
+    env.history.delete_all()
+    assert env.history.conversations() == []
+    assert not [p for p in (env.root / "history").iterdir()]
+    env.history.delete(ALICE)  # deleting nothing is fine
+
+
+def test_missing_file_with_a_count_reads_empty(env: Env) -> None:
+    """A crash between unlinking a log and saving the vault must not make history unusable."""
+    path = _three(env)
+    path.unlink()
+    assert env.history.read(ALICE) == []
+    env.history.record(ALICE, _entry("again"))
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["again"]
+
+
+def test_symlinked_log_is_refused(env: Env, tmp_path: Path) -> None:
+    path = _three(env)
+    target = tmp_path / "elsewhere"
+    target.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(target)
+    with pytest.raises(InsecureProfile):
+        env.history.record(ALICE, _entry("x"))
+    with pytest.raises(InsecureProfile):
+        env.history.read(ALICE)
+
+
+def test_entry_validation() -> None:
+    with pytest.raises(ValueError):
+        HistoryEntry(Direction.INCOMING, math.nan, Secret("x"), encrypted=True, verified=False)
+    with pytest.raises(ValueError):
+        HistoryEntry(Direction.INCOMING, 0.0, Secret("x" * (1024 * 1024 + 1)), encrypted=True, verified=False)
+    assert "x" not in repr(
+        HistoryEntry(Direction.INCOMING, 0.0, Secret("xyz"), encrypted=True, verified=False)
+    )
+
+
+def test_lengths_are_padded() -> None:
+    key, tag = bytes(32), bytes(16)
+    short = encode_record(key, tag, 0, _entry("a"), bytes(12))
+    longer = encode_record(key, tag, 0, _entry("a" * 40), bytes(12))
+    assert len(short) == len(longer)
+
+
+# -- the record format, property-tested ------------------------------------------------------
+
+entries_st = st.lists(
+    st.builds(
+        HistoryEntry,
+        st.sampled_from(Direction),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.builds(Secret, st.text(max_size=200)),
+        encrypted=st.booleans(),
+        verified=st.booleans(),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _log(entries: list[HistoryEntry], key: bytes, tag: bytes, seed: bytes) -> tuple[bytes, list[int]]:
+    rnd = DeterministicRandom(seed)
+    data, bounds = file_header(tag), []
+    for i, e in enumerate(entries):
+        data += encode_record(key, tag, i, e, rnd.randbytes(12))
+        bounds.append(len(data))
+    return data, bounds
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries=entries_st, key=st.binary(min_size=32, max_size=32), tag=st.binary(min_size=16, max_size=16))
+def test_round_trip_property(entries: list[HistoryEntry], key: bytes, tag: bytes) -> None:
+    data, _ = _log(entries, key, tag, b"seed")
+    decoded, end = decode_log(key, tag, data, len(entries))
+    assert _same(decoded, entries) and end == len(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries=entries_st, data=st.data())
+def test_any_mutation_of_committed_records_is_detected(
+    entries: list[HistoryEntry], data: st.DataObject
+) -> None:
+    key, tag = bytes(range(32)), bytes(range(16))
+    log, _ = _log(entries, key, tag, b"m")
+    pos = data.draw(st.integers(0, len(log) - 1))
+    flip = data.draw(st.integers(1, 255))
+    bad = bytearray(log)
+    bad[pos] ^= flip
+    with pytest.raises(HistoryCorrupted):
+        decode_log(key, tag, bytes(bad), len(entries))
+
+
+@settings(max_examples=150, deadline=None)
+@given(entries=entries_st, data=st.data())
+def test_any_truncation_of_committed_records_is_detected(
+    entries: list[HistoryEntry], data: st.DataObject
+) -> None:
+    key, tag = bytes(range(32)), bytes(range(16))
+    log, _ = _log(entries, key, tag, b"t")
+    cut = data.draw(st.integers(0, len(log) - 1))
+    with pytest.raises(HistoryCorrupted):
+        decode_log(key, tag, log[:cut], len(entries))
+
+
+@settings(max_examples=100, deadline=None)
+@given(entries=entries_st.filter(lambda es: len(es) >= 2), data=st.data())
+def test_any_reordering_is_detected(entries: list[HistoryEntry], data: st.DataObject) -> None:
+    key, tag = bytes(range(32)), bytes(range(16))
+    log, bounds = _log(entries, key, tag, b"r")
+    starts = [len(file_header(tag)), *bounds[:-1]]
+    frames = [log[s:e] for s, e in zip(starts, bounds, strict=True)]
+    order = data.draw(st.permutations(range(len(frames))))
+    if order == sorted(order):
+        order = order[1:] + order[:1]
+    with pytest.raises(HistoryCorrupted):
+        decode_log(key, tag, file_header(tag) + b"".join(frames[i] for i in order), len(entries))
+
+
+@settings(max_examples=100, deadline=None)
+@given(entries=entries_st, garbage=st.binary(max_size=80))
+def test_uncommitted_tail_is_cut_at_the_first_bad_frame(entries: list[HistoryEntry], garbage: bytes) -> None:
+    key, tag = bytes(range(32)), bytes(range(16))
+    log, _ = _log(entries, key, tag, b"g")
+    decoded, end = decode_log(key, tag, log + garbage, len(entries))
+    assert _same(decoded, entries) and end == len(log)
