@@ -101,6 +101,8 @@ def check_peer_certificate(der: bytes | None, pin: CertificatePin | None) -> Non
 
 def describe_ssl_error(exc: ssl.SSLError) -> str:
     """A clear sentence for a failed handshake (no secrets: OpenSSL's reason text)."""
+    # .reason and .verify_message are only set on errors raised by OpenSSL itself.
+    reason = getattr(exc, "reason", None) or str(exc)
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"the server's certificate is not trusted ({exc.verify_message or exc.reason})"
-    return f"TLS handshake failed ({exc.reason or exc})"
+        return f"the server's certificate is not trusted ({getattr(exc, 'verify_message', None) or reason})"
+    return f"TLS handshake failed ({reason})"
