@@ -66,7 +66,8 @@ FOREIGN = "from='eve@evil.test/x' to='alice@timb.test/r1'"
         f"<iq xmlns='jabber:client' type='get' id='q' {FOREIGN}><ping xmlns='urn:xmpp:ping'/></iq>",
         f"<iq xmlns='jabber:client' type='set' id='q' {FOREIGN}><query xmlns='jabber:iq:roster'/></iq>",
         # our own server asking for the software version gets the same answer
-        "<iq xmlns='jabber:client' type='get' id='q' from='timb.test'><query xmlns='jabber:iq:version'/></iq>",
+        "<iq xmlns='jabber:client' type='get' id='q' from='timb.test'>"
+        "<query xmlns='jabber:iq:version'/></iq>",
     ],
 )
 def test_queries_about_us_get_a_bare_service_unavailable(query: str, monkeypatch: pytest.MonkeyPatch) -> None:
