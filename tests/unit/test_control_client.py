@@ -213,7 +213,7 @@ async def test_attach_refuses_a_public_tor_when_offline(
 async def test_attach_to_a_private_tor_finds_its_socks_port(fake_tor: FakeTor) -> None:
     fake_tor.on_getinfo = lambda key: f'250-{key}="unix:/x/socks" "127.0.0.1:19050"\r\n250 OK\r\n'
     async with await TorClient.attach("127.0.0.1", fake_tor.port) as tor:
-        assert (tor.socks_host, tor.socks_port) == ("127.0.0.1", 19050)
+        assert tor.socks_endpoint == ("127.0.0.1", 19050)
 
 
 async def test_attach_without_offline_mode_skips_the_guard(
@@ -223,5 +223,5 @@ async def test_attach_without_offline_mode_skips_the_guard(
     fake_tor.getconf = PUBLIC_CONF
     fake_tor.on_getinfo = lambda key: f'250-{key}="127.0.0.1:9050"\r\n250 OK\r\n'
     async with await TorClient.attach("127.0.0.1", fake_tor.port) as tor:
-        assert tor.socks_port == 9050
+        assert tor.socks_endpoint == ("127.0.0.1", 9050)
     assert not any(line.startswith("GETCONF") for line in fake_tor.received)

@@ -50,12 +50,10 @@ GUARD_OPTIONS = (
 )
 
 
-def parse_socks_listener(value: str) -> tuple[str, int]:
-    """The first loopback TCP listener in ``GETINFO net/listeners/socks`` (``"127.0.0.1:9050" ...``).
-
-    Raises:
-        TorError: tor has no SOCKS listener on a loopback address (e.g. ``SocksPort 0``).
-    """
+def parse_socks_listener(value: str) -> tuple[str, int] | None:
+    """The first loopback TCP listener in ``GETINFO net/listeners/socks`` (``"127.0.0.1:9050" ...``),
+    or None when tor has none open (``SocksPort 0``, or ``DisableNetwork 1``: tor opens its
+    listeners only once the network is enabled)."""
     for entry in split_arguments(value).positional:
         host, colon, port = entry.rpartition(":")
         host = host.removeprefix("[").removesuffix("]")
@@ -65,16 +63,17 @@ def parse_socks_listener(value: str) -> tuple[str, int]:
             return socks.require_loopback(host), int(port)
         except ValueError:
             continue
-    raise TorError("tor has no SOCKS port on loopback (is SocksPort 0?)")
+    return None
 
 
 class TorClient:
     """A tor that TIMB may use: authenticated control connection plus its SOCKS port."""
 
-    def __init__(self, control: ControlConnection, socks_host: str, socks_port: int) -> None:
+    def __init__(self, control: ControlConnection, socks_endpoint: tuple[str, int] | None = None) -> None:
         self.control = control
-        self.socks_host = socks.require_loopback(socks_host)
-        self.socks_port = socks_port
+        if socks_endpoint is not None:
+            socks.require_loopback(socks_endpoint[0])
+        self.socks_endpoint = socks_endpoint  # (host, port); None until tor opens its SOCKS port
         self._bootstrapped = False
 
     @classmethod
@@ -93,7 +92,6 @@ class TorClient:
             TorUnavailable: nothing listens on the control port (or the cookie is unreadable).
             OfflineGuardError: TIMB_OFFLINE=1 and this tor is not on the private test network.
             ControlError: tor rejected the authentication.
-            TorError: tor has no loopback SOCKS port.
         """
         control = await ControlConnection.connect(control_host, control_port)
         try:
@@ -101,11 +99,10 @@ class TorClient:
             if offline_mode():
                 check_private_network(await control.get_conf(*GUARD_OPTIONS))
             listeners = await control.get_info("net/listeners/socks")
-            socks_host, socks_port = parse_socks_listener(listeners["net/listeners/socks"])
         except BaseException:
             await control.close()
             raise
-        return cls(control, socks_host, socks_port)
+        return cls(control, parse_socks_listener(listeners["net/listeners/socks"]))
 
     # ---- bootstrap ----
 
@@ -171,14 +168,26 @@ class TorClient:
         assert last is not None and last.done
         return last
 
-    async def _require_ready(self) -> None:
+    async def _require_ready(self) -> tuple[str, int]:
+        """The SOCKS endpoint, once tor can carry streams.
+
+        Raises:
+            TorUnavailable: the control connection is gone (so is tor).
+            TorNotReady: bootstrap is below 100 %.
+            TorError: bootstrapped, yet no SOCKS listener on loopback (``SocksPort 0``).
+        """
         if self.control.is_closed:
             raise TorUnavailable("tor's control connection is closed: tor is gone")
-        if self._bootstrapped:
-            return
-        status = await self.bootstrap_status()
-        if not status.done:
-            raise TorNotReady(f"tor is bootstrapping: {status.progress} % ({status.summary})")
+        if not self._bootstrapped:
+            status = await self.bootstrap_status()
+            if not status.done:
+                raise TorNotReady(f"tor is bootstrapping: {status.progress} % ({status.summary})")
+        if self.socks_endpoint is None:
+            listeners = await self.control.get_info("net/listeners/socks")
+            self.socks_endpoint = parse_socks_listener(listeners["net/listeners/socks"])
+            if self.socks_endpoint is None:
+                raise TorError("tor has no SOCKS port on loopback (is SocksPort 0?)")
+        return self.socks_endpoint
 
     # ---- the one door ----
 
@@ -190,12 +199,13 @@ class TorClient:
         Raises:
             TorNotReady: tor has not bootstrapped yet.
             TorUnavailable: tor is gone.
+            TorError: tor has no SOCKS port on loopback.
             StreamError: tor could not reach host:port.
             ValueError: a bad destination or an empty isolation key.
         """
-        await self._require_ready()
+        socks_host, socks_port = await self._require_ready()
         return await socks.open_socket(
-            self.socks_host, self.socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+            socks_host, socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
         )
 
     async def open_stream(
@@ -206,9 +216,9 @@ class TorClient:
         Raises:
             The same as `open_socket`.
         """
-        await self._require_ready()
+        socks_host, socks_port = await self._require_ready()
         return await socks.open_stream(
-            self.socks_host, self.socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+            socks_host, socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
         )
 
     # ---- onion services ----
