@@ -169,7 +169,7 @@ class Conversation:
             self._held.append(text)
             self._events.append(ev.MessageHeld(len(self._held)))
             if self._ake.state is AuthState.AUTHSTATE_NONE:
-                self._outbox.append(wire.query_message(versions))
+                self._send_query(versions)
         elif Policy.SEND_WHITESPACE_TAG in self.policy and not self._plaintext_received:
             self._outbox.append(text + wire.whitespace_tag(versions))
         else:
@@ -184,7 +184,7 @@ class Conversation:
         versions = allowed_versions(self.policy)
         if not versions:
             raise PolicyViolation("the policy allows no OTR version")
-        self._outbox.append(wire.query_message(versions))
+        self._send_query(versions)
 
     def end(self) -> None:
         """ "User requests to end an OTR conversation" (sends the Disconnected TLV if encrypted)."""
@@ -251,7 +251,7 @@ class Conversation:
         elif isinstance(unencoded, wire.ErrorMessage):
             self._events.append(ev.PeerError(unencoded.text))
             if Policy.ERROR_START_AKE in self.policy:
-                self._outbox.append(wire.query_message(versions))
+                self._send_query(versions)
         else:
             self._receive_plaintext(unencoded)
 
@@ -355,6 +355,12 @@ class Conversation:
         self._outbox.append(wire.ERROR_PREFIX + " " + error_text)
 
     # --- internals ------------------------------------------------------------------------------
+
+    def _send_query(self, versions: frozenset[int]) -> None:
+        query = wire.query_message(versions)
+        if self.max_fragment_size is not None and len(query) > self.max_fragment_size:
+            query = query.partition("\n")[0]  # the bare "?OTRv23?" without the explanation
+        self._outbox.append(query)
 
     def _start_ake(self, version: int) -> None:
         commit = self._ake.start(version, 0)
