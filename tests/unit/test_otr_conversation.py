@@ -238,7 +238,7 @@ def test_replay_is_rejected_and_changes_nothing() -> None:
 
 
 def test_tampered_mac_is_rejected_state_unchanged() -> None:
-    a, b, link = secure_pair()
+    a, b, _link = secure_pair()
     a.send("genuine")
     (message,) = a.data_to_send()
     raw = bytearray(base64.b64decode(message[5:-1]))
@@ -288,7 +288,7 @@ def test_held_messages_are_sent_encrypted_in_order_after_the_ake() -> None:
 
 
 def test_messages_for_another_instance_are_ignored() -> None:
-    a, b, link = secure_pair()
+    a, b, _link = secure_pair()
     a.send("for bob's instance")
     (message,) = a.data_to_send()
     other = make_conv("bob-elsewhere", BOB_KEY, instance_tag=b.our_instance_tag + 1)
@@ -302,7 +302,7 @@ def test_messages_for_another_instance_are_ignored() -> None:
 
 
 def test_peer_restart_with_a_new_instance_tag() -> None:
-    a, b, link = secure_pair()
+    a, b, _link = secure_pair()
     b2 = make_conv("bob-restarted", BOB_KEY)
     assert b2.our_instance_tag != b.our_instance_tag
     b2.send("I am back")
@@ -337,7 +337,7 @@ def test_whitespace_tag_starts_the_ake_and_stops_after_plaintext() -> None:
 
 
 def test_plaintext_is_flagged_unencrypted_in_every_state() -> None:
-    a, b, link = secure_pair()
+    _a, b, _link = secure_pair()
     b.receive("sneaky plaintext")
     assert drain(b) == [MessageReceived("sneaky plaintext", encrypted=False)]
     assert b.state is MessageState.MSGSTATE_ENCRYPTED
@@ -364,7 +364,7 @@ def test_never_policy_passes_everything_through() -> None:
 
 def test_heartbeat_after_silence_uses_the_clock() -> None:
     clock = FakeClock()
-    a, b, link = secure_pair(clock=clock)
+    a, b, _link = secure_pair(clock=clock)
     a.send("one")
     for message in a.data_to_send():
         b.receive(message)
@@ -406,7 +406,7 @@ def test_misuse_raises_local_errors() -> None:
 
 
 def test_data_message_without_a_session_is_unreadable() -> None:
-    a, b, link = secure_pair()
+    a, b, _link = secure_pair()
     a.send("hello")
     (message,) = a.data_to_send()
     fresh = make_conv("bob-fresh", BOB_KEY, instance_tag=b.our_instance_tag)
