@@ -18,12 +18,14 @@ class MessageState(enum.Enum):
     """Where an outgoing message is.
 
     PENDING: held by the core (no private session yet, or waiting to be re-sent after a re-key);
-    never on the network in any form. SENT: handed to the network encrypted. FAILED: will not be
-    sent (the account was removed or the user gave up on it).
+    never on the network in any form. SENT: handed to the network encrypted. DELIVERED: the peer
+    has since sent something readable in the same session (OTR has no receipts; this is the
+    core's inference, see docs/core.md). FAILED: will not be sent (account or contact removed).
     """
 
     PENDING = "pending"
     SENT = "sent"
+    DELIVERED = "delivered"
     FAILED = "failed"
 
 

@@ -1,0 +1,533 @@
+"""Conversations: the one owner of the rule "no plaintext when encryption is required".
+
+`Conversations` is a sans-I/O core for one account (one OTR key, one instance tag). It keeps one
+OTR `Conversation` per (contact, remote instance tag), routes each incoming wire message by its
+OTR header, holds the user's messages until a private session exists, and re-keys and re-sends by
+itself when the peer lost its session. Wire messages go in through `receive`, ``(contact, wire)``
+pairs come out of `data_to_send`, typed core events out of `next_event`. Time only through the
+injected clock: `poll` (about once a second) sends acknowledgements and reports AKE time-outs.
+
+The rules (docs/core.md says why):
+
+* Hold: a user's message is handed to an OTR conversation only when that conversation is
+  encrypted (or the user set the contact's policy to not require encryption). Until then it is
+  PENDING and exists nowhere but here. With a policy that requires encryption every wire string we
+  emit must start with ``?OTR``; anything else is dropped and reported (defence in depth).
+* Delivered: OTR has no receipts. A message sent in a session is DELIVERED once a readable Data
+  Message (text, heartbeat or our empty acknowledgement) arrives from the peer in that session.
+  A session that received text acknowledges it with an empty Data Message at the next `poll`
+  unless it sent something in between.
+* Resend: when a new private session begins and an old one is suspect -- the peer's instance tag
+  changed (it restarted), or it reported an OTR error, or we saw it send data to another instance
+  of us -- every message of the old session not yet DELIVERED is sent again, in order, in the new
+  session. A refresh of a healthy session re-sends nothing.
+* Re-key: started by us when the peer sends data for another instance of us (we restarted: the
+  peer's client drops nothing, it just cannot reach us) and whenever a held message waits and no
+  AKE is under way. When the peer reports an error, its OTR conversation asks for the AKE itself
+  (ERROR_START_AKE); only one side starts, so two AKEs never cross.
+
+Errors: a wrong call raises `KeyError` (unknown message id); remote trouble is an event.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from timb.common.clock import Clock
+from timb.common.ids import Fingerprint
+from timb.common.random import Random
+from timb.common.secret import Secret
+from timb.core.events import (
+    CoreEvent,
+    ErrorEvent,
+    MessageReceived,
+    MessageState,
+    MessageStateChanged,
+    OtrState,
+    OtrStateChanged,
+    OtrUnavailable,
+)
+from timb.otr import Conversation, Policy, PrivateKey
+from timb.otr import events as otr
+
+# An AKE that got no answer in this time is reported (the contact may be offline or not speak OTR).
+AKE_TIMEOUT = 60.0
+_WHITESPACE_TAG_BASE = " \t  \t\t\t\t \t \t \t  "
+
+
+class _Kind(enum.Enum):
+    QUERY = "query"
+    ERROR = "error"
+    ENCODED = "encoded"
+    FRAGMENT = "fragment"
+    TAGGED = "tagged"  # plaintext carrying the OTR whitespace tag
+    PLAIN = "plain"
+
+
+class _Type(enum.IntEnum):
+    """Protocol-v3 message types."""
+
+    DH_COMMIT = 0x02
+    DATA = 0x03
+    DH_KEY = 0x0A
+    REVEAL_SIGNATURE = 0x11
+    SIGNATURE = 0x12
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What routing needs from a wire message, read without decrypting anything."""
+
+    kind: _Kind
+    type: int | None = None
+    sender: int = 0  # 0: no instance tags (v2, or an unencoded message)
+    receiver: int = 0
+    first_fragment: bool = False
+    last_fragment: bool = False
+
+
+def _peek_encoded(b64: str) -> tuple[int | None, int, int]:
+    """(type, sender tag, receiver tag) from the first 16 base64 characters of an OTR message."""
+    head = b64[:16]
+    try:
+        raw = base64.b64decode(head + "=" * (-len(head) % 4))
+    except (binascii.Error, ValueError):
+        return None, 0, 0
+    if len(raw) < 3:
+        return None, 0, 0
+    if int.from_bytes(raw[:2], "big") == 3 and len(raw) >= 11:
+        return raw[2], int.from_bytes(raw[3:7], "big"), int.from_bytes(raw[7:11], "big")
+    return raw[2], 0, 0
+
+
+def peek(wire: str) -> Header:
+    """Classify a wire message and read its OTR header."""
+    if wire.startswith("?OTR Error:"):
+        return Header(_Kind.ERROR)
+    if wire.startswith(("?OTR?", "?OTRv")):
+        return Header(_Kind.QUERY)
+    if wire.startswith("?OTR:"):
+        mtype, sender, receiver = _peek_encoded(wire[5:])
+        return Header(_Kind.ENCODED, mtype, sender, receiver)
+    if wire.startswith(("?OTR|", "?OTR,")):
+        return _peek_fragment(wire)
+    if _WHITESPACE_TAG_BASE in wire:
+        return Header(_Kind.TAGGED)
+    return Header(_Kind.PLAIN)
+
+
+def _peek_fragment(wire: str) -> Header:
+    # Protocol-v3 "Fragmentation": ?OTR|sender|receiver,k,n,piece,  (v2: ?OTR,k,n,piece,)
+    sender = receiver = 0
+    rest = wire[5:]
+    if wire[4] == "|":
+        tags, _, rest = rest.partition(",")
+        sender_hex, _, receiver_hex = tags.partition("|")
+        try:
+            sender, receiver = int(sender_hex, 16), int(receiver_hex, 16)
+        except ValueError:
+            return Header(_Kind.FRAGMENT)
+    parts = rest.split(",", 3)
+    if len(parts) < 4 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return Header(_Kind.FRAGMENT, None, sender, receiver)
+    k, n = int(parts[0]), int(parts[1])
+    mtype = _peek_encoded(parts[2][5:])[0] if k == 1 and parts[2].startswith("?OTR:") else None
+    return Header(_Kind.FRAGMENT, mtype, sender, receiver, k == 1, k == n)
+
+
+@dataclass(slots=True)
+class _Message:
+    id: str
+    contact: str
+    text: Secret[str]
+    state: MessageState = MessageState.PENDING
+
+
+@dataclass(eq=False, slots=True)
+class _Session:
+    """One OTR conversation; `bound` once an AKE told us the remote instance it talks to."""
+
+    conv: Conversation
+    unconfirmed: list[str] = field(default_factory=list)
+    suspect: bool = False
+    bound: bool = False
+    awaiting: bool = False  # sent a query or D-H commit and waits for the answer
+    ack_due: bool = False
+    unreadable: bool = False  # set while a Data Message we fed turned out unreadable
+
+
+@dataclass(slots=True)
+class _Contact:
+    name: str
+    policy: Policy
+    sessions: dict[int, _Session] = field(default_factory=dict)
+    master: _Session | None = None  # unbound: starts AKEs, meets unknown instances
+    current: _Session | None = None
+    queue: list[str] = field(default_factory=list)
+    ake_started: float | None = None
+    unavailable_reported: bool = False
+    ake_route: dict[int, _Session] = field(default_factory=dict)
+    fragments: dict[int, tuple[_Session, int | None]] = field(default_factory=dict)
+    shown_state: OtrState = OtrState.NOT_PRIVATE
+
+
+def requires_encryption(policy: Policy) -> bool:
+    return Policy.REQUIRE_ENCRYPTION in policy
+
+
+class Conversations:
+    """All OTR conversations of one account.
+
+    Args:
+        account: the account id, copied into every event.
+        key: the account's long-term OTR key.
+        instance_tag: our instance tag (>= 0x100), shared by all our conversations.
+        is_verified: ``(contact, fingerprint) -> bool``, from the trust store.
+        policy: the default policy (ALWAYS); `set_policy` overrides it per contact.
+    """
+
+    def __init__(
+        self,
+        account: str,
+        key: PrivateKey,
+        *,
+        instance_tag: int,
+        clock: Clock,
+        rng: Random,
+        is_verified: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
+        policy: Policy = Policy.ALWAYS,
+        max_fragment_size: int | None = None,
+    ) -> None:
+        self.account = account
+        self.instance_tag = instance_tag
+        self._key = key
+        self._clock = clock
+        self._rng = rng
+        self._is_verified = is_verified
+        self._default_policy = policy
+        self._max_fragment_size = max_fragment_size
+        self._contacts: dict[str, _Contact] = {}
+        self._messages: dict[str, _Message] = {}
+        self._order: dict[str, int] = {}  # message id -> position when first sent
+        self._outbox: list[tuple[str, str]] = []
+        self._events: deque[CoreEvent] = deque()
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def set_policy(self, contact: str, policy: Policy) -> None:
+        """Override the policy for one contact (for conversations made from now on)."""
+        self._contact(contact).policy = policy
+
+    def send(self, contact: str, text: str) -> str:
+        """Queue ``text`` for ``contact``; returns the message id. It stays PENDING until it goes
+        out encrypted (or, only if the contact's policy does not require encryption, as the
+        OTR layer sends it)."""
+        c = self._contact(contact)
+        msg_id = self._rng.randbytes(8).hex()
+        self._messages[msg_id] = _Message(msg_id, contact, Secret(text))
+        c.queue.append(msg_id)
+        self._emit(MessageStateChanged(msg_id, MessageState.PENDING, self.account, contact))
+        self._flush(c)
+        return msg_id
+
+    def start(self, contact: str) -> None:
+        """Start (or refresh) OTR with ``contact``."""
+        self._start_ake(self._contact(contact), force=True)
+
+    def end(self, contact: str) -> None:
+        """End the private sessions with ``contact`` (the peer is told, as OTR says)."""
+        c = self._contact(contact)
+        for session in list(c.sessions.values()):
+            session.conv.end()
+            self._drain(c, session)
+        c.ake_started = None
+        self._update_state(c)
+
+    def fail_pending(self, contact: str) -> None:
+        """Give up on every message still held for ``contact``: they become FAILED."""
+        c = self._contact(contact)
+        for msg_id in c.queue:
+            self._set_state(self._messages[msg_id], MessageState.FAILED)
+        c.queue.clear()
+
+    def message_state(self, msg_id: str) -> MessageState:
+        """Raises: KeyError for an unknown id."""
+        return self._messages[msg_id].state
+
+    def pending(self, contact: str) -> list[str]:
+        return list(self._contact(contact).queue)
+
+    def otr_state(self, contact: str) -> OtrState:
+        return self._contact(contact).shown_state
+
+    def their_fingerprint(self, contact: str) -> Fingerprint | None:
+        c = self._contacts.get(contact)
+        if c is None or c.current is None or not c.current.conv.encrypted:
+            return None
+        return c.current.conv.their_fingerprint
+
+    def refresh_trust(self, contact: str) -> None:
+        """Re-evaluate verified/unverified after the trust store changed."""
+        self._update_state(self._contact(contact))
+
+    def poll(self) -> None:
+        """Send due acknowledgements; report AKEs unanswered for AKE_TIMEOUT seconds."""
+        now = self._clock.now()
+        for c in self._contacts.values():
+            for session in c.sessions.values():
+                if session.ack_due and session.conv.encrypted:
+                    session.conv.send("")  # an empty Data Message: the peer shows nothing
+                    session.ack_due = False
+                    self._drain(c, session)
+            if c.ake_started is not None and now - c.ake_started > AKE_TIMEOUT and c.queue:
+                c.ake_started = None
+                self._unavailable(c, f"no answer to the OTR request within {int(AKE_TIMEOUT)} s")
+
+    # -- the network side -----------------------------------------------------------------------
+
+    def receive(self, contact: str, wire: str) -> None:
+        """One message from ``contact`` as the network delivered it."""
+        c = self._contact(contact)
+        header = peek(wire)
+        routed = self._route(c, header)
+        if routed is None:
+            return
+        session, is_data = routed
+        session.unreadable = False
+        session.conv.receive(wire)
+        self._drain(c, session)
+        if is_data and session.bound and not session.unreadable:
+            self._confirm(session)
+
+    def data_to_send(self) -> list[tuple[str, str]]:
+        """``(contact, wire)`` pairs for the network, in order."""
+        out, self._outbox = self._outbox, []
+        return out
+
+    def next_event(self) -> CoreEvent | None:
+        return self._events.popleft() if self._events else None
+
+    # -- routing --------------------------------------------------------------------------------
+
+    def _route(self, c: _Contact, h: Header) -> tuple[_Session, bool] | None:
+        """The session for a message, and whether it is (the end of) a Data Message."""
+        if h.kind in (_Kind.QUERY, _Kind.TAGGED):
+            # The peer asks for an AKE; it may be a new instance of them, so the unbound
+            # conversation answers (its D-H Commit carries receiver tag 0).
+            return self._master(c), False
+        if h.kind in (_Kind.ERROR, _Kind.PLAIN):
+            return c.current or self._master(c), False
+        if h.receiver not in (0, self.instance_tag):
+            # For another instance of us: the peer still holds a session with us that we lost.
+            if h.type == _Type.DATA:
+                self._start_ake(c)
+            return None
+        if h.kind is _Kind.FRAGMENT and not h.first_fragment:
+            session, mtype = c.fragments.get(h.sender, (None, None))
+            session = session or c.sessions.get(h.sender) or self._master(c)
+            return session, h.last_fragment and mtype == _Type.DATA
+        session = self._route_encoded(c, h)
+        if h.kind is _Kind.FRAGMENT:
+            c.fragments[h.sender] = (session, h.type)
+            return session, h.last_fragment and h.type == _Type.DATA
+        return session, h.type == _Type.DATA
+
+    def _route_encoded(self, c: _Contact, h: Header) -> _Session:
+        known = c.sessions.get(h.sender)
+        master = c.master
+        if h.type == _Type.DH_COMMIT:
+            chosen = master if master is not None and master.awaiting else known or self._master(c)
+        elif h.type == _Type.DH_KEY:  # the answer to a commit: to whoever sent one
+            waiting = [s for s in (master, known) if s is not None and s.awaiting]
+            chosen = waiting[0] if waiting else known or self._master(c)
+        elif h.type in (_Type.REVEAL_SIGNATURE, _Type.SIGNATURE):
+            chosen = c.ake_route.get(h.sender) or known or self._master(c)
+        else:
+            chosen = known or self._master(c)
+        if h.type in (_Type.DH_COMMIT, _Type.DH_KEY):
+            c.ake_route[h.sender] = chosen
+        return chosen
+
+    def _master(self, c: _Contact) -> _Session:
+        if c.master is None:
+            conv = Conversation(
+                self._key,
+                c.policy,
+                self._max_fragment_size,
+                clock=self._clock,
+                rng=self._rng,
+                instance_tag=self.instance_tag,
+            )
+            c.master = _Session(conv)
+        return c.master
+
+    # -- what the OTR conversations say ---------------------------------------------------------
+
+    def _drain(self, c: _Contact, session: _Session) -> None:
+        while (event := session.conv.next_event()) is not None:
+            self._on_otr_event(c, session, event)
+        for wire in session.conv.data_to_send():
+            self._queue_wire(c, session, wire)
+        self._update_state(c)
+
+    def _queue_wire(self, c: _Contact, session: _Session, wire: str) -> None:
+        if requires_encryption(c.policy) and not wire.startswith("?OTR"):
+            # The OTR layer must never do this; if it ever does, the text stays here.
+            self._emit(ErrorEvent(f"{c.name}: refused to send a message that was not OTR-encoded"))
+            return
+        h = peek(wire)
+        if h.kind is _Kind.QUERY or h.type == _Type.DH_COMMIT:
+            session.awaiting = True
+        elif h.type == _Type.DATA:
+            session.ack_due = False  # anything we send tells the peer we are alive
+        self._outbox.append((c.name, wire))
+
+    def _on_otr_event(self, c: _Contact, session: _Session, event: otr.Event) -> None:
+        match event:
+            case otr.GoneSecure():
+                self._gone_secure(c, session)
+            case otr.MessageReceived(text=text, encrypted=encrypted):
+                self._received(c, session, text, encrypted)
+            case otr.UnreadableMessage() | otr.MalformedMessageReceived():
+                # Our conversation answered with an OTR error; the peer's asks for a new AKE.
+                session.unreadable = True
+            case otr.PeerError():
+                session.suspect = True  # something we sent was lost: re-send after the re-key
+                if Policy.ERROR_START_AKE in c.policy:
+                    c.ake_started = self._clock.now()  # the conversation sent the query itself
+                else:
+                    self._start_ake(c, force=True)
+            case otr.SessionFinished() | otr.GoneInsecure():
+                pass  # state is shown by _update_state; held messages wait for a new AKE
+            case _:
+                pass  # SMP and extra-key events are the service's business
+
+    def _received(self, c: _Contact, session: _Session, text: str, encrypted: bool) -> None:
+        verified = False
+        if encrypted:
+            session.ack_due = True
+            if session.bound:
+                c.current = session
+            verified = self._verified(c.name, session)
+        elif c.queue and requires_encryption(c.policy):
+            self._unavailable(c, "the contact answered without OTR")
+        self._emit(MessageReceived(self.account, c.name, text, encrypted, verified))
+
+    def _confirm(self, session: _Session) -> None:
+        session.suspect = False
+        for msg_id in session.unconfirmed:
+            self._set_state(self._messages[msg_id], MessageState.DELIVERED)
+        session.unconfirmed.clear()
+
+    def _gone_secure(self, c: _Contact, session: _Session) -> None:
+        tag = session.conv.their_instance_tag
+        resend: list[str] = []
+        if session.suspect:  # re-keyed in place after the peer reported trouble
+            resend.extend(session.unconfirmed)
+            session.unconfirmed.clear()
+        session.awaiting = session.suspect = False
+        if not session.bound:
+            session.bound = True
+            c.master = None
+        replaced = c.sessions.get(tag)
+        for old in [s for s in c.sessions.values() if s is not session]:
+            # The same instance re-keyed: re-send only if it was in trouble. Another instance:
+            # the peer moved on (restart), so whatever it did not confirm is re-sent.
+            if old.suspect or old is not replaced:
+                resend.extend(old.unconfirmed)
+                old.unconfirmed.clear()
+        c.sessions[tag] = session
+        c.current = session
+        c.ake_started = None
+        c.unavailable_reported = False
+        resend.sort(key=self._order.__getitem__)
+        for msg_id in resend:
+            self._set_state(self._messages[msg_id], MessageState.PENDING)
+        c.queue[:0] = resend
+        self._flush(c)
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def _flush(self, c: _Contact) -> None:
+        if not c.queue:
+            return
+        session = c.current
+        if session is not None and session.conv.encrypted and not session.suspect:
+            while c.queue:
+                msg = self._messages[c.queue.pop(0)]
+                session.conv.send(msg.text.reveal())
+                session.unconfirmed.append(msg.id)
+                self._order.setdefault(msg.id, len(self._order))
+                self._set_state(msg, MessageState.SENT)
+            self._drain(c, session)
+        elif requires_encryption(c.policy):
+            self._start_ake(c)
+        else:
+            self._send_unprotected(c, session or self._master(c))
+
+    def _send_unprotected(self, c: _Contact, target: _Session) -> None:
+        # Only for a contact whose policy the user set to not require encryption: the OTR layer
+        # decides what goes out (plaintext, perhaps whitespace-tagged to offer OTR).
+        if target.conv.finished:
+            target.conv.end()
+        while c.queue:
+            msg = self._messages[c.queue.pop(0)]
+            target.conv.send(msg.text.reveal())
+            self._set_state(msg, MessageState.SENT)
+        self._drain(c, target)
+
+    def _start_ake(self, c: _Contact, *, force: bool = False) -> None:
+        now = self._clock.now()
+        if not force and c.ake_started is not None and now - c.ake_started <= AKE_TIMEOUT:
+            return  # one AKE at a time: a burst of triggers must not flood the peer
+        if not (Policy.ALLOW_V2 in c.policy or Policy.ALLOW_V3 in c.policy):
+            self._unavailable(c, "OTR is disabled for this contact (policy never)")
+            return
+        c.ake_started = now
+        master = self._master(c)
+        master.conv.start()
+        self._drain(c, master)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _contact(self, contact: str) -> _Contact:
+        c = self._contacts.get(contact)
+        if c is None:
+            c = self._contacts[contact] = _Contact(contact, self._default_policy)
+        return c
+
+    def _verified(self, contact: str, session: _Session) -> bool:
+        fingerprint = session.conv.their_fingerprint
+        return fingerprint is not None and self._is_verified(contact, fingerprint)
+
+    def _update_state(self, c: _Contact) -> None:
+        session = c.current
+        fingerprint = None
+        if session is not None and session.conv.encrypted:
+            verified = self._verified(c.name, session)
+            state = OtrState.PRIVATE_VERIFIED if verified else OtrState.PRIVATE_UNVERIFIED
+            fingerprint = session.conv.their_fingerprint
+        elif session is not None and session.conv.finished:
+            state = OtrState.FINISHED
+        else:
+            state = OtrState.NOT_PRIVATE
+        if state is not c.shown_state:
+            c.shown_state = state
+            self._emit(OtrStateChanged(self.account, c.name, state, fingerprint))
+
+    def _unavailable(self, c: _Contact, reason: str) -> None:
+        if not c.unavailable_reported:
+            c.unavailable_reported = True
+            self._emit(OtrUnavailable(self.account, c.name, reason))
+
+    def _set_state(self, msg: _Message, state: MessageState) -> None:
+        msg.state = state
+        self._emit(MessageStateChanged(msg.id, state, self.account, msg.contact))
+
+    def _emit(self, event: CoreEvent) -> None:
+        self._events.append(event)
