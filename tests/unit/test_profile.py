@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -175,3 +177,17 @@ def test_change_passphrase(profile: Profile) -> None:
 def test_missing_profile(tmp_path: Path) -> None:
     with pytest.raises(VaultNotFound):
         Profile.unlock(PW, tmp_path / "none")
+
+
+def test_history_directory_permissions_are_fixed_on_open(tmp_path: Path) -> None:
+    d = tmp_path / "p"
+    with Profile.create(PW, d, kdf=FAST) as p:
+        p.set_history_override(ALICE, True)
+        p.history.record(ALICE, _entry("x"))
+        (log,) = p.paths.history.iterdir()
+    os.chmod(d / "history", 0o755)
+    os.chmod(log, 0o644)
+    with Profile.unlock(PW, d) as p:
+        assert stat.S_IMODE((d / "history").stat().st_mode) == 0o700
+        assert [e.body.reveal() for e in p.history.read(ALICE)] == ["x"]
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -535,3 +536,73 @@ def test_default_kdf_is_memory_hard() -> None:
         assert params.memory_cost >= 64 * 1024 and params.iterations >= 3  # RFC 9106 floor
     else:
         assert 128 * params.r * (1 << params.log2_n) >= 64 * 1024 * 1024
+
+
+def test_change_passphrase_replaces_the_backup(tmp_path: Path) -> None:
+    v = _create(tmp_path, {"n": 1})
+    v.data["n"] = 2
+    v.save()  # the backup now holds n=1 under PW
+    new = Secret("new passphrase for the backup test")
+    v.change_passphrase(PW, new)
+    v.lock()
+    with pytest.raises(WrongPassphrase):
+        Vault.unlock(tmp_path, PW, from_backup=True)
+    with Vault.unlock(tmp_path, new, from_backup=True) as b:
+        assert b.data == {"n": 2}
+
+
+def test_change_passphrase_failing_before_the_rename_keeps_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = _create(tmp_path, {"n": 1})
+
+    def no_space(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_space)
+    with pytest.raises(StorageIOError, match="No space left"):
+        v.change_passphrase(PW, Secret("never"))
+    monkeypatch.undo()
+    v.save()  # still writes under the old passphrase
+    v.lock()
+    Vault.unlock(tmp_path, PW).lock()
+
+
+def test_change_passphrase_failing_after_the_rename_follows_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v = _create(tmp_path, {"n": 1})
+    new = Secret("the new one")
+    real_replace = os.replace
+
+    def replace_then_fail(src: str, dst: str) -> None:
+        real_replace(src, dst)
+        if str(dst).endswith(VAULT_NAME):
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", replace_then_fail)
+    with pytest.raises(StorageIOError, match="passphrase was changed"):
+        v.change_passphrase(PW, new)
+    monkeypatch.undo()
+    v.data["n"] = 2
+    v.save()
+    v.lock()
+    with Vault.unlock(tmp_path, new) as again:
+        assert again.data == {"n": 2}
+
+
+def test_create_refuses_a_foreign_non_empty_directory(tmp_path: Path) -> None:
+    d = tmp_path / "documents"
+    d.mkdir(mode=0o755)
+    (d / "notes.txt").write_text("mine")
+    os.chmod(d, 0o755)
+    with pytest.raises(InsecureProfile, match="not empty"):
+        _create(d)
+    assert _mode(d) == 0o755 and sorted(p.name for p in d.iterdir()) == ["notes.txt"]
+
+
+def test_a_dropped_vault_releases_the_profile(tmp_path: Path) -> None:
+    v = _create(tmp_path)
+    del v
+    gc.collect()
+    Vault.unlock(tmp_path, PW).lock()

@@ -25,6 +25,7 @@ from timb.core.storage.vault import (
     KdfParams,
     Vault,
     VaultCorrupted,
+    secure_directory,
 )
 
 SETTINGS_SECTION: Final = "settings"
@@ -70,9 +71,14 @@ class Profile:
     __slots__ = ("_history", "_paths", "_vault")
 
     def __init__(self, vault: Vault, *, random: Random | None = None) -> None:
-        """Wrap an unlocked vault; prefer `Profile.create` / `Profile.unlock`."""
+        """Wrap an unlocked vault; prefer `Profile.create` / `Profile.unlock`.
+
+        Raises: InsecureProfile, StorageIOError (the history directory cannot be secured).
+        """
         self._vault = vault
         self._paths = ProfilePaths.of(vault.directory)
+        if self._paths.history.is_dir():
+            secure_directory(self._paths.history)
         self._history = History(vault, self._paths.history, self.history_enabled_for, random=random)
 
     @staticmethod
@@ -102,7 +108,7 @@ class Profile:
         """
         root = directory if directory is not None else cls.default_directory()
         defaults: JsonObject = {SETTINGS_SECTION: _settings_to_json(Settings())}
-        return cls(Vault.create(root, passphrase, kdf=kdf, data=defaults, random=random), random=random)
+        return cls._wrap(Vault.create(root, passphrase, kdf=kdf, data=defaults, random=random), random)
 
     @classmethod
     def unlock(
@@ -117,11 +123,19 @@ class Profile:
 
         Raises:
             WrongPassphrase, VaultCorrupted, VaultNotFound, UnsupportedVault, ProfileInUse,
-            InsecureProfile, StorageIOError: see `Vault.unlock`.
+            InsecureProfile, StorageIOError: see `Vault.unlock` (and `__init__`).
         """
         root = directory if directory is not None else cls.default_directory()
         vault = Vault.unlock(root, passphrase, from_backup=from_backup, random=random)
-        return cls(vault, random=random)
+        return cls._wrap(vault, random)
+
+    @classmethod
+    def _wrap(cls, vault: Vault, random: Random | None) -> Profile:
+        try:
+            return cls(vault, random=random)
+        except BaseException:
+            vault.lock()
+            raise
 
     # -- what it holds -------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ from timb.core.storage.vault import (
     StorageError,
     StorageIOError,
     Vault,
+    VaultCorrupted,
     fsync_directory,
     read_private_file,
     secure_directory,
@@ -276,7 +277,11 @@ class History:
         if master is None:
             return []
         tag, key = _derive(master, conversation)
-        data = read_private_file(self._directory / f"{tag.hex()}.log", MAX_LOG)
+        path = self._directory / f"{tag.hex()}.log"
+        try:
+            data = read_private_file(path, MAX_LOG)
+        except VaultCorrupted as e:  # only raised for the size limit
+            raise HistoryError(f"{path} is too large to read") from e
         if data is None:
             return []
         entries, _end = decode_log(key.reveal(), tag, data, self._committed(tag))
@@ -386,9 +391,11 @@ class History:
 
     def _cursor(self, fd: int, tag: bytes, key: Secret[bytes]) -> _Cursor:
         size = os.fstat(fd).st_size
+        if size > MAX_LOG:
+            raise HistoryError("this history log is too large to append to; delete it to start over")
         cursor = self._cursors.get(tag)
         if cursor is None or cursor.end != size:
-            data = os.pread(fd, min(size, MAX_LOG), 0) if size else b""
+            data = _pread_all(fd, size)
             entries, end = decode_log(key.reveal(), tag, data, self._committed(tag))
             cursor = self._cursors[tag] = _Cursor(len(entries), end)
         return cursor
@@ -409,6 +416,17 @@ def _check_owned(fd: int, path: Path) -> None:
         raise InsecureProfile(f"{path} belongs to another user; refusing to write history there")
     if st.st_mode & 0o077:
         os.fchmod(fd, 0o600)
+
+
+def _pread_all(fd: int, size: int) -> bytes:
+    chunks, offset = [], 0
+    while offset < size:
+        chunk = os.pread(fd, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
 
 
 def _pwrite_all(fd: int, data: bytes, offset: int) -> None:

@@ -263,7 +263,8 @@ class Vault:
             ValueError: the passphrase is empty.
             VaultExists: the directory already holds a vault.
             ProfileInUse: another process holds the profile lock.
-            InsecureProfile: the directory belongs to another user or is not a directory.
+            InsecureProfile: the directory belongs to another user, is not a directory, or holds
+                other files (a profile gets a directory of its own: it is made 0700).
             StorageIOError: the file system refused.
         """
         rnd = random if random is not None else SystemRandom()
@@ -274,6 +275,7 @@ class Vault:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as e:
             raise StorageIOError(f"cannot create profile directory {directory}: {e.strerror}") from e
+        _ensure_empty_or_profile(directory)
         secure_directory(directory)
         lock_fd = _acquire_lock(directory)
         try:
@@ -410,11 +412,15 @@ class Vault:
     def change_passphrase(self, old: Secret[str], new: Secret[str], *, kdf: KdfParams | None = None) -> None:
         """Re-encrypt under `new` with a fresh salt (and `kdf` parameters, if given), then save.
 
+        The backup is replaced too, so no copy under `old` stays in the directory (see
+        docs/storage.md on what deletion cannot promise).
+
         Raises:
             VaultLocked: after `lock()`.
             WrongPassphrase: `old` is not the current passphrase (nothing changes).
             ValueError: `new` is empty.
-            StorageIOError: the file system refused (the vault stays under `old`).
+            StorageIOError: the file system refused. The message says whether the passphrase was
+                changed: if the new vault reached the disk, it was, and this object follows it.
         """
         if self._check_key is None or self._enc_key is None:
             raise VaultLocked("the vault is locked")
@@ -428,9 +434,35 @@ class Vault:
         self._kdf, self._header, self._enc_key, self._check_key = params, header, keys[0], keys[1]
         try:
             self.save()
-        except BaseException:
-            self._kdf, self._header, self._enc_key, self._check_key = previous
+        except BaseException as e:
+            if self._on_disk_header() != header:
+                self._kdf, self._header, self._enc_key, self._check_key = previous
+                raise
+            # The new vault was renamed into place and a later step failed: the change happened.
+            if isinstance(e, StorageError):
+                msg = f"the passphrase was changed, but the write did not complete: {e}"
+                raise StorageIOError(msg) from e
             raise
+        try:
+            # The backup still holds the previous version under the old passphrase: replace it.
+            atomic_write(self._directory, BACKUP_NAME, self._read_main(), self._random)
+        except OSError as e:
+            raise StorageIOError(
+                f"the passphrase was changed, but the old backup could not be replaced: {e.strerror}"
+            ) from e
+
+    def _read_main(self) -> bytes:
+        blob = read_private_file(self._directory / VAULT_NAME)
+        if blob is None:
+            raise VaultNotFound(f"the vault in {self._directory} disappeared")
+        return blob
+
+    def _on_disk_header(self) -> bytes | None:
+        try:
+            blob = self._read_main()
+        except StorageError:
+            return None
+        return blob[: len(self._header)]
 
     def lock(self) -> None:
         """Drop the keys and the document and release the profile lock. Idempotent."""
@@ -440,6 +472,11 @@ class Vault:
         if self._lock_fd is not None:
             _release_lock(self._lock_fd)
             self._lock_fd = None
+
+    def __del__(self) -> None:
+        # A vault dropped without lock() must not keep the profile locked for the process's life.
+        if getattr(self, "_lock_fd", None) is not None:
+            self.lock()
 
     def __enter__(self) -> Vault:
         return self
@@ -455,6 +492,23 @@ class Vault:
 
 
 # -- the file format ---------------------------------------------------------------------------
+
+
+def _ensure_empty_or_profile(directory: Path) -> None:
+    try:
+        names = set(os.listdir(directory))
+    except NotADirectoryError as e:
+        raise InsecureProfile(f"{directory} is not a directory") from e
+    except OSError as e:
+        raise StorageIOError(f"cannot list {directory}: {e.strerror}") from e
+    ours = {VAULT_NAME, BACKUP_NAME, LOCK_NAME}
+    foreign = [
+        n for n in names if n not in ours and not (n.startswith(".vault.") and n.endswith(_TMP_SUFFIX))
+    ]
+    if foreign:
+        raise InsecureProfile(
+            f"{directory} is not empty and is not a TIMB profile; use a new or empty directory"
+        )
 
 
 def _ensure_no_vault(directory: Path) -> None:
@@ -553,12 +607,14 @@ def _decrypt(
         )
     except InvalidTag as e:
         raise VaultCorrupted("the vault contents fail authentication (tampered with)") from e
-    (length,) = struct.unpack_from(">I", padded)
+    length = int.from_bytes(padded[:4], "big")
+    if len(padded) < 4 or 4 + length > len(padded):
+        raise VaultCorrupted("the vault contents are malformed")
     try:
         data = json.loads(padded[4 : 4 + length])
     except ValueError as e:
         raise VaultCorrupted("the vault contents do not parse") from e
-    if not isinstance(data, dict) or 4 + length > len(padded):
+    if not isinstance(data, dict):
         raise VaultCorrupted("the vault contents are not a JSON object")
     return kdf, header, keys, data
 
