@@ -85,9 +85,9 @@ class SmpProgress:
 class SmpSucceeded:
     """Both secrets were equal.
 
-    `answered_question` is True when we were the responder to a question (SMP1Q). libotr then does
-    not mark the peer's fingerprint as verified on our side (only the asker learns something about
-    the peer from a question it chose); `verifies_peer` says whether to mark it.
+    `answered_question` is True when we answered the peer's question (SMP1Q). That proves nothing
+    about the peer to us: a man in the middle may have asked a question whose answer it knows. So,
+    like libotr, only mark the peer's fingerprint verified when `verifies_peer` is True.
     """
 
     answered_question: bool = False
