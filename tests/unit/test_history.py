@@ -239,6 +239,8 @@ def test_delete(env: Env) -> None:
     assert env.history.conversations() == [BOB]
     env.history.record(ALICE, _entry("fresh"))
     assert [e.body.reveal() for e in env.history.read(ALICE)] == ["fresh"]
+    orphan = env.root / "history" / f"{'ab' * 16}.log"  # a log the vault never listed
+    orphan.write_bytes(b"TIMBHST\0" + bytes(16))
     env.history.delete_all()
     assert env.history.conversations() == []
     assert not [p for p in (env.root / "history").iterdir()]

@@ -317,9 +317,22 @@ class History:
             self._vault.save()
 
     def delete_all(self) -> None:
-        """Remove every log. Raises: VaultLocked, StorageIOError."""
+        """Remove every log, including any the vault does not list (left by a crash before the
+        first save). Raises: VaultLocked, StorageIOError."""
         for conversation in self.conversations():
             self.delete(conversation)
+        try:
+            for leftover in self._directory.glob("*.log"):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            if self._directory.exists():
+                fsync_directory(self._directory)
+        except OSError as e:
+            raise StorageIOError(f"cannot delete history: {e.strerror}") from e
+        self._cursors.clear()
+        if self._logs():
+            self._logs().clear()
+            self._vault.save()
 
     # -- internals -----------------------------------------------------------------------------
 
