@@ -10,6 +10,8 @@ from pathlib import Path
 import gmpy2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import dsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timb.common import Fingerprint, Secret
 from timb.otr.keyfiles import (
@@ -237,6 +239,9 @@ def test_fingerprint_lines_as_libotr_reads_them() -> None:
     assert not first.is_trusted
     assert second.trust == "smp\textra"  # libotr keeps everything after the fourth tab
     assert parse_fingerprints(text.encode()) == [first, second]
+    # libotr ends the last field at the first CR.
+    [cut] = parse_fingerprints("bob\talice\txmpp\t" + FP1.hex + "\tsmp\rjunk\n")
+    assert cut.trust == "smp"
 
 
 @pytest.mark.parametrize(
@@ -248,6 +253,7 @@ def test_fingerprint_lines_as_libotr_reads_them() -> None:
         ("bob\talice\txmpp\t" + "g" * 40 + "\tverified\n", 1),
         ("\talice\txmpp\t" + "0" * 40 + "\n", 1),
         ("bob\t\txmpp\t" + "0" * 40 + "\n", 1),
+        ("bob\r\talice\txmpp\t" + "0" * 40 + "\n", 1),
         (b"bob\talice\txmpp\t" + b"0" * 40 + b"\n\xff\n", 2),
     ],
 )
@@ -398,3 +404,77 @@ def test_fingerprint_files_both_ways_with_libotr(libotr: ctypes.CDLL, tmp_path: 
     finally:
         libotr.otrl_userstate_free(us)
     assert sorted(parse_fingerprints(again.read_text()), key=repr) == sorted(entries, key=repr)
+
+
+# ---- hostile input ----------------------------------------------------------------------------
+
+
+def test_deep_nesting_and_huge_lengths_are_errors_not_crashes() -> None:
+    with pytest.raises(KeyFileError, match="nested"):
+        parse_private_keys("(" * 100_000)
+    with pytest.raises(KeyFileError):
+        parse_private_keys("(privkeys " + "9" * 5000 + ":x)")
+
+
+_SEXP_PIECES = st.sampled_from(
+    [
+        "(",
+        ")",
+        " ",
+        "\n",
+        '"',
+        "\\",
+        "#",
+        "|",
+        "privkeys",
+        "account",
+        "name",
+        "protocol",
+        "private-key",
+        "dsa",
+        "p",
+        "q",
+        "g",
+        "y",
+        "x",
+        "#00FF#",
+        "|AA==|",
+        "3:abc",
+        '"a\\x41"',
+        "\\\n",
+        "\u00e9",
+        "12:",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=300), st.lists(_SEXP_PIECES, max_size=60).map("".join), st.binary(max_size=200)
+    )
+)
+def test_arbitrary_key_files_raise_only_key_file_error(text: str | bytes) -> None:
+    try:
+        parse_private_keys(text)
+    except KeyFileError as exc:
+        assert exc.line >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="ab\t\r\n0f ", max_size=200),
+        st.binary(max_size=200),
+        st.lists(st.sampled_from(["u", "\t", "\r", "\n", "0" * 40, "smp", "é"]), max_size=20).map("".join),
+    )
+)
+def test_arbitrary_fingerprint_files_raise_only_key_file_error(text: str | bytes) -> None:
+    try:
+        entries = parse_fingerprints(text)
+    except KeyFileError as exc:
+        assert exc.line >= 1
+    else:
+        assert parse_fingerprints(serialize_fingerprints(entries)) == [
+            FingerprintEntry(e.username, e.account, e.protocol, e.fingerprint, e.trust or "") for e in entries
+        ]

@@ -138,7 +138,9 @@ class _List:
 
 
 _TOKEN_CHARS = re.compile(rb"[A-Za-z0-9\-./_:*+=]+")
-_VERBATIM = re.compile(rb"([0-9]+):")
+_VERBATIM = re.compile(rb"([0-9]{1,9}):")
+# A key file nests four deep; anything much deeper is not one (and must not exhaust the stack).
+_MAX_DEPTH = 16
 _WRITE_TOKEN = re.compile(r"[A-Za-z\-./_:*+=][A-Za-z0-9\-./_:*+=]*")
 _ESCAPES = {
     ord("b"): b"\b",
@@ -174,9 +176,11 @@ class _Lexer:
         self.skip_space()
         if self.pos >= len(self.data) or self.data[self.pos] != ord("("):
             raise self.fail("expected '('")
-        return self._read_list()
+        return self._read_list(depth=1)
 
-    def _read_list(self) -> _List:
+    def _read_list(self, depth: int) -> _List:
+        if depth > _MAX_DEPTH:
+            raise self.fail("lists are nested too deeply")
         result = _List([], self.line)
         self.pos += 1  # "("
         while True:
@@ -188,7 +192,7 @@ class _Lexer:
                 self.pos += 1
                 return result
             if char == ord("("):
-                result.items.append(self._read_list())
+                result.items.append(self._read_list(depth + 1))
             else:
                 result.items.append(self._read_atom())
 
@@ -436,15 +440,18 @@ def parse_fingerprints(text: str | bytes) -> list[FingerprintEntry]:
     """
     entries = []
     for number, raw in enumerate(_lines(text), start=1):
-        line = raw.removesuffix("\r")
-        if not line.strip():
+        if not raw.strip():
             continue
-        fields = line.split("\t", 4)
+        fields = raw.split("\t", 4)
+        # libotr ends the last field at the first CR (or LF); a CR anywhere else is damage.
+        fields[-1] = fields[-1].split("\r", 1)[0]
         if len(fields) < 4:
             raise KeyFileError(number, "expected username, account, protocol and fingerprint, tab-separated")
         username, account, protocol, hex_fingerprint = fields[:4]
         if not (username and account and protocol):
             raise KeyFileError(number, "username, account and protocol must not be empty")
+        if "\r" in username + account + protocol:
+            raise KeyFileError(number, "stray carriage return")
         if not _HEX40.fullmatch(hex_fingerprint):
             raise KeyFileError(number, "the fingerprint must be 40 hex digits")
         trust = fields[4] if len(fields) == 5 else None
