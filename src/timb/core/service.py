@@ -1,0 +1,630 @@
+"""`TimbService`: commands in, typed events out. What every UI holds instead of a network.
+
+The service owns the profile (the vault), the accounts, one `Conversations` core per account
+(the only place where the network meets OTR), the Tor client and the network adapters. Every
+task it starts belongs to its `TaskGroup` (``async with TimbService(...) as service``): exceptions
+are never swallowed. Expected trouble on the network (tor not ready, server unreachable, wrong
+password) becomes `ConnectionStateChanged` and `ErrorEvent`; a bug ends the service loudly.
+
+Commands raise one tree of errors, so a UI needs to know nothing else::
+
+    ServiceError
+     ├── ProfileError        no profile unlocked, profile exists/missing, wrong passphrase, storage
+     ├── NotFound            unknown account or contact
+     ├── InvalidRequest      a bad argument (address, port, pin, policy, fingerprint, state)
+     └── Unavailable         tor or the network cannot do it now
+
+Nothing is written about messages: history is off (docs/core.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from timb.common.clock import Clock, SystemClock
+from timb.common.errors import InvalidIdentifier
+from timb.common.ids import Fingerprint, Jid
+from timb.common.random import Random, SystemRandom
+from timb.common.secret import Secret
+from timb.core.accounts import Account, AccountError, Accounts
+from timb.core.conversations import Conversations
+from timb.core.events import (
+    ConnectionState,
+    ConnectionStateChanged,
+    CoreEvent,
+    ErrorEvent,
+    KeyChanged,
+    MessageState,
+    OtrStateChanged,
+    TorBootstrap,
+    TrustChanged,
+    TrustLevel,
+)
+from timb.core.profile import Profile
+from timb.core.storage.vault import StorageError, VaultExists, VaultNotFound, WrongPassphrase
+from timb.core.trust import ObservationKind, TrustStore, TrustStoreError, VerificationMethod
+from timb.net import base as net
+from timb.otr import Policy, PrivateKey
+from timb.otr.instance_tags import generate_instance_tag
+from timb.tor.client import TorClient
+from timb.tor.errors import TorError
+
+POLICIES: dict[str, Policy] = {
+    "always": Policy.ALWAYS,
+    "opportunistic": Policy.OPPORTUNISTIC,
+    "manual": Policy.MANUAL,
+    "never": Policy.NEVER,
+}
+POLL_INTERVAL = 1.0
+TRUST_SECTION = "trust"
+
+
+def default_profile_dir() -> Path:
+    """The per-user profile directory (platformdirs)."""
+    return Profile.default_directory()
+
+
+class ServiceError(Exception):
+    """Base of every error a service command raises. Messages are safe to show; never secrets."""
+
+
+class ProfileError(ServiceError):
+    pass
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class InvalidRequest(ServiceError):
+    pass
+
+
+class Unavailable(ServiceError):
+    pass
+
+
+AdapterFactory = Callable[[Account, "net.Dialer | None"], net.Adapter]
+
+
+@dataclass(slots=True)
+class TorSettings:
+    """How to reach tor: a control port on loopback and its auth cookie (None: no tor)."""
+
+    control_port: int | None = None
+    control_host: str = "127.0.0.1"
+    cookie_path: Path | None = None
+
+
+@dataclass(eq=False, slots=True)
+class _Runtime:
+    """One account while the profile is unlocked."""
+
+    account: Account
+    key: PrivateKey
+    conversations: Conversations
+    outbox: asyncio.Queue[tuple[str, str]] = field(default_factory=asyncio.Queue)
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+    adapter: net.Adapter | None = None
+
+
+def _default_adapter_factory(account: Account, dialer: net.Dialer | None) -> net.Adapter:
+    # Imported here: slixmpp is heavy and only needed once an account connects.
+    from timb.net.xmpp.adapter import XmppAccount, XmppAdapter  # noqa: PLC0415
+    from timb.net.xmpp.tls import CertificatePin  # noqa: PLC0415
+
+    if dialer is None:
+        raise Unavailable("no tor configured: give a tor control port (--tor-control)")
+    pin = CertificatePin.from_hex(account.tls_pin_sha256) if account.tls_pin_sha256 else None
+    xmpp = XmppAccount(
+        jid=account.jid,
+        password=account.password,
+        host=account.host,
+        port=account.port,
+        pin=pin,
+        isolation=account.isolation_key,
+    )
+    return XmppAdapter(xmpp, dialer)
+
+
+class TimbService:
+    """The service. Use ``async with TimbService(profile_dir) as service:``; commands are methods.
+
+    Args:
+        profile_dir: the profile directory (created by `create_profile`).
+        tor: where tor's control port is; None runs without tor (accounts cannot connect).
+        adapter_factory: makes a network adapter for an account (tests pass fakes).
+    """
+
+    def __init__(
+        self,
+        profile_dir: Path,
+        *,
+        tor: TorSettings | None = None,
+        adapter_factory: AdapterFactory | None = None,
+        clock: Clock | None = None,
+        rng: Random | None = None,
+    ) -> None:
+        self.profile_dir = Path(profile_dir)
+        self._tor_settings = tor or TorSettings()
+        self._adapter_factory = adapter_factory or _default_adapter_factory
+        self._clock = clock or SystemClock()
+        self._rng = rng or SystemRandom()
+        self._events: asyncio.Queue[CoreEvent | None] = asyncio.Queue()
+        self._profile: Profile | None = None
+        self._trust = TrustStore()
+        self._save_lock = asyncio.Lock()
+        self._accounts = Accounts()
+        self._runtimes: dict[str, _Runtime] = {}
+        self._tor: TorClient | None = None
+        self._group: asyncio.TaskGroup | None = None
+        self._background: list[asyncio.Task[None]] = []
+        self._tor_attached = asyncio.Event()
+        self._closed = False
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        self._group = asyncio.TaskGroup()
+        await self._group.__aenter__()
+        self._background.append(self._group.create_task(self._poll_loop(), name="timb-poll"))
+        if self._tor_settings.control_port is not None:
+            self._background.append(self._group.create_task(self._tor_task(), name="timb-tor"))
+        else:
+            self._tor_attached.set()  # no tor: adapters get no dialer
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._shutdown()
+        assert self._group is not None
+        await self._group.__aexit__(et, exc, tb)
+
+    async def close(self) -> None:
+        """Disconnect everything and lock the profile (also done on leaving ``async with``)."""
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for runtime in list(self._runtimes.values()):
+            await self._stop_account(runtime)
+        if self._tor is not None:
+            await self._tor.close()
+        if self._profile is not None:
+            async with self._save_lock:
+                self._profile.close()
+            self._profile = None
+        self._events.put_nowait(None)
+        for task in self._background:
+            task.cancel()
+
+    async def events(self) -> AsyncIterator[CoreEvent]:
+        """Every event, in order, for one consumer; ends when the service closes."""
+        while (event := await self._events.get()) is not None:
+            yield event
+
+    def _emit(self, event: CoreEvent) -> None:
+        self._events.put_nowait(event)
+
+    # -- profile ------------------------------------------------------------------------------
+
+    def profile_exists(self) -> bool:
+        return Profile.exists(self.profile_dir)
+
+    async def create_profile(self, passphrase: Secret[str]) -> None:
+        """Raises: ProfileError (one is unlocked, exists, unusable directory, empty passphrase)."""
+        if self._profile is not None:
+            raise ProfileError("a profile is already unlocked")
+        try:
+            profile = await asyncio.to_thread(Profile.create, passphrase, self.profile_dir, random=self._rng)
+        except VaultExists:
+            raise ProfileError(f"a profile exists already in {self.profile_dir}") from None
+        except (StorageError, ValueError) as exc:
+            raise ProfileError(str(exc)) from None
+        self._profile = profile
+        self._accounts = Accounts()
+        self._trust = TrustStore()
+
+    async def unlock_profile(self, passphrase: Secret[str]) -> None:
+        """Raises: ProfileError (no profile, wrong passphrase, damaged, in use)."""
+        if self._profile is not None:
+            raise ProfileError("a profile is already unlocked")
+        try:
+            profile = await asyncio.to_thread(Profile.unlock, passphrase, self.profile_dir, random=self._rng)
+        except WrongPassphrase:
+            raise ProfileError("wrong passphrase") from None
+        except VaultNotFound:
+            raise ProfileError(f"no profile in {self.profile_dir}: create one first") from None
+        except StorageError as exc:
+            raise ProfileError(str(exc)) from None
+        try:
+            self._accounts = Accounts.from_section(profile.vault.section("accounts"))
+            trust = profile.vault.section(TRUST_SECTION)
+            self._trust = TrustStore.from_dict(trust) if trust else TrustStore()
+        except (AccountError, TrustStoreError) as exc:
+            profile.close()
+            raise ProfileError(f"the profile is damaged: {exc}") from None
+        self._profile = profile
+        for account in self._accounts:
+            self._runtime_for(account)
+        for account in self._accounts:
+            if account.auto_connect:
+                await self.connect(account.id)
+
+    def _require_profile(self) -> Profile:
+        if self._profile is None:
+            raise ProfileError("no profile is unlocked: unlock or create one first")
+        return self._profile
+
+    async def _save(self) -> None:
+        profile = self._require_profile()
+        async with self._save_lock:
+            profile.vault.set_section("accounts", self._accounts.to_section())
+            profile.vault.set_section(TRUST_SECTION, self._trust.to_dict())
+            try:
+                await asyncio.to_thread(profile.vault.save)
+            except StorageError as exc:
+                raise ProfileError(f"could not save the profile: {exc}") from None
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    async def add_account(
+        self,
+        account_id: str,
+        jid: str,
+        password: Secret[str],
+        *,
+        host: str | None = None,
+        port: int = 5222,
+        tls_pin_sha256: str | None = None,
+        auto_connect: bool = False,
+    ) -> dict[str, Any]:
+        """Add an account (with a new OTR key); returns its public description.
+
+        Raises: ProfileError, InvalidRequest.
+        """
+        self._require_profile()
+        try:
+            account = self._accounts.add(
+                account_id,
+                jid,
+                password,
+                self._rng,
+                host=host,
+                port=port,
+                tls_pin_sha256=tls_pin_sha256,
+                auto_connect=auto_connect,
+            )
+        except (AccountError, InvalidIdentifier) as exc:
+            raise InvalidRequest(str(exc)) from None
+        key = await asyncio.to_thread(PrivateKey.generate)
+        self._otr_keys()[account.id] = [format(n, "x") for n in key.numbers()]
+        self._runtime_for(account, key)
+        await self._save()
+        return self._describe(account)
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        self._require_profile()
+        return [self._describe(a) for a in self._accounts]
+
+    async def remove_account(self, account_id: str) -> None:
+        """Disconnect and forget an account, its key and contacts. Raises: NotFound."""
+        runtime = self._runtime(account_id)
+        await self._stop_account(runtime)
+        for contact in self._contacts(account_id):
+            runtime.conversations.fail_pending(contact)
+        self._pump(runtime)
+        self._accounts.remove(account_id)
+        self._otr_keys().pop(account_id, None)
+        self._require_profile().vault.section("contacts").pop(account_id, None)
+        del self._runtimes[account_id]
+        await self._save()
+
+    async def connect(self, account_id: str) -> None:
+        """Start connecting (returns at once; progress comes as ConnectionStateChanged)."""
+        runtime = self._runtime(account_id)
+        if runtime.task is not None and not runtime.task.done():
+            return
+        if self._group is None:
+            raise Unavailable("the service is not running (use it with 'async with')")
+        runtime.task = self._group.create_task(self._run_account(runtime), name=f"timb-account-{account_id}")
+
+    async def disconnect(self, account_id: str) -> None:
+        await self._stop_account(self._runtime(account_id))
+
+    def _describe(self, account: Account) -> dict[str, Any]:
+        runtime = self._runtimes.get(account.id)
+        info = account.public()
+        info["connected"] = bool(runtime and runtime.connected.is_set())
+        if runtime is not None:
+            info["fingerprint"] = runtime.key.fingerprint().human()
+        return info
+
+    # -- contacts -----------------------------------------------------------------------------
+
+    async def add_contact(self, account_id: str, jid: str, *, policy: str = "always") -> None:
+        """Add a contact (to the roster too when connected) with its OTR policy.
+
+        Raises: NotFound, InvalidRequest.
+        """
+        runtime = self._runtime(account_id)
+        contact = self._parse_contact(jid)
+        if policy not in POLICIES:
+            raise InvalidRequest(f"policy must be one of {', '.join(POLICIES)}")
+        self._contacts(account_id)[contact] = {}
+        profile = self._require_profile()
+        if policy != profile.settings.otr_policy or profile.otr_policy_for(contact) != policy:
+            await asyncio.to_thread(profile.set_otr_policy_override, contact, policy)
+        runtime.conversations.set_policy(contact, POLICIES[policy])
+        await self._save()
+        if runtime.adapter is not None and runtime.connected.is_set():
+            with contextlib.suppress(net.NotConnectedError):
+                await runtime.adapter.add_contact(Jid.parse(contact))
+
+    def list_contacts(self, account_id: str) -> list[dict[str, Any]]:
+        runtime = self._runtime(account_id)
+        return [
+            {
+                "jid": contact,
+                "policy": self._require_profile().otr_policy_for(contact),
+                "otr": runtime.conversations.otr_state(contact).value,
+            }
+            for contact in self._contacts(account_id)
+        ]
+
+    async def remove_contact(self, account_id: str, jid: str) -> None:
+        runtime = self._runtime(account_id)
+        contact = self._parse_contact(jid)
+        if self._contacts(account_id).pop(contact, None) is None:
+            raise NotFound(f"{contact} is not a contact of {account_id}")
+        runtime.conversations.fail_pending(contact)
+        self._pump(runtime)
+        await self._save()
+
+    # -- messages and OTR ---------------------------------------------------------------------
+
+    def send_message(self, account_id: str, contact: str, text: str) -> str:
+        """Queue a message; returns its id. It stays PENDING until a private session exists."""
+        runtime = self._runtime(account_id)
+        msg_id = runtime.conversations.send(self._parse_contact(contact), text)
+        self._pump(runtime)
+        return msg_id
+
+    def message_state(self, account_id: str, msg_id: str) -> MessageState:
+        try:
+            return self._runtime(account_id).conversations.message_state(msg_id)
+        except KeyError:
+            raise NotFound(f"no message {msg_id!r}") from None
+
+    def start_otr(self, account_id: str, contact: str) -> None:
+        runtime = self._runtime(account_id)
+        runtime.conversations.start(self._parse_contact(contact))
+        self._pump(runtime)
+
+    def end_otr(self, account_id: str, contact: str) -> None:
+        runtime = self._runtime(account_id)
+        runtime.conversations.end(self._parse_contact(contact))
+        self._pump(runtime)
+
+    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]:
+        """Our fingerprint; with a contact, theirs in the current session and every known one."""
+        runtime = self._runtime(account_id)
+        out: dict[str, Any] = {"ours": runtime.key.fingerprint().human()}
+        if contact is not None:
+            name = self._parse_contact(contact)
+            theirs = runtime.conversations.their_fingerprint(name)
+            out["theirs"] = theirs.human() if theirs else None
+            out["known"] = [
+                {"fingerprint": k.fingerprint.human(), "trust": k.level.value}
+                for k in self._trust.fingerprints_for(account_id, name)
+            ]
+        return out
+
+    async def set_trust(
+        self, account: str, contact: str, fingerprint: str, trust: str = "verified"
+    ) -> dict[str, Any]:
+        """Mark a contact's fingerprint verified (checked by hand), distrusted or unverified.
+
+        Raises: NotFound, InvalidRequest.
+        """
+        runtime = self._runtime(account)
+        name = self._parse_contact(contact)
+        fp = self._parse_fingerprint(fingerprint)
+        try:
+            level = TrustLevel(trust)
+        except ValueError:
+            raise InvalidRequest("trust must be verified, unverified or distrusted") from None
+        if level is TrustLevel.VERIFIED:
+            self._trust.verify(account, name, fp, VerificationMethod.MANUAL, self._clock.now())
+        elif level is TrustLevel.DISTRUSTED:
+            self._trust.distrust(account, name, fp)
+        else:
+            self._trust.unverify(account, name, fp)
+        await self._save()
+        self._emit(TrustChanged(account, name, fp, level))
+        runtime.conversations.refresh_trust(name)
+        self._pump(runtime)
+        return {"fingerprint": fp.human(), "trust": level.value}
+
+    def _parse_fingerprint(self, text: str) -> Fingerprint:
+        try:
+            return Fingerprint.from_hex(text)
+        except InvalidIdentifier as exc:
+            raise InvalidRequest(str(exc)) from None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _runtime(self, account_id: str) -> _Runtime:
+        self._require_profile()
+        runtime = self._runtimes.get(account_id)
+        if runtime is None:
+            raise NotFound(f"no account {account_id!r}")
+        return runtime
+
+    def _runtime_for(self, account: Account, key: PrivateKey | None = None) -> _Runtime:
+        if key is None:
+            numbers = self._otr_keys().get(account.id)
+            if not isinstance(numbers, list) or len(numbers) != 5:
+                raise ProfileError(f"the OTR key of account {account.id!r} is missing")
+            p, q, g, y, x = (int(str(n), 16) for n in numbers)
+            key = PrivateKey.from_numbers(p, q, g, y, x)
+        conversations = Conversations(
+            account.id,
+            key,
+            instance_tag=generate_instance_tag(self._rng),
+            clock=self._clock,
+            rng=self._rng,
+            is_verified=lambda contact, fp: self._is_verified(account.id, contact, fp),
+        )
+        profile = self._require_profile()
+        for contact in self._contacts(account.id):
+            conversations.set_policy(contact, POLICIES[profile.otr_policy_for(contact)])
+        runtime = self._runtimes[account.id] = _Runtime(account, key, conversations)
+        return runtime
+
+    def _is_verified(self, account_id: str, contact: str, fingerprint: Fingerprint) -> bool:
+        return self._trust.is_verified(account_id, contact, fingerprint)
+
+    def _observe(self, event: OtrStateChanged) -> None:
+        """A private session started: record the key; a new key for a known contact is LOUD."""
+        if event.fingerprint is None:
+            return
+        seen = self._trust.observe(event.account, event.contact, event.fingerprint, self._clock.now())
+        if seen.kind is ObservationKind.KEY_CHANGED:
+            old = tuple(k.fingerprint for k in seen.others)
+            self._emit(KeyChanged(event.account, event.contact, old, event.fingerprint))
+        if seen.kind is not ObservationKind.KNOWN_KEY and self._group is not None:
+            self._group.create_task(self._save())
+
+    def _otr_keys(self) -> dict[str, Any]:
+        return self._require_profile().vault.section("otr_keys")
+
+    def _contacts(self, account_id: str) -> dict[str, Any]:
+        section = self._require_profile().vault.section("contacts")
+        contacts = section.setdefault(account_id, {})
+        assert isinstance(contacts, dict)
+        return contacts
+
+    @staticmethod
+    def _parse_contact(jid: str) -> str:
+        try:
+            parsed = Jid.parse(jid)
+        except InvalidIdentifier as exc:
+            raise InvalidRequest(f"not a valid address: {exc}") from None
+        if not parsed.local:
+            raise InvalidRequest("a contact address is user@server")
+        return str(parsed.bare)
+
+    def _pump(self, runtime: _Runtime) -> None:
+        """Move what the conversations core produced to the network queue and the UI."""
+        conversations = runtime.conversations
+        for item in conversations.data_to_send():
+            runtime.outbox.put_nowait(item)
+        while (event := conversations.next_event()) is not None:
+            if isinstance(event, OtrStateChanged):
+                self._observe(event)
+            self._emit(event)
+
+    async def _run_account(self, runtime: _Runtime) -> None:
+        account_id = runtime.account.id
+        self._emit(ConnectionStateChanged(account_id, ConnectionState.CONNECTING))
+        try:
+            await self._tor_attached.wait()
+            adapter = self._adapter_factory(runtime.account, self._tor)
+            runtime.adapter = adapter
+            await adapter.connect()
+        except (net.NetError, TorError, Unavailable) as exc:
+            self._connection_failed(runtime, exc)
+            return
+        runtime.connected.set()
+        self._emit(ConnectionStateChanged(account_id, ConnectionState.CONNECTED))
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._send_loop(runtime, adapter))
+                async for event in adapter.events():
+                    self._on_net_event(runtime, event)
+        except* (net.NetError, TorError) as failure:
+            self._connection_failed(runtime, failure.exceptions[0])
+
+    def _connection_failed(self, runtime: _Runtime, exc: BaseException) -> None:
+        runtime.connected.clear()
+        detail = str(exc) or type(exc).__name__
+        self._emit(ConnectionStateChanged(runtime.account.id, ConnectionState.FAILED, detail))
+        self._emit(ErrorEvent(f"account {runtime.account.id}: {detail}"))
+
+    def _on_net_event(self, runtime: _Runtime, event: net.NetEvent) -> None:
+        account_id = runtime.account.id
+        match event:
+            case net.MessageIn(sender=sender, body=body):
+                if sender.local:
+                    runtime.conversations.receive(str(sender.bare), body)
+                    self._pump(runtime)
+            case net.ConnectionStateChanged(state=state, reason=reason):
+                mapped = ConnectionState(state.value)
+                if mapped is ConnectionState.CONNECTED:
+                    runtime.connected.set()
+                else:
+                    runtime.connected.clear()
+                self._emit(ConnectionStateChanged(account_id, mapped, reason or ""))
+            case net.MessageFailed(peer=peer, condition=condition):
+                self._emit(ErrorEvent(f"account {account_id}: message to {peer} failed: {condition}"))
+            case net.ErrorEvent(error=error):
+                self._emit(ErrorEvent(f"account {account_id}: {error}"))
+            case _:
+                pass  # roster and presence are not shown by this service yet
+
+    async def _send_loop(self, runtime: _Runtime, adapter: net.Adapter) -> None:
+        while True:
+            contact, wire = await runtime.outbox.get()
+            while True:
+                await runtime.connected.wait()
+                try:
+                    await adapter.send_message(Jid.parse(contact), wire)
+                    break
+                except net.NotConnectedError:
+                    # OTR messages must go out in order: wait for the session and try again.
+                    runtime.connected.clear()
+
+    async def _stop_account(self, runtime: _Runtime) -> None:
+        task, runtime.task = runtime.task, None
+        adapter, runtime.adapter = runtime.adapter, None
+        runtime.connected.clear()
+        if adapter is not None:
+            await adapter.disconnect()
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if adapter is not None:
+            self._emit(ConnectionStateChanged(runtime.account.id, ConnectionState.DISCONNECTED))
+
+    async def _poll_loop(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(POLL_INTERVAL)
+            for runtime in list(self._runtimes.values()):
+                runtime.conversations.poll()
+                self._pump(runtime)
+
+    async def _tor_task(self) -> None:
+        settings = self._tor_settings
+        assert settings.control_port is not None
+        try:
+            self._tor = await TorClient.attach(
+                settings.control_host, settings.control_port, cookie_path=settings.cookie_path
+            )
+            self._tor_attached.set()
+            async for status in self._tor.bootstrap_events():
+                self._emit(TorBootstrap(status.progress, status.tag, status.summary))
+        except (TorError, ValueError) as exc:
+            self._emit(ErrorEvent(f"tor: {exc}"))
+            self._tor_attached.set()  # accounts now fail with "no tor" instead of waiting forever

@@ -1,0 +1,83 @@
+"""A fake chat server for service tests: adapters that deliver to each other in memory.
+
+It keeps what it carried (``server.log``) so tests can assert that no plaintext ever crossed it,
+and stores messages for an offline account until it connects again (like XMPP offline storage).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from timb.common.ids import Jid
+from timb.core.accounts import Account
+from timb.net import base as net
+
+
+@dataclass
+class FakeServer:
+    adapters: dict[Jid, FakeAdapter] = field(default_factory=dict)
+    offline: dict[Jid, list[net.MessageIn]] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+    refuse: set[Jid] = field(default_factory=set)  # accounts whose login fails
+
+    def factory(self, account: Account, dialer: net.Dialer | None) -> net.Adapter:
+        return FakeAdapter(self, account.jid)
+
+    def deliver(self, sender: Jid, to: Jid, body: str) -> None:
+        self.log.append(body)
+        message = net.MessageIn(sender, body)
+        adapter = self.adapters.get(to.bare)
+        if adapter is None or not adapter.connected:
+            self.offline.setdefault(to.bare, []).append(message)
+        else:
+            adapter.queue.put_nowait(message)
+
+
+class FakeAdapter(net.Adapter):
+    def __init__(self, server: FakeServer, jid: Jid) -> None:
+        self.server = server
+        self.jid = jid
+        self.connected = False
+        self.queue: asyncio.Queue[net.NetEvent | None] = asyncio.Queue()
+
+    async def connect(self) -> None:
+        if self.jid in self.server.refuse:
+            raise net.AuthError("not-authorized")
+        self.connected = True
+        self.server.adapters[self.jid] = self
+        for message in self.server.offline.pop(self.jid, []):
+            self.queue.put_nowait(message)
+
+    async def disconnect(self) -> None:
+        if self.connected:
+            self.connected = False
+            if self.server.adapters.get(self.jid) is self:
+                del self.server.adapters[self.jid]
+            self.queue.put_nowait(None)
+
+    async def send_message(self, to: Jid, body: str) -> str:
+        if not self.connected:
+            raise net.NotConnectedError("not connected")
+        self.server.deliver(self.jid, to, body)
+        return str(len(self.server.log))
+
+    async def roster(self) -> tuple[net.RosterItem, ...]:
+        return ()
+
+    async def add_contact(self, jid: Jid, name: str | None = None) -> None:
+        return None
+
+    async def remove_contact(self, jid: Jid) -> None:
+        return None
+
+    async def approve_subscription(self, jid: Jid) -> None:
+        return None
+
+    async def deny_subscription(self, jid: Jid) -> None:
+        return None
+
+    async def events(self) -> AsyncIterator[net.NetEvent]:  # type: ignore[override]
+        while (event := await self.queue.get()) is not None:
+            yield event
