@@ -168,8 +168,9 @@ class Conversation:
             # "Store the plaintext message for possible retransmission, and send a Query Message."
             self._held.append(text)
             self._events.append(ev.MessageHeld(len(self._held)))
-            if self._ake.state is AuthState.AUTHSTATE_NONE:
-                self._send_query(versions)
+            # A query with every held message, as libotr does: an AKE stuck because one of its
+            # messages was lost (both sides waiting) restarts on the user's next message.
+            self._send_query(versions)
         elif Policy.SEND_WHITESPACE_TAG in self.policy and not self._plaintext_received:
             self._outbox.append(text + wire.whitespace_tag(versions))
         else:
