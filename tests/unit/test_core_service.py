@@ -43,8 +43,8 @@ class Client:
             self.events.append(event)
             self._changed.set()
 
-    async def wait(self, predicate: Callable[[list[CoreEvent]], bool], timeout: float = 20.0) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait(self, predicate: Callable[[list[CoreEvent]], bool], limit: float = 20.0) -> None:
+        async with asyncio.timeout(limit):
             while not predicate(self.events):
                 self._changed.clear()
                 await self._changed.wait()
@@ -79,6 +79,10 @@ async def setup(client: Client, me: str, peer: str, *, create: bool = True) -> N
             isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.CONNECTED for e in ev
         )
     )
+
+
+def connection(state: ConnectionState) -> Callable[[list[CoreEvent]], bool]:
+    return lambda ev: any(isinstance(e, ConnectionStateChanged) and e.state is state for e in ev)
 
 
 def private_with(contact: str) -> Callable[[list[CoreEvent]], bool]:
