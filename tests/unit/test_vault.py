@@ -606,3 +606,18 @@ def test_a_dropped_vault_releases_the_profile(tmp_path: Path) -> None:
     del v
     gc.collect()
     Vault.unlock(tmp_path, PW).lock()
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # a double close
+def test_failed_create_releases_the_lock_exactly_once(tmp_path: Path) -> None:
+    d = tmp_path / "p"
+    with pytest.raises(TypeError):
+        Vault.create(d, PW, kdf=FAST, data={"bad": {1, 2}})  # type: ignore[dict-item]
+    assert not Vault.exists(d)
+    fd = os.open(tmp_path / "unrelated", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        gc.collect()  # the failed vault's finaliser must not close a reused descriptor
+        os.fstat(fd)
+    finally:
+        os.close(fd)
+    _create(d).lock()

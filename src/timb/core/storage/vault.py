@@ -283,18 +283,23 @@ class Vault:
             _remove_leftover_temps(directory)
             header = _encode_header(params, rnd.randbytes(SALT_LEN))
             keys = _derive(params, secret, _header_salt(header))
-            vault = cls(
-                directory,
-                lock_fd=lock_fd,
-                kdf=params,
-                header=header,
-                keys=keys,
-                data=dict(data or {}),
-                random=rnd,
-            )
-            vault.save()
         except BaseException:
             _release_lock(lock_fd)
+            raise
+        # From here the vault owns the lock descriptor: only vault.lock() may close it.
+        vault = cls(
+            directory,
+            lock_fd=lock_fd,
+            kdf=params,
+            header=header,
+            keys=keys,
+            data=dict(data or {}),
+            random=rnd,
+        )
+        try:
+            vault.save()
+        except BaseException:
+            vault.lock()
             raise
         return vault
 
