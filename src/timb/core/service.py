@@ -431,13 +431,13 @@ class TimbService:
         return out
 
     async def set_trust(
-        self, account: str, contact: str, fingerprint: str, trust: str = "verified"
+        self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
     ) -> dict[str, Any]:
         """Mark a contact's fingerprint verified (checked by hand), distrusted or unverified.
 
         Raises: NotFound, InvalidRequest.
         """
-        runtime = self._runtime(account)
+        runtime = self._runtime(account_id)
         name = self._parse_contact(contact)
         fp = self._parse_fingerprint(fingerprint)
         try:
@@ -445,13 +445,13 @@ class TimbService:
         except ValueError:
             raise InvalidRequest("trust must be verified, unverified or distrusted") from None
         if level is TrustLevel.VERIFIED:
-            self._trust.verify(account, name, fp, VerificationMethod.MANUAL, self._clock.now())
+            self._trust.verify(account_id, name, fp, VerificationMethod.MANUAL, self._clock.now())
         elif level is TrustLevel.DISTRUSTED:
-            self._trust.distrust(account, name, fp)
+            self._trust.distrust(account_id, name, fp)
         else:
-            self._trust.unverify(account, name, fp)
+            self._trust.unverify(account_id, name, fp)
         await self._save()
-        self._emit(TrustChanged(account, name, fp, level))
+        self._emit(TrustChanged(account_id, name, fp, level))
         runtime.conversations.refresh_trust(name)
         self._pump(runtime)
         return {"fingerprint": fp.human(), "trust": level.value}

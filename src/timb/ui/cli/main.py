@@ -12,6 +12,7 @@ import sys
 
 SUBCOMMAND_MODULES: list[str] = [
     # "timb.ui.cli.testnet",
+    "timb.ui.cli.jsonrpc",
 ]
 
 

@@ -1,0 +1,330 @@
+"""``timb jsonrpc``: JSON-RPC 2.0 over stdin/stdout, one JSON object per line (docs/jsonrpc.md).
+
+Requests are handled one at a time, in order; events from the service are written as
+notifications whenever they happen, between responses. A line that is not JSON, or not a valid
+request, gets an error reply and the process keeps reading. Errors never repeat parameter values
+(a passphrase or password must never come back out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import enum
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TextIO
+
+from timb.common.ids import Fingerprint
+from timb.common.secret import Secret
+from timb.core.events import (
+    ConnectionStateChanged,
+    CoreEvent,
+    ErrorEvent,
+    KeyChanged,
+    MessageReceived,
+    MessageStateChanged,
+    OtrStateChanged,
+    OtrUnavailable,
+    TorBootstrap,
+    TrustChanged,
+)
+from timb.core.service import (
+    InvalidRequest,
+    NotFound,
+    ProfileError,
+    ServiceError,
+    TimbService,
+    TorSettings,
+    Unavailable,
+    default_profile_dir,
+)
+
+# JSON-RPC 2.0 codes, and ours in the range the spec leaves to applications.
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+PROFILE_ERROR = -32001
+NOT_FOUND = -32002
+UNAVAILABLE = -32003
+
+_ERROR_CODES: list[tuple[type[ServiceError], int]] = [
+    (ProfileError, PROFILE_ERROR),
+    (NotFound, NOT_FOUND),
+    (InvalidRequest, INVALID_PARAMS),
+    (Unavailable, UNAVAILABLE),
+]
+
+NOTIFICATIONS: dict[type, str] = {
+    MessageReceived: "message.received",
+    MessageStateChanged: "message.state",
+    OtrStateChanged: "otr.state",
+    OtrUnavailable: "otr.unavailable",
+    TrustChanged: "trust.changed",
+    KeyChanged: "key.changed",
+    ConnectionStateChanged: "connection.state",
+    TorBootstrap: "tor.bootstrap",
+    ErrorEvent: "error",
+}
+
+
+class RpcError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class _Param:
+    name: str
+    type: type | tuple[type, ...]
+    required: bool = True
+
+
+def _p(name: str, kind: type | tuple[type, ...] = str, required: bool = True) -> _Param:
+    return _Param(name, kind, required)
+
+
+_OPT_STR = (str, type(None))
+# JSON names that differ from the service's Python argument names.
+_ARGUMENT_NAMES = {"account": "account_id"}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Fingerprint):
+        return value.human()
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def event_to_notification(event: CoreEvent) -> dict[str, Any]:
+    """A JSON-RPC notification for a core event (``params`` are the event's fields)."""
+    params = {f.name: _json_value(getattr(event, f.name)) for f in fields(event)}
+    return {"jsonrpc": "2.0", "method": NOTIFICATIONS[type(event)], "params": params}
+
+
+class JsonRpcServer:
+    """Turns request lines into calls on a `TimbService` and results into response lines."""
+
+    def __init__(self, service: TimbService) -> None:
+        self.service = service
+        self.shutdown_requested = asyncio.Event()
+        s = service
+        self._methods: dict[str, tuple[list[_Param], Callable[..., Awaitable[Any] | Any]]] = {
+            "profile.exists": ([], s.profile_exists),
+            "profile.create": ([_p("passphrase")], self._create_profile),
+            "profile.unlock": ([_p("passphrase")], self._unlock_profile),
+            "account.add": (
+                [
+                    _p("id"),
+                    _p("jid"),
+                    _p("password"),
+                    _p("host", _OPT_STR, False),
+                    _p("port", int, False),
+                    _p("tls_pin_sha256", _OPT_STR, False),
+                    _p("auto_connect", bool, False),
+                ],
+                self._add_account,
+            ),
+            "account.list": ([], s.list_accounts),
+            "account.remove": ([_p("account")], s.remove_account),
+            "account.connect": ([_p("account")], s.connect),
+            "account.disconnect": ([_p("account")], s.disconnect),
+            "contact.add": ([_p("account"), _p("jid"), _p("policy", str, False)], s.add_contact),
+            "contact.list": ([_p("account")], s.list_contacts),
+            "contact.remove": ([_p("account"), _p("jid")], s.remove_contact),
+            "message.send": ([_p("account"), _p("contact"), _p("text")], self._send),
+            "message.state": ([_p("account"), _p("id")], self._message_state),
+            "otr.start": ([_p("account"), _p("contact")], s.start_otr),
+            "otr.end": ([_p("account"), _p("contact")], s.end_otr),
+            "otr.fingerprints": ([_p("account"), _p("contact", _OPT_STR, False)], s.fingerprints),
+            "trust.set": (
+                [_p("account"), _p("contact"), _p("fingerprint"), _p("trust", str, False)],
+                s.set_trust,
+            ),
+            "shutdown": ([], self._shutdown),
+        }
+
+    # -- adapters for methods whose params are secrets or need shaping ---------------------------
+
+    async def _create_profile(self, passphrase: str) -> None:
+        await self.service.create_profile(Secret(passphrase))
+
+    async def _unlock_profile(self, passphrase: str) -> None:
+        await self.service.unlock_profile(Secret(passphrase))
+
+    async def _add_account(self, id: str, jid: str, password: str, **options: Any) -> Any:
+        return await self.service.add_account(id, jid, Secret(password), **options)
+
+    def _send(self, account_id: str, contact: str, text: str) -> dict[str, str]:
+        return {"id": self.service.send_message(account_id, contact, text)}
+
+    def _message_state(self, account_id: str, id: str) -> str:
+        return self.service.message_state(account_id, id).value
+
+    def _shutdown(self) -> None:
+        self.shutdown_requested.set()
+
+    # -- the protocol -------------------------------------------------------------------------
+
+    async def handle_line(self, line: str) -> str | None:
+        """One input line -> one output line (None for a notification or a blank line)."""
+        if not line.strip():
+            return None
+        try:
+            message = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _dump(_error(None, PARSE_ERROR, "parse error: the line is not valid JSON"))
+        if isinstance(message, list):
+            if not message:
+                return _dump(_error(None, INVALID_REQUEST, "invalid request: empty batch"))
+            replies = [r for r in [await self._handle(m) for m in message] if r is not None]
+            return _dump(replies) if replies else None
+        reply = await self._handle(message)
+        return None if reply is None else _dump(reply)
+
+    async def _handle(self, message: object) -> dict[str, Any] | None:
+        if not isinstance(message, dict):
+            return _error(None, INVALID_REQUEST, "invalid request: expected a JSON object")
+        request_id = message.get("id")
+        if not isinstance(request_id, str | int | type(None)) or isinstance(request_id, bool):
+            return _error(None, INVALID_REQUEST, "invalid request: id must be a string, number or null")
+        is_notification = "id" not in message
+        try:
+            result = await self._dispatch(message)
+        except RpcError as exc:
+            return None if is_notification else _error(request_id, exc.code, exc.message)
+        if is_notification:
+            return None
+        return {"jsonrpc": "2.0", "id": request_id, "result": _json_value(result)}
+
+    async def _dispatch(self, message: dict[str, Any]) -> Any:
+        if message.get("jsonrpc") != "2.0":
+            raise RpcError(INVALID_REQUEST, 'invalid request: "jsonrpc" must be "2.0"')
+        method = message.get("method")
+        if not isinstance(method, str):
+            raise RpcError(INVALID_REQUEST, 'invalid request: "method" must be a string')
+        entry = self._methods.get(method)
+        if entry is None:
+            raise RpcError(METHOD_NOT_FOUND, f"method not found: {method[:64]!r}")
+        spec, function = entry
+        kwargs = _check_params(method, spec, message.get("params", {}))
+        try:
+            result = function(**kwargs)
+            if asyncio.iscoroutine(result):
+                result = await result
+        except ServiceError as exc:
+            code = (
+                next(c for kind, c in _ERROR_CODES if isinstance(exc, kind))
+                if type(exc) is not ServiceError
+                else INTERNAL_ERROR
+            )
+            raise RpcError(code, str(exc)) from None
+        return result
+
+
+def _check_params(method: str, spec: list[_Param], params: object) -> dict[str, Any]:
+    """Validate by name and type; messages name the parameter, never its value."""
+    if not isinstance(params, dict):
+        raise RpcError(INVALID_PARAMS, f"{method}: params must be an object (by name)")
+    known = {p.name: p for p in spec}
+    unknown = sorted(set(params) - known.keys())
+    if unknown:
+        raise RpcError(INVALID_PARAMS, f"{method}: unknown parameter {unknown[0][:64]!r}")
+    kwargs: dict[str, Any] = {}
+    for param in spec:
+        if param.name not in params:
+            if param.required:
+                raise RpcError(INVALID_PARAMS, f"{method}: missing parameter {param.name!r}")
+            continue
+        value = params[param.name]
+        bad_bool = isinstance(value, bool) and param.type is int
+        if not isinstance(value, param.type) or bad_bool:
+            raise RpcError(INVALID_PARAMS, f"{method}: parameter {param.name!r} has the wrong type")
+        kwargs[_ARGUMENT_NAMES.get(param.name, param.name)] = value
+    return kwargs
+
+
+def _error(request_id: object, code: int, message: str) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": message}}
+
+
+def _dump(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+# -- the process ------------------------------------------------------------------------------
+
+
+async def _lines(stream: TextIO) -> Any:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 20)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stream)
+    while True:
+        try:
+            raw = await reader.readline()
+        except ValueError:  # a line over the limit: skip to its end
+            raw = b"\x00"
+        if not raw:
+            return
+        yield raw.decode("utf-8", errors="replace")
+
+
+async def serve(service: TimbService, stdin: TextIO, stdout: TextIO) -> None:
+    """Read requests until EOF or ``shutdown``; write responses and event notifications."""
+
+    def write(line: str) -> None:
+        stdout.write(line + "\n")
+        stdout.flush()
+
+    async def forward_events() -> None:
+        async for event in service.events():
+            write(_dump(event_to_notification(event)))
+
+    server = JsonRpcServer(service)
+
+    async def read_requests() -> None:
+        async for line in _lines(stdin):
+            reply = await server.handle_line(line)
+            if reply is not None:
+                write(reply)
+            if server.shutdown_requested.is_set():
+                return
+
+    async with asyncio.TaskGroup() as group:
+        events = group.create_task(forward_events())
+        await read_requests()
+        await service.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await events
+
+
+async def _main(args: argparse.Namespace) -> int:
+    tor = TorSettings(control_port=args.tor_control, cookie_path=args.tor_cookie)
+    async with TimbService(args.profile, tor=tor) as service:
+        await serve(service, sys.stdin, sys.stdout)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    return asyncio.run(_main(args))
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "jsonrpc", help="JSON-RPC 2.0 over stdin/stdout for scripts and bots (docs/jsonrpc.md)"
+    )
+    parser.add_argument("--profile", type=Path, default=default_profile_dir(), help="profile directory")
+    parser.add_argument("--tor-control", type=int, default=None, metavar="PORT", help="tor control port")
+    parser.add_argument("--tor-cookie", type=Path, default=None, metavar="PATH", help="tor auth cookie")
+    parser.set_defaults(handler=_run)

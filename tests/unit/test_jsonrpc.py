@@ -1,0 +1,179 @@
+"""``timb jsonrpc``: the protocol layer over a service with a fake network, and the process itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.unit.fake_network import FakeServer
+from timb.core.events import MessageReceived, MessageState, MessageStateChanged, OtrUnavailable
+from timb.core.service import TimbService
+from timb.ui.cli import jsonrpc
+from timb.ui.cli.jsonrpc import JsonRpcServer, event_to_notification
+
+SECRET_PASSPHRASE = "passphrase-that-must-never-be-echoed"
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[JsonRpcServer]:
+    async with TimbService(tmp_path / "profile", adapter_factory=FakeServer().factory) as service:
+        yield JsonRpcServer(service)
+
+
+async def call(server: JsonRpcServer, method: str, params: object = None, rid: object = 1) -> dict:
+    request: dict[str, object] = {"jsonrpc": "2.0", "id": rid, "method": method}
+    if params is not None:
+        request["params"] = params
+    line = await server.handle_line(json.dumps(request))
+    assert line is not None and "\n" not in line
+    return json.loads(line)
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("{not json", -32700),
+        ("\xff\xfe garbage", -32700),
+        ("[]", -32600),
+        ("42", -32600),
+        ('"a string"', -32600),
+        ('{"id": 1, "method": "account.list"}', -32600),  # no "jsonrpc": "2.0"
+        ('{"jsonrpc": "1.0", "id": 1, "method": "account.list"}', -32600),
+        ('{"jsonrpc": "2.0", "id": 1, "method": 7}', -32600),
+        ('{"jsonrpc": "2.0", "id": {"x": 1}, "method": "account.list"}', -32600),
+        ('{"jsonrpc": "2.0", "id": 1, "method": "no.such.method"}', -32601),
+        ('{"jsonrpc": "2.0", "id": 1, "method": "profile.create", "params": ["positional"]}', -32602),
+        ('{"jsonrpc": "2.0", "id": 1, "method": "profile.create", "params": {}}', -32602),
+        ('{"jsonrpc": "2.0", "id": 1, "method": "profile.create", "params": {"passphrase": 5}}', -32602),
+        ('{"jsonrpc": "2.0", "id": 1, "method": "account.list", "params": {"extra": 1}}', -32602),
+        ('{"jsonrpc": "2.0", "id": 1, "method": "account.list"}', -32001),  # no profile unlocked
+    ],
+)
+async def test_bad_lines_get_error_replies(server: JsonRpcServer, line: str, code: int) -> None:
+    reply = json.loads(await server.handle_line(line) or "null")
+    assert reply["jsonrpc"] == "2.0"
+    assert reply["error"]["code"] == code
+    assert isinstance(reply["error"]["message"], str) and reply["error"]["message"]
+    assert "result" not in reply
+    # the server still answers afterwards
+    assert (await call(server, "profile.exists"))["result"] is False
+
+
+async def test_notifications_get_no_reply_and_blank_lines_are_ignored(server: JsonRpcServer) -> None:
+    assert await server.handle_line('{"jsonrpc": "2.0", "method": "profile.exists"}') is None
+    assert await server.handle_line('{"jsonrpc": "2.0", "method": "no.such"}') is None
+    assert await server.handle_line("   ") is None
+
+
+async def test_batch(server: JsonRpcServer) -> None:
+    line = json.dumps(
+        [
+            {"jsonrpc": "2.0", "id": "a", "method": "profile.exists"},
+            {"jsonrpc": "2.0", "method": "profile.exists"},
+            {"jsonrpc": "2.0", "id": "b", "method": "nope"},
+        ]
+    )
+    replies = json.loads(await server.handle_line(line) or "[]")
+    assert [r["id"] for r in replies] == ["a", "b"]
+    assert replies[0]["result"] is False and replies[1]["error"]["code"] == -32601
+
+
+async def test_secrets_are_never_echoed(server: JsonRpcServer) -> None:
+    reply = await call(server, "profile.unlock", {"passphrase": SECRET_PASSPHRASE})
+    assert reply["error"]["code"] == -32001
+    await call(server, "profile.create", {"passphrase": SECRET_PASSPHRASE})
+    wrong = await call(server, "profile.create", {"passphrase": SECRET_PASSPHRASE})
+    bad_type = await call(server, "account.add", {"id": "a", "jid": "a@b.c", "password": 12})
+    bad_jid = await call(server, "account.add", {"id": "a", "jid": "bad jid", "password": SECRET_PASSPHRASE})
+    for reply in (wrong, bad_type, bad_jid):
+        assert "error" in reply
+        assert SECRET_PASSPHRASE not in json.dumps(reply)
+    ok = await call(server, "account.add", {"id": "a", "jid": "a@b.c", "password": SECRET_PASSPHRASE})
+    assert SECRET_PASSPHRASE not in json.dumps(ok)
+    assert ok["result"]["jid"] == "a@b.c" and ok["result"]["fingerprint"]
+    listed = await call(server, "account.list")
+    assert SECRET_PASSPHRASE not in json.dumps(listed)
+
+
+async def test_a_session_of_commands(server: JsonRpcServer) -> None:
+    assert (await call(server, "profile.create", {"passphrase": "pw pw"}))["result"] is None
+    await call(server, "account.add", {"id": "a", "jid": "alice@timb.test", "password": "x", "port": 5222})
+    assert (await call(server, "contact.add", {"account": "a", "jid": "bob@timb.test"}))["result"] is None
+    contacts = (await call(server, "contact.list", {"account": "a"}))["result"]
+    assert contacts == [{"jid": "bob@timb.test", "policy": "always", "otr": "not private"}]
+    sent = await call(server, "message.send", {"account": "a", "contact": "bob@timb.test", "text": "hi bob"})
+    msg_id = sent["result"]["id"]
+    state = await call(server, "message.state", {"account": "a", "id": msg_id})
+    assert state["result"] == "pending"  # no private session: held, never sent in the clear
+    missing = await call(server, "message.state", {"account": "a", "id": "nope"})
+    assert missing["error"]["code"] == -32002
+    fps = (await call(server, "otr.fingerprints", {"account": "a", "contact": "bob@timb.test"}))["result"]
+    assert fps["theirs"] is None and len(fps["ours"]) == 44
+    bad = await call(server, "trust.set", {"account": "a", "contact": "bob@timb.test", "fingerprint": "zz"})
+    assert bad["error"]["code"] == -32602
+    good = await call(
+        server, "trust.set", {"account": "a", "contact": "bob@timb.test", "fingerprint": "ab" * 20}
+    )
+    assert good["result"]["trust"] == "verified"
+    assert (await call(server, "account.remove", {"account": "a"}))["result"] is None
+    assert (await call(server, "account.list"))["result"] == []
+
+
+def test_events_become_notifications() -> None:
+    note = event_to_notification(MessageReceived("a", "bob@timb.test", "hi", True, False))
+    assert note == {
+        "jsonrpc": "2.0",
+        "method": "message.received",
+        "params": {
+            "account": "a",
+            "contact": "bob@timb.test",
+            "text": "hi",
+            "encrypted": True,
+            "verified": False,
+        },
+    }
+    state = event_to_notification(MessageStateChanged("id1", MessageState.SENT, "a", "b@c.d"))
+    assert state["method"] == "message.state" and state["params"]["state"] == "sent"
+    assert event_to_notification(OtrUnavailable("a", "b@c.d", "why"))["method"] == "otr.unavailable"
+    assert set(jsonrpc.NOTIFICATIONS.values()) >= {"tor.bootstrap", "connection.state", "key.changed"}
+
+
+def test_the_process_survives_bad_lines_and_ends_at_eof(tmp_path: Path) -> None:
+    lines = [
+        "this is not json",
+        json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "profile.create", "params": {"passphrase": "pw pw"}}
+        ),
+        json.dumps({"jsonrpc": "2.0", "id": 2, "method": "nope"}),
+        json.dumps({"jsonrpc": "2.0", "id": 3, "method": "account.list"}),
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-m", "timb.ui.cli.main", "jsonrpc", "--profile", str(tmp_path / "p")],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    replies = [json.loads(line) for line in proc.stdout.splitlines()]
+    by_id = {r.get("id"): r for r in replies if "method" not in r}
+    assert by_id[None]["error"]["code"] == -32700
+    assert by_id[1]["result"] is None
+    assert by_id[2]["error"]["code"] == -32601
+    assert by_id[3]["result"] == []
+    assert (tmp_path / "p" / "vault.timb").exists()
+
+
+async def test_shutdown_method_ends_serving(tmp_path: Path) -> None:
+    async with TimbService(tmp_path / "p", adapter_factory=FakeServer().factory) as service:
+        server = JsonRpcServer(service)
+        reply = await call(server, "shutdown")
+        assert reply["result"] is None and server.shutdown_requested.is_set()
+    await asyncio.sleep(0)
