@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -621,3 +622,22 @@ def test_failed_create_releases_the_lock_exactly_once(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     _create(d).lock()
+
+
+def test_saves_from_several_threads_leave_the_latest_state(tmp_path: Path) -> None:
+    v = _create(tmp_path, {f"t{i}": 0 for i in range(6)})
+
+    def work(i: int) -> None:
+        for n in range(1, 11):
+            v.data[f"t{i}"] = n
+            v.save()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    v.lock()
+    with Vault.unlock(tmp_path, PW) as again:
+        assert again.data == {f"t{i}": 10 for i in range(6)}
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

@@ -32,6 +32,7 @@ import json
 import os
 import stat
 import struct
+import threading
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -222,7 +223,17 @@ class Vault:
     Python cannot promise the bytes are wiped from memory (docs/storage.md).
     """
 
-    __slots__ = ("_check_key", "_data", "_directory", "_enc_key", "_header", "_kdf", "_lock_fd", "_random")
+    __slots__ = (
+        "_check_key",
+        "_data",
+        "_directory",
+        "_enc_key",
+        "_header",
+        "_kdf",
+        "_lock_fd",
+        "_random",
+        "_write_lock",
+    )
 
     def __init__(
         self,
@@ -244,6 +255,9 @@ class Vault:
         self._check_key: Secret[bytes] | None = keys[1]
         self._data: JsonObject | None = data
         self._random = random
+        # The flock keeps other processes out; this keeps two threads of this one (a service
+        # saving from a worker thread) from interleaving the backup rotation and the rename.
+        self._write_lock = threading.RLock()
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -404,8 +418,13 @@ class Vault:
         """
         if self._data is None or self._enc_key is None or self._check_key is None:
             raise VaultLocked("the vault is locked")
-        plain = json.dumps(self._data, separators=(",", ":"), allow_nan=False).encode()
-        blob = _encrypt(self._header, self._enc_key, self._check_key, plain, self._random)
+        # Snapshot and write under one lock, so a later snapshot is never overwritten by an earlier.
+        with self._write_lock:
+            plain = json.dumps(self._data, separators=(",", ":"), allow_nan=False).encode()
+            blob = _encrypt(self._header, self._enc_key, self._check_key, plain, self._random)
+            self._write(blob)
+
+    def _write(self, blob: bytes) -> None:
         try:
             current = read_private_file(self._directory / VAULT_NAME)
             if current is not None and _intact(current):
@@ -435,6 +454,12 @@ class Vault:
         params = kdf if kdf is not None else self._kdf
         header = _encode_header(params, self._random.randbytes(SALT_LEN))
         keys = _derive(params, _passphrase_bytes(new), _header_salt(header))
+        with self._write_lock:
+            self._switch_keys(params, header, keys)
+
+    def _switch_keys(
+        self, params: KdfParams, header: bytes, keys: tuple[Secret[bytes], Secret[bytes]]
+    ) -> None:
         previous = (self._kdf, self._header, self._enc_key, self._check_key)
         self._kdf, self._header, self._enc_key, self._check_key = params, header, keys[0], keys[1]
         try:
