@@ -71,7 +71,8 @@ class Conversation:
         if max_fragment_size is not None and max_fragment_size < 64:
             raise LocalError("max_fragment_size is too small for OTR (at least 64)")
         self._key = key
-        self.policy = policy
+        self._policy = policy
+        self._versions = allowed_versions(policy)
         self.max_fragment_size = max_fragment_size
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._rng: Random = rng if rng is not None else SystemRandom()
@@ -93,6 +94,16 @@ class Conversation:
         self._last_sent: float | None = None
 
     # --- state --------------------------------------------------------------------------------
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        """Policies may change at any time (spec: "on a global or per-correspondent basis")."""
+        self._policy = policy
+        self._versions = allowed_versions(policy)
 
     @property
     def state(self) -> MessageState:
@@ -156,7 +167,7 @@ class Conversation:
         """
         if "\x00" in text:
             raise LocalError("message text must not contain NUL")
-        versions = allowed_versions(self.policy)
+        versions = self._versions
         if not versions:
             self._outbox.append(text)
         elif self._state is MessageState.MSGSTATE_ENCRYPTED:
@@ -182,7 +193,7 @@ class Conversation:
         Raises:
             PolicyViolation: the policy allows no OTR version.
         """
-        versions = allowed_versions(self.policy)
+        versions = self._versions
         if not versions:
             raise PolicyViolation("the policy allows no OTR version")
         self._send_query(versions)
@@ -220,7 +231,7 @@ class Conversation:
 
     def receive(self, text: str) -> None:
         """Process one message from the network. Never raises (see the module contract)."""
-        versions = allowed_versions(self.policy)
+        versions = self._versions
         if not versions:
             # "if not, then OTR is completely disabled, and no special handling ... at all."
             self._events.append(ev.MessageReceived(text, encrypted=False))

@@ -15,17 +15,25 @@ from cryptography.hazmat.primitives.asymmetric import dsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 _ZERO_HALF = bytes(8)
+_ECB_LIMIT = 512
+_BLOCK_INDEX = [i.to_bytes(8, "big") for i in range(_ECB_LIMIT // 16)]
 
 
 class AesCtr:
-    """An AES-128 key, kept ready for repeated CTR-mode use (one per session key)."""
+    """An AES-128 key, kept ready for repeated CTR-mode use (one per session key).
 
-    __slots__ = ("_algorithm",)
+    Short messages take the keystream from a long-lived ECB context over the counter blocks (the
+    same blocks CTR mode encrypts): building a CTR context per message costs more than the AES
+    itself. Long messages use OpenSSL's CTR mode directly.
+    """
+
+    __slots__ = ("_algorithm", "_ecb")
 
     def __init__(self, key: bytes) -> None:
         if len(key) != 16:
             raise ValueError("OTR uses AES-128: the key is 16 bytes")
         self._algorithm = algorithms.AES(key)
+        self._ecb = Cipher(self._algorithm, modes.ECB()).encryptor()  # noqa: S305 - CTR keystream
 
     def apply(self, top_half: bytes, data: bytes) -> bytes:
         """Encrypt or decrypt `data`; the initial counter is `top_half` (8 bytes) then 8 zero bytes.
@@ -33,6 +41,15 @@ class AesCtr:
         Protocol-v3: "The initial counter is a 16-byte value whose first 8 bytes are the above 'top
         half of counter init' value, and whose last 8 bytes are all 0x00."
         """
+        size = len(data)
+        if size <= _ECB_LIMIT:
+            if not size:
+                return b""
+            # Fewer than 2**64 blocks: the low half never carries into the top half.
+            blocks = b"".join([top_half + _BLOCK_INDEX[i] for i in range((size + 15) // 16)])
+            stream = self._ecb.update(blocks)
+            mixed = int.from_bytes(data, "big") ^ int.from_bytes(stream[:size], "big")
+            return mixed.to_bytes(size, "big")
         encryptor = Cipher(self._algorithm, modes.CTR(top_half + _ZERO_HALF)).encryptor()
         return encryptor.update(data) + encryptor.finalize()
 

@@ -1,11 +1,11 @@
 """OTR's data types (Protocol-v3, "Data types"): BYTE, SHORT, INT, MPI, DATA, CTR, MAC.
 
-    Bytes (BYTE): 1 byte unsigned value
-    Shorts (SHORT): 2 byte unsigned value, big-endian
-    Ints (INT): 4 byte unsigned value, big-endian
-    Multi-precision integers (MPI): 4 byte unsigned len, big-endian; len byte unsigned value,
-        big-endian (MPIs must use the minimum-length encoding; i.e. no leading 0x00 bytes)
-    Opaque variable-length data (DATA): 4 byte unsigned len, big-endian; len byte data
+Bytes (BYTE): 1 byte unsigned value
+Shorts (SHORT): 2 byte unsigned value, big-endian
+Ints (INT): 4 byte unsigned value, big-endian
+Multi-precision integers (MPI): 4 byte unsigned len, big-endian; len byte unsigned value,
+    big-endian (MPIs must use the minimum-length encoding; i.e. no leading 0x00 bytes)
+Opaque variable-length data (DATA): 4 byte unsigned len, big-endian; len byte data
 """
 
 from __future__ import annotations

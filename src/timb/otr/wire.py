@@ -178,12 +178,12 @@ def parse_encoded(binary: bytes) -> EncodedMessage:
     Raises:
         MalformedMessage: unknown type, truncation, trailing bytes or a field out of bounds.
     """
+    if binary[2:3] == b"\x03":
+        return parse_data_message(binary)
     reader = Reader(binary)
     header = read_header(reader)
     kind = header.message_type
     message: EncodedMessage
-    if kind == DATA:
-        return _parse_data(reader, header, binary)
     if kind == DH_COMMIT:
         message = DHCommit(header, reader.data(), reader.data())
         if len(message.hashed_gx) != 32:
@@ -202,17 +202,51 @@ def parse_encoded(binary: bytes) -> EncodedMessage:
     return message
 
 
-def _parse_data(reader: Reader, header: Header, binary: bytes) -> DataMessage:
-    flags = reader.uint8()
-    sender_keyid = reader.uint32()
-    recipient_keyid = reader.uint32()
-    next_dh = reader.mpi()
-    ctr = reader.take(8)
-    encrypted = reader.data()
-    authenticated_end = len(binary) - reader.remaining
-    mac = reader.take(MAC_LENGTH)
-    old_mac_keys = reader.data()
-    reader.expect_end()
+_U32 = struct.Struct(">I")
+_V3_DATA_HEAD = struct.Struct(">HBIIBII")  # version, type, sender tag, receiver tag, flags, keyids
+_V2_DATA_HEAD = struct.Struct(">HBBII")
+
+
+def parse_data_message(binary: bytes) -> DataMessage:
+    """The Data Message fast path (the hot one): struct offsets instead of a Reader.
+
+    Raises:
+        MalformedMessage: truncated, trailing bytes, or a length field out of bounds.
+    """
+    try:
+        if binary[:2] == b"\x00\x03":
+            _, kind, sender_tag, receiver_tag, flags, sender_keyid, recipient_keyid = (
+                _V3_DATA_HEAD.unpack_from(binary)
+            )
+            header = Header(3, kind, sender_tag, receiver_tag)
+            pos = _V3_DATA_HEAD.size
+        else:
+            version, kind, flags, sender_keyid, recipient_keyid = _V2_DATA_HEAD.unpack_from(binary)
+            header = Header(version, kind)
+            pos = _V2_DATA_HEAD.size
+        size = _U32.unpack_from(binary, pos)[0]
+        pos += 4
+        next_dh = int.from_bytes(binary[pos : pos + size], "big")
+        pos += size
+        ctr = binary[pos : pos + 8]
+        pos += 8
+        size = _U32.unpack_from(binary, pos)[0]
+        pos += 4
+        encrypted = binary[pos : pos + size]
+        pos += size
+        authenticated_end = pos
+        mac = binary[pos : pos + MAC_LENGTH]
+        pos += MAC_LENGTH
+        size = _U32.unpack_from(binary, pos)[0]
+        pos += 4
+        old_mac_keys = binary[pos : pos + size]
+        pos += size
+    except struct.error as exc:
+        raise MalformedMessage("message is truncated") from exc
+    if pos != len(binary) or len(old_mac_keys) != size or len(mac) != MAC_LENGTH:
+        raise MalformedMessage("data message is truncated or has trailing bytes")
+    if header.version not in SUPPORTED_VERSIONS or kind != DATA:
+        raise MalformedMessage("not a data message")
     return DataMessage(
         header,
         flags,
