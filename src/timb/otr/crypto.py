@@ -35,6 +35,10 @@ class AesCtr:
         self._algorithm = algorithms.AES(key)
         self._ecb = Cipher(self._algorithm, modes.ECB()).encryptor()  # noqa: S305 - CTR keystream
 
+    def __deepcopy__(self, memo: dict[int, object]) -> AesCtr:
+        # OpenSSL contexts cannot be copied; a copy gets its own context for the same key.
+        return AesCtr(self._algorithm.key)
+
     def apply(self, top_half: bytes, data: bytes) -> bytes:
         """Encrypt or decrypt `data`; the initial counter is `top_half` (8 bytes) then 8 zero bytes.
 
