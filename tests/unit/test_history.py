@@ -4,6 +4,7 @@ reordering, truncation, move or alteration of records is detected."""
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -366,3 +367,22 @@ def test_uncommitted_tail_is_cut_at_the_first_bad_frame(entries: list[HistoryEnt
     log, _ = _log(entries, key, tag, b"g")
     decoded, end = decode_log(key, tag, log + garbage, len(entries))
     assert _same(decoded, entries) and end == len(log)
+
+
+def test_records_from_several_threads_all_land(env: Env) -> None:
+    env.on.update({ALICE, BOB})
+
+    def work(i: int) -> None:
+        for n in range(8):
+            env.history.record(ALICE if i % 2 else BOB, _entry(f"{i}-{n}", n))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    env.reopen()
+    alice = sorted(e.body.reveal() for e in env.history.read(ALICE))
+    bob = sorted(e.body.reveal() for e in env.history.read(BOB))
+    assert alice == sorted(f"{i}-{n}" for i in (1, 3) for n in range(8))
+    assert bob == sorted(f"{i}-{n}" for i in (0, 2) for n in range(8))

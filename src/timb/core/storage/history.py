@@ -35,6 +35,7 @@ import math
 import os
 import stat
 import struct
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,7 +210,7 @@ class History:
     what was kept before.
     """
 
-    __slots__ = ("_cursors", "_directory", "_enabled", "_random", "_vault")
+    __slots__ = ("_cursors", "_directory", "_enabled", "_lock", "_random", "_vault")
 
     def __init__(
         self,
@@ -224,6 +225,7 @@ class History:
         self._enabled = enabled
         self._random = random if random is not None else SystemRandom()
         self._cursors: dict[bytes, _Cursor] = {}
+        self._lock = threading.RLock()  # appends and deletes from worker threads stay in order
 
     @staticmethod
     def conversation_id(account: str, peer: str) -> str:
@@ -250,6 +252,11 @@ class History:
         """
         if not self._enabled(conversation):
             return False
+        with self._lock:
+            self._record(conversation, entry)
+        return True
+
+    def _record(self, conversation: str, entry: HistoryEntry) -> None:
         master = self._master_key() or self._new_master_key()
         tag, key = _derive(master, conversation)
         path = self._directory / f"{tag.hex()}.log"
@@ -263,7 +270,6 @@ class History:
         cursor = self._cursors[tag]
         self._logs()[tag.hex()] = {"conversation": conversation, "count": cursor.next_index}
         self._vault.save()
-        return True
 
     def read(self, conversation: str) -> list[HistoryEntry]:
         """Every recorded entry of `conversation`, oldest first ([] if none).
@@ -273,6 +279,10 @@ class History:
             HistoryCorrupted: records were cut off, reordered, moved or altered.
             InsecureProfile, StorageIOError: as for `record`.
         """
+        with self._lock:
+            return self._read(conversation)
+
+    def _read(self, conversation: str) -> list[HistoryEntry]:
         master = self._master_key()
         if master is None:
             return []
@@ -299,6 +309,10 @@ class History:
             VaultLocked: the vault was locked.
             StorageIOError: the file system refused.
         """
+        with self._lock:
+            self._delete(conversation)
+
+    def _delete(self, conversation: str) -> None:
         master = self._master_key()
         if master is None:
             return
@@ -319,8 +333,12 @@ class History:
     def delete_all(self) -> None:
         """Remove every log, including any the vault does not list (left by a crash before the
         first save). Raises: VaultLocked, StorageIOError."""
+        with self._lock:
+            self._delete_all()
+
+    def _delete_all(self) -> None:
         for conversation in self.conversations():
-            self.delete(conversation)
+            self._delete(conversation)
         try:
             for leftover in self._directory.glob("*.log"):
                 with contextlib.suppress(FileNotFoundError):
