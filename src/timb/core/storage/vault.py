@@ -14,6 +14,9 @@ File layout (integers big-endian)::
     aad = magic || version || header_len || header
     enc_key || check_key = KDF(NFC(passphrase), salt, params)   (64 bytes)
 
+Later format versions must keep the magic and version first and the SHA-256 trailer last, so an
+older TIMB can say "made by a newer version" (`UnsupportedVault`) rather than "damaged".
+
 The KDF name and parameters live in the authenticated header so they can be raised later
 (``change_passphrase(..., kdf=...)``). The digest is unkeyed: it catches accidental damage and any
 tampering by someone who did not recompute it; tampering by someone who did is caught by the
