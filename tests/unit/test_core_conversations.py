@@ -345,3 +345,20 @@ def test_peek_reads_instance_tags_and_types() -> None:
     frag = peek("?OTR|00000111|00000222,00001,00002,?OTR:" + base64.b64encode(raw).decode()[:20] + ",")
     assert (frag.type, frag.sender, frag.receiver, frag.first_fragment) == (3, 0x111, 0x222, True)
     assert peek("?OTR|zz|00000222,1,2,x,").type is None  # malformed: no crash
+
+
+def test_a_bounced_message_is_resent_after_a_rekey(world) -> None:
+    link, alice, bob, typed = world
+    say(alice, BOB, "first and fine", typed)
+    link.pump()
+    link.poll()
+    msg = say(alice, BOB, "this one bounces", typed)
+    alice.collect()
+    bounced = alice.core.data_to_send()  # the server returned it with an error: never delivered
+    assert len(bounced) == 1
+    alice.core.delivery_failed(BOB)
+    link.pump()
+    link.poll()
+    assert bob.texts() == ["first and fine", "this one bounces"]
+    assert alice.core.message_state(msg) is MessageState.DELIVERED
+    assert alice.states(msg).count(MessageState.SENT) == 2

@@ -271,6 +271,15 @@ class Conversations:
             return None
         return c.current.conv.their_fingerprint
 
+    def delivery_failed(self, contact: str) -> None:
+        """The network bounced a message to ``contact``: whatever is not DELIVERED may be lost.
+        The sessions become suspect (re-sent after the next AKE) and an AKE is started."""
+        c = self._contact(contact)
+        for session in c.sessions.values():
+            if session.unconfirmed:
+                session.suspect = True
+        self._start_ake(c)
+
     def refresh_trust(self, contact: str) -> None:
         """Re-evaluate verified/unverified after the trust store changed."""
         self._update_state(self._contact(contact))

@@ -578,6 +578,9 @@ class TimbService:
                 self._emit(ConnectionStateChanged(account_id, mapped, reason or ""))
             case net.MessageFailed(peer=peer, condition=condition):
                 self._emit(ErrorEvent(f"account {account_id}: message to {peer} failed: {condition}"))
+                if peer.local:
+                    runtime.conversations.delivery_failed(str(peer.bare))
+                    self._pump(runtime)
             case net.ErrorEvent(error=error):
                 self._emit(ErrorEvent(f"account {account_id}: {error}"))
             case _:
