@@ -703,8 +703,12 @@ def _open_private(path: Path, flags: int) -> int:
 
 
 def _fix_mode(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    try:
         os.close(_open_private(path, os.O_RDONLY))
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        raise StorageIOError(f"cannot secure {path}: {e.strerror}") from e
 
 
 def read_private_file(path: Path, max_size: int = MAX_FILE) -> bytes | None:
@@ -766,8 +770,12 @@ def _remove_leftover_temps(directory: Path) -> None:
     """Temp files left by a crash hold either garbage or an unrenamed copy: never the truth."""
     for name in (VAULT_NAME, BACKUP_NAME):
         for leftover in directory.glob(f".{name}.*{_TMP_SUFFIX}"):
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 leftover.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                raise StorageIOError(f"cannot remove the leftover {leftover}: {e.strerror}") from e
 
 
 def _acquire_lock(directory: Path) -> int:
@@ -783,12 +791,16 @@ def _acquire_lock(directory: Path) -> int:
         os.close(fd)
         who = f" (process {holder})" if holder.isdigit() else ""
         raise ProfileInUse(f"the profile {directory} is open in another TIMB{who}") from e
-    except BaseException:
+    except OSError as e:
         os.close(fd)
-        raise
-    # The pid is only a hint for the error message above; the flock is what excludes.
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        raise StorageIOError(f"cannot lock the profile {path}: {e.strerror}") from e
+    try:
+        # The pid is only a hint for the error message above; the flock is what excludes.
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError as e:
+        os.close(fd)
+        raise StorageIOError(f"cannot write the profile lock {path}: {e.strerror}") from e
     return fd
 
 
