@@ -70,6 +70,18 @@ def scenario_ake(ref: Any, timb: TimbPeer, starter: str, version: int) -> Link:
     return link
 
 
+def scenario_both_start_at_once(ref: Any, timb: TimbPeer, version: int) -> None:
+    """Both users ask for OTR at the same moment: the D-H Commits cross on the wire."""
+    link = Link(ref, timb)
+    link.post(timb.name, ref.name, timb.start(ref.name))
+    link.post(ref.name, timb.name, ref.start(timb.name))
+    link.flush()
+    assert_session(ref, timb, version)
+    link.send(timb.name, ref.name, "crossed, timb")
+    link.send(ref.name, timb.name, "crossed, ref")
+    assert link.inbox[ref.name] == ["crossed, timb"] and link.inbox[timb.name] == ["crossed, ref"]
+
+
 def scenario_held_first_message(ref: Any, timb: TimbPeer, first: str, version: int) -> None:
     link = Link(ref, timb)
     sender, receiver = (timb, ref) if first == "timb" else (ref, timb)
@@ -226,6 +238,36 @@ def test_ake(make_ref: Any, timb_peer_factory: Any, starter: str, version: int) 
         assert timb.their_instance_tag(R) == ref.our_instance_tag
         assert ref.their_instance_tag(T) == timb.instance_tag
     assert not [k for k in ref.msg_kinds() if k not in ("log_heartbeat_rcvd", "log_heartbeat_sent")]
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_both_start_at_once(make_ref: Any, timb_peer_factory: Any, version: int) -> None:
+    scenario_both_start_at_once(make_ref(version), timb_peer_factory(T), version)
+
+
+@pytest.mark.parametrize("tagger", ["timb", "ref"])
+def test_whitespace_tag_starts_the_ake(libotr_peer_factory: Any, timb_peer_factory: Any, tagger: str) -> None:
+    """OPPORTUNISTIC: the first plaintext carries the whitespace tag, and the other side (which
+    has WHITESPACE_START_AKE) shows the text without the tag and starts the AKE."""
+    otr = timb_otr()
+    if tagger == "timb":
+        ref = libotr_peer_factory(R, policy=libotr.POLICY_OPPORTUNISTIC)
+        timb = timb_peer_factory(T, policy=otr.Policy.OPPORTUNISTIC)
+    else:
+        ref = libotr_peer_factory(R, policy=libotr.POLICY_OPPORTUNISTIC)
+        timb = timb_peer_factory(T, policy=otr.Policy.ALWAYS)
+    link = Link(ref, timb)
+    sender, receiver = (timb, ref) if tagger == "timb" else (ref, timb)
+    [wire] = link.send(sender.name, receiver.name, "hello in the clear")
+    assert wire.startswith("hello in the clear") and wire != "hello in the clear"
+    assert " \t  \t\t\t\t \t \t \t  " in wire  # the tag's base
+    assert link.inbox[receiver.name] == ["hello in the clear"]
+    if receiver is timb:
+        assert timb.received == [(R, "hello in the clear", False)]
+    assert_session(ref, timb, 3)
+    link.send(T, R, "now private")
+    assert link.inbox[R][-1] == "now private"
+    assert_no_plaintext(link, ["now private"])
 
 
 @pytest.mark.parametrize("version", [3, 2])

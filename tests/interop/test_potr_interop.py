@@ -12,6 +12,7 @@ from tests.interop.potr_peer import PotrPeer
 from tests.interop.test_libotr_interop import (
     T,
     scenario_ake,
+    scenario_both_start_at_once,
     scenario_disconnect_and_new_ake,
     scenario_error_restarts_ake,
     scenario_fragmentation,
@@ -40,6 +41,10 @@ def test_ake_v2(make_potr: Any, timb_peer_factory: Any, starter: str) -> None:
     assert ref.events_of(libotr.NewFingerprint) == [libotr.NewFingerprint(T, timb.fingerprint())]
     assert timb.their_instance_tag(P) == 0  # v2 has no instance tags
     assert not ref.msg_kinds()
+
+
+def test_both_start_at_once(make_potr: Any, timb_peer_factory: Any) -> None:
+    scenario_both_start_at_once(make_potr(), timb_peer_factory(T), 2)
 
 
 @pytest.mark.parametrize("first", ["timb", "ref"])
