@@ -33,6 +33,12 @@ from timb.otr.events import (
     MessageReceived,
     PeerError,
     SessionFinished,
+    SmpAborted,
+    SmpCheated,
+    SmpFailed,
+    SmpProgress,
+    SmpQuestion,
+    SmpSucceeded,
     UnreadableMessage,
 )
 from timb.otr.keys import PrivateKey, PublicKey
@@ -60,5 +66,11 @@ __all__ = [
     "PublicKey",
     "RemoteError",
     "SessionFinished",
+    "SmpAborted",
+    "SmpCheated",
+    "SmpFailed",
+    "SmpProgress",
+    "SmpQuestion",
+    "SmpSucceeded",
     "UnreadableMessage",
 ]

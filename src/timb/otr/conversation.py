@@ -36,6 +36,7 @@ from timb.otr.fragments import Outcome, Reassembler, fragment, is_fragment
 from timb.otr.instance_tags import generate_instance_tag, is_for_us, is_valid_sender, validate_instance_tag
 from timb.otr.keys import PrivateKey
 from timb.otr.policy import Policy, allowed_versions, best_version
+from timb.otr.smp import SmpEngine, smp_secret
 from timb.otr.tlv import Tlv, TlvType, decode_tlvs, encode_tlvs
 
 # libotr (message.c): HEARTBEAT_INTERVAL 60 seconds.
@@ -80,6 +81,7 @@ class Conversation:
         self.our_instance_tag = validate_instance_tag(tag)
         self._heartbeat_interval = heartbeat_interval
         self._ake = AuthenticatedKeyExchange(key, self._rng, self.our_instance_tag)
+        self._smp = SmpEngine(self._rng)
         self._reassembler = Reassembler()
         self._session: DataSession | None = None
         self._state = MessageState.MSGSTATE_PLAINTEXT
@@ -219,13 +221,63 @@ class Conversation:
             PolicyViolation: not in MSGSTATE_ENCRYPTED.
             LocalError: `use` does not fit in 4 bytes.
         """
-        if self._session is None or self._state is not MessageState.MSGSTATE_ENCRYPTED:
-            raise PolicyViolation("the extra symmetric key needs an encrypted session")
+        self._require_session("the extra symmetric key")
         if not 0 <= use <= 0xFFFFFFFF:
             raise LocalError("the use of the extra symmetric key is a 4-byte value")
         tlv = Tlv(TlvType.EXTRA_SYMMETRIC_KEY, use.to_bytes(4, "big") + data)
         keys = self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
         return Secret(keys.extra_symmetric_key())
+
+    # --- the Socialist Millionaires' Protocol (timb.otr.smp) ----------------------------------
+
+    def smp_start(
+        self, secret: str | bytes | Secret[str] | Secret[bytes], question: str | None = None
+    ) -> None:
+        """Ask the peer to prove they know the same `secret` (optionally answering `question`).
+
+        Raises:
+            PolicyViolation: not in MSGSTATE_ENCRYPTED.
+            LocalError: the question contains NUL or is too long.
+        """
+        session = self._require_session("SMP")
+        ours = self._key.fingerprint().digest
+        theirs = session.their_public_key.fingerprint().digest
+        value = smp_secret(ours, theirs, session.ssid, _secret_bytes(secret))
+        self._send_smp(self._smp.start(value, question))
+
+    def smp_respond(self, secret: str | bytes | Secret[str] | Secret[bytes]) -> None:
+        """Answer the peer's SMP request (after an `SmpQuestion` event) with our `secret`.
+
+        Raises:
+            PolicyViolation: not in MSGSTATE_ENCRYPTED.
+            LocalError: no SMP request is waiting for an answer.
+        """
+        session = self._require_session("SMP")
+        ours = self._key.fingerprint().digest
+        theirs = session.their_public_key.fingerprint().digest
+        value = smp_secret(theirs, ours, session.ssid, _secret_bytes(secret))
+        self._send_smp(self._smp.respond(value))
+
+    def smp_abort(self) -> None:
+        """Abort SMP: "send a type 6 TLV (SMP abort) to the correspondent" (if we can)."""
+        tlv = self._smp.abort()
+        if self._session is not None and self._state is MessageState.MSGSTATE_ENCRYPTED:
+            self._send_smp([tlv])
+
+    @property
+    def smp_in_progress(self) -> bool:
+        return self._smp.in_progress
+
+    def _send_smp(self, tlvs: list[Tlv]) -> None:
+        # As libotr: an empty human part and IGNORE_UNREADABLE; one TLV per message, in order (an
+        # abort and a restart in one message would be processed in the wrong order by libotr).
+        for tlv in tlvs:
+            self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
+
+    def _require_session(self, what: str) -> DataSession:
+        if self._session is None or self._state is not MessageState.MSGSTATE_ENCRYPTED:
+            raise PolicyViolation(f"{what} needs an encrypted session")
+        return self._session
 
     # --- receiving ------------------------------------------------------------------------------
 
@@ -339,6 +391,10 @@ class Conversation:
         for tlv in tlvs:
             if tlv.type == TlvType.DISCONNECTED:
                 finished = True
+            elif TlvType.SMP1 <= tlv.type <= TlvType.SMP1Q and not finished:
+                outcome = self._smp.receive(tlv)
+                self._events.extend(outcome.events)
+                self._send_smp(list(outcome.replies))
             elif tlv.type == TlvType.EXTRA_SYMMETRIC_KEY and len(tlv.value) >= 4:
                 use = int.from_bytes(tlv.value[:4], "big")
                 key = Secret(keys.extra_symmetric_key())
@@ -411,6 +467,15 @@ class Conversation:
         )
 
     def _drop_session(self) -> None:
+        # "If at any point MSGSTATE_ENCRYPTED becomes unset, SMP must abandon its state"; a new
+        # session (new ssid) starts SMP afresh too.
+        self._smp.reset()
         if self._session is not None:
             self._session.forget_all()
             self._session = None
+
+
+def _secret_bytes(secret: str | bytes | Secret[str] | Secret[bytes]) -> bytes:
+    """The user's secret as libotr hashes it: the bytes typed (UTF-8)."""
+    value = secret.reveal() if isinstance(secret, Secret) else secret
+    return value.encode("utf-8") if isinstance(value, str) else value

@@ -37,7 +37,7 @@ class AesCtr:
 
     def __deepcopy__(self, memo: dict[int, object]) -> AesCtr:
         # OpenSSL contexts cannot be copied; a copy gets its own context for the same key.
-        return AesCtr(self._algorithm.key)
+        return AesCtr(bytes(self._algorithm.key))
 
     def apply(self, top_half: bytes, data: bytes) -> bytes:
         """Encrypt or decrypt `data`; the initial counter is `top_half` (8 bytes) then 8 zero bytes.

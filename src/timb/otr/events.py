@@ -1,5 +1,7 @@
 """What a `Conversation` tells its owner: frozen, slotted values; consumers ``match`` on the type.
 
+The SMP events are defined in `timb.otr.smp` and re-exported here.
+
 Texts travel as plain `str` here because the owner must display them; the owner keeps them out
 of logs (ARCHITECTURE.md rule 7).
 """
@@ -10,6 +12,14 @@ from dataclasses import dataclass, field
 
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
+from timb.otr.smp import (
+    SmpAborted,
+    SmpCheated,
+    SmpFailed,
+    SmpProgress,
+    SmpQuestion,
+    SmpSucceeded,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,4 +102,29 @@ Event = (
     | PeerError
     | ExtraSymmetricKeyReceived
     | MessageHeld
+    | SmpQuestion
+    | SmpProgress
+    | SmpSucceeded
+    | SmpFailed
+    | SmpAborted
+    | SmpCheated
 )
+
+__all__ = [
+    "Event",
+    "ExtraSymmetricKeyReceived",
+    "GoneInsecure",
+    "GoneSecure",
+    "MalformedMessageReceived",
+    "MessageHeld",
+    "MessageReceived",
+    "PeerError",
+    "SessionFinished",
+    "SmpAborted",
+    "SmpCheated",
+    "SmpFailed",
+    "SmpProgress",
+    "SmpQuestion",
+    "SmpSucceeded",
+    "UnreadableMessage",
+]
