@@ -24,7 +24,7 @@ from slixmpp import JID
 from slixmpp.exceptions import IqError, IqTimeout
 
 from timb.common.errors import InvalidIdentifier
-from timb.common.ids import Jid
+from timb.common.ids import Jid, OnionAddress
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
 from timb.net.base import (
@@ -61,7 +61,13 @@ _RESOURCE_BYTES = 8
 class XmppAccount:
     """How to reach one account. ``host`` defaults to the JID's domain (never looked up: it is
     sent to tor as a name); ``pin`` trusts exactly one certificate; ``ca_file`` replaces the
-    system's CAs; ``isolation`` keeps this account's streams on their own tor circuits."""
+    system's CAs; ``isolation`` keeps this account's streams on their own tor circuits (default:
+    the bare JID).
+
+    Raises:
+        InvalidIdentifier: a JID without a local part, or an invalid ``.onion`` host.
+        ValueError: a port outside 1..65535.
+    """
 
     jid: Jid
     password: Secret[str]
@@ -75,6 +81,10 @@ class XmppAccount:
     def __post_init__(self) -> None:
         if not self.jid.local:
             raise InvalidIdentifier("an XMPP account needs a JID with a local part")
+        if self.host is not None and self.host.lower().endswith(".onion"):
+            OnionAddress(self.host)  # a mistyped onion address fails here, not after a slow lookup
+        if not 1 <= self.port <= 65535:
+            raise ValueError(f"port out of range: {self.port}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +184,7 @@ class XmppAdapter(Adapter):
         )
         handlers: dict[str, Callable[[Any], None]] = {
             "session_start": self._on_session_start,
+            "stream_negotiated": self._on_stream_negotiated,
             "session_resumed": self._on_session_resumed,
             "failed_auth": self._on_failed_auth,
             "no_auth": self._on_no_auth,
@@ -249,6 +260,7 @@ class XmppAdapter(Adapter):
         xmpp = self._require_session()
         msg = xmpp.make_message(mto=str(to), mbody=body, mtype="chat")
         msg.send()
+        xmpp.request_ack_after_queued()
         return str(msg["id"])
 
     async def roster(self) -> tuple[RosterItem, ...]:
@@ -323,7 +335,13 @@ class XmppAdapter(Adapter):
         # this resource "interested" so the server pushes roster changes to it.
         xmpp.send_presence()
         self._spawn(self._iq(xmpp.get_roster()))
-        self._settle(resumed=False)
+
+    def _on_stream_negotiated(self, _data: Any) -> None:
+        # After session_start the server may still offer stream management; a message sent
+        # before <enable/> would never be acked. So the session is ready when every stream
+        # feature is done (a resumption ends in session_resumed instead).
+        if self._require_client().sessionstarted:
+            self._settle(resumed=False)
 
     def _on_session_resumed(self, _data: Any) -> None:
         self._settle(resumed=True)
@@ -354,7 +372,12 @@ class XmppAdapter(Adapter):
     def _on_disconnected(self, reason: Any) -> None:
         text = str(reason) if reason else "connection lost"
         if self._outcome is not None and not self._outcome.done():
-            self._attempt_failed(ConnectError(f"the connection closed before the session started: {text}"))
+            if isinstance(reason, ssl.SSLError):  # a STARTTLS handshake that failed
+                self._attempt_failed(TlsError(describe_ssl_error(reason)))
+            else:
+                self._attempt_failed(
+                    ConnectError(f"the connection closed before the session started: {text}")
+                )
             return
         if self._closing or self._state is not ConnectionState.CONNECTED:
             return

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 import slixmpp
+from slixmpp.plugins.xep_0198 import stanza as sm_stanza
 from slixmpp.stanza import StreamFeatures
 
 from timb.net.base import ConnectError, Dialer, NetError, TlsError
@@ -97,7 +98,7 @@ class TorClientXMPP(slixmpp.ClientXMPP):
         self.plugin["feature_mechanisms"].use_mechs = set(SASL_MECHANISMS)
         self.unregister_feature("mechanisms", _SASL_FEATURE_ORDER)
         self.register_feature("mechanisms", self._guard_sasl, restart=True, order=_SASL_FEATURE_ORDER)
-        self.register_plugin("xep_0198", {"window": 1, "allow_resume": True})
+        self.register_plugin("xep_0198", {"allow_resume": True})
         self.register_plugin("xep_0199", {"keepalive": False})
         self.add_filter("in", privacy.answer_unknown_iq(lambda: self.boundjid))
         self.add_filter("out", privacy.strip_error_text)
@@ -113,14 +114,9 @@ class TorClientXMPP(slixmpp.ClientXMPP):
         self.event_when_connected = "connected"
         if self._current_connection_attempt is None:  # cancelled meanwhile
             return False
-        try:
-            sock = await self._dialer.open_socket(host, port, isolation=self._isolation)
-        except (TorError, OSError) as exc:
-            return self._attempt_failed(ConnectError(f"could not open a stream to {host}:{port}: {exc}"))
-        except Exception as exc:  # noqa: BLE001 - routed to the owner, not swallowed
-            # slixmpp's connect loop would log and drop this; the owner must see it.
-            self._on_crash(exc)
-            return self._attempt_failed(ConnectError(f"connecting to {host}:{port} failed: bug"))
+        sock = await self._dial(host, port)
+        if sock is None:
+            return False
         try:
             await self.loop.create_connection(
                 lambda: self,
@@ -133,6 +129,20 @@ class TorClientXMPP(slixmpp.ClientXMPP):
         except OSError as exc:
             return self._attempt_failed(ConnectError(f"the stream to {host}:{port} failed: {exc}"))
         return True
+
+    async def _dial(self, host: str, port: int) -> object | None:
+        """The dialer's socket, or None once the failure has been reported."""
+        try:
+            return await self._dialer.open_socket(host, port, isolation=self._isolation)
+        except (TorError, OSError) as exc:
+            self._attempt_failed(ConnectError(f"could not open a stream to {host}:{port}: {exc}"))
+        except ValueError as exc:  # the dialer refused the destination itself (e.g. a bad .onion)
+            self._attempt_failed(ConnectError(f"cannot connect to {host}:{port}: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - routed to the owner, not swallowed
+            # slixmpp's connect loop would log and drop this; the owner must see it.
+            self._on_crash(exc)
+            self._attempt_failed(ConnectError(f"connecting to {host}:{port} failed: bug"))
+        return None
 
     def _attempt_failed(self, error: NetError) -> bool:
         self._current_connection_attempt = None  # end slixmpp's retry loop: the adapter retries
@@ -160,6 +170,16 @@ class TorClientXMPP(slixmpp.ClientXMPP):
 
     def exception(self, exception: Exception) -> None:
         self._on_crash(exception)
+
+    def request_ack_after_queued(self) -> None:
+        """Ask the server to acknowledge everything sent so far (XEP-0198), once it is sent.
+
+        slixmpp's own ack request runs in an outgoing filter, i.e. *before* the stanza that
+        triggered it is written, so the last message would stay unacknowledged until the next
+        one. This request goes through the send queue, behind the message.
+        """
+        if self.plugin["xep_0198"].enabled_out:
+            self.send(sm_stanza.RequestAck(self))
 
     # --- TLS before SASL -----------------------------------------------------------------------
 
