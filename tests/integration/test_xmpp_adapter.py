@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from slixmpp.exceptions import IqError
 
 from tests.fixtures.prosody import ProsodyServer
 from timb.common import Jid, Secret
@@ -101,9 +102,9 @@ class Events:
         return len(self.seen)
 
     async def wait_for(
-        self, predicate: Callable[[NetEvent], bool], timeout: float = 30.0, since: int = 0
+        self, predicate: Callable[[NetEvent], bool], within: float = 30.0, since: int = 0
     ) -> Any:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while True:
                 for i in range(since, len(self.seen)):
                     if i not in self._taken and predicate(self.seen[i]):
@@ -187,7 +188,7 @@ async def test_two_clients_exchange_messages_both_ways(
     (alice_jid, alice_pw), (bob_jid, bob_pw) = xmpp_accounts
     alice = await make_client(alice_jid, alice_pw, dialer)
     bob = await make_client(bob_jid, bob_pw, dialer)
-    got_bob, got_alice = await exchange(alice, bob, "starttls")
+    got_bob, _ = await exchange(alice, bob, "starttls")
     # the server acknowledged alice's message (XEP-0198 is on)
     await alice[1].wait_for(lambda e: isinstance(e, MessageAcked) and e.id == got_bob.id)
     # the resource is random, never the host name
@@ -270,7 +271,7 @@ async def test_unknown_host_is_a_clear_connect_error(
     make_client: Factory, dialer: LoopbackDialer, xmpp_accounts: Any
 ) -> None:
     (alice_jid, alice_pw), _ = xmpp_accounts
-    adapter, events = await make_client(alice_jid, alice_pw, dialer, connect=False, host="nowhere.test")
+    adapter, _ = await make_client(alice_jid, alice_pw, dialer, connect=False, host="nowhere.test")
     with pytest.raises(ConnectError, match="host unreachable"):
         await adapter.connect()
     assert adapter.state is ConnectionState.FAILED
@@ -309,7 +310,7 @@ async def test_prosody_restart_is_survived(
     for (_, events), mark in zip((alice, bob), marks, strict=True):
         await events.wait_for(state_is(ConnectionState.DISCONNECTED), since=mark)
         # the restarted server lost the sessions: a fresh one, not a resumption
-        await events.wait_for(state_is(ConnectionState.CONNECTED, resumed=False), timeout=60, since=mark)
+        await events.wait_for(state_is(ConnectionState.CONNECTED, resumed=False), within=60, since=mark)
     await exchange(alice, bob, "after restart")
 
 
@@ -321,8 +322,6 @@ async def test_questions_about_the_user_are_refused_on_the_wire(
     bob, _ = await make_client(bob_jid, bob_pw, dialer)
     raw = bob._xmpp  # a peer asking alice directly, with its own stanzas
     assert raw is not None and alice.bound_jid is not None
-    from slixmpp.exceptions import IqError
-
     for ns in (
         "jabber:iq:version",
         "urn:xmpp:time",
