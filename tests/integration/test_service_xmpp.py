@@ -1,0 +1,243 @@
+"""Two TIMB clients chat through the private Tor network and Prosody (as an onion service).
+
+Alice is a `TimbService` in this process; Bob is a ``timb jsonrpc`` subprocess with his own client
+tor. They do the AKE, exchange 100 messages each way, and Prosody's data directory and logs never
+hold any of the texts. Then Bob's process is killed mid-conversation (SIGKILL), Alice keeps
+writing, Bob starts again from his profile: the session re-keys by itself and every message
+arrives exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures.prosody import ProsodyServer
+from tests.fixtures.tor import TorNetwork
+from timb.common.secret import Secret
+from timb.core.events import (
+    ConnectionState,
+    ConnectionStateChanged,
+    CoreEvent,
+    MessageReceived,
+    MessageState,
+    MessageStateChanged,
+)
+from timb.core.service import TimbService, TorSettings
+from timb.tor.testnet_state import ClientInfo
+
+pytestmark = pytest.mark.integration
+
+N = 100
+PASSPHRASE = "integration passphrase"
+
+
+class RpcClient:
+    """``timb jsonrpc`` in a subprocess: requests by id, notifications collected."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.notifications: list[dict[str, Any]] = []
+        self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._next = 0
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def start(cls, profile: Path, tor: ClientInfo) -> RpcClient:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "timb.ui.cli.main", "jsonrpc", "--profile", str(profile),
+            "--tor-control", str(tor.control_port), "--tor-cookie", str(tor.cookie_path),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 22,
+            env={**os.environ, "TIMB_OFFLINE": "1"}, start_new_session=True,
+        )  # fmt: skip
+        return cls(proc)
+
+    async def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while line := await self.proc.stdout.readline():
+            message = json.loads(line)
+            if "method" in message:
+                self.notifications.append(message)
+                self._changed.set()
+            else:
+                self._pending.pop(message["id"]).set_result(message)
+
+    async def call(self, method: str, **params: Any) -> Any:
+        self._next += 1
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[self._next] = future
+        request = {"jsonrpc": "2.0", "id": self._next, "method": method, "params": params}
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+        await self.proc.stdin.drain()
+        async with asyncio.timeout(120):
+            reply = await future
+        if "error" in reply:
+            raise AssertionError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    async def wait(self, predicate: Callable[[list[dict[str, Any]]], bool], limit: float = 180) -> None:
+        async with asyncio.timeout(limit):
+            while not predicate(self.notifications):
+                self._changed.clear()
+                await self._changed.wait()
+
+    def received(self) -> list[str]:
+        return [n["params"]["text"] for n in self.notifications if n["method"] == "message.received"]
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+    async def close(self) -> None:
+        if self.proc.returncode is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                async with asyncio.timeout(30):
+                    await self.proc.wait()
+            except TimeoutError:
+                self.kill()
+                await self.proc.wait()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+
+class Local:
+    """The in-process client: a service and its events."""
+
+    def __init__(self, service: TimbService) -> None:
+        self.service = service
+        self.events: list[CoreEvent] = []
+        self._changed = asyncio.Event()
+
+    async def collect(self) -> None:
+        async for event in self.service.events():
+            self.events.append(event)
+            self._changed.set()
+
+    async def wait(self, predicate: Callable[[list[CoreEvent]], bool], limit: float = 180) -> None:
+        async with asyncio.timeout(limit):
+            while not predicate(self.events):
+                self._changed.clear()
+                await self._changed.wait()
+
+    def received(self) -> list[str]:
+        return [e.text for e in self.events if isinstance(e, MessageReceived)]
+
+    def delivered(self, ids: list[str]) -> bool:
+        return all(self.service.message_state("main", i) is MessageState.DELIVERED for i in ids)
+
+
+@contextlib.asynccontextmanager
+async def local_client(profile: Path, tor: TorNetwork) -> AsyncIterator[Local]:
+    settings = TorSettings(control_port=tor.control_port, cookie_path=tor.control_cookie)
+    async with TimbService(profile, tor=settings) as service:
+        local = Local(service)
+        task = asyncio.create_task(local.collect())
+        try:
+            yield local
+        finally:
+            await service.close()
+            await task
+
+
+def connected(notes: list[dict[str, Any]]) -> bool:
+    return any(n["method"] == "connection.state" and n["params"]["state"] == "connected" for n in notes)
+
+
+async def setup_bob(bob: RpcClient, jid: str, password: str, alice: str, onion: str, pin: str) -> None:
+    await bob.call("profile.create", passphrase=PASSPHRASE)
+    await bob.call("account.add", id="main", jid=jid, password=password, host=onion, tls_pin_sha256=pin)
+    await bob.call("contact.add", account="main", jid=alice)
+    await bob.call("account.connect", account="main")
+    await bob.wait(connected)
+
+
+async def setup_alice(alice: Local, jid: str, password: str, bob: str, onion: str, pin: str) -> None:
+    s = alice.service
+    await s.create_profile(Secret(PASSPHRASE))
+    await s.add_account("main", jid, Secret(password), host=onion, tls_pin_sha256=pin)
+    await s.add_contact("main", bob)
+    await s.connect("main")
+    await alice.wait(
+        lambda ev: any(
+            isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.CONNECTED for e in ev
+        )
+    )
+
+
+def assert_no_plaintext(server: ProsodyServer, texts: list[str]) -> None:
+    stored = server.stored_bytes()
+    assert stored  # Prosody did write data and logs: the check is not vacuous
+    for text in texts:
+        assert text.encode() not in stored, "a message text reached Prosody's disk"
+
+
+async def test_chat_over_tor_and_onion_prosody_then_restart(
+    tmp_path: Path,
+    tor_network: TorNetwork,
+    tor_client: ClientInfo,
+    prosody_server: ProsodyServer,
+    prosody_onion: str,
+    xmpp_accounts: tuple[tuple[str, str], tuple[str, str]],
+) -> None:
+    (alice_jid, alice_pw), (bob_jid, bob_pw) = xmpp_accounts
+    pin = prosody_server.cert_pin
+    a_texts = [f"alice to bob, private line {i:03d} zq" for i in range(N)]
+    b_texts = [f"bob to alice, private line {i:03d} zq" for i in range(N)]
+    async with local_client(tmp_path / "alice", tor_network) as alice:
+        bob = await RpcClient.start(tmp_path / "bob", tor_client)
+        try:
+            await setup_alice(alice, alice_jid, alice_pw, bob_jid, prosody_onion, pin)
+            await setup_bob(bob, bob_jid, bob_pw, alice_jid, prosody_onion, pin)
+
+            # 100 messages each way, sent before any session exists: held, then sent encrypted.
+            a_ids = [alice.service.send_message("main", bob_jid, t) for t in a_texts]
+            for text in b_texts:
+                await bob.call("message.send", account="main", contact=alice_jid, text=text)
+            await bob.wait(lambda _: len(bob.received()) >= N)
+            await alice.wait(lambda _: len(alice.received()) >= N)
+            assert bob.received() == a_texts
+            assert alice.received() == b_texts
+            assert all(
+                n["params"]["encrypted"] for n in bob.notifications if n["method"] == "message.received"
+            )
+            await alice.wait(lambda _: alice.delivered(a_ids))
+            assert_no_plaintext(prosody_server, a_texts + b_texts)
+
+            # Bob's process dies without a word; Alice keeps writing.
+            bob.kill()
+            await bob.close()
+            later = [f"alice while bob was dead {i:02d} zq" for i in range(10)]
+            later_ids = [alice.service.send_message("main", bob_jid, t) for t in later]
+            bob = await RpcClient.start(tmp_path / "bob", tor_client)
+            await bob.call("profile.unlock", passphrase=PASSPHRASE)
+            await bob.call("account.connect", account="main")
+            await bob.wait(lambda _: len(bob.received()) >= len(later), limit=240)
+            await alice.wait(lambda _: alice.delivered(later_ids), limit=240)
+            assert bob.received() == later  # each exactly once, in order, none of the old ones
+            for msg_id in later_ids:
+                # Sent into the dead session, then re-sent once in the new one.
+                states = [
+                    e.state for e in alice.events if isinstance(e, MessageStateChanged) and e.id == msg_id
+                ]
+                assert states.count(MessageState.SENT) == 2 and states[-1] is MessageState.DELIVERED
+            # And the conversation goes on both ways in the new session.
+            await bob.call("message.send", account="main", contact=alice_jid, text="bob is back zq")
+            await alice.wait(lambda _: alice.received()[-1:] == ["bob is back zq"])
+            assert_no_plaintext(prosody_server, a_texts + b_texts + later + ["bob is back zq"])
+        finally:
+            bob.kill()
+            await bob.close()
