@@ -1,4 +1,4 @@
-"""SMP between TIMB and libotr 4.1.1 (v3) and python-potr 1.0.2 (v2), each side initiating.
+"""SMP between TIMB and libotr 4.1.1 (v3, and v2 by policy) and python-potr 1.0.2 (v2), each side initiating.
 
 Same secret succeeds on both sides; different secrets fail on both sides (python-potr, as the
 responder, aborts instead of sending SMP4, so its initiator sees an abort); the question arrives
@@ -18,22 +18,23 @@ from tests.interop import libotr
 pytestmark = pytest.mark.interop
 
 T = "timb@timb.test"
-REFS = ["libotr", "potr"]
+REFS = ["libotr", "libotr-v2", "potr"]
 QUESTION = "Where did we first meet? (café, 2019)"
 
 
 @pytest.fixture
 def session(libotr_peer_factory: Any, potr_peer_factory: Any, timb_peer_factory: Any) -> Any:
     def make(ref_kind: str) -> tuple[Any, TimbPeer, Link]:
-        ref = (
-            libotr_peer_factory("ref@libotr.test")
-            if ref_kind == "libotr"
-            else potr_peer_factory("ref@potr.test")
-        )
+        if ref_kind == "potr":
+            ref = potr_peer_factory("ref@potr.test")
+        else:
+            policy = libotr.POLICY_ALWAYS if ref_kind == "libotr" else libotr.POLICY_ALWAYS_V2
+            ref = libotr_peer_factory("ref@libotr.test", policy=policy)
         timb = timb_peer_factory(T)
         link = Link(ref, timb)
         link.start(T, ref.name)
         assert timb.is_encrypted(ref.name) and ref.is_encrypted(T)
+        assert timb.protocol_version(ref.name) == (3 if ref_kind == "libotr" else 2)
         return ref, timb, link
 
     return make
