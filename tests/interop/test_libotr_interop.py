@@ -15,6 +15,7 @@ import pytest
 
 from tests.fixtures.otr_peers import Link, TimbPeer, timb_otr, v3_header
 from tests.interop import libotr
+from timb.common.clock import FakeClock
 
 pytestmark = pytest.mark.interop
 
@@ -346,6 +347,25 @@ def test_libotr_restart_mid_conversation(make_ref: Any, timb_peer_factory: Any, 
     assert link.inbox[T][-1] == "from the new instance"
     heads = [v3_header(w) for w in link.wire_between(T, R)[-1:]]
     assert heads[0] is not None and heads[0][2] == new_tag
+
+
+def test_timb_heartbeat_is_a_heartbeat_to_libotr(make_ref: Any, timb_peer_factory: Any) -> None:
+    """After 60 s of silence, TIMB answers a Data Message with an empty one (IGNORE_UNREADABLE):
+    libotr logs a heartbeat, shows nothing, and the keys move on."""
+    clock = FakeClock()
+    ref, timb = make_ref(3), timb_peer_factory(T, clock=clock)
+    link = scenario_ake(ref, timb, "timb", 3)
+    link.send(R, T, "one")
+    clock.advance(61)
+    before = len(link.wire_between(T, R))
+    link.send(R, T, "two")
+    sent = link.wire_between(T, R)[before:]
+    assert len(sent) == 1 and data_keyids(sent[0]) is not None
+    assert "log_heartbeat_rcvd" in ref.msg_kinds()
+    assert link.inbox[R] == [] and link.inbox[T] == ["one", "two"]
+    link.send(R, T, "three")  # no new heartbeat: TIMB sent one just now
+    assert len(link.wire_between(T, R)) == before + 1
+    assert link.inbox[T][-1] == "three"
 
 
 def test_extra_symmetric_key_both_ways(make_ref: Any, timb_peer_factory: Any) -> None:
