@@ -199,3 +199,29 @@ async def test_wrong_password_is_a_failed_connection_not_a_crash(tmp_path: Path)
                 isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.FAILED for e in ev
             )
         )
+
+
+async def test_history_is_off_by_default_and_records_only_when_turned_on(tmp_path: Path) -> None:
+    server = FakeServer()
+    async with running(tmp_path / "a", server) as alice, running(tmp_path / "b", server) as bob:
+        await setup(alice, ALICE, BOB)
+        await setup(bob, BOB, ALICE)
+        alice.service.send_message("main", BOB, "not to be kept")
+        await bob.wait(lambda ev: bob.received() == ["not to be kept"])
+        for client in (alice, bob):
+            assert not (client.service.profile_dir / "history").exists()
+            assert await client.service.read_history("main", BOB if client is alice else ALICE) == []
+        await bob.service.set_history("main", ALICE, True)
+        alice.service.send_message("main", BOB, "keep this one")
+        await bob.wait(lambda ev: bob.received()[-1:] == ["keep this one"])
+        bob.service.send_message("main", ALICE, "and my answer")
+        await alice.wait(lambda ev: alice.received() == ["and my answer"])
+        await asyncio.sleep(0.2)  # the record is written by a task of the service
+        kept = await bob.service.read_history("main", ALICE)
+        assert [(e["direction"], e["text"], e["encrypted"]) for e in kept] == [
+            ("in", "keep this one", True),
+            ("out", "and my answer", True),
+        ]
+        assert not (alice.service.profile_dir / "history").exists()
+        await bob.service.delete_history("main", ALICE)
+        assert await bob.service.read_history("main", ALICE) == []

@@ -40,6 +40,7 @@ from timb.core.events import (
     CoreEvent,
     ErrorEvent,
     KeyChanged,
+    MessageReceived,
     MessageState,
     OtrStateChanged,
     TorBootstrap,
@@ -47,6 +48,7 @@ from timb.core.events import (
     TrustLevel,
 )
 from timb.core.profile import Profile
+from timb.core.storage.history import Direction, History, HistoryEntry
 from timb.core.storage.vault import StorageError, VaultExists, VaultNotFound, WrongPassphrase
 from timb.core.trust import ObservationKind, TrustStore, TrustStoreError, VerificationMethod
 from timb.net import base as net
@@ -396,8 +398,10 @@ class TimbService:
     def send_message(self, account_id: str, contact: str, text: str) -> str:
         """Queue a message; returns its id. It stays PENDING until a private session exists."""
         runtime = self._runtime(account_id)
-        msg_id = runtime.conversations.send(self._parse_contact(contact), text)
+        name = self._parse_contact(contact)
+        msg_id = runtime.conversations.send(name, text)
         self._pump(runtime)
+        self._remember(account_id, name, Direction.OUTGOING, text)
         return msg_id
 
     def message_state(self, account_id: str, msg_id: str) -> MessageState:
@@ -455,6 +459,70 @@ class TimbService:
         runtime.conversations.refresh_trust(name)
         self._pump(runtime)
         return {"fingerprint": fp.human(), "trust": level.value}
+
+    # -- history (off unless the user turns it on) -----------------------------------------------
+
+    async def set_history(self, account_id: str, contact: str, enabled: bool | None) -> None:
+        """Turn history on or off for one conversation (None: back to the profile's setting,
+        which is off by default). Existing logs are kept; `delete_history` removes them."""
+        self._runtime(account_id)
+        conversation = History.conversation_id(account_id, self._parse_contact(contact))
+        profile = self._require_profile()
+        async with self._save_lock:
+            await asyncio.to_thread(profile.set_history_override, conversation, enabled)
+
+    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
+        """The recorded messages of one conversation, oldest first. Raises: ProfileError."""
+        self._runtime(account_id)
+        conversation = History.conversation_id(account_id, self._parse_contact(contact))
+        history = self._require_profile().history
+        try:
+            async with self._save_lock:
+                entries = await asyncio.to_thread(history.read, conversation)
+        except StorageError as exc:
+            raise ProfileError(f"history: {exc}") from None
+        return [
+            {
+                "direction": "in" if e.direction is Direction.INCOMING else "out",
+                "timestamp": e.timestamp,
+                "text": e.body.reveal(),
+                "encrypted": e.encrypted,
+                "verified": e.verified,
+            }
+            for e in entries
+        ]
+
+    async def delete_history(self, account_id: str, contact: str) -> None:
+        self._runtime(account_id)
+        conversation = History.conversation_id(account_id, self._parse_contact(contact))
+        history = self._require_profile().history
+        async with self._save_lock:
+            await asyncio.to_thread(history.delete, conversation)
+
+    def _remember(
+        self, account_id: str, contact: str, direction: Direction, event: MessageReceived | str
+    ) -> None:
+        """Record a message if (and only if) history is on for this conversation."""
+        profile = self._profile
+        conversation = History.conversation_id(account_id, contact)
+        if profile is None or self._group is None or not profile.history_enabled_for(conversation):
+            return  # the default: nothing about the message touches the disk
+        if isinstance(event, MessageReceived):
+            entry = HistoryEntry(
+                direction, self._clock.now(), Secret(event.text), event.encrypted, event.verified
+            )
+        else:  # an outgoing text: it only ever leaves encrypted under the default policy
+            entry = HistoryEntry(direction, self._clock.now(), Secret(event), True, False)
+        self._group.create_task(self._record(profile, conversation, entry))
+
+    async def _record(self, profile: Profile, conversation: str, entry: HistoryEntry) -> None:
+        async with self._save_lock:
+            if profile.is_closed:
+                return
+            try:
+                await asyncio.to_thread(profile.history.record, conversation, entry)
+            except StorageError as exc:
+                self._emit(ErrorEvent(f"history could not be written: {exc}"))
 
     def _parse_fingerprint(self, text: str) -> Fingerprint:
         try:
@@ -533,6 +601,8 @@ class TimbService:
         while (event := conversations.next_event()) is not None:
             if isinstance(event, OtrStateChanged):
                 self._observe(event)
+            elif isinstance(event, MessageReceived):
+                self._remember(event.account, event.contact, Direction.INCOMING, event)
             self._emit(event)
 
     async def _run_account(self, runtime: _Runtime) -> None:

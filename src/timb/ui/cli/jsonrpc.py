@@ -152,6 +152,12 @@ class JsonRpcServer:
                 [_p("account"), _p("contact"), _p("fingerprint"), _p("trust", str, False)],
                 s.set_trust,
             ),
+            "history.set": (
+                [_p("account"), _p("contact"), _p("enabled", (bool, type(None)))],
+                s.set_history,
+            ),
+            "history.read": ([_p("account"), _p("contact")], s.read_history),
+            "history.delete": ([_p("account"), _p("contact")], s.delete_history),
             "shutdown": ([], self._shutdown),
         }
 
