@@ -116,3 +116,28 @@ def test_dh_key_ignored_unless_awaiting() -> None:
     assert bob.receive(DHKey(Header(3, 0x0A, A_TAG, B_TAG), 1)) == (None, None)  # not in the group
     assert bob.state is AuthState.AUTHSTATE_AWAITING_DHKEY
     assert bob.receive(DHKey(Header(2, 0x0A), 12345)) == (None, None)  # wrong version
+
+
+def test_after_losing_a_crossed_commit_a_dh_key_for_our_commit_is_answered() -> None:
+    """libotr (v2) answers a crossed D-H Commit with a D-H Key even when its own hash is higher,
+    and waits for our Reveal Signature. We keep our commit's r after losing, so we can continue as
+    the initiator instead of both sides stalling in AUTHSTATE_AWAITING_REVEALSIG."""
+    for seed in range(20):
+        bob = AuthenticatedKeyExchange(BOB_KEY, DeterministicRandom(b"bob%d" % seed), B_TAG)
+        commit_b = parse_encoded(bob.start(2))
+        alice = AuthenticatedKeyExchange(ALICE_KEY, DeterministicRandom(b"alice"), A_TAG)
+        commit_a = parse_encoded(alice.start(2))
+        assert isinstance(commit_a, DHCommit) and isinstance(commit_b, DHCommit)
+        if commit_b.hashed_gx < commit_a.hashed_gx:
+            break
+    bob.receive(commit_a)  # Bob loses the comparison: he answers with a D-H Key
+    assert bob.state is AuthState.AUTHSTATE_AWAITING_REVEALSIG
+    # A libotr-like Alice answers Bob's commit from a fresh context.
+    libotr_like = AuthenticatedKeyExchange(ALICE_KEY, DeterministicRandom(b"fresh"), A_TAG)
+    dh_key = parse_encoded(libotr_like.receive(commit_b)[0])  # type: ignore[arg-type]
+    reveal_bytes, _ = bob.receive(dh_key)
+    assert bob.state is AuthState.AUTHSTATE_AWAITING_SIG
+    sig_bytes, alice_result = libotr_like.receive(parse_encoded(reveal_bytes))  # type: ignore[arg-type]
+    _, bob_result = bob.receive(parse_encoded(sig_bytes))  # type: ignore[arg-type]
+    assert alice_result is not None and bob_result is not None
+    assert alice_result.ssid == bob_result.ssid

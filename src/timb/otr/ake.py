@@ -167,6 +167,7 @@ class AuthenticatedKeyExchange:
     def _on_commit(self, commit: DHCommit) -> bytes | None:
         state = self.state
         dh = self._dh
+        lost_r = b""
         if state is AuthState.AUTHSTATE_AWAITING_DHKEY and dh is not None:
             # "The symmetry will be broken by comparing the hashed gx you sent ... with the one you
             # received, considered as 32-byte unsigned big-endian values."
@@ -174,6 +175,8 @@ class AuthenticatedKeyExchange:
                 return self._last_sent  # "Ignore the incoming ... but resend your D-H Commit"
             # "Forget your old gx value ... and pretend you're in AUTHSTATE_NONE". Our key pair may
             # serve as the D-H Key: it was committed to but never revealed.
+            if commit.header.version == 2:
+                lost_r = self._r
         elif state is not AuthState.AUTHSTATE_AWAITING_REVEALSIG or dh is None:
             # AUTHSTATE_NONE, or AUTHSTATE_AWAITING_SIG: "Reply with a new D-H Key message".
             dh = DHKeyPair.generate(self._rng)
@@ -184,6 +187,12 @@ class AuthenticatedKeyExchange:
         self._their_tag = commit.header.sender_tag
         self._dh = dh
         self._their_commit = commit
+        # Measured against libotr 4.1.1: in version 2 it answers a crossed D-H Commit with a D-H Key
+        # even when its own hash is higher, and then ignores our D-H Key. So after losing the
+        # comparison in v2 we keep r: if a D-H Key answering our own commit arrives, we continue as
+        # the initiator (see _on_dh_key). In v3 libotr also completes its own exchange (its
+        # instance contexts), so there we follow the spec.
+        self._r = lost_r
         self._last_sent = DHKey(self._header(DH_KEY), dh.public).encode()
         self.state = AuthState.AUTHSTATE_AWAITING_REVEALSIG
         return self._last_sent
@@ -199,7 +208,11 @@ class AuthenticatedKeyExchange:
             # your Reveal Signature Message. Otherwise: Ignore the message."
             same = message.gy == self._their_gy and self._matches_exchange(message.header)
             return self._last_sent if same else None
-        if self.state is not AuthState.AUTHSTATE_AWAITING_DHKEY or self._dh is None:
+        # Besides AUTHSTATE_AWAITING_DHKEY: AUTHSTATE_AWAITING_REVEALSIG after we lost a crossed v2
+        # commit comparison to libotr, which answered our commit anyway (spec: ignore; libotr would
+        # wait for a Reveal Signature that never comes, and both sides would stall).
+        crossed = self.state is AuthState.AUTHSTATE_AWAITING_REVEALSIG and bool(self._r)
+        if not (self.state is AuthState.AUTHSTATE_AWAITING_DHKEY or crossed) or self._dh is None:
             return None
         gy = message.gy
         if not is_valid_group_element(gy):  # "Verifies that Alice's gy is a legal value"
