@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,57 @@ pytestmark = pytest.mark.integration
 
 N = 100
 PASSPHRASE = "integration passphrase"
+RESOLVERS = {
+    "socket.getaddrinfo",
+    "socket.gethostbyname",
+    "socket.gethostbyname_ex",
+    "socket.gethostbyaddr",
+    "socket.getnameinfo",
+}
+
+# The jsonrpc child runs under an audit hook that logs every connect and every name lookup.
+_AUDITED_MAIN = """
+import json, sys
+log = open(sys.argv.pop(1), "a", buffering=1)
+RESOLVERS = RESOLVER_SET
+def hook(event, args):
+    if event == "socket.connect":
+        target = list(args[1]) if isinstance(args[1], tuple) else str(args[1])
+        log.write(json.dumps(["connect", target]) + "\\n")
+    elif event in RESOLVERS:
+        log.write(json.dumps([event, str(args[0])]) + "\\n")
+sys.addaudithook(hook)
+from timb.ui.cli.main import main
+sys.exit(main(sys.argv[1:]))
+""".replace("RESOLVER_SET", repr(RESOLVERS))
+
+# The in-process client is audited the same way, on the main thread only (fixtures use others).
+_audit_log: list[tuple[str, object]] = []
+_auditing = threading.Event()
+
+
+def _hook(event: str, args: tuple[object, ...]) -> None:
+    if not _auditing.is_set() or threading.current_thread() is not threading.main_thread():
+        return
+    if event == "socket.connect":
+        _audit_log.append(("connect", args[1]))
+    elif event in RESOLVERS:
+        _audit_log.append((event, args[0]))
+
+
+sys.addaudithook(_hook)
+
+
+def assert_only_tor(log: list[tuple[str, object]], allowed: set[tuple[str, int]]) -> None:
+    """Every connect went to one of tor's loopback ports; every lookup was of an IP literal."""
+    assert any(kind == "connect" for kind, _ in log), "the audit saw nothing: it is not working"
+    for kind, target in log:
+        if kind == "connect":
+            assert isinstance(target, (tuple, list)), target
+            assert (str(target[0]), int(target[1])) in allowed, f"connected to {target}"
+        else:
+            ip = ipaddress.ip_address(str(target))  # raises for a host name: a local lookup
+            assert ip.is_loopback, f"{kind}({target})"
 
 
 class RpcClient:
@@ -53,9 +106,9 @@ class RpcClient:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def start(cls, profile: Path, tor: ClientInfo) -> RpcClient:
+    async def start(cls, profile: Path, tor: ClientInfo, audit: Path) -> RpcClient:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "timb.ui.cli.main", "jsonrpc", "--profile", str(profile),
+            sys.executable, "-c", _AUDITED_MAIN, str(audit), "jsonrpc", "--profile", str(profile),
             "--tor-control", str(tor.control_port), "--tor-cookie", str(tor.cookie_path),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 22,
             env={**os.environ, "TIMB_OFFLINE": "1"}, start_new_session=True,
@@ -197,8 +250,11 @@ async def test_chat_over_tor_and_onion_prosody_then_restart(
     pin = prosody_server.cert_pin
     a_texts = [f"alice to bob, private line {i:03d} zq" for i in range(N)]
     b_texts = [f"bob to alice, private line {i:03d} zq" for i in range(N)]
+    audit = tmp_path / "bob-audit.jsonl"
+    _audit_log.clear()
+    _auditing.set()
     async with local_client(tmp_path / "alice", tor_network) as alice:
-        bob = await RpcClient.start(tmp_path / "bob", tor_client)
+        bob = await RpcClient.start(tmp_path / "bob", tor_client, audit)
         try:
             await setup_alice(alice, alice_jid, alice_pw, bob_jid, prosody_onion, pin)
             await setup_bob(bob, bob_jid, bob_pw, alice_jid, prosody_onion, pin)
@@ -222,7 +278,7 @@ async def test_chat_over_tor_and_onion_prosody_then_restart(
             await bob.close()
             later = [f"alice while bob was dead {i:02d} zq" for i in range(10)]
             later_ids = [alice.service.send_message("main", bob_jid, t) for t in later]
-            bob = await RpcClient.start(tmp_path / "bob", tor_client)
+            bob = await RpcClient.start(tmp_path / "bob", tor_client, audit)
             await bob.call("profile.unlock", passphrase=PASSPHRASE)
             await bob.call("account.connect", account="main")
             await bob.wait(lambda _: len(bob.received()) >= len(later), limit=240)
@@ -238,6 +294,14 @@ async def test_chat_over_tor_and_onion_prosody_then_restart(
             await bob.call("message.send", account="main", contact=alice_jid, text="bob is back zq")
             await alice.wait(lambda _: alice.received()[-1:] == ["bob is back zq"])
             assert_no_plaintext(prosody_server, a_texts + b_texts + later + ["bob is back zq"])
+            assert any(
+                n["method"] == "tor.bootstrap" and n["params"]["progress"] == 100 for n in bob.notifications
+            )
         finally:
+            _auditing.clear()
             bob.kill()
             await bob.close()
+    alice_tor = {("127.0.0.1", tor_network.control_port), ("127.0.0.1", tor_network.socks_port)}
+    assert_only_tor(_audit_log, alice_tor)
+    bob_tor = {("127.0.0.1", tor_client.control_port), ("127.0.0.1", tor_client.socks_port)}
+    assert_only_tor([(e[0], e[1]) for e in map(json.loads, audit.read_text().splitlines())], bob_tor)
