@@ -197,3 +197,17 @@ async def test_event_handler_exceptions_go_to_the_owner() -> None:
 async def test_dns_records_are_never_looked_up() -> None:
     xmpp = _client(PairDialer(), [], [])
     assert await xmpp.get_dns_records("timb.test") == []
+
+
+async def test_sasl_is_refused_on_a_stream_without_tls() -> None:
+    failures: list[NetError] = []
+    xmpp = _client(PairDialer(), failures, [])
+    assert not xmpp.tls_active()
+    aborted: list[bool] = []
+    xmpp.abort = lambda: aborted.append(True)  # type: ignore[method-assign]
+    sent: list[Any] = []
+    xmpp.send = lambda data, use_filters=True: sent.append(data)  # type: ignore[method-assign]
+    features = slixmpp.stanza.StreamFeatures(xmpp)
+    assert xmpp._guard_sasl(features) is True
+    assert aborted == [True] and sent == []  # no <auth/>, no credentials went out
+    assert len(failures) == 1 and "did not offer TLS" in str(failures[0])
