@@ -418,3 +418,12 @@ def test_data_message_without_a_session_is_unreadable() -> None:
     (disconnect,) = a.data_to_send()
     fresh.receive(disconnect)
     assert drain(fresh) == [] and fresh.data_to_send() == []
+
+
+def test_ssid_halves_bold_on_opposite_sides() -> None:
+    a, b, _link = secure_pair()
+    ha, hb = a.ssid_halves(), b.ssid_halves()
+    assert ha is not None and hb is not None
+    assert ha[:2] == hb[:2] and len(ha[0]) == len(ha[1]) == 8
+    assert {ha[2], hb[2]} == {0, 1}
+    assert make_conv("x", ALICE_KEY).ssid_halves() is None

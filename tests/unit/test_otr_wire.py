@@ -22,6 +22,7 @@ from timb.otr.wire import (
     dearmor,
     parse_encoded,
     parse_plaintext,
+    peek_instance_tags,
     query_message,
     whitespace_tag,
 )
@@ -134,3 +135,11 @@ def test_dearmor_rejects_bad_base64() -> None:
         dearmor("?OTR:AAM.")
     with pytest.raises(MalformedMessage):
         dearmor("plain")
+
+
+def test_peek_instance_tags_for_routing() -> None:
+    assert peek_instance_tags(SPEC_DATA_MESSAGE) == (0x27E31599, 0x27E31597)
+    assert peek_instance_tags("?OTR|5a73a599|27e31597,00001,00003,?OTR:AAMD,") == (0x5A73A599, 0x27E31597)
+    v2 = armor(DHKey(Header(2, 0x0A), 12345).encode())
+    for text in [v2, "?OTRv23?", "hello", "?OTR:***.", "?OTR|zz|1,1,1,x,", "?OTR:AA."]:
+        assert peek_instance_tags(text) is None

@@ -87,6 +87,7 @@ class Conversation:
         self._state = MessageState.MSGSTATE_PLAINTEXT
         self._their_fingerprint: Fingerprint | None = None
         self._ssid: bytes | None = None
+        self._sent_reveal_signature = False
         self._their_instance_tag = 0
         self._protocol_version: int | None = None
         self._outbox: list[str] = []
@@ -124,6 +125,14 @@ class Conversation:
     def ssid(self) -> bytes | None:
         """The 8-byte secure session id of the current (or just finished) session."""
         return self._ssid
+
+    def ssid_halves(self) -> tuple[str, str, int] | None:
+        """The ssid as the spec says to show it: two 32-bit halves in "%08x" format, and which one
+        (0 or 1) to display in bold -- the first if we sent the Reveal Signature Message."""
+        if self._ssid is None:
+            return None
+        first, second = self._ssid[:4].hex(), self._ssid[4:].hex()
+        return first, second, 0 if self._sent_reveal_signature else 1
 
     @property
     def their_instance_tag(self) -> int:
@@ -442,6 +451,7 @@ class Conversation:
         self._state = MessageState.MSGSTATE_ENCRYPTED
         self._their_fingerprint = result.their_public_key.fingerprint()
         self._ssid = result.ssid
+        self._sent_reveal_signature = result.sent_reveal_signature
         self._their_instance_tag = result.their_instance_tag
         self._protocol_version = result.protocol_version
         self._events.append(

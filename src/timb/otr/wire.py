@@ -353,3 +353,29 @@ def classify_unencoded(text: str) -> UnencodedMessage | None:
         if text.startswith(("?OTR?", "?OTRv"), start):
             return parse_query(text, start)
     return parse_plaintext(text)
+
+
+def peek_instance_tags(text: str) -> tuple[int, int] | None:
+    """(sender, receiver) instance tags of a version 3 message or fragment, for routing a message to
+    the `Conversation` of its remote instance before parsing it. None for anything else (queries,
+    plaintext, errors, version 2): those go to the most recent conversation with the contact.
+    Never raises.
+    """
+    start = text.find("?OTR|")
+    if start >= 0:
+        sender, _, rest = text[start + 5 : start + 40].partition("|")
+        receiver = rest.partition(",")[0]
+        try:
+            return int(sender, 16), int(receiver, 16)
+        except ValueError:
+            return None
+    start = text.find(ENCODED_PREFIX)
+    if start < 0:
+        return None
+    try:
+        head = base64.b64decode(text[start + 5 : start + 21], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(head) < 11 or head[:2] != b"\x00\x03":
+        return None
+    return int.from_bytes(head[3:7], "big"), int.from_bytes(head[7:11], "big")
