@@ -182,7 +182,7 @@ class PeerBench:
 
 
 class LibotrCtypes(PeerBench):
-    how = "ctypes harness (no gcc/libotr5-dev here): includes ctypes and Python-callback overhead"
+    how = "ctypes harness (--libotr-ctypes, or no gcc/libotr5-dev): includes ctypes and callback overhead"
 
     def __init__(self, workdir: Path) -> None:
         self.libotr = libotr
@@ -417,8 +417,11 @@ def plan(quick: bool) -> dict[str, dict[str, tuple[Any, ...]]]:
     }
 
 
-def run(rounds: int, quick: bool, workdir: Path) -> tuple[dict[str, dict[str, Series]], dict[str, str]]:
+def run(
+    rounds: int, quick: bool, workdir: Path, force_ctypes: bool = False
+) -> tuple[dict[str, dict[str, Series]], dict[str, str]]:
     have_c = shutil.which("gcc") is not None and Path("/usr/include/libotr/message.h").exists()
+    have_c = have_c and not force_ctypes
     impls: dict[str, Any] = {
         "libotr": LibotrC(workdir) if have_c else LibotrCtypes(workdir),
         "timb": Timb(),
@@ -533,10 +536,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer, smaller samples)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 5, quick 2)")
+    parser.add_argument(
+        "--libotr-ctypes",
+        action="store_true",
+        help="drive libotr through the ctypes harness instead of the C helper (to see ctypes' cost)",
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (2 if args.quick else 5)
     with tempfile.TemporaryDirectory(prefix="timb-otr-bench-") as tmp:
-        results, how = run(rounds, args.quick, Path(tmp))
+        results, how = run(rounds, args.quick, Path(tmp), force_ctypes=args.libotr_ctypes)
     print("\n".join(report(results, how, rounds)))
     return 0
 
