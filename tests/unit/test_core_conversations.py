@@ -14,6 +14,7 @@ import pytest
 
 from timb.common.clock import FakeClock
 from timb.common.random import DeterministicRandom
+from timb.common.secret import Secret
 from timb.core.conversations import AKE_TIMEOUT, Conversations, peek
 from timb.core.events import (
     MessageReceived,
@@ -22,8 +23,10 @@ from timb.core.events import (
     OtrState,
     OtrStateChanged,
     OtrUnavailable,
+    SmpFinished,
+    SmpRequested,
 )
-from timb.otr import Policy, PrivateKey
+from timb.otr import Policy, PolicyViolation, PrivateKey
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
 
@@ -362,3 +365,26 @@ def test_a_bounced_message_is_resent_after_a_rekey(world) -> None:
     assert bob.texts() == ["first and fine", "this one bounces"]
     assert alice.core.message_state(msg) is MessageState.DELIVERED
     assert alice.states(msg).count(MessageState.SENT) == 2
+
+
+@pytest.mark.parametrize(("answer", "outcome"), [("the blue door", "succeeded"), ("a red door", "failed")])
+def test_smp_with_a_question(world, answer: str, outcome: str) -> None:
+    link, alice, bob, typed = world
+    with pytest.raises(PolicyViolation):
+        alice.core.smp_start(BOB, Secret("the blue door"), "Where did we meet?")
+    say(alice, BOB, "hello there", typed)
+    link.pump()
+    alice.core.smp_start(BOB, Secret("the blue door"), "Where did we meet?")
+    link.pump()
+    asked = [e for e in bob.events if isinstance(e, SmpRequested)]
+    assert asked == [SmpRequested(BOB, ALICE, "Where did we meet?")]
+    bob.core.smp_respond(ALICE, Secret(answer))
+    link.pump()
+    (a_done,) = [e for e in alice.events if isinstance(e, SmpFinished)]
+    (b_done,) = [e for e in bob.events if isinstance(e, SmpFinished)]
+    assert a_done.outcome.value == b_done.outcome.value == outcome
+    # Only the asker learns something about the other's key; answering proves nothing to Bob.
+    assert a_done.verified is (outcome == "succeeded")
+    assert b_done.verified is False
+    assert a_done.fingerprint == bob.core._key.fingerprint()
+    assert all("door" not in w for w in link.wires)

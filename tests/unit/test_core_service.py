@@ -22,6 +22,7 @@ from timb.core.events import (
     MessageStateChanged,
     OtrState,
     OtrStateChanged,
+    SmpRequested,
     TrustChanged,
 )
 from timb.core.service import InvalidRequest, NotFound, ProfileError, TimbService
@@ -225,3 +226,30 @@ async def test_history_is_off_by_default_and_records_only_when_turned_on(tmp_pat
         assert not (alice.service.profile_dir / "history").exists()
         await bob.service.delete_history("main", ALICE)
         assert await bob.service.read_history("main", ALICE) == []
+
+
+async def test_smp_success_marks_the_contact_verified(tmp_path: Path) -> None:
+    server = FakeServer()
+    async with running(tmp_path / "a", server) as alice, running(tmp_path / "b", server) as bob:
+        await setup(alice, ALICE, BOB)
+        await setup(bob, BOB, ALICE)
+        with pytest.raises(InvalidRequest, match="private"):
+            alice.service.smp_start("main", BOB, Secret("our secret"))
+        alice.service.send_message("main", BOB, "let us verify")
+        await alice.wait(private_with(BOB))
+        await bob.wait(private_with(ALICE))
+        alice.service.smp_start("main", BOB, Secret("our secret"))
+        await bob.wait(lambda ev: any(isinstance(e, SmpRequested) for e in ev))
+        bob.service.smp_respond("main", ALICE, Secret("our secret"))
+        await alice.wait(
+            lambda ev: any(
+                isinstance(e, OtrStateChanged) and e.state is OtrState.PRIVATE_VERIFIED for e in ev
+            )
+        )
+        await bob.wait(
+            lambda ev: any(
+                isinstance(e, OtrStateChanged) and e.state is OtrState.PRIVATE_VERIFIED for e in ev
+            )
+        )  # no question: a shared secret verifies both ways
+        known = alice.service.fingerprints("main", BOB)["known"]
+        assert known == [{"fingerprint": bob.service.fingerprints("main")["ours"], "trust": "verified"}]

@@ -121,6 +121,11 @@ async def test_a_session_of_commands(server: JsonRpcServer) -> None:
         server, "trust.set", {"account": "a", "contact": "bob@timb.test", "fingerprint": "ab" * 20}
     )
     assert good["result"]["trust"] == "verified"
+    smp = await call(
+        server, "smp.start", {"account": "a", "contact": "bob@timb.test", "secret": SECRET_PASSPHRASE}
+    )
+    assert smp["error"]["code"] == -32602 and "private" in smp["error"]["message"]
+    assert SECRET_PASSPHRASE not in json.dumps(smp)
     assert (await call(server, "account.remove", {"account": "a"}))["result"] is None
     assert (await call(server, "account.list"))["result"] == []
 

@@ -51,8 +51,11 @@ from timb.core.events import (
     OtrState,
     OtrStateChanged,
     OtrUnavailable,
+    SmpFinished,
+    SmpOutcome,
+    SmpRequested,
 )
-from timb.otr import Conversation, Policy, PrivateKey
+from timb.otr import Conversation, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
 
 # An AKE that got no answer in this time is reported (the contact may be offline or not speak OTR).
@@ -271,6 +274,30 @@ class Conversations:
             return None
         return c.current.conv.their_fingerprint
 
+    def smp_start(self, contact: str, secret: Secret[str], question: str | None = None) -> None:
+        """Verify the contact's identity with a shared secret (SMP), optionally as the answer to
+        ``question``. Raises: PolicyViolation when there is no private session."""
+        session = self._private_session(contact)
+        session.conv.smp_start(secret, question)
+        self._drain(self._contact(contact), session)
+
+    def smp_respond(self, contact: str, secret: Secret[str]) -> None:
+        """Answer the contact's SMP request. Raises: PolicyViolation, LocalError (no request)."""
+        session = self._private_session(contact)
+        session.conv.smp_respond(secret)
+        self._drain(self._contact(contact), session)
+
+    def smp_abort(self, contact: str) -> None:
+        session = self._private_session(contact)
+        session.conv.smp_abort()
+        self._drain(self._contact(contact), session)
+
+    def _private_session(self, contact: str) -> _Session:
+        session = self._contact(contact).current
+        if session is None or not session.conv.encrypted:
+            raise PolicyViolation("identity verification needs a private conversation")
+        return session
+
     def delivery_failed(self, contact: str) -> None:
         """The network bounced a message to ``contact``: whatever is not DELIVERED may be lost.
         The sessions become suspect (re-sent after the next AKE) and an AKE is started."""
@@ -413,8 +440,28 @@ class Conversations:
                     self._start_ake(c, force=True)
             case otr.SessionFinished() | otr.GoneInsecure():
                 pass  # state is shown by _update_state; held messages wait for a new AKE
+            case otr.SmpQuestion(question=question):
+                self._emit(SmpRequested(self.account, c.name, question))
+            case otr.SmpSucceeded() | otr.SmpFailed() | otr.SmpAborted() | otr.SmpCheated():
+                self._smp_finished(c, session, event)
             case _:
-                pass  # SMP and extra-key events are the service's business
+                pass  # SMP progress and the extra symmetric key: nothing for the user yet
+
+    def _smp_finished(
+        self,
+        c: _Contact,
+        session: _Session,
+        event: otr.SmpSucceeded | otr.SmpFailed | otr.SmpAborted | otr.SmpCheated,
+    ) -> None:
+        verified = isinstance(event, otr.SmpSucceeded) and event.verifies_peer
+        outcome = {
+            otr.SmpSucceeded: SmpOutcome.SUCCEEDED,
+            otr.SmpFailed: SmpOutcome.FAILED,
+            otr.SmpAborted: SmpOutcome.ABORTED,
+            otr.SmpCheated: SmpOutcome.CHEATED,
+        }[type(event)]
+        fingerprint = session.conv.their_fingerprint
+        self._emit(SmpFinished(self.account, c.name, outcome, verified, fingerprint))
 
     def _received(self, c: _Contact, session: _Session, text: str, encrypted: bool) -> None:
         verified = False

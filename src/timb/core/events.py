@@ -93,6 +93,36 @@ class OtrUnavailable:
 
 
 @dataclass(frozen=True, slots=True)
+class SmpRequested:
+    """The contact started identity verification (SMP); answer with the shared secret, or the
+    answer to ``question`` if there is one."""
+
+    account: str
+    contact: str
+    question: str | None
+
+
+class SmpOutcome(enum.Enum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # the secrets differ
+    ABORTED = "aborted"
+    CHEATED = "cheated"  # a malformed step or a proof that did not verify
+
+
+@dataclass(frozen=True, slots=True)
+class SmpFinished:
+    """Identity verification ended. ``verified`` is True only when it proved the contact's key to
+    us (we asked, or shared a secret without a question): answering someone else's question
+    proves nothing about them, so it does not verify them (as libotr)."""
+
+    account: str
+    contact: str
+    outcome: SmpOutcome
+    verified: bool
+    fingerprint: Fingerprint | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TrustChanged:
     account: str
     contact: str
@@ -137,6 +167,8 @@ CoreEvent = (
     | MessageStateChanged
     | OtrStateChanged
     | OtrUnavailable
+    | SmpRequested
+    | SmpFinished
     | TrustChanged
     | KeyChanged
     | ConnectionStateChanged

@@ -43,6 +43,7 @@ from timb.core.events import (
     MessageReceived,
     MessageState,
     OtrStateChanged,
+    SmpFinished,
     TorBootstrap,
     TrustChanged,
     TrustLevel,
@@ -52,7 +53,7 @@ from timb.core.storage.history import Direction, History, HistoryEntry
 from timb.core.storage.vault import StorageError, VaultExists, VaultNotFound, WrongPassphrase
 from timb.core.trust import ObservationKind, TrustStore, TrustStoreError, VerificationMethod
 from timb.net import base as net
-from timb.otr import Policy, PrivateKey
+from timb.otr import LocalError, Policy, PrivateKey
 from timb.otr.instance_tags import generate_instance_tag
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
@@ -460,6 +461,50 @@ class TimbService:
         self._pump(runtime)
         return {"fingerprint": fp.human(), "trust": level.value}
 
+    # -- identity verification (SMP) ---------------------------------------------------------
+
+    def smp_start(
+        self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
+    ) -> None:
+        """Ask the contact to prove they know ``secret`` (the answer to ``question``, if given).
+        The result comes as SmpFinished; success marks their key verified.
+
+        Raises: NotFound, InvalidRequest (no private conversation, bad question).
+        """
+        runtime = self._runtime(account_id)
+        try:
+            runtime.conversations.smp_start(self._parse_contact(contact), secret, question)
+        except LocalError as exc:
+            raise InvalidRequest(str(exc)) from None
+        self._pump(runtime)
+
+    def smp_respond(self, account_id: str, contact: str, secret: Secret[str]) -> None:
+        """Answer a SmpRequested. Raises: NotFound, InvalidRequest (nothing to answer)."""
+        runtime = self._runtime(account_id)
+        try:
+            runtime.conversations.smp_respond(self._parse_contact(contact), secret)
+        except LocalError as exc:
+            raise InvalidRequest(str(exc)) from None
+        self._pump(runtime)
+
+    def smp_abort(self, account_id: str, contact: str) -> None:
+        runtime = self._runtime(account_id)
+        try:
+            runtime.conversations.smp_abort(self._parse_contact(contact))
+        except LocalError as exc:
+            raise InvalidRequest(str(exc)) from None
+        self._pump(runtime)
+
+    def _smp_verified(self, runtime: _Runtime, event: SmpFinished) -> None:
+        assert event.fingerprint is not None
+        self._trust.verify(
+            event.account, event.contact, event.fingerprint, VerificationMethod.SMP, self._clock.now()
+        )
+        self._emit(TrustChanged(event.account, event.contact, event.fingerprint, TrustLevel.VERIFIED))
+        runtime.conversations.refresh_trust(event.contact)
+        if self._group is not None:
+            self._group.create_task(self._save())
+
     # -- history (off unless the user turns it on) -----------------------------------------------
 
     async def set_history(self, account_id: str, contact: str, enabled: bool | None) -> None:
@@ -601,6 +646,8 @@ class TimbService:
         while (event := conversations.next_event()) is not None:
             if isinstance(event, OtrStateChanged):
                 self._observe(event)
+            elif isinstance(event, SmpFinished) and event.verified and event.fingerprint is not None:
+                self._smp_verified(runtime, event)
             elif isinstance(event, MessageReceived):
                 self._remember(event.account, event.contact, Direction.INCOMING, event)
             self._emit(event)

@@ -30,6 +30,8 @@ from timb.core.events import (
     MessageStateChanged,
     OtrStateChanged,
     OtrUnavailable,
+    SmpFinished,
+    SmpRequested,
     TorBootstrap,
     TrustChanged,
 )
@@ -66,6 +68,8 @@ NOTIFICATIONS: dict[type, str] = {
     MessageStateChanged: "message.state",
     OtrStateChanged: "otr.state",
     OtrUnavailable: "otr.unavailable",
+    SmpRequested: "smp.requested",
+    SmpFinished: "smp.finished",
     TrustChanged: "trust.changed",
     KeyChanged: "key.changed",
     ConnectionStateChanged: "connection.state",
@@ -152,6 +156,12 @@ class JsonRpcServer:
                 [_p("account"), _p("contact"), _p("fingerprint"), _p("trust", str, False)],
                 s.set_trust,
             ),
+            "smp.start": (
+                [_p("account"), _p("contact"), _p("secret"), _p("question", _OPT_STR, False)],
+                self._smp_start,
+            ),
+            "smp.respond": ([_p("account"), _p("contact"), _p("secret")], self._smp_respond),
+            "smp.abort": ([_p("account"), _p("contact")], s.smp_abort),
             "history.set": (
                 [_p("account"), _p("contact"), _p("enabled", (bool, type(None)))],
                 s.set_history,
@@ -177,6 +187,12 @@ class JsonRpcServer:
 
     def _message_state(self, account_id: str, id: str) -> str:
         return self.service.message_state(account_id, id).value
+
+    def _smp_start(self, account_id: str, contact: str, secret: str, question: str | None = None) -> None:
+        self.service.smp_start(account_id, contact, Secret(secret), question)
+
+    def _smp_respond(self, account_id: str, contact: str, secret: str) -> None:
+        self.service.smp_respond(account_id, contact, Secret(secret))
 
     def _shutdown(self) -> None:
         self.shutdown_requested.set()
