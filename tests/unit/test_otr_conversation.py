@@ -427,3 +427,14 @@ def test_ssid_halves_bold_on_opposite_sides() -> None:
     assert ha[:2] == hb[:2] and len(ha[0]) == len(ha[1]) == 8
     assert {ha[2], hb[2]} == {0, 1}
     assert make_conv("x", ALICE_KEY).ssid_halves() is None
+
+
+def test_reflected_messages_are_ignored() -> None:
+    a = make_conv("alice", ALICE_KEY)
+    a.start()
+    a.data_to_send()
+    a.receive("?OTRv3?")
+    (commit,) = a.data_to_send()
+    a.receive(commit)  # our own D-H Commit, reflected by the network or an attacker
+    assert a.data_to_send() == [] and drain(a) == []
+    assert a.auth_state is AuthState.AUTHSTATE_AWAITING_DHKEY

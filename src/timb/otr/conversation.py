@@ -352,7 +352,9 @@ class Conversation:
         if header.version not in versions:
             return  # "If the message is version 2 and ALLOW_V2 is not set, ignore this message."
         if header.version == 3 and not (
-            is_valid_sender(header.sender_tag)
+            # libotr drops its own messages reflected back (OTRL_MSGEVENT_MSG_REFLECTED) too.
+            header.sender_tag != self.our_instance_tag
+            and is_valid_sender(header.sender_tag)
             and is_for_us(
                 header.receiver_tag, self.our_instance_tag, zero_allowed=isinstance(message, wire.DHCommit)
             )
