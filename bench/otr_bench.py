@@ -18,7 +18,7 @@ Against drift on a shared, noisy host (see /work/shared/notes/otr-performance-an
 are interleaved (each round runs every implementation, in a rotating order), samples are pooled,
 and the per-round medians are printed so drift is visible. Ratios are what to read.
 
-Usage: ``.venv/bin/python bench/otr_bench.py [--quick] [--rounds N]``
+Usage: ``.venv/bin/python bench/otr_bench.py [--quick] [--rounds N] [--libotr-ctypes]``
 """
 
 from __future__ import annotations
