@@ -180,6 +180,18 @@ def test_question_with_nul_or_too_long_is_a_local_error() -> None:
     with pytest.raises(LocalError):
         alice.start(1, "x" * 70_000)
     assert alice.state is EXPECT1 and not alice.in_progress
+    # A refused restart leaves the running exchange alone.
+    alice.start(1)
+    with pytest.raises(LocalError):
+        alice.start(1, "x" * (0xFFFF - 800))
+    assert alice.state is SmpState.SMPSTATE_EXPECT2
+
+
+def test_longest_question_fits_in_a_tlv() -> None:
+    alice, bob = _pair()
+    [tlv] = alice.start(1, "x" * (0xFFFF - 861))
+    assert len(tlv.encode()) <= 0xFFFF + 4
+    assert bob.receive(tlv).events == (SmpQuestion("x" * (0xFFFF - 861)),)
 
 
 def test_restart_while_in_progress_sends_abort_first() -> None:

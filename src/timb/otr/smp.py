@@ -39,6 +39,9 @@ _MSG1_LEN = 6
 _MSG2_LEN = 11
 _MSG3_LEN = 8
 _MSG4_LEN = 3
+# The largest SMP1 MPI part: the count, two group elements and two D values of at most 192 bytes,
+# and two 32-byte hashes, each MPI with its 4-byte length.
+_MSG1_MAX_BYTES = 4 + 4 * (4 + 192) + 2 * (4 + 32)
 
 # Progress figures libotr reports to its UI at the same steps.
 _PROGRESS_AFTER_SMP2 = 60
@@ -281,6 +284,9 @@ class SmpEngine:
             if b"\0" in raw:
                 raise LocalError("an SMP question cannot contain NUL")
             prefix = raw + b"\0"
+        # Refuse before touching the state, so a too-long question leaves a running SMP intact.
+        if len(prefix) + _MSG1_MAX_BYTES > 0xFFFF:
+            raise LocalError("the SMP question is too long")
         out = [self.abort()] if self.in_progress else []
         self.reset()
         self._secret = secret
@@ -291,9 +297,6 @@ class SmpEngine:
         g3a = powmod(_G1, self._x3, _P)
         c3, d3 = self._proof_know_log(self._x3, 2)
         payload = prefix + _encode_mpis([g2a, c2, d2, g3a, c3, d3])
-        if len(payload) > 0xFFFF:
-            self.reset()
-            raise LocalError("the SMP question is too long")
         self._state = SmpState.SMPSTATE_EXPECT2
         out.append(Tlv(TlvType.SMP1Q if question is not None else TlvType.SMP1, payload))
         return out
