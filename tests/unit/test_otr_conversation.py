@@ -393,6 +393,8 @@ def test_extra_symmetric_key_matches_on_both_sides() -> None:
     assert event.key == key and len(key.reveal()) == 32
     with pytest.raises(PolicyViolation):
         make_conv("x", ALICE_KEY).extra_symmetric_key(1)
+    with pytest.raises(LocalError):
+        a.extra_symmetric_key(1, bytes(70000))
 
 
 def test_misuse_raises_local_errors() -> None:

@@ -49,11 +49,19 @@ class AuthState(enum.Enum):
 class DHKeyPair:
     """A D-H key pair in the RFC 3526 group 5; the private part never prints."""
 
-    __slots__ = ("private", "public")
+    __slots__ = ("_public_mpi", "private", "public")
 
     def __init__(self, private: int) -> None:
         self.private = private
         self.public = powmod(DH_GENERATOR, private, DH_MODULUS)
+        self._public_mpi = b""
+
+    @property
+    def public_mpi(self) -> bytes:
+        """The public value as an MPI (cached: every Data Message carries the next one)."""
+        if not self._public_mpi:
+            self._public_mpi = encode_mpi(self.public)
+        return self._public_mpi
 
     @classmethod
     def generate(cls, rng: Random) -> DHKeyPair:

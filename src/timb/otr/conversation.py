@@ -174,7 +174,8 @@ class Conversation:
 
         Raises:
             PolicyViolation: in MSGSTATE_FINISHED (the peer ended the session).
-            LocalError: the text contains NUL (it would smuggle TLVs into a Data Message).
+            LocalError: the text contains NUL (it would smuggle TLVs into a Data Message), or is
+                too long for 65535 fragments of `max_fragment_size`.
         """
         if "\x00" in text:
             raise LocalError("message text must not contain NUL")
@@ -228,11 +229,11 @@ class Conversation:
 
         Raises:
             PolicyViolation: not in MSGSTATE_ENCRYPTED.
-            LocalError: `use` does not fit in 4 bytes.
+            LocalError: `use` does not fit in 4 bytes, or `data` in the TLV.
         """
         self._require_session("the extra symmetric key")
-        if not 0 <= use <= 0xFFFFFFFF:
-            raise LocalError("the use of the extra symmetric key is a 4-byte value")
+        if not 0 <= use <= 0xFFFFFFFF or len(data) > 0xFFFF - 4:
+            raise LocalError("TLV 8 holds a 4-byte use and at most 65531 bytes of data")
         tlv = Tlv(TlvType.EXTRA_SYMMETRIC_KEY, use.to_bytes(4, "big") + data)
         keys = self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
         return Secret(keys.extra_symmetric_key())

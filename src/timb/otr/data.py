@@ -83,8 +83,8 @@ class DataSession:
         self._their_y: dict[int, int] = {ake.their_keyid: ake.their_dh}
         self._keys: dict[tuple[int, int], SessionKeys] = {}
         self._old_mac_keys: list[bytes] = []
-        self._header = Header(self.protocol_version, _DATA, our_instance_tag, self.their_instance_tag)
-        self._header_bytes = self._header.encode()
+        header = Header(self.protocol_version, _DATA, our_instance_tag, self.their_instance_tag)
+        self._header_bytes = header.encode()
 
     def _our_current(self) -> DHKeyPair:
         dh = self._our_dh.get(self.our_keyid)
@@ -116,7 +116,7 @@ class DataSession:
         ctr = _COUNTER.pack(keys.send_ctr)
         encrypted = keys.send_aes.apply(ctr, plaintext)
         body = encode_data_message_body(
-            self._header, flags, sender_keyid, self.their_keyid, encode_mpi(next_dh.public), ctr, encrypted
+            self._header_bytes, flags, sender_keyid, self.their_keyid, next_dh.public_mpi, ctr, encrypted
         )
         mac = crypto.hmac_sha1(keys.send_mac, body)
         revealed = b"".join(self._old_mac_keys)

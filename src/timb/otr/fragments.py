@@ -85,6 +85,8 @@ class Reassembler:
 
     def forget(self) -> None:
         """ "Forget any stored fragment you may have, store "" as F and store (0,0) as (K,N)." """
+        if getattr(self, "_n", 1) == 0:
+            return  # nothing stored (the common case: called for every unfragmented message)
         self._k = 0
         self._n = 0
         self._pieces: list[str] = []

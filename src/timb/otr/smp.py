@@ -69,6 +69,7 @@ _EXPECTED_STATE: dict[int, SmpState] = {
 class SmpAbortReason(enum.Enum):
     PEER_ABORTED = "peer_aborted"  # we received a type 6 TLV
     OUT_OF_ORDER = "out_of_order"  # the peer sent a step we did not expect; we answered with an abort
+    SESSION_ENDED = "session_ended"  # MSGSTATE_ENCRYPTED was left (or replaced) mid-exchange
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +265,15 @@ class SmpEngine:
         self._x3 = 0
         self._g2 = self._g3 = self._g3o = 0
         self._p = self._q = self._pab = self._qab = 0
+
+    def abandon(self) -> SmpOutcome:
+        """MSGSTATE_ENCRYPTED was left or the session replaced: like `reset()`, but tells the user
+        (`SmpAborted(SESSION_ENDED)`) when an exchange was in progress, so no dialog waits forever."""
+        was_running = self.in_progress
+        self.reset()
+        if not was_running:
+            return SmpOutcome()
+        return SmpOutcome(events=(SmpAborted(SmpAbortReason.SESSION_ENDED),))
 
     def start(self, secret: int, question: str | None = None) -> list[Tlv]:
         """User requests to begin SMP: the SMP1 (or SMP1Q) TLV to send.
