@@ -220,6 +220,21 @@ def test_a_second_smp1_replaces_one_waiting_for_an_answer() -> None:
     assert bob.receive(_only(alice.receive(smp2))).events == (SmpSucceeded(answered_question=True),)
 
 
+@pytest.mark.parametrize("step", [0, 1, 2])
+def test_abandon_tells_the_user_only_when_something_was_running(step: int) -> None:
+    alice, bob = _pair()
+    assert alice.abandon() == SmpOutcome()
+    [smp1] = alice.start(1)
+    if step >= 1:
+        bob.receive(smp1)
+    if step >= 2:
+        bob.respond(1)
+    engine = bob if step else alice
+    assert engine.abandon() == SmpOutcome(events=(SmpAborted(SmpAbortReason.SESSION_ENDED),))
+    assert not engine.in_progress and engine.state is EXPECT1
+    assert engine.abandon() == SmpOutcome()
+
+
 def test_reset_forgets_everything() -> None:
     alice, bob = _pair()
     [smp1] = alice.start(1)
