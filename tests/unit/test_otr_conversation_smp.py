@@ -17,6 +17,7 @@ from timb.otr import (
     SmpQuestion,
     SmpSucceeded,
 )
+from timb.otr.smp import SmpAbortReason
 from timb.otr.wire import FLAG_IGNORE_UNREADABLE, DataMessage, parse_encoded
 
 from .otr_link import ALICE_KEY, BOB_KEY, Link, drain, make_conv
@@ -86,3 +87,4 @@ def test_smp_needs_an_encrypted_session_and_resets_when_it_ends() -> None:
     link.pump()
     a2.end()
     assert not a2.smp_in_progress
+    assert SmpAborted(SmpAbortReason.SESSION_ENDED) in drain(a2)

@@ -482,7 +482,7 @@ class Conversation:
     def _drop_session(self) -> None:
         # "If at any point MSGSTATE_ENCRYPTED becomes unset, SMP must abandon its state"; a new
         # session (new ssid) starts SMP afresh too.
-        self._smp.reset()
+        self._events.extend(self._smp.abandon().events)
         if self._session is not None:
             self._session.forget_all()
             self._session = None
