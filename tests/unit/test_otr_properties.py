@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import base64
 import copy
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from timb.otr import Conversation, MessageReceived, MessageState
+from timb.otr import Conversation, MessageReceived, MessageState, Policy
 from timb.otr.fragments import fragment
 
 from .otr_link import ALICE_KEY, BOB_KEY, Link, drain, make_conv
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# TIMB_HYPOTHESIS_EXAMPLES raises the example count for a longer local run.
+EXAMPLES = int(os.environ.get("TIMB_HYPOTHESIS_EXAMPLES", "120"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _encrypted_pair() -> tuple[Conversation, Conversation, list[str], list[str]]:
@@ -151,7 +154,7 @@ def test_hostile_fragments_never_break_receive(data: st.DataObject) -> None:
         assert snapshot(b) == before
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=max(25, EXAMPLES // 5), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     loss=st.floats(0.0, 0.4),
     reorder=st.floats(0.0, 0.5),
@@ -190,3 +193,41 @@ def test_lossy_link_converges_or_reports(
     else:
         raise AssertionError("the peers did not converge")
     assert a.state is b.state is MessageState.MSGSTATE_ENCRYPTED
+
+
+@SETTINGS
+@given(
+    step=st.integers(0, 5),
+    position=st.integers(0, 10_000),
+    bit=st.integers(0, 7),
+    truncate=st.booleans(),
+    version=st.sampled_from([2, 3]),
+)
+def test_a_mutated_ake_message_never_breaks_the_exchange_for_good(
+    step: int, position: int, bit: int, truncate: bool, version: int
+) -> None:
+    """An active attacker may stall an AKE (OTR does not prevent denial of service), but nothing
+    raises and a fresh start() always completes."""
+    policy = Policy.ALWAYS if version == 3 else Policy.ALWAYS & ~Policy.ALLOW_V3
+    a = make_conv("alice", ALICE_KEY, policy)
+    b = make_conv("bob", BOB_KEY, policy)
+    a.start()
+    flights = 0
+    while True:
+        to_b, to_a = a.data_to_send(), b.data_to_send()
+        if not to_b and not to_a:
+            break
+        for wire_text, target in [*((w, b) for w in to_b), *((w, a) for w in to_a)]:
+            if flights == step and wire_text.startswith("?OTR:"):
+                raw = bytearray(base64.b64decode(wire_text[5:-1]))
+                if truncate:
+                    raw = raw[: position % len(raw)]
+                else:
+                    raw[position % len(raw)] ^= 1 << bit
+                target.receive("?OTR:" + base64.b64encode(bytes(raw)).decode() + ".")
+            target.receive(wire_text)
+            flights += 1
+    if not (a.encrypted and b.encrypted):
+        a.start()
+        Link(a, b).pump()
+    assert a.encrypted and b.encrypted and a.ssid == b.ssid
