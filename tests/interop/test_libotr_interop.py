@@ -294,6 +294,34 @@ def test_both_sides_fragment(make_ref: Any, timb_peer_factory: Any, version: int
 
 
 @pytest.mark.parametrize("version", [3, 2])
+@pytest.mark.parametrize("starter", ["timb", "ref"])
+def test_tiny_network_limit_fragments_everything(
+    make_ref: Any, timb_peer_factory: Any, starter: str, version: int
+) -> None:
+    """A 64-character network limit (TIMB's smallest): the AKE itself travels in fragments.
+
+    libotr starts with its Query Message as clients send it (unfragmented): when libotr itself
+    fragments a Query or holds a message under such a limit, libotr 4.1.1 has bugs of its own
+    (see test_reference_peers.py::test_libotr_quirk_*).
+    """
+    size = 64
+    ref, timb = make_ref(version, max_message_size=size), timb_peer_factory(T, max_fragment_size=size)
+    link = Link(ref, timb)
+    if starter == "timb":
+        link.send(T, R, "first " * 40)  # held; Query; AKE in fragments; then sent in fragments
+        assert link.inbox[R] == ["first " * 40]
+    else:
+        link.start(R, T)
+    assert_session(ref, timb, version)
+    link.send(R, T, "reply " * 40)
+    link.send(T, R, "again " * 40)
+    assert link.inbox[T] == ["reply " * 40] and link.inbox[R][-1] == "again " * 40
+    assert all(len(w) <= size for w in link.wire_between(T, R))
+    assert all(len(w) <= size for w in link.wire_between(R, T) if not w.startswith("?OTRv"))
+    assert len(link.transcript) > 40
+
+
+@pytest.mark.parametrize("version", [3, 2])
 @pytest.mark.parametrize("who_ends", ["timb", "ref"])
 def test_disconnect_then_new_ake(make_ref: Any, timb_peer_factory: Any, who_ends: str, version: int) -> None:
     scenario_disconnect_and_new_ake(make_ref(version), timb_peer_factory(T), who_ends, version)
