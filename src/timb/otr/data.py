@@ -26,6 +26,7 @@ from timb.otr.wire import MAC_LENGTH, DataMessage, Header, armor, encode_data_me
 
 _DATA = 0x03
 _COUNTER = struct.Struct(">Q")
+_MAX_KEYID = 0xFFFFFFFF
 
 
 class SessionKeys:
@@ -160,6 +161,9 @@ class DataSession:
             raise DecryptionFailed
         rotate_theirs = sender == self.their_keyid
         if rotate_theirs and not is_valid_group_element(message.next_dh):
+            raise DecryptionFailed
+        # Key ids are INTs: a hostile AKE may start them at 0xFFFFFFFF, so refuse to rotate past.
+        if (rotate_theirs and sender == _MAX_KEYID) or recipient == self.our_keyid == _MAX_KEYID:
             raise DecryptionFailed
         keys.recv_mac_used = True
         keys.recv_ctr = counter
