@@ -78,3 +78,9 @@ def test_from_numbers_round_trip_and_mismatch() -> None:
     with pytest.raises(LocalError):
         PrivateKey.from_numbers(p, q, g, y, x + 1)
     assert str(x) not in repr(ALICE_KEY)
+
+
+def test_verify_with_a_hostile_composite_q_returns_false() -> None:
+    q = 1 << 159  # 20 bytes, divides p - 1, but s = 2 has no inverse mod q
+    key = PublicKey(2 * q + 1, q, 2, 3)
+    assert not key.verify(bytes(32), (1).to_bytes(20, "big") + (2).to_bytes(20, "big"))

@@ -81,7 +81,10 @@ class PublicKey:
         if not (0 < r < q and 0 < s < q):
             return False
         h = int.from_bytes(value, "big") % q
-        w = invert(s, q)
+        try:
+            w = invert(s, q)
+        except (ZeroDivisionError, ValueError):
+            return False  # a hostile key's q need not be prime (gmpy2 and pow() raise differently)
         u1 = h * w % q
         u2 = r * w % q
         v = powmod(self.g, u1, self.p) * powmod(self.y, u2, self.p) % self.p % q
