@@ -21,7 +21,7 @@ demo: deps
 test: deps lint typecheck pytest
 
 lint: deps
-	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff check $(wildcard src tests bench fuzz)
 	$(BIN)/lint-imports --no-cache
 
 typecheck: deps
