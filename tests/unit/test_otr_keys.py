@@ -6,6 +6,8 @@ import hashlib
 
 import pytest
 from Crypto.PublicKey import DSA as CryptodomeDSA
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timb.common.random import DeterministicRandom
 from timb.otr.encoding import Reader
@@ -84,3 +86,20 @@ def test_verify_with_a_hostile_composite_q_returns_false() -> None:
     q = 1 << 159  # 20 bytes, divides p - 1, but s = 2 has no inverse mod q
     key = PublicKey(2 * q + 1, q, 2, 3)
     assert not key.verify(bytes(32), (1).to_bytes(20, "big") + (2).to_bytes(20, "big"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    q=st.integers(min_value=1 << 152, max_value=(1 << 160) - 1),
+    k=st.integers(min_value=1, max_value=1 << 64),
+    g=st.integers(min_value=2),
+    y=st.integers(min_value=2),
+    value=st.binary(min_size=32, max_size=32),
+    signature=st.binary(min_size=0, max_size=41),
+)
+def test_verify_never_raises_on_hostile_keys(
+    q: int, k: int, g: int, y: int, value: bytes, signature: bytes
+) -> None:
+    p = q * 2 * k + 1
+    key = PublicKey(p, q, g % (p - 2) + 2, y % (p - 2) + 2)
+    assert key.verify(value, signature) in (True, False)
