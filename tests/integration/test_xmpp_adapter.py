@@ -354,6 +354,19 @@ async def test_a_handler_exception_is_raised_from_events(
     assert isinstance(info.value.__cause__, RuntimeError)
 
 
+async def latency(a: tuple[XmppAdapter, Events], b: tuple[XmppAdapter, Events], n: int = 10) -> float:
+    """Median milliseconds from alice's send to bob's MessageIn (both on the measured path)."""
+    assert b[0].bound_jid is not None
+    samples = []
+    for i in range(n):
+        body = f"latency probe {i}"
+        t0 = time.monotonic()
+        await a[0].send_message(b[0].bound_jid.bare, body)
+        await b[1].wait_for(message_with(body))
+        samples.append(time.monotonic() - t0)
+    return statistics.median(samples) * 1000
+
+
 # --- through tor ------------------------------------------------------------------------------
 
 
@@ -406,9 +419,12 @@ async def test_over_tor_through_the_loopback_exit(
     audit = NetworkAudit(monkeypatch, {("127.0.0.1", exit_tor_client.socks_port)})
     (alice_jid, alice_pw), (bob_jid, bob_pw) = xmpp_accounts
     where = {"host": "127.0.0.1", "port": prosody_server.port}
+    started = time.monotonic()
     alice = await make_client(alice_jid, alice_pw, exit_tor, **where)
+    session = time.monotonic() - started
     bob = await make_client(bob_jid, bob_pw, exit_tor, **where)
     await exchange(alice, bob, "via exit")
+    print(f"\nexit path: session_start {session:.2f} s; median message {await latency(alice, bob):.1f} ms")
     assert len(audit.connects) == 2
 
 
@@ -429,18 +445,9 @@ async def test_over_tor_to_prosody_as_an_onion_service(
     bob = await make_client(bob_jid, bob_pw, exit_tor, host=prosody_onion, port=5222)
     second_session = time.monotonic() - started
     await exchange(alice, bob, "via onion")
-    assert bob[0].bound_jid is not None
-    latencies = []
-    for i in range(10):
-        body = f"latency probe {i}"
-        t0 = time.monotonic()
-        await alice[0].send_message(bob[0].bound_jid.bare, body)
-        await bob[1].wait_for(message_with(body))
-        latencies.append(time.monotonic() - t0)
     print(
         f"\nonion path: session_start {first_session:.2f} s (first) {second_session:.2f} s (second); "
-        f"message alice->bob median {statistics.median(latencies) * 1000:.1f} ms, "
-        f"max {max(latencies) * 1000:.1f} ms over {len(latencies)}"
+        f"median message {await latency(alice, bob):.1f} ms"
     )
     assert len(audit.connects) == 2
 
