@@ -274,3 +274,16 @@ def test_libotr_quirk_fragmented_query_with_a_comma_at_a_boundary(libotr_peer_fa
     link.flush()
     assert not a.is_encrypted(b.name) and not b.is_encrypted(a.name)  # the Query was lost
     assert len(link.transcript) == len(wires)  # and nothing answered it
+
+
+@pytest.mark.parametrize("policy", [libotr.POLICY_ALWAYS, libotr.POLICY_ALWAYS_V2])
+def test_libotr_quirk_crossing_queries_deadlock(libotr_peer_factory: Any, policy: int) -> None:
+    """Both users ask for OTR at once: each libotr answers the other's D-H Commit with a D-H Key
+    (whatever the hash comparison says), then ignores the D-H Key it gets, and neither side
+    finishes. TIMB converges with libotr here (test_libotr_interop.py::test_both_start_at_once)."""
+    a, b = libotr_peer_factory(A, policy=policy), libotr_peer_factory(B, policy=policy)
+    link = Link(a, b)
+    link.post(A, B, a.start(B))
+    link.post(B, A, b.start(A))
+    link.flush()
+    assert not a.is_encrypted(B) and not b.is_encrypted(A)
