@@ -15,7 +15,13 @@ Contract:
 * Instance tags: one Conversation talks to one remote instance at a time. An AKE begun by another
   sender instance (for example the peer's client restarted) is followed, as libotr's per-instance
   contexts would; the session then belongs to that instance. Data Messages from any other
-  instance are unreadable; messages for another receiver instance are silently dropped.
+  instance are unreadable; messages for another receiver instance are silently dropped, and so
+  are our own messages reflected back. Version 2 has no instance tags.
+* Every held message sends a Query Message (as libotr): an AKE stalled by a lost message restarts
+  on the user's next message. Unreadable Data Messages draw an OTR Error; with ERROR_START_AKE
+  the peer answers with a Query, so a desynchronised pair re-keys by itself.
+* SMP (`smp_start`, `smp_respond`, `smp_abort`) runs `timb.otr.smp.SmpEngine`; its TLVs travel
+  one per Data Message with an empty text and IGNORE_UNREADABLE, as libotr sends them.
 """
 
 from __future__ import annotations
