@@ -6,7 +6,7 @@ task it starts belongs to its `TaskGroup` (``async with TimbService(...) as serv
 are never swallowed. Expected trouble on the network (tor not ready, server unreachable, wrong
 password) becomes `ConnectionStateChanged` and `ErrorEvent`; a bug ends the service loudly.
 
-Commands raise one tree of errors, so a UI needs to know nothing else::
+Commands raise one tree of errors (defined in `timb.core.errors`), so a UI needs nothing else::
 
     ServiceError
      ├── ProfileError        no profile unlocked, profile exists/missing, wrong passphrase, storage
@@ -14,7 +14,7 @@ Commands raise one tree of errors, so a UI needs to know nothing else::
      ├── InvalidRequest      a bad argument (address, port, pin, policy, fingerprint, state)
      └── Unavailable         tor or the network cannot do it now
 
-Nothing is written about messages: history is off (docs/core.md).
+Nothing about a message is written unless history is turned on for it (docs/core.md).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -33,10 +33,10 @@ from timb.common.ids import Fingerprint, Jid
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
 from timb.core.accounts import Account, AccountError, Accounts
+from timb.core.connection import AccountLink
 from timb.core.conversations import Conversations
+from timb.core.errors import InvalidRequest, NotFound, ProfileError, ServiceError, Unavailable
 from timb.core.events import (
-    ConnectionState,
-    ConnectionStateChanged,
     CoreEvent,
     ErrorEvent,
     KeyChanged,
@@ -58,6 +58,18 @@ from timb.otr.instance_tags import generate_instance_tag
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
 
+__all__ = [
+    "POLICIES",
+    "InvalidRequest",
+    "NotFound",
+    "ProfileError",
+    "ServiceError",
+    "TimbService",
+    "TorSettings",
+    "Unavailable",
+    "default_profile_dir",
+]
+
 POLICIES: dict[str, Policy] = {
     "always": Policy.ALWAYS,
     "opportunistic": Policy.OPPORTUNISTIC,
@@ -71,26 +83,6 @@ TRUST_SECTION = "trust"
 def default_profile_dir() -> Path:
     """The per-user profile directory (platformdirs)."""
     return Profile.default_directory()
-
-
-class ServiceError(Exception):
-    """Base of every error a service command raises. Messages are safe to show; never secrets."""
-
-
-class ProfileError(ServiceError):
-    pass
-
-
-class NotFound(ServiceError):
-    pass
-
-
-class InvalidRequest(ServiceError):
-    pass
-
-
-class Unavailable(ServiceError):
-    pass
 
 
 AdapterFactory = Callable[[Account, "net.Dialer | None"], net.Adapter]
@@ -112,10 +104,7 @@ class _Runtime:
     account: Account
     key: PrivateKey
     conversations: Conversations
-    outbox: asyncio.Queue[tuple[str, str]] = field(default_factory=asyncio.Queue)
-    connected: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    adapter: net.Adapter | None = None
+    link: AccountLink
 
 
 def _default_adapter_factory(account: Account, dialer: net.Dialer | None) -> net.Adapter:
@@ -170,6 +159,7 @@ class TimbService:
         self._group: asyncio.TaskGroup | None = None
         self._background: list[asyncio.Task[None]] = []
         self._tor_attached = asyncio.Event()
+        self._tor_error: str | None = None
         self._closed = False
 
     # -- lifetime -----------------------------------------------------------------------------
@@ -200,7 +190,7 @@ class TimbService:
             return
         self._closed = True
         for runtime in list(self._runtimes.values()):
-            await self._stop_account(runtime)
+            await runtime.link.stop()
         if self._tor is not None:
             await self._tor.close()
         if self._profile is not None:
@@ -323,7 +313,7 @@ class TimbService:
     async def remove_account(self, account_id: str) -> None:
         """Disconnect and forget an account, its key and contacts. Raises: NotFound."""
         runtime = self._runtime(account_id)
-        await self._stop_account(runtime)
+        await runtime.link.stop()
         for contact in self._contacts(account_id):
             runtime.conversations.fail_pending(contact)
         self._pump(runtime)
@@ -336,19 +326,24 @@ class TimbService:
     async def connect(self, account_id: str) -> None:
         """Start connecting (returns at once; progress comes as ConnectionStateChanged)."""
         runtime = self._runtime(account_id)
-        if runtime.task is not None and not runtime.task.done():
+        if runtime.link.running:
             return
         if self._group is None:
             raise Unavailable("the service is not running (use it with 'async with')")
-        runtime.task = self._group.create_task(self._run_account(runtime), name=f"timb-account-{account_id}")
+        runtime.link.task = self._group.create_task(
+            runtime.link.run(
+                lambda: self._make_adapter(runtime.account), lambda e: self._on_net_event(runtime, e)
+            ),
+            name=f"timb-account-{account_id}",
+        )
 
     async def disconnect(self, account_id: str) -> None:
-        await self._stop_account(self._runtime(account_id))
+        await self._runtime(account_id).link.stop()
 
     def _describe(self, account: Account) -> dict[str, Any]:
         runtime = self._runtimes.get(account.id)
         info = account.public()
-        info["connected"] = bool(runtime and runtime.connected.is_set())
+        info["connected"] = bool(runtime and runtime.link.connected.is_set())
         if runtime is not None:
             info["fingerprint"] = runtime.key.fingerprint().human()
         return info
@@ -370,9 +365,10 @@ class TimbService:
             await asyncio.to_thread(profile.set_otr_policy_override, contact, policy)
         runtime.conversations.set_policy(contact, POLICIES[policy])
         await self._save()
-        if runtime.adapter is not None and runtime.connected.is_set():
+        adapter = runtime.link.adapter
+        if adapter is not None and runtime.link.connected.is_set():
             with contextlib.suppress(net.NotConnectedError):
-                await runtime.adapter.add_contact(Jid.parse(contact))
+                await adapter.add_contact(Jid.parse(contact))
 
     def list_contacts(self, account_id: str) -> list[dict[str, Any]]:
         runtime = self._runtime(account_id)
@@ -602,7 +598,8 @@ class TimbService:
         profile = self._require_profile()
         for contact in self._contacts(account.id):
             conversations.set_policy(contact, POLICIES[profile.otr_policy_for(contact)])
-        runtime = self._runtimes[account.id] = _Runtime(account, key, conversations)
+        runtime = _Runtime(account, key, conversations, AccountLink(account.id, self._emit))
+        self._runtimes[account.id] = runtime
         return runtime
 
     def _is_verified(self, account_id: str, contact: str, fingerprint: Fingerprint) -> bool:
@@ -641,8 +638,8 @@ class TimbService:
     def _pump(self, runtime: _Runtime) -> None:
         """Move what the conversations core produced to the network queue and the UI."""
         conversations = runtime.conversations
-        for item in conversations.data_to_send():
-            runtime.outbox.put_nowait(item)
+        for contact, wire in conversations.data_to_send():
+            runtime.link.enqueue(contact, wire)
         while (event := conversations.next_event()) is not None:
             if isinstance(event, OtrStateChanged):
                 self._observe(event)
@@ -652,32 +649,12 @@ class TimbService:
                 self._remember(event.account, event.contact, Direction.INCOMING, event)
             self._emit(event)
 
-    async def _run_account(self, runtime: _Runtime) -> None:
-        account_id = runtime.account.id
-        self._emit(ConnectionStateChanged(account_id, ConnectionState.CONNECTING))
-        try:
-            await self._tor_attached.wait()
-            adapter = self._adapter_factory(runtime.account, self._tor)
-            runtime.adapter = adapter
-            await adapter.connect()
-        except (net.NetError, TorError, Unavailable) as exc:
-            self._connection_failed(runtime, exc)
-            return
-        runtime.connected.set()
-        self._emit(ConnectionStateChanged(account_id, ConnectionState.CONNECTED))
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self._send_loop(runtime, adapter))
-                async for event in adapter.events():
-                    self._on_net_event(runtime, event)
-        except* (net.NetError, TorError) as failure:
-            self._connection_failed(runtime, failure.exceptions[0])
-
-    def _connection_failed(self, runtime: _Runtime, exc: BaseException) -> None:
-        runtime.connected.clear()
-        detail = str(exc) or type(exc).__name__
-        self._emit(ConnectionStateChanged(runtime.account.id, ConnectionState.FAILED, detail))
-        self._emit(ErrorEvent(f"account {runtime.account.id}: {detail}"))
+    async def _make_adapter(self, account: Account) -> net.Adapter:
+        """Raises: Unavailable when tor could not be reached."""
+        await self._tor_attached.wait()
+        if self._tor is None and self._tor_error is not None:
+            raise Unavailable(f"tor is not available: {self._tor_error}")
+        return self._adapter_factory(account, self._tor)
 
     def _on_net_event(self, runtime: _Runtime, event: net.NetEvent) -> None:
         account_id = runtime.account.id
@@ -686,13 +663,6 @@ class TimbService:
                 if sender.local:
                     runtime.conversations.receive(str(sender.bare), body)
                     self._pump(runtime)
-            case net.ConnectionStateChanged(state=state, reason=reason):
-                mapped = ConnectionState(state.value)
-                if mapped is ConnectionState.CONNECTED:
-                    runtime.connected.set()
-                else:
-                    runtime.connected.clear()
-                self._emit(ConnectionStateChanged(account_id, mapped, reason or ""))
             case net.MessageFailed(peer=peer, condition=condition):
                 self._emit(ErrorEvent(f"account {account_id}: message to {peer} failed: {condition}"))
                 if peer.local:
@@ -702,31 +672,6 @@ class TimbService:
                 self._emit(ErrorEvent(f"account {account_id}: {error}"))
             case _:
                 pass  # roster and presence are not shown by this service yet
-
-    async def _send_loop(self, runtime: _Runtime, adapter: net.Adapter) -> None:
-        while True:
-            contact, wire = await runtime.outbox.get()
-            while True:
-                await runtime.connected.wait()
-                try:
-                    await adapter.send_message(Jid.parse(contact), wire)
-                    break
-                except net.NotConnectedError:
-                    # OTR messages must go out in order: wait for the session and try again.
-                    runtime.connected.clear()
-
-    async def _stop_account(self, runtime: _Runtime) -> None:
-        task, runtime.task = runtime.task, None
-        adapter, runtime.adapter = runtime.adapter, None
-        runtime.connected.clear()
-        if adapter is not None:
-            await adapter.disconnect()
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if adapter is not None:
-            self._emit(ConnectionStateChanged(runtime.account.id, ConnectionState.DISCONNECTED))
 
     async def _poll_loop(self) -> None:
         while not self._closed:
@@ -746,5 +691,6 @@ class TimbService:
             async for status in self._tor.bootstrap_events():
                 self._emit(TorBootstrap(status.progress, status.tag, status.summary))
         except (TorError, ValueError) as exc:
-            self._emit(ErrorEvent(f"tor: {exc}"))
+            self._tor_error = str(exc) or type(exc).__name__
+            self._emit(ErrorEvent(f"tor: {self._tor_error}"))
             self._tor_attached.set()  # accounts now fail with "no tor" instead of waiting forever
