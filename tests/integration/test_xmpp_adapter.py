@@ -242,8 +242,20 @@ async def test_wrong_password_is_a_clear_auth_error(
     make_client: Factory, dialer: LoopbackDialer, xmpp_accounts: Any
 ) -> None:
     (alice_jid, _), _ = xmpp_accounts
+    adapter, _ = await make_client(alice_jid, "wrong password", dialer, connect=False)
+    adapter._xmpp = adapter._make_client()
+    auths: list[str] = []
+
+    def record(stanza: Any) -> Any:
+        if stanza.name == "auth":
+            auths.append(str(stanza["mechanism"]))
+        return stanza
+
+    adapter._xmpp.add_filter("out", record)
     with pytest.raises(AuthError, match="refused the credentials"):
-        await make_client(alice_jid, "wrong password", dialer)
+        await adapter.connect()
+    # one SCRAM attempt, then nothing: no fallback to PLAIN with the password
+    assert len(auths) == 1 and auths[0].startswith("SCRAM-"), auths
 
 
 @pytest.mark.parametrize("direct_tls", [False, True], ids=["starttls", "direct-tls"])
@@ -277,6 +289,24 @@ async def test_unknown_host_is_a_clear_connect_error(
     assert adapter.state is ConnectionState.FAILED
     with pytest.raises(NotConnectedError):
         await adapter.send_message(Jid.parse("bob@timb.test"), "never sent")
+
+
+async def test_disconnect_then_connect_again(
+    make_client: Factory, dialer: LoopbackDialer, xmpp_accounts: Any
+) -> None:
+    (alice_jid, alice_pw), (bob_jid, bob_pw) = xmpp_accounts
+    alice = await make_client(alice_jid, alice_pw, dialer)
+    bob = await make_client(bob_jid, bob_pw, dialer)
+    await alice[0].disconnect()
+    await alice[0].disconnect()  # idempotent
+    assert alice[0].state is ConnectionState.DISCONNECTED and alice[0].bound_jid is None
+    with pytest.raises(NotConnectedError):
+        await alice[0].send_message(Jid.parse(bob_jid), "not now")
+    mark = alice[1].mark()
+    await alice[0].connect()
+    # a deliberate disconnect ended the session: the new one is fresh, not resumed
+    await alice[1].wait_for(state_is(ConnectionState.CONNECTED, resumed=False), since=mark)
+    await exchange(alice, bob, "again")
 
 
 async def test_a_dropped_stream_is_resumed_and_nothing_is_lost(

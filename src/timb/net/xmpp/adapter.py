@@ -353,9 +353,12 @@ class XmppAdapter(Adapter):
 
     def _on_failed_auth(self, _data: Any) -> None:
         # The first refusal is final: trying the next (weaker) mechanism would hand the password
-        # to a server that just failed a SCRAM exchange.
+        # to a server that just failed a SCRAM exchange. slixmpp picks the next mechanism right
+        # after this event; with no mechanism left it sends nothing and disconnects.
+        xmpp = self._require_client()
+        xmpp.plugin["feature_mechanisms"].mech_list = set()
         self._attempt_failed(AuthError(f"the server refused the credentials for {self._account.jid}"))
-        self._abort(self._require_client())
+        self._abort(xmpp)
 
     def _on_no_auth(self, _data: Any) -> None:
         self._attempt_failed(AuthError("the server offers no authentication mechanism TIMB accepts"))
