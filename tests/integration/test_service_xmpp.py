@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.prosody import ProsodyServer
+from tests.fixtures.prosody import ProsodyServer, free_port
 from tests.fixtures.tor import TorNetwork
 from timb.common.secret import Secret
 from timb.core.events import (
@@ -33,6 +33,7 @@ from timb.core.events import (
     MessageReceived,
     MessageState,
     MessageStateChanged,
+    OtrUnavailable,
 )
 from timb.core.service import TimbService, TorSettings
 from timb.tor.testnet_state import ClientInfo
@@ -218,9 +219,12 @@ async def setup_bob(bob: RpcClient, jid: str, password: str, alice: str, onion: 
     await bob.wait(connected)
 
 
-async def setup_alice(alice: Local, jid: str, password: str, bob: str, onion: str, pin: str) -> None:
+async def setup_alice(
+    alice: Local, jid: str, password: str, bob: str, onion: str, pin: str, *, create: bool = True
+) -> None:
     s = alice.service
-    await s.create_profile(Secret(PASSPHRASE))
+    if create:
+        await s.create_profile(Secret(PASSPHRASE))
     await s.add_account("main", jid, Secret(password), host=onion, tls_pin_sha256=pin)
     await s.add_contact("main", bob)
     await s.connect("main")
@@ -305,3 +309,84 @@ async def test_chat_over_tor_and_onion_prosody_then_restart(
     assert_only_tor(_audit_log, alice_tor)
     bob_tor = {("127.0.0.1", tor_client.control_port), ("127.0.0.1", tor_client.socks_port)}
     assert_only_tor([(e[0], e[1]) for e in map(json.loads, audit.read_text().splitlines())], bob_tor)
+
+
+UNKNOWN_ONION = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
+
+
+def failed(local: Local, account: str) -> ConnectionStateChanged | None:
+    for e in local.events:
+        if (
+            isinstance(e, ConnectionStateChanged)
+            and e.account == account
+            and e.state is ConnectionState.FAILED
+        ):
+            return e
+    return None
+
+
+async def test_clear_errors_and_a_peer_that_refuses_otr(
+    tmp_path: Path,
+    tor_network: TorNetwork,
+    prosody_server: ProsodyServer,
+    prosody_onion: str,
+    xmpp_accounts: tuple[tuple[str, str], tuple[str, str]],
+) -> None:
+    (alice_jid, alice_pw), (bob_jid, bob_pw) = xmpp_accounts
+    pin = prosody_server.cert_pin
+    secret = "this text must never be sent zq"
+    async with (
+        local_client(tmp_path / "alice", tor_network) as alice,
+        local_client(tmp_path / "bob", tor_network) as bob,
+    ):
+        s = alice.service
+        await s.create_profile(Secret(PASSPHRASE))
+        await s.add_account(
+            "wrongpw", alice_jid, Secret("not the password"), host=prosody_onion, tls_pin_sha256=pin
+        )
+        await s.add_account("nohost", "carol@timb.test", Secret("pw"), host=UNKNOWN_ONION, tls_pin_sha256=pin)
+        await s.connect("wrongpw")
+        await s.connect("nohost")
+        await alice.wait(
+            lambda _: failed(alice, "wrongpw") is not None and failed(alice, "nohost") is not None
+        )
+        wrong = failed(alice, "wrongpw")
+        assert wrong is not None and "refused the credentials" in wrong.detail, wrong
+        nohost = failed(alice, "nohost")
+        assert nohost is not None and nohost.detail, nohost
+        await s.remove_account("wrongpw")
+
+        # Bob refuses OTR for Alice (policy never); Alice insists on it (the default).
+        await setup_alice(alice, alice_jid, alice_pw, bob_jid, prosody_onion, pin, create=False)
+        await bob.service.create_profile(Secret(PASSPHRASE))
+        await bob.service.add_account("main", bob_jid, Secret(bob_pw), host=prosody_onion, tls_pin_sha256=pin)
+        await bob.service.add_contact("main", alice_jid, policy="never")
+        await bob.service.connect("main")
+        await bob.wait(
+            lambda ev: any(
+                isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.CONNECTED for e in ev
+            )
+        )
+        msg = s.send_message("main", bob_jid, secret)
+        await bob.wait(lambda _: len(bob.received()) == 1)  # Bob's client shows Alice's OTR request
+        assert bob.received()[0].startswith("?OTRv")
+        bob.service.send_message("main", alice_jid, "I do not use OTR, sorry")  # his choice
+        await alice.wait(lambda ev: any(isinstance(e, OtrUnavailable) for e in ev))
+        (plain,) = [e for e in alice.events if isinstance(e, MessageReceived)]
+        assert plain.text == "I do not use OTR, sorry" and plain.encrypted is False
+        assert s.message_state("main", msg) is MessageState.PENDING
+        assert secret.encode() not in prosody_server.stored_bytes()
+
+    # Tor is down (nothing listens on its control port): a clear error, no crash.
+    settings = TorSettings(control_port=free_port(), cookie_path=tor_network.control_cookie)
+    async with TimbService(tmp_path / "carol", tor=settings) as service:
+        carol = Local(service)
+        task = asyncio.create_task(carol.collect())
+        await service.create_profile(Secret(PASSPHRASE))
+        await service.add_account("main", "carol@timb.test", Secret("pw"), host=prosody_onion)
+        await service.connect("main")
+        await carol.wait(lambda _: failed(carol, "main") is not None)
+        down = failed(carol, "main")
+        assert down is not None and "tor is not available" in down.detail, down
+        await service.close()
+        await task
