@@ -390,3 +390,45 @@ async def test_clear_errors_and_a_peer_that_refuses_otr(
         assert down is not None and "tor is not available" in down.detail, down
         await service.close()
         await task
+
+
+def connected_count(local: Local) -> int:
+    return sum(
+        1
+        for e in local.events
+        if isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.CONNECTED
+    )
+
+
+async def test_prosody_restart_reconnects_and_the_private_chat_goes_on(
+    tmp_path: Path,
+    tor_network: TorNetwork,
+    prosody_server: ProsodyServer,
+    prosody_onion: str,
+    xmpp_accounts: tuple[tuple[str, str], tuple[str, str]],
+) -> None:
+    (alice_jid, alice_pw), (bob_jid, bob_pw) = xmpp_accounts
+    pin = prosody_server.cert_pin
+    async with (
+        local_client(tmp_path / "alice", tor_network) as alice,
+        local_client(tmp_path / "bob", tor_network) as bob,
+    ):
+        await setup_alice(alice, alice_jid, alice_pw, bob_jid, prosody_onion, pin)
+        await setup_alice(bob, bob_jid, bob_pw, alice_jid, prosody_onion, pin)
+        first = [f"before the server restart {i} zq" for i in range(5)]
+        for text in first:
+            alice.service.send_message("main", bob_jid, text)
+        await bob.wait(lambda _: bob.received() == first)
+        await asyncio.sleep(1.5)  # acknowledgements out before the server goes away
+        before = (connected_count(alice), connected_count(bob))
+        await asyncio.to_thread(prosody_server.restart)
+        await alice.wait(lambda _: connected_count(alice) > before[0])
+        await bob.wait(lambda _: connected_count(bob) > before[1])
+        second = [f"after the server restart {i} zq" for i in range(5)]
+        for text in second:
+            alice.service.send_message("main", bob_jid, text)
+        bob.service.send_message("main", alice_jid, "still private after the restart zq")
+        await bob.wait(lambda _: bob.received() == first + second)
+        await alice.wait(lambda _: alice.received() == ["still private after the restart zq"])
+        assert all(e.encrypted for e in alice.events + bob.events if isinstance(e, MessageReceived))
+        assert_no_plaintext(prosody_server, first + second + ["still private after the restart zq"])
