@@ -1,0 +1,401 @@
+"""`TimbApp`: the Textual terminal UI. It holds a service (`ServiceApi`), never a network.
+
+Core events arrive in one worker and are handled in order (`handle_event`); commands go to the
+service from actions. Every action is a key binding shown in the footer and a command-palette
+entry (ctrl+p). Crashes never show Textual's traceback with local variables (see `crash.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from timb.core.errors import ServiceError
+from timb.core.events import (
+    ConnectionState,
+    ConnectionStateChanged,
+    CoreEvent,
+    ErrorEvent,
+    KeyChanged,
+    MessageReceived,
+    MessageStateChanged,
+    OtrState,
+    OtrStateChanged,
+    OtrUnavailable,
+    TorBootstrap,
+    TrustChanged,
+)
+from timb.ui.tui.crash import TimbCrashed, redacted_report, write_report
+from timb.ui.tui.screens.accounts import AccountsScreen
+from timb.ui.tui.screens.dialogs import AddContactDialog, ConfirmDialog
+from timb.ui.tui.screens.main import MainScreen
+from timb.ui.tui.screens.profile import ProfileScreen
+from timb.ui.tui.screens.settings import SettingsScreen
+from timb.ui.tui.screens.tor import TorErrorScreen
+from timb.ui.tui.screens.verify import (
+    FingerprintDialog,
+    KeyChangedScreen,
+    SmpAnswerDialog,
+    SmpRequest,
+    SmpStartDialog,
+)
+from timb.ui.tui.service_api import ServiceApi, SmpApi
+from timb.ui.tui.widgets.badge import BADGE_WORDS
+from timb.ui.tui.widgets.conversation import ConversationView
+
+TOR_ERROR_PREFIX = "tor:"  # ErrorEvent messages about tor (timb.core.service._tor_task)
+
+
+class TimbApp(App[int]):
+    """The TIMB terminal UI.
+
+    Args:
+        service: a running `TimbService` (or anything with the same commands).
+        tor_description: how Tor is reached, shown in the sidebar and settings.
+        crash_log: where a redacted crash report goes (None: the terminal, after exit).
+    """
+
+    CSS_PATH = "timb.tcss"
+    TITLE = "TIMB"
+    SUB_TITLE = "Tor Instant Messaging Bundle"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self, service: ServiceApi, *, tor_description: str = "not configured", crash_log: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.tor_description = tor_description
+        self.crash_log = crash_log
+        self.crash_report: str | None = None
+        self.connections: dict[str, ConnectionState] = {}
+        self.unlocked = False
+
+    # -- start --------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(self.tor_description)
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self.run_worker(self._consume_events(), name="core-events", group="core", exit_on_error=True)
+        create = not self.service.profile_exists()
+        self.push_screen(ProfileScreen(self.service, create=create), self._profile_ready)
+
+    async def _profile_ready(self, ok: bool | None) -> None:
+        if not ok:
+            return
+        self.unlocked = True
+        accounts = self.service.list_accounts()
+        for account in accounts:
+            self.connections.setdefault(
+                str(account["id"]),
+                ConnectionState.CONNECTED if account.get("connected") else ConnectionState.DISCONNECTED,
+            )
+        self._refresh_accounts()
+        for account in accounts:
+            for contact in self.service.list_contacts(str(account["id"])):
+                await self.main.set_otr_state(
+                    str(account["id"]), str(contact["jid"]), OtrState(contact["otr"])
+                )
+        if not accounts:
+            self.notify("No account yet: press F2 to add one.", timeout=10)
+
+    def _refresh_accounts(self) -> None:
+        self.main.set_accounts(
+            [
+                (
+                    str(a["id"]),
+                    str(a["jid"]),
+                    self.connections.get(str(a["id"]), ConnectionState.DISCONNECTED),
+                )
+                for a in self.service.list_accounts()
+            ]
+        )
+
+    async def _consume_events(self) -> None:
+        async for event in self.service.events():
+            await self.handle_event(event)
+
+    # -- core events --------------------------------------------------------------------------
+
+    async def handle_event(self, event: CoreEvent) -> None:
+        """Show one core event. Called in order by the event worker (and by tests)."""
+        match event:
+            case ConnectionStateChanged() | TorBootstrap() | ErrorEvent():
+                self._status_event(event)
+            case _:
+                await self._conversation_event(event)
+
+    async def _conversation_event(self, event: CoreEvent) -> None:
+        main = self.main
+        match event:
+            case MessageReceived(account=account, contact=contact, text=text, encrypted=encrypted):
+                view = await main.conversation(account, contact)
+                view.add_incoming(text, encrypted=encrypted)
+                if not encrypted:
+                    view.add_system("that message was NOT encrypted: others could read or change it")
+                main.mark_unread(account, contact)
+            case MessageStateChanged(id=msg_id, state=state):
+                for view in main.conversations():
+                    if view.messages.update_state(msg_id, state):
+                        break
+            case OtrStateChanged(account=account, contact=contact, state=state):
+                view = await main.conversation(account, contact)
+                if view.otr_state is not state:
+                    view.add_system(f"conversation is now {BADGE_WORDS[state].lower()}")
+                await main.set_otr_state(account, contact, state)
+            case OtrUnavailable(account=account, contact=contact, reason=reason):
+                view = await main.conversation(account, contact)
+                view.add_system(f"no private session ({reason}): pending messages stay unsent")
+            case TrustChanged(account=account, contact=contact, fingerprint=fingerprint, trust=trust):
+                view = await main.conversation(account, contact)
+                view.add_system(f"key {fingerprint.human()} is now {trust.value}")
+            case KeyChanged(account=account, contact=contact, old=old, new=new):
+                view = await main.conversation(account, contact)
+                view.add_system(f"WARNING: {contact} presents a NEW KEY {new.human()}")
+                self.push_screen(
+                    KeyChangedScreen(account, contact, old, new),
+                    lambda choice: self._after_key_change(account, contact, choice),
+                )
+
+    def _status_event(self, event: ConnectionStateChanged | TorBootstrap | ErrorEvent) -> None:
+        main = self.main
+        match event:
+            case ConnectionStateChanged(account=account, state=state, detail=detail):
+                self.connections[account] = state
+                main.set_connection(account, state)
+                for screen in self.screen_stack:
+                    if isinstance(screen, AccountsScreen):
+                        screen.set_connection(account, state)
+                if state is ConnectionState.FAILED:
+                    self.notify(f"{account}: {detail}", severity="error", markup=False)
+            case TorBootstrap(progress=progress, summary=summary):
+                main.tor.update_progress(progress, summary)
+            case ErrorEvent(message=message):
+                if message.startswith(TOR_ERROR_PREFIX):
+                    main.tor.set_failed(message)
+                    self.push_screen(TorErrorScreen(message), self._after_tor_error)
+                else:
+                    self.notify(message, severity="error", markup=False, timeout=10)
+
+    def _after_key_change(self, account: str, contact: str, choice: str | None) -> None:
+        if choice == "verify":
+            self._open_verification(account, contact)
+
+    def _after_tor_error(self, choice: str | None) -> None:
+        if choice == "quit":
+            self.exit(1, return_code=1)
+
+    # -- conversation commands -----------------------------------------------------------------
+
+    def _current(self) -> ConversationView | None:
+        view = self.main.current if self.screen is self.main else None
+        if view is None:
+            self.notify("Open a conversation first (pick a contact on the left).", severity="warning")
+        return view
+
+    async def on_conversation_view_send(self, message: ConversationView.Send) -> None:
+        view = self.main.existing(message.account, message.contact)
+        try:
+            msg_id = self.service.send_message(message.account, message.contact, message.text)
+            state = self.service.message_state(message.account, msg_id)
+        except ServiceError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if view is not None:
+            view.add_outgoing(msg_id, message.text, state)
+
+    def action_go_private(self) -> None:
+        view = self._current()
+        if view is not None:
+            self._command(lambda: self.service.start_otr(view.account, view.contact))
+            view.add_system("starting a private session...")
+
+    def action_end_private(self) -> None:
+        view = self._current()
+        if view is not None:
+            self._command(lambda: self.service.end_otr(view.account, view.contact))
+
+    def action_verify(self) -> None:
+        view = self._current()
+        if view is not None:
+            self._open_verification(view.account, view.contact)
+
+    def action_smp(self) -> None:
+        view = self._current()
+        if view is not None:
+            self._start_smp(view.account, view.contact)
+
+    def _command(self, command: Any) -> bool:
+        try:
+            command()
+        except ServiceError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return False
+        return True
+
+    def _open_verification(self, account: str, contact: str) -> None:
+        try:
+            prints = self.service.fingerprints(account, contact)
+        except ServiceError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        theirs = prints.get("theirs")
+        trusted = any(
+            k["fingerprint"] == theirs and k["trust"] == "verified" for k in prints.get("known", [])
+        )
+
+        async def chosen(choice: str | None) -> None:
+            if choice == "verified" and theirs:
+                try:
+                    await self.service.set_trust(account, contact, theirs, "verified")
+                except ServiceError as exc:
+                    self.notify(str(exc), severity="error", markup=False)
+            elif choice == "smp":
+                self._start_smp(account, contact)
+
+        dialog = FingerprintDialog(
+            contact, prints["ours"], theirs, trusted=trusted, smp=isinstance(self.service, SmpApi)
+        )
+        self.push_screen(dialog, chosen)
+
+    def _start_smp(self, account: str, contact: str) -> None:
+        service = self.service
+        if not isinstance(service, SmpApi):
+            self.notify("This version of the core has no SMP: compare fingerprints (F5).", severity="warning")
+            return
+
+        def chosen(request: SmpRequest | None) -> None:
+            if request is not None and self._command(
+                lambda: service.smp_start(account, contact, request.secret, request.question)
+            ):
+                self.main_view_system(account, contact, "verification (SMP) started: waiting for them")
+
+        self.push_screen(SmpStartDialog(contact), chosen)
+
+    def smp_question(self, account: str, contact: str, question: str | None) -> None:
+        """The contact started SMP: pop their question up; answer or refuse."""
+        service = self.service
+        if not isinstance(service, SmpApi):
+            return
+
+        def answered(secret: Any) -> None:
+            if secret is None:
+                self._command(lambda: service.smp_abort(account, contact))
+                self.main_view_system(account, contact, "you refused to answer their verification")
+            elif self._command(lambda: service.smp_respond(account, contact, secret)):
+                self.main_view_system(account, contact, "answer sent: checking...")
+
+        self.push_screen(SmpAnswerDialog(contact, question), answered)
+
+    def main_view_system(self, account: str, contact: str, text: str) -> None:
+        view = self.main.existing(account, contact)
+        if view is not None:
+            view.add_system(text)
+
+    # -- accounts, contacts, settings ----------------------------------------------------------
+
+    def action_accounts(self) -> None:
+        if self.unlocked:
+            self.push_screen(
+                AccountsScreen(self.service, self.connections), lambda _: self._refresh_accounts()
+            )
+
+    def action_add_contact(self) -> None:
+        if not self.unlocked:
+            return
+        accounts = [str(a["id"]) for a in self.service.list_accounts()]
+        if not accounts:
+            self.notify("Add an account first (F2).", severity="warning")
+            return
+
+        async def added(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                account, jid = result
+                await self.main.open(account, str(jid).strip().lower())
+
+        self.push_screen(AddContactDialog(self.service, accounts), added)
+
+    def action_remove_contact(self) -> None:
+        view = self._current()
+        if view is None:
+            return
+        account, contact = view.account, view.contact
+
+        async def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                await self.service.remove_contact(account, contact)
+            except ServiceError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.main.remove_contact(account, contact)
+
+        self.push_screen(
+            ConfirmDialog(f"Remove {contact}? Unsent messages are dropped.", "Remove"), confirmed
+        )
+
+    def action_settings(self) -> None:
+        if self.unlocked:
+            self.push_screen(SettingsScreen(self.service, self.tor_description))
+
+    # -- the command palette: every action ------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        if self.unlocked and isinstance(screen, MainScreen):
+            yield SystemCommand(
+                "Go private", "Start (or refresh) OTR in this conversation", self.action_go_private
+            )
+            yield SystemCommand(
+                "End private session", "End OTR in this conversation", self.action_end_private
+            )
+            yield SystemCommand(
+                "Verify fingerprints", "Compare fingerprints, mark verified", self.action_verify
+            )
+            yield SystemCommand(
+                "Verify with a secret (SMP)", "Ask a question only they can answer", self.action_smp
+            )
+            yield SystemCommand(
+                "Accounts", "Add, connect, disconnect or remove accounts", self.action_accounts
+            )
+            yield SystemCommand(
+                "Add contact", "Add a contact (asks to see their presence)", self.action_add_contact
+            )
+            yield SystemCommand(
+                "Remove contact", "Remove the open conversation's contact", self.action_remove_contact
+            )
+            yield SystemCommand(
+                "Settings", "History, encryption policy per contact, Tor", self.action_settings
+            )
+        yield from super().get_system_commands(screen)
+
+    # -- crashes --------------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Replaces Textual's crash screen, whose traceback shows local variables: log a redacted
+        report (`crash.redacted_report`) and exit with status 1."""
+        report = redacted_report(error)
+        self.crash_report = report
+        self._return_code = 1
+        if self.crash_log is not None and write_report(report, self.crash_log):
+            self._exit_renderables.append(Text(f"TIMB stopped after an internal error; see {self.crash_log}"))
+        else:
+            self._exit_renderables.append(Text(report))
+        if self._exception is None:
+            # Textual's test harness re-raises this; the original (and its frames) is dropped.
+            self._exception = TimbCrashed(report)
+            self._exception_event.set()
+        error.__traceback__ = None
+        self._close_messages_no_wait()

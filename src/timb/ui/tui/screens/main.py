@@ -1,0 +1,148 @@
+"""The main screen: the sidebar (accounts, contacts, Tor) and the open conversation.
+
+It only shows things and turns key presses into app actions; the app talks to the service.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header, ListView, Static
+
+from timb.core.events import ConnectionState, OtrState
+from timb.ui.tui.widgets.conversation import ConversationView
+from timb.ui.tui.widgets.sidebar import AccountItem, ContactItem, TorStatus
+
+WELCOME = (
+    "Welcome to TIMB.\n\n"
+    "F2: accounts (add your XMPP account, connect)\n"
+    "F3: add a contact\n"
+    "Pick a contact on the left to chat.\n"
+    "ctrl+o: go private (OTR), F5: verify, F6: SMP\n"
+    "ctrl+p: every command"
+)
+
+
+class MainScreen(Screen[None]):
+    """Accounts, contacts and conversations. Actions are the app's (see TimbApp.BINDINGS)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        ("ctrl+o", "app.go_private", "Private"),
+        ("ctrl+e", "app.end_private", "End"),
+        ("f5", "app.verify", "Verify"),
+        ("f6", "app.smp", "SMP"),
+        ("f2", "app.accounts", "Accounts"),
+        ("f3", "app.add_contact", "Contact+"),
+        ("f4", "app.settings", "Settings"),
+        Binding("f7", "app.remove_contact", "Remove contact", show=False),
+    ]
+
+    def __init__(self, tor_description: str) -> None:
+        super().__init__()
+        self.tor_description = tor_description
+        self._views: dict[tuple[str, str], ConversationView] = {}
+        self._serial = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal():
+            with Vertical(id="sidebar"):
+                yield Static("Accounts", classes="section")
+                yield ListView(id="accounts")
+                yield Static("Contacts", classes="section")
+                yield ListView(id="contacts")
+                yield TorStatus(self.tor_description, id="tor")
+            with ContentSwitcher(id="conversations", initial="welcome"):
+                yield Static(WELCOME, id="welcome")
+        yield Footer()
+
+    # -- what the app tells it ----------------------------------------------------------------
+
+    def set_accounts(self, accounts: list[tuple[str, str, ConnectionState]]) -> None:
+        view = self.query_one("#accounts", ListView)
+        view.clear()
+        view.extend(AccountItem(a, jid, state) for a, jid, state in accounts)
+
+    def set_connection(self, account: str, state: ConnectionState) -> None:
+        for item in self.query(AccountItem):
+            if item.account == account:
+                item.set_state(state)
+
+    def contact_item(self, account: str, contact: str) -> ContactItem | None:
+        for item in self.query(ContactItem):
+            if item.account == account and item.contact == contact:
+                return item
+        return None
+
+    def add_contact(self, account: str, contact: str, state: OtrState = OtrState.NOT_PRIVATE) -> None:
+        if self.contact_item(account, contact) is None:
+            self.query_one("#contacts", ListView).append(ContactItem(account, contact, state))
+
+    def remove_contact(self, account: str, contact: str) -> None:
+        item = self.contact_item(account, contact)
+        if item is not None:
+            item.remove()
+        view = self._views.pop((account, contact), None)
+        if view is not None:
+            if self.current is view:
+                self.query_one(ContentSwitcher).current = "welcome"
+            view.remove()
+
+    async def conversation(self, account: str, contact: str) -> ConversationView:
+        """The view of a conversation, created (and its contact listed) on first use."""
+        view = self._views.get((account, contact))
+        if view is None:
+            self._serial += 1
+            view = ConversationView(account, contact, id=f"conv-{self._serial}")
+            self._views[(account, contact)] = view
+            self.add_contact(account, contact)
+            await self.query_one(ContentSwitcher).add_content(view)
+        return view
+
+    def existing(self, account: str, contact: str) -> ConversationView | None:
+        return self._views.get((account, contact))
+
+    def conversations(self) -> list[ConversationView]:
+        return list(self._views.values())
+
+    @property
+    def current(self) -> ConversationView | None:
+        switcher = self.query_one(ContentSwitcher)
+        widget = switcher.visible_content
+        return widget if isinstance(widget, ConversationView) else None
+
+    async def open(self, account: str, contact: str) -> ConversationView:
+        view = await self.conversation(account, contact)
+        self.query_one(ContentSwitcher).current = view.id
+        item = self.contact_item(account, contact)
+        if item is not None:
+            item.set_unread(0)
+        view.focus_composer()
+        return view
+
+    async def set_otr_state(self, account: str, contact: str, state: OtrState) -> None:
+        (await self.conversation(account, contact)).set_otr_state(state)
+        item = self.contact_item(account, contact)
+        if item is not None:
+            item.set_otr_state(state)
+
+    def mark_unread(self, account: str, contact: str) -> None:
+        if self.current is not None and (self.current.account, self.current.contact) == (account, contact):
+            return
+        item = self.contact_item(account, contact)
+        if item is not None:
+            item.set_unread(item.unread + 1)
+
+    @property
+    def tor(self) -> TorStatus:
+        return self.query_one(TorStatus)
+
+    @on(ListView.Selected, "#contacts")
+    async def _contact_selected(self, event: ListView.Selected) -> None:
+        if isinstance(event.item, ContactItem):
+            await self.open(event.item.account, event.item.contact)

@@ -1,0 +1,80 @@
+"""What the TUI needs from the core: the commands of `timb.core.service.TimbService` it calls.
+
+The UI holds a service, not a network. Writing the interface down as a `Protocol` lets the TUI be
+tested on its own with a fake service that emits core events, and lets mypy check that the real
+`TimbService` still fits. `SmpApi` is a separate capability: the TUI offers SMP only when the
+service has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol, runtime_checkable
+
+from timb.common.secret import Secret
+from timb.core.events import CoreEvent, MessageState
+
+
+class ServiceApi(Protocol):
+    """The commands the TUI calls. Errors are `timb.core.service.ServiceError` subclasses."""
+
+    def profile_exists(self) -> bool: ...
+
+    async def create_profile(self, passphrase: Secret[str]) -> None: ...
+
+    async def unlock_profile(self, passphrase: Secret[str]) -> None: ...
+
+    def events(self) -> AsyncIterator[CoreEvent]: ...
+
+    async def add_account(
+        self,
+        account_id: str,
+        jid: str,
+        password: Secret[str],
+        *,
+        host: str | None = None,
+        port: int = 5222,
+        tls_pin_sha256: str | None = None,
+        auto_connect: bool = False,
+    ) -> dict[str, Any]: ...
+
+    def list_accounts(self) -> list[dict[str, Any]]: ...
+
+    async def remove_account(self, account_id: str) -> None: ...
+
+    async def connect(self, account_id: str) -> None: ...
+
+    async def disconnect(self, account_id: str) -> None: ...
+
+    async def add_contact(self, account_id: str, jid: str, *, policy: str = "always") -> None: ...
+
+    def list_contacts(self, account_id: str) -> list[dict[str, Any]]: ...
+
+    async def remove_contact(self, account_id: str, jid: str) -> None: ...
+
+    def send_message(self, account_id: str, contact: str, text: str) -> str: ...
+
+    def message_state(self, account_id: str, msg_id: str) -> MessageState: ...
+
+    def start_otr(self, account_id: str, contact: str) -> None: ...
+
+    def end_otr(self, account_id: str, contact: str) -> None: ...
+
+    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]: ...
+
+    async def set_trust(
+        self, account: str, contact: str, fingerprint: str, trust: str = "verified"
+    ) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class SmpApi(Protocol):
+    """The Socialist Millionaires' Protocol commands (offered only if the service has them)."""
+
+    def smp_start(
+        self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
+    ) -> None: ...
+
+    def smp_respond(self, account_id: str, contact: str, secret: Secret[str]) -> None: ...
+
+    def smp_abort(self, account_id: str, contact: str) -> None: ...

@@ -1,0 +1,1 @@
+"""Widgets of the TIMB terminal UI."""

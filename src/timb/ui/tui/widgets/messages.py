@@ -1,0 +1,102 @@
+"""The message list of one conversation.
+
+Peer text is shown as plain text (a `rich.text.Text`), never parsed as markup: a contact must not
+be able to restyle the screen, fake a badge or a system line. An outgoing message shows its
+`MessageState` in words; while it waits for the session to become private it reads "pending",
+never "sent".
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from timb.core.events import MessageState
+
+STATE_WORDS: Final[dict[MessageState, str]] = {
+    MessageState.PENDING: "pending",
+    MessageState.SENT: "sent",
+    MessageState.DELIVERED: "delivered",
+    MessageState.FAILED: "NOT SENT",
+}
+
+
+class MessageRow(Static):
+    """One line of a conversation. Outgoing rows carry the core's message id."""
+
+    DEFAULT_CSS = """
+    MessageRow { width: 1fr; height: auto; }
+    MessageRow.-pending { color: $text-muted; }
+    MessageRow.-failed { color: $error; }
+    MessageRow.-system { color: $accent; text-style: italic; }
+    MessageRow.-plaintext { color: $error; }
+    """
+
+    def __init__(
+        self, content: Text, *, msg_id: str | None = None, state: MessageState | None = None
+    ) -> None:
+        super().__init__(content)
+        self.msg_id = msg_id
+        self.body = content
+        self.state = state
+
+    @classmethod
+    def outgoing(cls, msg_id: str, text: str, state: MessageState) -> MessageRow:
+        row = cls(Text(text), msg_id=msg_id, state=state)
+        row.set_state(state)
+        return row
+
+    @classmethod
+    def incoming(cls, sender: str, text: str, *, encrypted: bool) -> MessageRow:
+        label = Text(f"{sender}: ", style="bold")
+        if not encrypted:
+            label = Text.assemble(("[UNENCRYPTED] ", "bold reverse"), label)
+        row = cls(Text.assemble(label, text))
+        if not encrypted:
+            row.add_class("-plaintext")
+        return row
+
+    @classmethod
+    def system(cls, text: str) -> MessageRow:
+        row = cls(Text(f"* {text}"))
+        row.add_class("-system")
+        return row
+
+    def set_state(self, state: MessageState) -> None:
+        """Show an outgoing message's new state (words, plus a class for colour)."""
+        self.state = state
+        self.set_class(state is MessageState.PENDING, "-pending")
+        self.set_class(state is MessageState.FAILED, "-failed")
+        self.update(Text.assemble(("me ", "bold"), (f"[{STATE_WORDS[state]}]", "italic"), " ", self.body))
+
+
+class MessageList(VerticalScroll):
+    """The rows of one conversation, newest at the bottom."""
+
+    DEFAULT_CSS = """
+    MessageList { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._outgoing: dict[str, MessageRow] = {}
+
+    def add_row(self, row: MessageRow) -> None:
+        if row.msg_id is not None:
+            self._outgoing[row.msg_id] = row
+        self.mount(row)
+        self.scroll_end(animate=False)
+
+    def row_for(self, msg_id: str) -> MessageRow | None:
+        return self._outgoing.get(msg_id)
+
+    def update_state(self, msg_id: str, state: MessageState) -> bool:
+        """Returns False if the message is not in this list."""
+        row = self._outgoing.get(msg_id)
+        if row is None:
+            return False
+        row.set_state(state)
+        return True

@@ -1,0 +1,152 @@
+"""A fake TimbService for UI-layer tests: same commands (timb.ui.tui.service_api), events emitted by
+the test. It records every call so tests can assert what the UI asked the core to do."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from timb.common.ids import Fingerprint
+from timb.common.secret import Secret
+from timb.core.errors import InvalidRequest, NotFound, ProfileError
+from timb.core.events import CoreEvent, MessageState, OtrState
+
+OURS = Fingerprint(bytes(range(20)))
+THEIRS = Fingerprint(bytes(range(100, 120)))
+
+
+class FakeService:
+    def __init__(self, *, profile: str | None = None) -> None:
+        self.passphrase = profile  # None: no profile yet
+        self.unlocked = False
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.contacts: dict[str, dict[str, dict[str, Any]]] = {}
+        self.calls: list[tuple[Any, ...]] = []
+        self.sent: dict[str, MessageState] = {}
+        self.otr: dict[tuple[str, str], OtrState] = {}
+        self.queue: asyncio.Queue[CoreEvent | BaseException | None] = asyncio.Queue()
+
+    # -- test helpers ---------------------------------------------------------------------------
+
+    def emit(self, event: CoreEvent | BaseException) -> None:
+        self.queue.put_nowait(event)
+
+    def with_account(self, account: str = "alice", jid: str = "alice@timb.test", *contacts: str) -> None:
+        self.accounts[account] = {"id": account, "jid": jid, "connected": False}
+        self.contacts[account] = {c: {"jid": c, "policy": "always"} for c in contacts}
+
+    # -- the ServiceApi -------------------------------------------------------------------------
+
+    def profile_exists(self) -> bool:
+        return self.passphrase is not None
+
+    async def create_profile(self, passphrase: Secret[str]) -> None:
+        self.calls.append(("create_profile", passphrase.reveal()))
+        if self.passphrase is not None:
+            raise ProfileError("a profile exists already")
+        self.passphrase = passphrase.reveal()
+        self.unlocked = True
+
+    async def unlock_profile(self, passphrase: Secret[str]) -> None:
+        self.calls.append(("unlock_profile", passphrase.reveal()))
+        if passphrase.reveal() != self.passphrase:
+            raise ProfileError("wrong passphrase")
+        self.unlocked = True
+
+    async def events(self) -> AsyncIterator[CoreEvent]:
+        while (item := await self.queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    async def add_account(
+        self,
+        account_id: str,
+        jid: str,
+        password: Secret[str],
+        *,
+        host: str | None = None,
+        port: int = 5222,
+        tls_pin_sha256: str | None = None,
+        auto_connect: bool = False,
+    ) -> dict[str, Any]:
+        self.calls.append(("add_account", account_id, jid, password, host, port, tls_pin_sha256))
+        if "@" not in jid:
+            raise InvalidRequest("an account address is a bare JID: user@server")
+        self.with_account(account_id, jid)
+        return dict(self.accounts[account_id])
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        return [dict(a) for a in self.accounts.values()]
+
+    async def remove_account(self, account_id: str) -> None:
+        self.calls.append(("remove_account", account_id))
+        self.accounts.pop(account_id)
+
+    async def connect(self, account_id: str) -> None:
+        self.calls.append(("connect", account_id))
+
+    async def disconnect(self, account_id: str) -> None:
+        self.calls.append(("disconnect", account_id))
+
+    async def add_contact(self, account_id: str, jid: str, *, policy: str = "always") -> None:
+        self.calls.append(("add_contact", account_id, jid, policy))
+        if "@" not in jid:
+            raise InvalidRequest("a contact address is user@server")
+        self.contacts[account_id][jid.lower()] = {"jid": jid.lower(), "policy": policy}
+
+    def list_contacts(self, account_id: str) -> list[dict[str, Any]]:
+        if account_id not in self.contacts:
+            raise NotFound(account_id)
+        return [
+            {**c, "otr": self.otr.get((account_id, c["jid"]), OtrState.NOT_PRIVATE).value}
+            for c in self.contacts[account_id].values()
+        ]
+
+    async def remove_contact(self, account_id: str, jid: str) -> None:
+        self.calls.append(("remove_contact", account_id, jid))
+        del self.contacts[account_id][jid]
+
+    def send_message(self, account_id: str, contact: str, text: str) -> str:
+        msg_id = f"m{len(self.sent) + 1}"
+        self.calls.append(("send_message", account_id, contact, text))
+        private = self.otr.get((account_id, contact)) in (
+            OtrState.PRIVATE_UNVERIFIED,
+            OtrState.PRIVATE_VERIFIED,
+        )
+        self.sent[msg_id] = MessageState.SENT if private else MessageState.PENDING
+        return msg_id
+
+    def message_state(self, account_id: str, msg_id: str) -> MessageState:
+        return self.sent[msg_id]
+
+    def start_otr(self, account_id: str, contact: str) -> None:
+        self.calls.append(("start_otr", account_id, contact))
+
+    def end_otr(self, account_id: str, contact: str) -> None:
+        self.calls.append(("end_otr", account_id, contact))
+
+    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]:
+        return {"ours": OURS.human(), "theirs": THEIRS.human(), "known": []}
+
+    async def set_trust(
+        self, account: str, contact: str, fingerprint: str, trust: str = "verified"
+    ) -> dict[str, Any]:
+        self.calls.append(("set_trust", account, contact, fingerprint, trust))
+        return {"fingerprint": fingerprint, "trust": trust}
+
+
+class FakeSmpService(FakeService):
+    """The same, with the SMP commands (SmpApi)."""
+
+    def smp_start(
+        self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
+    ) -> None:
+        self.calls.append(("smp_start", account_id, contact, secret.reveal(), question))
+
+    def smp_respond(self, account_id: str, contact: str, secret: Secret[str]) -> None:
+        self.calls.append(("smp_respond", account_id, contact, secret.reveal()))
+
+    def smp_abort(self, account_id: str, contact: str) -> None:
+        self.calls.append(("smp_abort", account_id, contact))

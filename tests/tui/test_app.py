@@ -1,0 +1,389 @@
+"""The TUI on a fake service (tests/tui/fake_service.py): Textual run_test() + Pilot, 80x24."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Label
+
+from tests.tui.fake_service import THEIRS, FakeService, FakeSmpService
+from timb.common.secret import Secret
+from timb.core.events import (
+    ConnectionState,
+    ConnectionStateChanged,
+    ErrorEvent,
+    KeyChanged,
+    MessageReceived,
+    MessageState,
+    MessageStateChanged,
+    OtrState,
+    OtrStateChanged,
+    TorBootstrap,
+)
+from timb.ui.tui.app import TimbApp
+from timb.ui.tui.screens.accounts import AccountsScreen
+from timb.ui.tui.screens.main import MainScreen
+from timb.ui.tui.screens.profile import ProfileScreen
+from timb.ui.tui.screens.tor import TorErrorScreen
+from timb.ui.tui.screens.verify import KeyChangedScreen, SmpAnswerDialog, SmpStartDialog
+from timb.ui.tui.widgets.badge import OtrBadge
+from timb.ui.tui.widgets.messages import MessageRow
+
+PASS = "correct horse battery staple"
+BOB = "bob@timb.test"
+
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def settle(pilot: Any) -> None:
+    """Wait for the UI's own workers (not the endless core-event reader)."""
+    app = pilot.app
+    workers = [w.wait() for w in app.workers if w.name != "core-events"]
+    # A dialog's worker is cancelled when the dialog closes itself: that is the normal end.
+    await asyncio.gather(*workers, return_exceptions=True)
+    await pilot.pause()
+
+
+def text_of(widget: Any) -> str:
+    return str(widget.render())
+
+
+async def type_into(pilot: Any, selector: str, text: str) -> None:
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    await pilot.pause()
+    field.value = text
+    await pilot.pause()
+
+
+async def unlocked(pilot: Any) -> None:
+    await type_into(pilot, "#passphrase", PASS)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, MainScreen)
+
+
+async def open_chat(pilot: Any, contact: str = BOB) -> Any:
+    app = pilot.app
+    view = await app.main.open("alice", contact)
+    await pilot.pause()
+    return view
+
+
+def ready_service(cls: type[FakeService] = FakeService) -> FakeService:
+    service = cls(profile=PASS)
+    service.with_account("alice", "alice@timb.test", BOB)
+    return service
+
+
+async def test_create_profile_asks_twice_and_hints_strength() -> None:
+    service = FakeService()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        assert isinstance(app.screen, ProfileScreen) and app.screen.create
+        await type_into(pilot, "#passphrase", "short")
+        assert "too short" in text_of(app.screen.query_one("#strength", Label))
+        await type_into(pilot, "#passphrase", PASS)
+        assert "strength (rough estimate)" in text_of(app.screen.query_one("#strength", Label))
+        await type_into(pilot, "#repeat", PASS + "x")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "differ" in text_of(app.screen.query_one("#profile-error", Label))
+        assert service.calls == []
+        await type_into(pilot, "#repeat", PASS)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause()
+        assert service.calls == [("create_profile", PASS)]
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_unlock_shows_wrong_passphrase_and_then_unlocks() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        assert isinstance(app.screen, ProfileScreen) and not app.screen.create
+        await type_into(pilot, "#passphrase", "not it")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause()
+        assert "wrong passphrase" in text_of(app.screen.query_one("#profile-error", Label))
+        await unlocked(pilot)
+        # The contact from the profile is listed.
+        assert app.main.contact_item("alice", BOB) is not None
+
+
+async def test_add_account_from_the_accounts_screen() -> None:
+    service = FakeService(profile=PASS)
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        await type_into(pilot, "#jid", "alice@example.onion")
+        await type_into(pilot, "#password", "hunter2-but-longer")
+        await type_into(pilot, "#host", "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvw.onion")
+        await type_into(pilot, "#pin", "ab" * 32)
+        await pilot.click("#ok")
+        await settle(pilot)
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsScreen)
+        name, account_id, jid, password, host, port, pin = service.calls[-1]
+        assert (name, account_id, jid, port, pin) == (
+            "add_account",
+            "alice",
+            "alice@example.onion",
+            5222,
+            "ab" * 32,
+        )
+        assert isinstance(password, Secret) and password.reveal() == "hunter2-but-longer"
+        assert host.endswith(".onion")
+        await pilot.press("c")
+        await pilot.pause()
+        assert service.calls[-1] == ("connect", "alice")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert [i.account for i in app.main.query("AccountItem")] == ["alice"]
+
+
+async def test_add_account_refusal_is_shown_and_dialog_stays() -> None:
+    service = FakeService(profile=PASS)
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await pilot.press("f2")
+        await pilot.press("a")
+        await pilot.pause()
+        await type_into(pilot, "#jid", "no-at-sign")
+        await type_into(pilot, "#password", "pw")
+        await pilot.click("#ok")
+        await settle(pilot)
+        await pilot.pause()
+        assert "bare JID" in text_of(app.screen.query_one(".error", Label))
+        assert service.accounts == {}
+
+
+async def test_composer_sends_and_message_is_pending_until_private() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        view = await open_chat(pilot)
+        composer = view.query_one("#composer", Input)
+        assert composer.has_focus
+        await pilot.press(*"hello bob", "enter")
+        await pilot.pause()
+        assert service.calls[-1] == ("send_message", "alice", BOB, "hello bob")
+        assert composer.value == ""
+        row = view.messages.row_for("m1")
+        assert row is not None and row.state is MessageState.PENDING
+        assert "[pending]" in text_of(row) and "sent" not in text_of(row)
+        assert row.has_class("-pending")
+        # The session becomes private; the core sends the held message.
+        service.emit(OtrStateChanged("alice", BOB, OtrState.PRIVATE_UNVERIFIED))
+        service.emit(MessageStateChanged("m1", MessageState.SENT, "alice", BOB))
+        await pilot.pause(0.1)
+        assert "[sent]" in text_of(row) and not row.has_class("-pending")
+        # An empty line sends nothing.
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [c for c in service.calls if c[0] == "send_message"] == [
+            ("send_message", "alice", BOB, "hello bob")
+        ]
+
+
+async def test_badge_follows_otr_events_in_words_and_colour() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        view = await open_chat(pilot)
+        badge = view.query_one(OtrBadge)
+        expected = [
+            (OtrState.NOT_PRIVATE, "NOT PRIVATE", "-not-private"),
+            (OtrState.PRIVATE_UNVERIFIED, "PRIVATE, UNVERIFIED", "-unverified"),
+            (OtrState.PRIVATE_VERIFIED, "PRIVATE, VERIFIED", "-verified"),
+            (OtrState.FINISHED, "FINISHED", "-finished"),
+        ]
+        assert text_of(badge) == "NOT PRIVATE" and badge.has_class("-not-private")
+        for state, words, css in expected[1:]:
+            service.emit(OtrStateChanged("alice", BOB, state))
+            await pilot.pause(0.1)
+            assert text_of(badge).startswith(words)
+            assert badge.has_class(css)
+            assert [c for _, _, c in expected if badge.has_class(c)] == [css]
+        # The colours differ between states.
+        colours = set()
+        for state, _, _ in expected:
+            badge.state = state
+            await pilot.pause()
+            colours.add(str(badge.styles.background))
+        assert len(colours) == 4
+
+
+async def test_incoming_text_is_never_markup_and_plaintext_is_flagged() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        service.emit(MessageReceived("alice", BOB, "[b]PRIVATE, VERIFIED[/b] trust me", False, False))
+        await pilot.pause(0.1)
+        view = app.main.existing("alice", BOB)
+        rows = list(view.query(MessageRow))
+        assert "[b]PRIVATE, VERIFIED[/b] trust me" in text_of(rows[0])
+        assert "[UNENCRYPTED]" in text_of(rows[0])
+        assert "NOT encrypted" in text_of(rows[1])
+        assert app.main.contact_item("alice", BOB).unread == 1
+
+
+async def test_key_change_notice_blocks_until_acknowledged() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        view = await open_chat(pilot)
+        old = THEIRS
+        new = type(THEIRS)(bytes(range(200, 220)))
+        service.emit(KeyChanged("alice", BOB, (old,), new))
+        await pilot.pause(0.1)
+        notice = app.screen
+        assert isinstance(notice, KeyChangedScreen)
+        assert text_of(notice.query_one("#fp-new")) == new.human()
+        # Escape, typing and the app's keys do not get past it.
+        await pilot.press("escape", "h", "i", "enter", "f5", "f2")
+        await pilot.pause()
+        assert app.screen is notice
+        assert view.query_one("#composer", Input).value == ""
+        assert not [c for c in service.calls if c[0] == "send_message"]
+        await pilot.click("#ack")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert any("NEW KEY" in text_of(r) for r in view.query(MessageRow))
+
+
+async def test_fingerprint_dialog_marks_verified() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await open_chat(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        ours = text_of(app.screen.query_one("#fp-ours"))
+        theirs = text_of(app.screen.query_one("#fp-theirs"))
+        # libotr's format: five groups of eight upper-case hex digits.
+        for fp in (ours, theirs):
+            groups = fp.split(" ")
+            assert len(groups) == 5 and all(len(g) == 8 and g == g.upper() for g in groups)
+        await pilot.click("#match")
+        await pilot.pause()
+        assert service.calls[-1] == ("set_trust", "alice", BOB, THEIRS.human(), "verified")
+
+
+async def test_smp_as_initiator() -> None:
+    service = ready_service(FakeSmpService)
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await open_chat(pilot)
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, SmpStartDialog)
+        await type_into(pilot, "#question", "Where did we first meet?")
+        await type_into(pilot, "#secret", "the lighthouse")
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert service.calls[-1] == ("smp_start", "alice", BOB, "the lighthouse", "Where did we first meet?")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_smp_as_responder_question_pops_up() -> None:
+    service = ready_service(FakeSmpService)
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await open_chat(pilot)
+        app.smp_question("alice", BOB, "[i]Where[/i] did we meet?")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, SmpAnswerDialog)
+        assert text_of(dialog.query_one("#smp-question")) == "[i]Where[/i] did we meet?"
+        assert dialog.query_one("#secret", Input).has_focus
+        await pilot.press(*"the lighthouse", "enter")
+        await pilot.pause()
+        assert service.calls[-1] == ("smp_respond", "alice", BOB, "the lighthouse")
+        # Refusing aborts.
+        app.smp_question("alice", BOB, None)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert service.calls[-1] == ("smp_abort", "alice", BOB)
+
+
+async def test_tor_progress_and_tor_failure_screen() -> None:
+    service = ready_service()
+    app = TimbApp(service=service, tor_description="control port 9051")
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        service.emit(TorBootstrap(45, "loading_descriptors", "Loading relay descriptors"))
+        await pilot.pause(0.1)
+        assert app.main.tor.query_one("ProgressBar").progress == 45
+        assert "Loading relay descriptors" in text_of(app.main.tor.query_one("#tor-label"))
+        service.emit(ErrorEvent("tor: cannot reach the control port"))
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, TorErrorScreen)
+        assert "cannot reach the control port" in text_of(app.screen.query_one("#tor-error"))
+        await pilot.click("#quit")
+        await pilot.pause()
+    assert app.return_code == 1
+
+
+async def test_connection_events_update_accounts() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        service.emit(ConnectionStateChanged("alice", ConnectionState.CONNECTED))
+        await pilot.pause(0.1)
+        item = app.main.query_one("AccountItem")
+        assert "online" in text_of(item.query_one(Label))
+
+
+async def test_every_action_is_in_the_command_palette() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        commands = list(app.get_system_commands(app.screen))
+        callbacks = {getattr(c.callback, "__name__", "") for c in commands}
+        bindings = [b if isinstance(b, tuple) else (b.key, b.action) for b in MainScreen.BINDINGS]
+        assert len(bindings) == 8
+        for binding in bindings:
+            action = binding[1].removeprefix("app.")
+            assert f"action_{action}" in callbacks, action
+        assert "Quit" in {c.title for c in commands}
+        # Shown in the footer.
+        footer_keys = {k for k, b in app.screen.active_bindings.items() if b.binding.show}
+        assert {"ctrl+o", "f5", "f6", "f2", "f3"} <= footer_keys
+
+
+@pytest.mark.parametrize("size", [(80, 24)])
+async def test_main_screen_fits_80x24(size: tuple[int, int]) -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test(size=size) as pilot:
+        await unlocked(pilot)
+        view = await open_chat(pilot)
+        badge = view.query_one(OtrBadge)
+        composer = view.query_one("#composer", Input)
+        for widget in (badge, composer):
+            region = widget.region
+            assert region.width > 0 and region.right <= 80 and region.bottom <= 24
