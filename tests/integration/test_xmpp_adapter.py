@@ -454,6 +454,10 @@ async def test_over_tor_through_the_loopback_exit(
     session = time.monotonic() - started
     bob = await make_client(bob_jid, bob_pw, exit_tor, **where)
     await exchange(alice, bob, "via exit")
+    # our leg to tor has Nagle off (chat is small writes)
+    assert alice[0]._xmpp is not None and alice[0]._xmpp.transport is not None
+    raw = alice[0]._xmpp.transport.get_extra_info("socket")
+    assert raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     print(f"\nexit path: session_start {session:.2f} s; median message {await latency(alice, bob):.1f} ms")
     assert len(audit.connects) == 2
 
