@@ -15,7 +15,7 @@ import pytest
 from timb.common.clock import FakeClock
 from timb.common.random import DeterministicRandom
 from timb.common.secret import Secret
-from timb.core.conversations import AKE_TIMEOUT, Conversations, peek
+from timb.core.conversations import AKE_TIMEOUT, Conversations
 from timb.core.events import (
     MessageReceived,
     MessageState,
@@ -26,6 +26,7 @@ from timb.core.events import (
     SmpFinished,
     SmpRequested,
 )
+from timb.core.otr_header import peek
 from timb.otr import Policy, PolicyViolation, PrivateKey
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
@@ -388,3 +389,19 @@ def test_smp_with_a_question(world, answer: str, outcome: str) -> None:
     assert b_done.verified is False
     assert a_done.fingerprint == bob.core._key.fingerprint()
     assert all("door" not in w for w in link.wires)
+
+
+def test_lowering_the_policy_never_releases_text_typed_under_always(world, keys) -> None:
+    link, alice, _bob, typed = world
+    link.check = False  # plaintext may be allowed now; checked by hand
+    link.detach(BOB)
+    never = make(BOB, keys, link.clock, b"never", 0x5555, policy=Policy.NEVER)
+    link.attach(never)
+    held = say(alice, BOB, "typed under always", typed)
+    link.pump()
+    alice.core.set_policy(BOB, Policy.OPPORTUNISTIC)
+    later = say(alice, BOB, "typed under opportunistic", typed)
+    link.pump()
+    assert alice.core.message_state(held) is MessageState.PENDING
+    assert alice.core.message_state(later) is MessageState.PENDING  # behind the held one: order kept
+    assert not any(t in w for w in link.wires for t in typed)

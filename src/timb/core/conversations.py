@@ -31,9 +31,6 @@ Errors: a wrong call raises `KeyError` (unknown message id); remote trouble is a
 
 from __future__ import annotations
 
-import base64
-import binascii
-import enum
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,92 +52,12 @@ from timb.core.events import (
     SmpOutcome,
     SmpRequested,
 )
+from timb.core.otr_header import Header, Kind, MessageType, peek
 from timb.otr import Conversation, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
 
 # An AKE that got no answer in this time is reported (the contact may be offline or not speak OTR).
 AKE_TIMEOUT = 60.0
-_WHITESPACE_TAG_BASE = " \t  \t\t\t\t \t \t \t  "
-
-
-class _Kind(enum.Enum):
-    QUERY = "query"
-    ERROR = "error"
-    ENCODED = "encoded"
-    FRAGMENT = "fragment"
-    TAGGED = "tagged"  # plaintext carrying the OTR whitespace tag
-    PLAIN = "plain"
-
-
-class _Type(enum.IntEnum):
-    """Protocol-v3 message types."""
-
-    DH_COMMIT = 0x02
-    DATA = 0x03
-    DH_KEY = 0x0A
-    REVEAL_SIGNATURE = 0x11
-    SIGNATURE = 0x12
-
-
-@dataclass(frozen=True, slots=True)
-class Header:
-    """What routing needs from a wire message, read without decrypting anything."""
-
-    kind: _Kind
-    type: int | None = None
-    sender: int = 0  # 0: no instance tags (v2, or an unencoded message)
-    receiver: int = 0
-    first_fragment: bool = False
-    last_fragment: bool = False
-
-
-def _peek_encoded(b64: str) -> tuple[int | None, int, int]:
-    """(type, sender tag, receiver tag) from the first 16 base64 characters of an OTR message."""
-    head = b64[:16]
-    try:
-        raw = base64.b64decode(head + "=" * (-len(head) % 4))
-    except (binascii.Error, ValueError):
-        return None, 0, 0
-    if len(raw) < 3:
-        return None, 0, 0
-    if int.from_bytes(raw[:2], "big") == 3 and len(raw) >= 11:
-        return raw[2], int.from_bytes(raw[3:7], "big"), int.from_bytes(raw[7:11], "big")
-    return raw[2], 0, 0
-
-
-def peek(wire: str) -> Header:
-    """Classify a wire message and read its OTR header."""
-    if wire.startswith("?OTR Error:"):
-        return Header(_Kind.ERROR)
-    if wire.startswith(("?OTR?", "?OTRv")):
-        return Header(_Kind.QUERY)
-    if wire.startswith("?OTR:"):
-        mtype, sender, receiver = _peek_encoded(wire[5:])
-        return Header(_Kind.ENCODED, mtype, sender, receiver)
-    if wire.startswith(("?OTR|", "?OTR,")):
-        return _peek_fragment(wire)
-    if _WHITESPACE_TAG_BASE in wire:
-        return Header(_Kind.TAGGED)
-    return Header(_Kind.PLAIN)
-
-
-def _peek_fragment(wire: str) -> Header:
-    # Protocol-v3 "Fragmentation": ?OTR|sender|receiver,k,n,piece,  (v2: ?OTR,k,n,piece,)
-    sender = receiver = 0
-    rest = wire[5:]
-    if wire[4] == "|":
-        tags, _, rest = rest.partition(",")
-        sender_hex, _, receiver_hex = tags.partition("|")
-        try:
-            sender, receiver = int(sender_hex, 16), int(receiver_hex, 16)
-        except ValueError:
-            return Header(_Kind.FRAGMENT)
-    parts = rest.split(",", 3)
-    if len(parts) < 4 or not (parts[0].isdigit() and parts[1].isdigit()):
-        return Header(_Kind.FRAGMENT, None, sender, receiver)
-    k, n = int(parts[0]), int(parts[1])
-    mtype = _peek_encoded(parts[2][5:])[0] if k == 1 and parts[2].startswith("?OTR:") else None
-    return Header(_Kind.FRAGMENT, mtype, sender, receiver, k == 1, k == n)
 
 
 @dataclass(slots=True)
@@ -148,6 +65,7 @@ class _Message:
     id: str
     contact: str
     text: Secret[str]
+    needs_otr: bool  # typed while the contact's policy required encryption: never in plaintext
     state: MessageState = MessageState.PENDING
 
 
@@ -223,8 +141,12 @@ class Conversations:
     # -- commands -------------------------------------------------------------------------------
 
     def set_policy(self, contact: str, policy: Policy) -> None:
-        """Override the policy for one contact (for conversations made from now on)."""
-        self._contact(contact).policy = policy
+        """Override the policy for one contact. Messages typed while encryption was required stay
+        encrypted-only even if the policy is lowered later."""
+        c = self._contact(contact)
+        c.policy = policy
+        for session in [*c.sessions.values(), *([c.master] if c.master else [])]:
+            session.conv.policy = policy
 
     def send(self, contact: str, text: str) -> str:
         """Queue ``text`` for ``contact``; returns the message id. It stays PENDING until it goes
@@ -232,7 +154,7 @@ class Conversations:
         OTR layer sends it)."""
         c = self._contact(contact)
         msg_id = self._rng.randbytes(8).hex()
-        self._messages[msg_id] = _Message(msg_id, contact, Secret(text))
+        self._messages[msg_id] = _Message(msg_id, contact, Secret(text), requires_encryption(c.policy))
         c.queue.append(msg_id)
         self._emit(MessageStateChanged(msg_id, MessageState.PENDING, self.account, contact))
         self._flush(c)
@@ -352,40 +274,40 @@ class Conversations:
 
     def _route(self, c: _Contact, h: Header) -> tuple[_Session, bool] | None:
         """The session for a message, and whether it is (the end of) a Data Message."""
-        if h.kind in (_Kind.QUERY, _Kind.TAGGED):
+        if h.kind in (Kind.QUERY, Kind.TAGGED):
             # The peer asks for an AKE; it may be a new instance of them, so the unbound
             # conversation answers (its D-H Commit carries receiver tag 0).
             return self._master(c), False
-        if h.kind in (_Kind.ERROR, _Kind.PLAIN):
+        if h.kind in (Kind.ERROR, Kind.PLAIN):
             return c.current or self._master(c), False
         if h.receiver not in (0, self.instance_tag):
             # For another instance of us: the peer still holds a session with us that we lost.
-            if h.type == _Type.DATA:
+            if h.type == MessageType.DATA:
                 self._start_ake(c)
             return None
-        if h.kind is _Kind.FRAGMENT and not h.first_fragment:
+        if h.kind is Kind.FRAGMENT and not h.first_fragment:
             session, mtype = c.fragments.get(h.sender, (None, None))
             session = session or c.sessions.get(h.sender) or self._master(c)
-            return session, h.last_fragment and mtype == _Type.DATA
+            return session, h.last_fragment and mtype == MessageType.DATA
         session = self._route_encoded(c, h)
-        if h.kind is _Kind.FRAGMENT:
+        if h.kind is Kind.FRAGMENT:
             c.fragments[h.sender] = (session, h.type)
-            return session, h.last_fragment and h.type == _Type.DATA
-        return session, h.type == _Type.DATA
+            return session, h.last_fragment and h.type == MessageType.DATA
+        return session, h.type == MessageType.DATA
 
     def _route_encoded(self, c: _Contact, h: Header) -> _Session:
         known = c.sessions.get(h.sender)
         master = c.master
-        if h.type == _Type.DH_COMMIT:
+        if h.type == MessageType.DH_COMMIT:
             chosen = master if master is not None and master.awaiting else known or self._master(c)
-        elif h.type == _Type.DH_KEY:  # the answer to a commit: to whoever sent one
+        elif h.type == MessageType.DH_KEY:  # the answer to a commit: to whoever sent one
             waiting = [s for s in (master, known) if s is not None and s.awaiting]
             chosen = waiting[0] if waiting else known or self._master(c)
-        elif h.type in (_Type.REVEAL_SIGNATURE, _Type.SIGNATURE):
+        elif h.type in (MessageType.REVEAL_SIGNATURE, MessageType.SIGNATURE):
             chosen = c.ake_route.get(h.sender) or known or self._master(c)
         else:
             chosen = known or self._master(c)
-        if h.type in (_Type.DH_COMMIT, _Type.DH_KEY):
+        if h.type in (MessageType.DH_COMMIT, MessageType.DH_KEY):
             c.ake_route[h.sender] = chosen
         return chosen
 
@@ -417,9 +339,9 @@ class Conversations:
             self._emit(ErrorEvent(f"{c.name}: refused to send a message that was not OTR-encoded"))
             return
         h = peek(wire)
-        if h.kind is _Kind.QUERY or h.type == _Type.DH_COMMIT:
+        if h.kind is Kind.QUERY or h.type == MessageType.DH_COMMIT:
             session.awaiting = True
-        elif h.type == _Type.DATA:
+        elif h.type == MessageType.DATA:
             session.ack_due = False  # anything we send tells the peer we are alive
         self._outbox.append((c.name, wire))
 
@@ -521,21 +443,24 @@ class Conversations:
                 self._order.setdefault(msg.id, len(self._order))
                 self._set_state(msg, MessageState.SENT)
             self._drain(c, session)
-        elif requires_encryption(c.policy):
+        elif requires_encryption(c.policy) or self._messages[c.queue[0]].needs_otr:
             self._start_ake(c)
         else:
             self._send_unprotected(c, session or self._master(c))
 
     def _send_unprotected(self, c: _Contact, target: _Session) -> None:
-        # Only for a contact whose policy the user set to not require encryption: the OTR layer
-        # decides what goes out (plaintext, perhaps whitespace-tagged to offer OTR).
+        # Only for messages typed while the user had set this contact's policy to not require
+        # encryption: the OTR layer decides what goes out (plaintext, perhaps whitespace-tagged).
+        # A held message that needs OTR stops the run, so the order is kept.
         if target.conv.finished:
             target.conv.end()
-        while c.queue:
+        while c.queue and not self._messages[c.queue[0]].needs_otr:
             msg = self._messages[c.queue.pop(0)]
             target.conv.send(msg.text.reveal())
             self._set_state(msg, MessageState.SENT)
         self._drain(c, target)
+        if c.queue:
+            self._start_ake(c)
 
     def _start_ake(self, c: _Contact, *, force: bool = False) -> None:
         now = self._clock.now()
@@ -583,6 +508,10 @@ class Conversations:
 
     def _set_state(self, msg: _Message, state: MessageState) -> None:
         msg.state = state
+        if state in (MessageState.DELIVERED, MessageState.FAILED):
+            # Never sent again: drop the text now rather than keep plaintext in memory.
+            msg.text = Secret("")
+            self._order.pop(msg.id, None)
         self._emit(MessageStateChanged(msg.id, state, self.account, msg.contact))
 
     def _emit(self, event: CoreEvent) -> None:

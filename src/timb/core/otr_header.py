@@ -1,0 +1,96 @@
+"""Reading an OTR message's routing facts without decrypting anything.
+
+`peek` tells a query, an error, whitespace-tagged or plain text, an encoded message or a fragment
+apart and reads the message type and the sender and receiver instance tags (Protocol-v3, "Data
+types" and "Fragmentation"): what `timb.core.conversations` needs to pick the conversation of the
+right remote instance. Malformed input never raises; unknown parts read as None/0.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+from dataclasses import dataclass
+
+_WHITESPACE_TAG_BASE = " \t  \t\t\t\t \t \t \t  "
+
+
+class Kind(enum.Enum):
+    QUERY = "query"
+    ERROR = "error"
+    ENCODED = "encoded"
+    FRAGMENT = "fragment"
+    TAGGED = "tagged"  # plaintext carrying the OTR whitespace tag
+    PLAIN = "plain"
+
+
+class MessageType(enum.IntEnum):
+    """Protocol-v3 message types."""
+
+    DH_COMMIT = 0x02
+    DATA = 0x03
+    DH_KEY = 0x0A
+    REVEAL_SIGNATURE = 0x11
+    SIGNATURE = 0x12
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What routing needs from a wire message, read without decrypting anything."""
+
+    kind: Kind
+    type: int | None = None
+    sender: int = 0  # 0: no instance tags (v2, or an unencoded message)
+    receiver: int = 0
+    first_fragment: bool = False
+    last_fragment: bool = False
+
+
+def _peek_encoded(b64: str) -> tuple[int | None, int, int]:
+    """(type, sender tag, receiver tag) from the first 16 base64 characters of an OTR message."""
+    head = b64[:16]
+    try:
+        raw = base64.b64decode(head + "=" * (-len(head) % 4))
+    except (binascii.Error, ValueError):
+        return None, 0, 0
+    if len(raw) < 3:
+        return None, 0, 0
+    if int.from_bytes(raw[:2], "big") == 3 and len(raw) >= 11:
+        return raw[2], int.from_bytes(raw[3:7], "big"), int.from_bytes(raw[7:11], "big")
+    return raw[2], 0, 0
+
+
+def peek(wire: str) -> Header:
+    """Classify a wire message and read its OTR header."""
+    if wire.startswith("?OTR Error:"):
+        return Header(Kind.ERROR)
+    if wire.startswith(("?OTR?", "?OTRv")):
+        return Header(Kind.QUERY)
+    if wire.startswith("?OTR:"):
+        mtype, sender, receiver = _peek_encoded(wire[5:])
+        return Header(Kind.ENCODED, mtype, sender, receiver)
+    if wire.startswith(("?OTR|", "?OTR,")):
+        return _peek_fragment(wire)
+    if _WHITESPACE_TAG_BASE in wire:
+        return Header(Kind.TAGGED)
+    return Header(Kind.PLAIN)
+
+
+def _peek_fragment(wire: str) -> Header:
+    # Protocol-v3 "Fragmentation": ?OTR|sender|receiver,k,n,piece,  (v2: ?OTR,k,n,piece,)
+    sender = receiver = 0
+    rest = wire[5:]
+    if wire[4] == "|":
+        tags, _, rest = rest.partition(",")
+        sender_hex, _, receiver_hex = tags.partition("|")
+        try:
+            sender, receiver = int(sender_hex, 16), int(receiver_hex, 16)
+        except ValueError:
+            return Header(Kind.FRAGMENT)
+    parts = rest.split(",", 3)
+    if len(parts) < 4 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return Header(Kind.FRAGMENT, None, sender, receiver)
+    k, n = int(parts[0]), int(parts[1])
+    mtype = _peek_encoded(parts[2][5:])[0] if k == 1 and parts[2].startswith("?OTR:") else None
+    return Header(Kind.FRAGMENT, mtype, sender, receiver, k == 1, k == n)
