@@ -17,16 +17,13 @@ import contextlib
 import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from slixmpp import JID
 from slixmpp.exceptions import IqError, IqTimeout
 
-from timb.common.errors import InvalidIdentifier
-from timb.common.ids import Jid, OnionAddress
+from timb.common.ids import Jid
 from timb.common.random import Random, SystemRandom
-from timb.common.secret import Secret
 from timb.net.base import (
     Adapter,
     AdapterCrashed,
@@ -36,65 +33,22 @@ from timb.net.base import (
     ConnectionStateChanged,
     Dialer,
     ErrorEvent,
-    MessageAcked,
-    MessageFailed,
-    MessageIn,
     NetError,
     NetEvent,
     NotConnectedError,
-    PresenceChanged,
     RemoteError,
     RosterChanged,
     RosterItem,
-    Subscription,
-    SubscriptionRequest,
     TlsError,
 )
-from timb.net.xmpp import privacy
+from timb.net.xmpp import convert, privacy
+from timb.net.xmpp.account import ReconnectPolicy, XmppAccount
 from timb.net.xmpp.client import TorClientXMPP
-from timb.net.xmpp.tls import CertificatePin, describe_ssl_error, make_ssl_context
+from timb.net.xmpp.tls import describe_ssl_error, make_ssl_context
 
 _RESOURCE_BYTES = 8
 
-
-@dataclass(frozen=True, slots=True)
-class XmppAccount:
-    """How to reach one account. ``host`` defaults to the JID's domain (never looked up: it is
-    sent to tor as a name); ``pin`` trusts exactly one certificate; ``ca_file`` replaces the
-    system's CAs; ``isolation`` keeps this account's streams on their own tor circuits (default:
-    the bare JID).
-
-    Raises:
-        InvalidIdentifier: a JID without a local part, or an invalid ``.onion`` host.
-        ValueError: a port outside 1..65535.
-    """
-
-    jid: Jid
-    password: Secret[str]
-    host: str | None = None
-    port: int = 5222
-    direct_tls: bool = False
-    pin: CertificatePin | None = None
-    ca_file: Path | None = None
-    isolation: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.jid.local:
-            raise InvalidIdentifier("an XMPP account needs a JID with a local part")
-        if self.host is not None and self.host.lower().endswith(".onion"):
-            OnionAddress(self.host)  # a mistyped onion address fails here, not after a slow lookup
-        if not 1 <= self.port <= 65535:
-            raise ValueError(f"port out of range: {self.port}")
-
-
-@dataclass(frozen=True, slots=True)
-class ReconnectPolicy:
-    """Backoff between reconnection attempts, and the time one attempt may take."""
-
-    initial: float = 1.0
-    maximum: float = 60.0
-    factor: float = 2.0
-    attempt_timeout: float = 120.0
+__all__ = ["ReconnectPolicy", "XmppAccount", "XmppAdapter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,62 +343,27 @@ class XmppAdapter(Adapter):
             self._reconnect_task = self._spawn(self._reconnect())
 
     def _on_message(self, msg: Any) -> None:
-        if msg["type"] not in ("chat", "normal") or not msg["body"]:
-            return
-        sender = self._jid_or_report(msg["from"])
-        if sender is not None:
-            thread = str(msg["thread"]) or None
-            self._emit(MessageIn(sender=sender, body=str(msg["body"]), id=msg["id"] or None, thread=thread))
+        self._emit_some(convert.message(msg))
 
     def _on_message_error(self, msg: Any) -> None:
-        peer = self._jid_or_report(msg["from"])
-        if peer is not None:
-            self._emit(
-                MessageFailed(id=msg["id"] or None, peer=peer, condition=str(msg["error"]["condition"]))
-            )
+        self._emit(convert.message_error(msg))
 
     def _on_presence(self, pres: Any) -> None:
-        jid = self._jid_or_report(pres["from"])
-        if jid is None or str(pres["from"]) == str(self._require_client().boundjid):
-            return
-        available = pres["type"] != "unavailable"
-        show = str(pres["show"]) or None if available else None
-        self._emit(PresenceChanged(jid=jid, available=available, show=show))
+        self._emit_some(convert.presence(pres, str(self._require_client().boundjid)))
 
     def _on_roster_update(self, _iq: Any) -> None:
         self._emit(RosterChanged(self._roster_snapshot()))
 
     def _on_subscription_request(self, pres: Any) -> None:
-        sender = self._jid_or_report(pres["from"])
-        if sender is not None:
-            self._emit(SubscriptionRequest(sender.bare))
+        self._emit(convert.subscription_request(pres))
 
     def _on_stanza_acked(self, stanza: Any) -> None:
-        if stanza.name == "message" and stanza["id"]:
-            self._emit(MessageAcked(str(stanza["id"])))
+        self._emit_some(convert.acked(stanza))
 
     # --- helpers -------------------------------------------------------------------------------
 
     def _roster_snapshot(self) -> tuple[RosterItem, ...]:
-        roster = self._require_client().client_roster
-        items = []
-        for key in sorted(roster.keys()):
-            jid = self._jid_or_report(key)
-            if jid is None or jid.bare == self._account.jid.bare:
-                continue
-            item = roster[key]
-            sub = Subscription(item["subscription"]) if item["subscription"] != "remove" else None
-            if sub is None:
-                continue
-            items.append(RosterItem(jid, item["name"] or None, sub, bool(item["pending_out"])))
-        return tuple(items)
-
-    def _jid_or_report(self, value: Any) -> Jid | None:
-        try:
-            return Jid.parse(str(value))
-        except InvalidIdentifier:
-            self._emit(ErrorEvent(RemoteError("jid-malformed", "dropped a stanza with an invalid JID")))
-            return None
+        return convert.roster_items(self._require_client().client_roster, self._account.jid.bare)
 
     def _set_state(
         self,
@@ -459,6 +378,10 @@ class XmppAdapter(Adapter):
 
     def _emit(self, event: NetEvent) -> None:
         self._queue.put_nowait(event)
+
+    def _emit_some(self, event: NetEvent | None) -> None:
+        if event is not None:
+            self._queue.put_nowait(event)
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
