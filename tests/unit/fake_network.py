@@ -45,6 +45,9 @@ class FakeAdapter(net.Adapter):
     async def connect(self) -> None:
         if self.jid in self.server.refuse:
             raise net.AuthError("not-authorized")
+        # As the XMPP adapter does: its own state events, queued before connect() returns.
+        self.queue.put_nowait(net.ConnectionStateChanged(net.ConnectionState.CONNECTING))
+        self.queue.put_nowait(net.ConnectionStateChanged(net.ConnectionState.CONNECTED))
         self.connected = True
         self.server.adapters[self.jid] = self
         for message in self.server.offline.pop(self.jid, []):

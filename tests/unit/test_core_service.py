@@ -111,6 +111,8 @@ async def test_two_services_chat_privately_and_the_server_sees_no_plaintext(tmp_
         await alice.wait(lambda ev: len([e for e in ev if isinstance(e, MessageReceived)]) == 20)
         assert bob.received() == a_texts
         assert alice.received() == b_texts
+        states = [e.state for e in alice.events if isinstance(e, ConnectionStateChanged)]
+        assert states == [ConnectionState.CONNECTING, ConnectionState.CONNECTED]  # each shown once
         await alice.wait(lambda ev: alice.service.message_state("main", first) is MessageState.DELIVERED)
         assert server.log
         for body in server.log:

@@ -58,10 +58,20 @@ class AccountLink:
             return
         self.connected.set()
         self._emit(ConnectionStateChanged(self.account_id, ConnectionState.CONNECTED))
+        # The adapter may have queued its own CONNECTING/CONNECTED for the attempt that
+        # connect() already reported; they are not shown twice.
+        catching_up = True
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._send_loop(adapter))
                 async for event in adapter.events():
+                    if catching_up and isinstance(event, net.ConnectionStateChanged):
+                        if event.state is net.ConnectionState.CONNECTING:
+                            continue
+                        if event.state is net.ConnectionState.CONNECTED:
+                            catching_up = False
+                            continue
+                    catching_up = False
                     if isinstance(event, net.ConnectionStateChanged):
                         self._state(event)
                     else:
