@@ -188,6 +188,14 @@ async def test_commands_fail_clearly(tmp_path: Path) -> None:
             await again.service.unlock_profile(Secret("wrong"))
         await again.service.unlock_profile(PASS)
         assert [a["id"] for a in again.service.list_accounts()] == ["main"]
+        with pytest.raises(ProfileError, match="wrong passphrase"):
+            await again.service.change_passphrase(Secret("wrong"), Secret("new passphrase"))
+        await again.service.change_passphrase(PASS, Secret("new passphrase"))
+    async with running(tmp_path / "a", server) as third:
+        with pytest.raises(ProfileError, match="wrong passphrase"):
+            await third.service.unlock_profile(PASS)
+        await third.service.unlock_profile(Secret("new passphrase"))
+        assert [a["id"] for a in third.service.list_accounts()] == ["main"]
 
 
 async def test_wrong_password_is_a_failed_connection_not_a_crash(tmp_path: Path) -> None:

@@ -254,6 +254,17 @@ class TimbService:
             if account.auto_connect:
                 await self.connect(account.id)
 
+    async def change_passphrase(self, old: Secret[str], new: Secret[str]) -> None:
+        """Re-encrypt the profile with a new passphrase. Raises: ProfileError (wrong old one)."""
+        profile = self._require_profile()
+        try:
+            async with self._save_lock:
+                await asyncio.to_thread(profile.change_passphrase, old, new)
+        except WrongPassphrase:
+            raise ProfileError("wrong passphrase") from None
+        except (StorageError, ValueError) as exc:
+            raise ProfileError(str(exc)) from None
+
     def _require_profile(self) -> Profile:
         if self._profile is None:
             raise ProfileError("no profile is unlocked: unlock or create one first")

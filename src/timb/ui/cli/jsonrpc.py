@@ -128,6 +128,7 @@ class JsonRpcServer:
             "profile.exists": ([], s.profile_exists),
             "profile.create": ([_p("passphrase")], self._create_profile),
             "profile.unlock": ([_p("passphrase")], self._unlock_profile),
+            "profile.change_passphrase": ([_p("old"), _p("new")], self._change_passphrase),
             "account.add": (
                 [
                     _p("id"),
@@ -178,6 +179,9 @@ class JsonRpcServer:
 
     async def _unlock_profile(self, passphrase: str) -> None:
         await self.service.unlock_profile(Secret(passphrase))
+
+    async def _change_passphrase(self, old: str, new: str) -> None:
+        await self.service.change_passphrase(Secret(old), Secret(new))
 
     async def _add_account(self, id: str, jid: str, password: str, **options: Any) -> Any:
         return await self.service.add_account(id, jid, Secret(password), **options)
