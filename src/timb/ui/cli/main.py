@@ -13,6 +13,7 @@ import sys
 SUBCOMMAND_MODULES: list[str] = [
     # "timb.ui.cli.testnet",
     "timb.ui.cli.jsonrpc",
+    "timb.ui.cli.tui",
 ]
 
 
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
+    if handler is None and args.command is None and sys.stdin.isatty() and sys.stdout.isatty():
+        args = parser.parse_args(["ui"])  # plain `timb` on a terminal: the terminal UI
+        handler = args.handler
     if handler is None:
         parser.print_help()
         return 0

@@ -52,7 +52,8 @@ class _Dialog(ModalScreen[Any]):
 
 
 class AddAccountDialog(_Dialog):
-    """Add an XMPP account. Dismisses with the account's public description, or None."""
+    """Add an XMPP account. Dismisses with the account's public description, or None.
+    Enter adds once the address and password are there, and otherwise goes to the next field."""
 
     def __init__(self, service: ServiceApi) -> None:
         super().__init__()
@@ -73,6 +74,12 @@ class AddAccountDialog(_Dialog):
                 yield Button("Cancel", id="cancel")
 
     @on(Input.Submitted)
+    def _enter(self) -> None:
+        if self.query_one("#jid", Input).value.strip() and self.query_one("#password", Input).value:
+            self._submit()
+        else:
+            self.focus_next()
+
     @on(Button.Pressed, "#ok")
     def _submit(self) -> None:
         jid = self.query_one("#jid", Input).value.strip()

@@ -77,10 +77,15 @@ class TorStatus(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label(Text(f"Tor: {self.description}"), id="tor-label")
-        yield ProgressBar(total=100, show_eta=False, id="tor-progress")
+        # Hidden until tor reports: an empty bar would suggest a tor that is not there.
+        bar = ProgressBar(total=100, show_eta=False, id="tor-progress")
+        bar.display = False
+        yield bar
 
     def update_progress(self, progress: int, summary: str) -> None:
-        self.query_one(ProgressBar).update(progress=progress)
+        bar = self.query_one(ProgressBar)
+        bar.display = True
+        bar.update(progress=progress)
         text = "Tor: ready" if progress >= 100 else f"Tor: {summary}"
         self.query_one("#tor-label", Label).update(Text(text))
 

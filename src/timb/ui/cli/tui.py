@@ -1,0 +1,48 @@
+"""``timb ui``: the terminal UI (also what ``timb`` with no subcommand starts on a terminal)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from timb.core.profile import Profile
+from timb.core.service import TimbService, TorSettings, default_profile_dir
+from timb.ui.tui.app import TimbApp
+
+CRASH_LOG = "crash.log"
+
+
+def tor_description(settings: TorSettings) -> str:
+    if settings.control_port is None:
+        return "not configured"
+    return f"control port {settings.control_port}"
+
+
+def crash_log_for(profile: Path) -> Path | None:
+    """The crash log lives in an existing profile (0700); before one exists the report goes to
+    the terminal instead (a foreign file would stop the profile from being created there)."""
+    return profile / CRASH_LOG if Profile.exists(profile) else None
+
+
+async def run_ui(profile: Path, tor: TorSettings) -> int:
+    """Run the UI on a service until the user quits; returns the exit status."""
+    async with TimbService(profile, tor=tor) as service:
+        app = TimbApp(service=service, tor_description=tor_description(tor), crash_log=crash_log_for(profile))
+        await app.run_async()
+        await service.close()
+    return app.return_code or 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    tor = TorSettings(control_port=args.tor_control, cookie_path=args.tor_cookie)
+    return asyncio.run(run_ui(args.profile, tor))
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("ui", help="the terminal UI (default when run on a terminal)")
+    parser.add_argument("--profile", type=Path, default=default_profile_dir(), help="profile directory")
+    parser.add_argument("--tor-control", type=int, default=None, metavar="PORT", help="tor control port")
+    parser.add_argument("--tor-cookie", type=Path, default=None, metavar="PATH", help="tor auth cookie")
+    parser.set_defaults(handler=_run)
