@@ -1,5 +1,9 @@
 """Encrypted storage: the profile vault and (opt-in) history. See docs/storage.md.
 
+Modules: `vault` (the `Vault` class; re-exports the rest), `vault_format` (the file layout),
+`kdf` (passphrase key derivation), `files` (private files, atomic writes, the profile lock),
+`errors` (the tree below, except the history errors, which live in `history`).
+
 Error tree::
 
     StorageError
