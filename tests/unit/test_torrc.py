@@ -83,7 +83,7 @@ def test_common_lines_on_every_role() -> None:
         assert cfg.get("DataDirectory") == ["/tmp/net/n"]
         assert cfg.get("AssumeReachable") == ["1"]
         assert cfg.get("PathsNeededToBuildCircuits") == ["0.25"]
-        assert cfg.get("TestingDirAuthVoteHSDir") == ["*"]
+        assert cfg.get("GeoIPFile") == ["/dev/null"]
         assert cfg.get("DirAuthority") == [a.line() for a in AUTHS]
         assert cfg.get("__OwningControllerProcess") == []
         check_private_network(cfg.as_getconf())  # every template passes the guard
@@ -107,6 +107,14 @@ def test_authority_votes_fast_and_never_exits() -> None:
     assert cfg.get("TestingV3AuthInitialVotingInterval") == ["5"]
     assert cfg.get("V3AuthVotingInterval") == ["10"]
     assert cfg.get("ExitPolicy") == ["reject *:*"]
+    assert cfg.get("TestingDirAuthVoteHSDir") == [",".join(f"${a.fingerprint}" for a in AUTHS)]
+
+
+def test_relays_are_not_directory_caches() -> None:
+    # Else a client may ask a relay for microdescriptors before it has them (404, 10 s wait).
+    assert relay_torrc(_node(or_port=1), AUTHS).get("DirCache") == ["0"]
+    assert relay_torrc(_node(or_port=1), AUTHS, exit_to_loopback=True).get("DirCache") == ["0"]
+    assert authority_torrc(_node(or_port=1, dir_port=2), AUTHS).get("DirCache") == []
 
 
 def test_exit_relay_exits_to_loopback_only() -> None:
@@ -124,6 +132,8 @@ def test_client_circuit_timeouts_and_microdescriptors() -> None:
     assert cfg.get("LearnCircuitBuildTimeout") == ["0"]
     assert cfg.get("CircuitBuildTimeout") == ["2"]
     assert cfg.get("UseMicrodescriptors") == []
+    assert cfg.get("VanguardsLiteEnabled") == ["0"]
+    assert cfg.get("TestingClientMaxIntervalWithoutRequest") == ["1"]
     no_md = client_torrc(_node(socks_port=3), AUTHS, use_microdescriptors=False)
     assert no_md.get("UseMicrodescriptors") == ["0"]
 

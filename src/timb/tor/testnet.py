@@ -103,7 +103,7 @@ class TestNetwork:
         if state is not None:
             self.down()  # half-dead: stop what is left, start afresh
         try:
-            state = await self._launch()
+            state = await self._launch(timeout_s=timeout_s)
             client = state.client(CLIENT)
             await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress, watch=state)
         except BaseException:
@@ -111,7 +111,7 @@ class TestNetwork:
             raise
         return client
 
-    async def _launch(self) -> NetworkState:
+    async def _launch(self, *, timeout_s: float) -> NetworkState:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         for attempt in range(_LAUNCH_ATTEMPTS):
             ports = pick_free_ports(2 * AUTHORITIES + RELAYS + 1)
@@ -127,7 +127,7 @@ class TestNetwork:
             )
             nodes = self._node_configs(authorities, ports[2 * AUTHORITIES :])
             try:
-                return await self._start_nodes(nodes, authorities)
+                return await self._start_nodes(nodes, authorities, timeout_s=timeout_s)
             except TorStartError as e:
                 self.down()
                 if not port_conflict(e) or attempt == _LAUNCH_ATTEMPTS - 1:
@@ -214,26 +214,53 @@ class TestNetwork:
         return nodes
 
     async def _start_nodes(
-        self, nodes: Sequence[tuple[str, TorConfig]], authorities: Sequence[DirAuthority]
+        self,
+        nodes: Sequence[tuple[str, TorConfig]],
+        authorities: Sequence[DirAuthority],
+        *,
+        timeout_s: float,
     ) -> NetworkState:
-        managed = [(role, ManagedTor(cfg, tor_binary=self.tor_binary)) for role, cfg in nodes]
-        for _role, tor in managed:  # launch all at once: the first vote happens sooner
+        """Launch the relays at once; start the client when the consensus lists all of them.
+
+        A client that starts with the network takes the first consensus, which often lists only
+        2-3 relays; its first circuits then reuse the guard as the last hop and fail until the
+        next consensus (10-70 s stalls at 95 %). Started once the consensus is complete, a
+        client bootstraps in about 3 s.
+        """
+        relays = [
+            (role, ManagedTor(cfg, tor_binary=self.tor_binary)) for role, cfg in nodes if role != "client"
+        ]
+        (client_cfg,) = [cfg for role, cfg in nodes if role == "client"]
+        for _role, tor in relays:  # all at once: every authority makes the first vote
             tor.spawn()
             self._managed.append(tor)
         state = NetworkState(
             directory=str(self.directory),
             exit_relay=self.exit_relay,
             authorities=tuple(authorities),
-            nodes=tuple(_pending_node(role, tor) for role, tor in managed),
+            nodes=tuple(_pending_node(role, tor) for role, tor in relays),
             started_at=time.time(),
         )
         self.state_file.write(state)  # first, so that `down` finds them whatever happens next
-        ready = await asyncio.gather(*(tor.wait_ready(timeout_s=30) for _r, tor in managed))
+        ready = await asyncio.gather(*(tor.wait_ready(timeout_s=30) for _r, tor in relays))
         state = replace(
-            state, nodes=tuple(_node(role, ep) for (role, _t), ep in zip(managed, ready, strict=True))
+            state, nodes=tuple(_node(role, ep) for (role, _t), ep in zip(relays, ready, strict=True))
         )
         self.state_file.write(state)
-        return state
+        await wait_full_consensus(
+            [Path(n.data_dir) for n in state.nodes if n.role == "authority"],
+            AUTHORITIES + RELAYS,
+            timeout_s=timeout_s,
+            watch=state,
+        )
+        client = ManagedTor(client_cfg, tor_binary=self.tor_binary)
+        client.spawn()
+        self._managed.append(client)
+        self.state_file.add_node(_pending_node("client", client))
+        self.state_file.add_node(_node("client", await client.wait_ready(timeout_s=30)))
+        final = self.state_file.read()
+        assert final is not None
+        return final
 
     def _all_alive(self, state: NetworkState) -> bool:
         return all(tor_pid_alive(n.pid, Path(n.data_dir) / "torrc") for n in state.nodes)
@@ -295,7 +322,15 @@ class TestNetwork:
         node = self.state_file.remove_node(name)
         if node is None or node.role != "client" or node.nickname == CLIENT:
             return False
-        return bool(stop_pids([(node.pid, Path(node.data_dir) / "torrc")]))
+        stopped = bool(stop_pids([(node.pid, Path(node.data_dir) / "torrc")]))
+        self._reap()
+        return stopped
+
+    def _reap(self) -> None:
+        # Our own children stay zombies until waited for; ManagedTor.stop() waits.
+        for tor in [t for t in self._managed if not t.running]:
+            tor.stop()
+            self._managed.remove(tor)
 
     # ---- status and down ----
 
@@ -386,6 +421,49 @@ async def wait_bootstrapped(
             await asyncio.sleep(0.1)
     finally:
         await conn.close()
+
+
+async def wait_full_consensus(
+    node_dirs: Sequence[Path], relays: int, *, timeout_s: float, watch: NetworkState | None = None
+) -> None:
+    """Wait until every directory cache in ``node_dirs`` (the authorities: relays are no
+    caches here) holds a consensus listing ``relays`` Running, Valid relays and the
+    microdescriptors of all of them (read from the ``cached-microdesc*`` files, which tor
+    replaces atomically or appends to).
+
+    Raises:
+        TorStartError: not within ``timeout_s``, or a watched node died.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not all(_directory_complete(d, relays) for d in node_dirs):
+        _check_watched(watch)
+        if time.monotonic() > deadline:
+            lagging = [d for d in node_dirs if not _directory_complete(d, relays)]
+            raise TorStartError(
+                f"the consensus did not list all {relays} relays within {timeout_s:.0f} s "
+                f"at {', '.join(d.name for d in lagging)}",
+                log_tail=log_tail(lagging[0]) if lagging else "",
+            )
+        await asyncio.sleep(0.1)
+
+
+def _directory_complete(node_dir: Path, relays: int) -> bool:
+    consensus = _read_lines(node_dir / "cached-microdesc-consensus")
+    # Each router's "s" line lists its flags.
+    running = sum(
+        1 for line in consensus if line.startswith("s ") and {"Running", "Valid"} <= set(line.split())
+    )
+    if running < relays:
+        return False
+    mds = _read_lines(node_dir / "cached-microdescs") + _read_lines(node_dir / "cached-microdescs.new")
+    return sum(1 for line in mds if line.startswith("onion-key")) >= relays
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
 
 
 def _check_watched(state: NetworkState | None) -> None:

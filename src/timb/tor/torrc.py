@@ -121,7 +121,6 @@ _RAPID: tuple[tuple[str, str], ...] = (
     ("PathsNeededToBuildCircuits", "0.25"),
     ("TestingDirAuthVoteExit", "*"),
     ("TestingDirAuthVoteGuard", "*"),
-    ("TestingDirAuthVoteHSDir", "*"),
     ("TestingMinExitFlagThreshold", "0"),
     ("V3AuthNIntervalsValid", "2"),
 )
@@ -161,6 +160,10 @@ def common_options(node: NodeSpec, authorities: Sequence[DirAuthority]) -> list[
         ("SafeLogging", "0"),
         ("Address", LOOPBACK),
         ("OutboundBindAddress", LOOPBACK),
+        # Parsing the GeoIP files costs ~0.7 s of CPU per node at start; a late authority
+        # misses the first vote, which costs a voting round (5-10 s).
+        ("GeoIPFile", "/dev/null"),
+        ("GeoIPv6File", "/dev/null"),
         *control_options(node.control_port, node.owner_pid),
         *_RAPID,
     ]
@@ -193,6 +196,8 @@ def authority_torrc(node: NodeSpec, authorities: Sequence[DirAuthority]) -> TorC
             ("ContactInfo", f"{node.nickname}@test.test"),
             *_AUTHORITY_SCHEDULE,
             ("ExitPolicy", "reject *:*"),
+            # HSDirs are the authorities only: relays are not directory caches (see relay_torrc).
+            ("TestingDirAuthVoteHSDir", ",".join(f"${a.fingerprint}" for a in authorities)),
             *node.extra,
         )
     )
@@ -208,7 +213,14 @@ def relay_torrc(
         ValueError: ``node`` has no or_port.
     """
     or_port = _require(node.or_port, "or_port", node)
-    opts = [*common_options(node, authorities), ("ORPort", f"{LOOPBACK}:{or_port}"), ("SocksPort", "0")]
+    opts = [
+        *common_options(node, authorities),
+        ("ORPort", f"{LOOPBACK}:{or_port}"),
+        ("SocksPort", "0"),
+        # Not a directory cache: a client that asked a fresh relay for microdescriptors got a
+        # 404 and waited 10 s; the authorities always have them.
+        ("DirCache", "0"),
+    ]
     if exit_to_loopback:
         opts += [
             ("ExitRelay", "1"),
@@ -238,6 +250,12 @@ def client_torrc(
         ("SocksPort", f"{LOOPBACK}:{socks}"),
         ("LearnCircuitBuildTimeout", "0"),
         ("CircuitBuildTimeout", "2"),
+        # Fetch microdescriptors at once rather than batching them for 5 s.
+        ("TestingClientMaxIntervalWithoutRequest", "1"),
+        # Vanguards-lite picks 4 layer-2 relays out of 5; when its set cannot serve as hop 2
+        # of a path here, internal circuits fail for up to a minute ("Could not find a node
+        # that matches the configured _HSLayer2Nodes set") and bootstrap stalls at 95 %.
+        ("VanguardsLiteEnabled", "0"),
     ]
     if not use_microdescriptors:
         opts.append(("UseMicrodescriptors", "0"))
