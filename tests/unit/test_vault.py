@@ -250,6 +250,18 @@ def test_newer_format_is_unsupported(tmp_path: Path) -> None:
         Vault.unlock(tmp_path, PW)
 
 
+@pytest.mark.parametrize("header", [b"[" * 60_000, b'{"kdf":' * 9_000 + b"1"])
+def test_deeply_nested_header_is_vault_corrupted(tmp_path: Path, header: bytes) -> None:
+    """Nested JSON in a resealed header must not escape as RecursionError (a fuzzing finding)."""
+    _create(tmp_path).lock()
+    path = tmp_path / VAULT_NAME
+    blob = path.read_bytes()
+    end, _ = _layout(blob)
+    path.write_bytes(_reseal(blob[:10] + len(header).to_bytes(2, "big") + header + blob[end:-32]))
+    with pytest.raises(VaultCorrupted, match="header"):
+        Vault.unlock(tmp_path, PW)
+
+
 # -- backups and crash safety ------------------------------------------------------------------
 
 

@@ -70,7 +70,8 @@ def _parse_header(header: bytes) -> tuple[KdfParams, bytes]:
         doc = json.loads(header[_PREFIX.size :])
         salt = base64.b64decode(doc["salt"], validate=True)
         kdf_doc = doc["kdf"]
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
+        # RecursionError: a resealed header of deeply nested JSON (found while writing fuzz_vault).
         raise VaultCorrupted("the vault header is damaged") from e
     if not isinstance(kdf_doc, dict) or not SALT_LEN <= len(salt) <= 64:
         raise VaultCorrupted("the vault header is damaged")
@@ -139,7 +140,7 @@ def decrypt(blob: bytes, secret: Secret[bytes]) -> tuple[KdfParams, bytes, Keys,
         raise VaultCorrupted("the vault contents are malformed")
     try:
         data = json.loads(padded[4 : 4 + length])
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise VaultCorrupted("the vault contents do not parse") from e
     if not isinstance(data, dict):
         raise VaultCorrupted("the vault contents are not a JSON object")
