@@ -17,7 +17,7 @@ from timb.otr import crypto
 from timb.otr.encoding import Reader, encode_int, encode_mpi
 from timb.otr.errors import MalformedMessage
 from timb.otr.keys import SIGNATURE_HALF, PrivateKey, PublicKey
-from timb.otr.modexp import DH_GENERATOR, DH_MODULUS, is_valid_group_element, powmod
+from timb.otr.modexp import DH_GENERATOR, DH_MODULUS, is_valid_group_element, powmod_secret
 from timb.otr.wire import (
     DH_COMMIT,
     DH_KEY,
@@ -53,7 +53,7 @@ class DHKeyPair:
 
     def __init__(self, private: int) -> None:
         self.private = private
-        self.public = powmod(DH_GENERATOR, private, DH_MODULUS)
+        self.public = powmod_secret(DH_GENERATOR, private, DH_MODULUS)
         self._public_mpi = b""
 
     @property
@@ -65,10 +65,11 @@ class DHKeyPair:
 
     @classmethod
     def generate(cls, rng: Random) -> DHKeyPair:
+        # The top bit set: every private key is exactly 320 bits, so powmod_secret's time is fixed.
         return cls(int.from_bytes(rng.randbytes(DH_PRIVATE_BYTES), "big") | 1 << 319)
 
     def shared_secret(self, their_public: int) -> int:
-        return powmod(their_public, self.private, DH_MODULUS)
+        return powmod_secret(their_public, self.private, DH_MODULUS)
 
     def __repr__(self) -> str:
         return "DHKeyPair(<redacted>)"

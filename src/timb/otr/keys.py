@@ -20,7 +20,7 @@ from timb.common.random import Random
 from timb.otr import crypto
 from timb.otr.encoding import Reader, encode_mpi, encode_short
 from timb.otr.errors import LocalError, MalformedMessage
-from timb.otr.modexp import invert, powmod
+from timb.otr.modexp import invert, powmod, powmod_secret
 
 DSA_KEY_TYPE = 0x0000
 SIGNATURE_HALF = 20  # Protocol-v3: "len is the length of the DSA public parameter q ... 20 bytes"
@@ -97,7 +97,7 @@ class PrivateKey:
     __slots__ = ("_public", "_x")
 
     def __init__(self, public: PublicKey, x: int) -> None:
-        if not 0 < x < public.q or powmod(public.g, x, public.p) != public.y:
+        if not 0 < x < public.q or powmod_secret(public.g, x, public.p) != public.y:
             raise LocalError("the private exponent does not match the public key")
         self._public = public
         self._x = x
@@ -144,10 +144,16 @@ class PrivateKey:
             # has negligible bias.
             seed = crypto.sha512(x_bytes + value + rng.randbytes(32))
             k = int.from_bytes(seed, "big") % (q - 1) + 1
-            r = powmod(pub.g, k, pub.p) % q
+            # g has order q, so g^(k+q) = g^k: the exponent gets a fixed bit length (one more than
+            # q's), and powmod_secret's timing does not reveal k's size.
+            k_fixed = k + q if (k + q).bit_length() > q.bit_length() else k + 2 * q
+            r = powmod_secret(pub.g, k_fixed, pub.p) % q
             if r == 0:
                 continue
-            s = invert(k, q) * (h + self._x * r) % q
+            # Blind the inversion (gmpy2's invert is not constant-time): k^-1 = (k b)^-1 b.
+            blind = int.from_bytes(rng.randbytes(32), "big") % (q - 1) + 1
+            k_inverse = invert(k * blind % q, q) * blind % q
+            s = k_inverse * (h + self._x * r) % q
             if s != 0:
                 return r.to_bytes(SIGNATURE_HALF, "big") + s.to_bytes(SIGNATURE_HALF, "big")
 

@@ -38,6 +38,10 @@ def _powmod_gmp(base: int, exponent: int, modulus: int) -> int:
     return int(_gmpy2.powmod(base, exponent, modulus))
 
 
+def _powmod_secret_gmp(base: int, exponent: int, modulus: int) -> int:
+    return int(_gmpy2.powmod_sec(base, exponent, modulus))
+
+
 def _invert_builtin(value: int, modulus: int) -> int:
     return pow(value, -1, modulus)
 
@@ -48,6 +52,13 @@ def _invert_gmp(value: int, modulus: int) -> int:
 
 powmod: Callable[[int, int, int], int] = _powmod_gmp if _gmpy2 is not None else _powmod_builtin
 invert: Callable[[int, int], int] = _invert_gmp if _gmpy2 is not None else _invert_builtin
+# For secret exponents (D-H private keys, DSA nonces): GMP's mpz_powm_sec, whose time and memory
+# access do not depend on the exponent's value (only on its size: callers fix the bit length). Same
+# speed as powmod here. The odd modulus it requires holds for every OTR modulus. The pow() fallback
+# promises nothing of the kind.
+powmod_secret: Callable[[int, int, int], int] = (
+    _powmod_secret_gmp if _gmpy2 is not None and hasattr(_gmpy2, "powmod_sec") else _powmod_builtin
+)
 BACKEND = "gmpy2" if _gmpy2 is not None else "builtin"
 
 
