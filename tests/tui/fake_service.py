@@ -136,10 +136,6 @@ class FakeService:
         self.calls.append(("set_trust", account, contact, fingerprint, trust))
         return {"fingerprint": fingerprint, "trust": trust}
 
-
-class FakeSmpService(FakeService):
-    """The same, with the SMP commands (SmpApi)."""
-
     def smp_start(
         self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
     ) -> None:
@@ -150,3 +146,7 @@ class FakeSmpService(FakeService):
 
     def smp_abort(self, account_id: str, contact: str) -> None:
         self.calls.append(("smp_abort", account_id, contact))
+
+    async def set_history(self, account_id: str, contact: str, enabled: bool | None) -> None:
+        self.calls.append(("set_history", account_id, contact, enabled))
+        self.contacts[account_id][contact]["history"] = bool(enabled)

@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Select, Switch
 
-from tests.tui.fake_service import THEIRS, FakeService, FakeSmpService
+from tests.tui.fake_service import THEIRS, FakeService
 from timb.common.secret import Secret
 from timb.core.events import (
     ConnectionState,
@@ -20,12 +20,16 @@ from timb.core.events import (
     MessageStateChanged,
     OtrState,
     OtrStateChanged,
+    SmpFinished,
+    SmpOutcome,
+    SmpRequested,
     TorBootstrap,
 )
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.accounts import AccountsScreen
 from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.profile import ProfileScreen
+from timb.ui.tui.screens.settings import ContactSettingsItem
 from timb.ui.tui.screens.tor import TorErrorScreen
 from timb.ui.tui.screens.verify import KeyChangedScreen, SmpAnswerDialog, SmpStartDialog
 from timb.ui.tui.widgets.badge import OtrBadge
@@ -289,7 +293,7 @@ async def test_fingerprint_dialog_marks_verified() -> None:
 
 
 async def test_smp_as_initiator() -> None:
-    service = ready_service(FakeSmpService)
+    service = ready_service()
     app = TimbApp(service=service)
     async with app.run_test() as pilot:
         await unlocked(pilot)
@@ -306,13 +310,13 @@ async def test_smp_as_initiator() -> None:
 
 
 async def test_smp_as_responder_question_pops_up() -> None:
-    service = ready_service(FakeSmpService)
+    service = ready_service()
     app = TimbApp(service=service)
     async with app.run_test() as pilot:
         await unlocked(pilot)
-        await open_chat(pilot)
-        app.smp_question("alice", BOB, "[i]Where[/i] did we meet?")
-        await pilot.pause()
+        view = await open_chat(pilot)
+        service.emit(SmpRequested("alice", BOB, "[i]Where[/i] did we meet?"))
+        await pilot.pause(0.1)
         dialog = app.screen
         assert isinstance(dialog, SmpAnswerDialog)
         assert text_of(dialog.query_one("#smp-question")) == "[i]Where[/i] did we meet?"
@@ -320,12 +324,65 @@ async def test_smp_as_responder_question_pops_up() -> None:
         await pilot.press(*"the lighthouse", "enter")
         await pilot.pause()
         assert service.calls[-1] == ("smp_respond", "alice", BOB, "the lighthouse")
+        assert isinstance(app.screen, MainScreen)
+        service.emit(SmpFinished("alice", BOB, SmpOutcome.SUCCEEDED, False))
+        await pilot.pause(0.1)
+        assert "does not verify them" in text_of(list(view.query(MessageRow))[-1])
         # Refusing aborts.
-        app.smp_question("alice", BOB, None)
-        await pilot.pause()
+        service.emit(SmpRequested("alice", BOB, None))
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, SmpAnswerDialog)
         await pilot.press("escape")
         await pilot.pause()
         assert service.calls[-1] == ("smp_abort", "alice", BOB)
+        # If they give up while the question is open, the question goes away.
+        service.emit(SmpRequested("alice", BOB, "still there?"))
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, SmpAnswerDialog)
+        service.emit(SmpFinished("alice", BOB, SmpOutcome.ABORTED, False))
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, MainScreen)
+        assert "cancelled" in text_of(list(view.query(MessageRow))[-1])
+
+
+@pytest.mark.parametrize(
+    ("outcome", "verified", "words"),
+    [
+        (SmpOutcome.SUCCEEDED, True, "verified: bob@timb.test knew the secret"),
+        (SmpOutcome.FAILED, False, "FAILED: the answers differ"),
+        (SmpOutcome.CHEATED, False, "FAILED: the exchange was tampered with"),
+    ],
+)
+async def test_smp_outcome_is_shown(outcome: SmpOutcome, verified: bool, words: str) -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        view = await open_chat(pilot)
+        service.emit(SmpFinished("alice", BOB, outcome, verified, THEIRS if verified else None))
+        await pilot.pause(0.1)
+        assert words in text_of(list(view.query(MessageRow))[-1])
+
+
+async def test_contact_settings_change_policy_and_history() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        item = app.screen.query_one(ContactSettingsItem)
+        assert "OTR always, history off" in text_of(item.query_one(Label))
+        app.screen.query_one("#policies").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("#policy", Select).value = "opportunistic"
+        app.screen.query_one("#history", Switch).value = True
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert ("add_contact", "alice", BOB, "opportunistic") in service.calls
+        assert service.calls[-1] == ("set_history", "alice", BOB, True)
+        assert "OTR opportunistic, history ON" in text_of(item.query_one(Label))
 
 
 async def test_tor_progress_and_tor_failure_screen() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from timb.core.errors import ServiceError
@@ -27,6 +28,9 @@ from timb.core.events import (
     OtrState,
     OtrStateChanged,
     OtrUnavailable,
+    SmpFinished,
+    SmpOutcome,
+    SmpRequested,
     TorBootstrap,
     TrustChanged,
 )
@@ -44,7 +48,7 @@ from timb.ui.tui.screens.verify import (
     SmpRequest,
     SmpStartDialog,
 )
-from timb.ui.tui.service_api import ServiceApi, SmpApi
+from timb.ui.tui.service_api import ServiceApi
 from timb.ui.tui.widgets.badge import BADGE_WORDS
 from timb.ui.tui.widgets.conversation import ConversationView
 
@@ -158,6 +162,12 @@ class TimbApp(App[int]):
             case OtrUnavailable(account=account, contact=contact, reason=reason):
                 view = await main.conversation(account, contact)
                 view.add_system(f"no private session ({reason}): pending messages stay unsent")
+            case SmpRequested(account=account, contact=contact, question=question):
+                view = await main.conversation(account, contact)
+                view.add_system(f"{contact} asks you to verify (SMP)")
+                self.smp_question(account, contact, question)
+            case SmpFinished():
+                await self._smp_finished(event)
             case TrustChanged(account=account, contact=contact, fingerprint=fingerprint, trust=trust):
                 view = await main.conversation(account, contact)
                 view.add_system(f"key {fingerprint.human()} is now {trust.value}")
@@ -188,6 +198,30 @@ class TimbApp(App[int]):
                     self.push_screen(TorErrorScreen(message), self._after_tor_error)
                 else:
                     self.notify(message, severity="error", markup=False, timeout=10)
+
+    async def _smp_finished(self, event: SmpFinished) -> None:
+        view = await self.main.conversation(event.account, event.contact)
+        for screen in self.screen_stack:
+            if isinstance(screen, SmpAnswerDialog) and screen.contact == event.contact:
+                screen.withdrawn = True  # they gave up: the question is moot, nothing to abort
+                screen.dismiss(None)
+        severity: SeverityLevel
+        match event.outcome:
+            case SmpOutcome.SUCCEEDED if event.verified:
+                text, severity = f"verified: {event.contact} knew the secret", "information"
+            case SmpOutcome.SUCCEEDED:
+                text, severity = (
+                    "you answered their question correctly (this does not verify them)",
+                    "information",
+                )
+            case SmpOutcome.FAILED:
+                text, severity = "verification FAILED: the answers differ", "error"
+            case SmpOutcome.CHEATED:
+                text, severity = "verification FAILED: the exchange was tampered with", "error"
+            case SmpOutcome.ABORTED:
+                text, severity = "verification was cancelled", "warning"
+        view.add_system(text)
+        self.notify(f"{event.contact}: {text}", severity=severity, markup=False)
 
     def _after_key_change(self, account: str, contact: str, choice: str | None) -> None:
         if choice == "verify":
@@ -265,16 +299,11 @@ class TimbApp(App[int]):
             elif choice == "smp":
                 self._start_smp(account, contact)
 
-        dialog = FingerprintDialog(
-            contact, prints["ours"], theirs, trusted=trusted, smp=isinstance(self.service, SmpApi)
-        )
+        dialog = FingerprintDialog(contact, prints["ours"], theirs, trusted=trusted)
         self.push_screen(dialog, chosen)
 
     def _start_smp(self, account: str, contact: str) -> None:
         service = self.service
-        if not isinstance(service, SmpApi):
-            self.notify("This version of the core has no SMP: compare fingerprints (F5).", severity="warning")
-            return
 
         def chosen(request: SmpRequest | None) -> None:
             if request is not None and self._command(
@@ -287,17 +316,19 @@ class TimbApp(App[int]):
     def smp_question(self, account: str, contact: str, question: str | None) -> None:
         """The contact started SMP: pop their question up; answer or refuse."""
         service = self.service
-        if not isinstance(service, SmpApi):
-            return
+
+        dialog = SmpAnswerDialog(contact, question)
 
         def answered(secret: Any) -> None:
+            if dialog.withdrawn:
+                return
             if secret is None:
                 self._command(lambda: service.smp_abort(account, contact))
                 self.main_view_system(account, contact, "you refused to answer their verification")
             elif self._command(lambda: service.smp_respond(account, contact, secret)):
                 self.main_view_system(account, contact, "answer sent: checking...")
 
-        self.push_screen(SmpAnswerDialog(contact, question), answered)
+        self.push_screen(dialog, answered)
 
     def main_view_system(self, account: str, contact: str, text: str) -> None:
         view = self.main.existing(account, contact)

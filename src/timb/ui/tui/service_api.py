@@ -2,14 +2,13 @@
 
 The UI holds a service, not a network. Writing the interface down as a `Protocol` lets the TUI be
 tested on its own with a fake service that emits core events, and lets mypy check that the real
-`TimbService` still fits. `SmpApi` is a separate capability: the TUI offers SMP only when the
-service has it.
+`TimbService` still fits (timb.ui.cli.tui passes one).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageState
@@ -66,11 +65,6 @@ class ServiceApi(Protocol):
         self, account: str, contact: str, fingerprint: str, trust: str = "verified"
     ) -> dict[str, Any]: ...
 
-
-@runtime_checkable
-class SmpApi(Protocol):
-    """The Socialist Millionaires' Protocol commands (offered only if the service has them)."""
-
     def smp_start(
         self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
     ) -> None: ...
@@ -78,3 +72,5 @@ class SmpApi(Protocol):
     def smp_respond(self, account_id: str, contact: str, secret: Secret[str]) -> None: ...
 
     def smp_abort(self, account_id: str, contact: str) -> None: ...
+
+    async def set_history(self, account_id: str, contact: str, enabled: bool | None) -> None: ...

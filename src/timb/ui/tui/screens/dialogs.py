@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static, Switch
 
 from timb.common.secret import Secret
 from timb.core.errors import ServiceError
@@ -157,17 +158,23 @@ class AddContactDialog(_Dialog):
         self.dismiss((account, jid))
 
 
-class PolicyDialog(_Dialog):
-    """Change one contact's OTR policy. Dismisses with the policy, or None."""
+class ContactSettingsDialog(_Dialog):
+    """One contact's encryption policy and history (off unless turned on). Dismisses with
+    ``(policy, history)`` or None."""
 
-    def __init__(self, service: ServiceApi, account: str, contact: str, current: str) -> None:
+    def __init__(self, service: ServiceApi, account: str, contact: str, policy: str, history: bool) -> None:
         super().__init__()
-        self.service, self.account, self.contact, self.current = service, account, contact, current
+        self.service, self.account, self.contact = service, account, contact
+        self.policy, self.history = policy, history
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Encryption policy for {self.contact}", classes="title")
-            yield Select(POLICY_CHOICES, value=self.current, allow_blank=False, id="policy")
+            yield Static(Text(f"Settings for {self.contact}"), classes="title")
+            yield Static("Encryption policy:", classes="help")
+            yield Select(POLICY_CHOICES, value=self.policy, allow_blank=False, id="policy")
+            with Horizontal(classes="row"):
+                yield Switch(value=self.history, id="history")
+                yield Static("keep history (stored encrypted in your profile)", classes="help")
             yield Label("", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="ok")
@@ -175,17 +182,20 @@ class PolicyDialog(_Dialog):
 
     @on(Button.Pressed, "#ok")
     def _submit(self) -> None:
-        self._save(str(self.query_one("#policy", Select).value))
+        self._save(str(self.query_one("#policy", Select).value), self.query_one("#history", Switch).value)
 
     @work(exclusive=True, group="dialog")
-    async def _save(self, policy: str) -> None:
+    async def _save(self, policy: str, history: bool) -> None:
         try:
-            # add_contact on an existing contact updates its policy (timb.core.service).
-            await self.service.add_contact(self.account, self.contact, policy=policy)
+            if policy != self.policy:
+                # add_contact on an existing contact updates its policy (timb.core.service).
+                await self.service.add_contact(self.account, self.contact, policy=policy)
+            if history != self.history:
+                await self.service.set_history(self.account, self.contact, history)
         except ServiceError as exc:
             self._error(str(exc))
             return
-        self.dismiss(policy)
+        self.dismiss((policy, history))
 
 
 class ConfirmDialog(_Dialog):

@@ -12,24 +12,25 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
 
-from timb.ui.tui.screens.dialogs import PolicyDialog
+from timb.ui.tui.screens.dialogs import ContactSettingsDialog
 from timb.ui.tui.service_api import ServiceApi
 
 
-class PolicyItem(ListItem):
-    def __init__(self, account: str, contact: str, policy: str) -> None:
-        self._label = Label(Text(f"{contact}: {policy}"))
+class ContactSettingsItem(ListItem):
+    def __init__(self, account: str, contact: str, policy: str, history: bool) -> None:
+        self._label = Label("")
         super().__init__(self._label)
-        self.account, self.contact, self.policy = account, contact, policy
+        self.account, self.contact = account, contact
+        self.set_values(policy, history)
 
-    def set_policy(self, policy: str) -> None:
-        self.policy = policy
-        self._label.update(Text(f"{self.contact}: {policy}"))
+    def set_values(self, policy: str, history: bool) -> None:
+        self.policy, self.history = policy, history
+        self._label.update(Text(f"{self.contact}: OTR {policy}, history {'ON' if history else 'off'}"))
 
 
 class SettingsScreen(Screen[None]):
-    """History is off and is not stored by this version; Tor's mode is chosen at start
-    (``timb ui --tor-control``); each contact's OTR policy is changed here (Enter)."""
+    """Each contact's OTR policy and history (Enter); how Tor is reached is chosen at start
+    (``timb ui --tor-control PORT``) and shown here."""
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "close", "Back")]
 
@@ -43,10 +44,20 @@ class SettingsScreen(Screen[None]):
         with Vertical(classes="page"):
             yield Static("Settings", classes="title")
             yield Static(
-                "History: off. TIMB keeps no record of your conversations.", id="history", classes="help"
+                "History is off unless you turn it on for a contact; then it is stored encrypted "
+                "in your profile.",
+                id="history",
+                classes="help",
             )
-            yield Static(Text(f"Tor: {self.tor_description}"), id="tor-mode", classes="help")
-            yield Static("Encryption policy per contact (Enter to change):", classes="help")
+            yield Static(
+                Text(
+                    f"Tor: {self.tor_description}. TIMB attaches to tor's control port, chosen when it "
+                    "starts: timb ui --tor-control PORT --tor-cookie PATH."
+                ),
+                id="tor-mode",
+                classes="help",
+            )
+            yield Static("Per contact (Enter to change):", classes="help")
             yield ListView(id="policies")
         yield Footer()
 
@@ -54,7 +65,17 @@ class SettingsScreen(Screen[None]):
         view = self.query_one("#policies", ListView)
         for account in self.service.list_accounts():
             for contact in self.service.list_contacts(str(account["id"])):
-                view.append(PolicyItem(str(account["id"]), str(contact["jid"]), str(contact["policy"])))
+                view.append(
+                    ContactSettingsItem(
+                        str(account["id"]),
+                        str(contact["jid"]),
+                        str(contact["policy"]),
+                        contact.get("history") is True,
+                    )
+                )
+        if view.children:
+            view.index = 0
+            view.focus()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -62,11 +83,12 @@ class SettingsScreen(Screen[None]):
     @on(ListView.Selected, "#policies")
     def _change(self, event: ListView.Selected) -> None:
         item = event.item
-        if not isinstance(item, PolicyItem):
+        if not isinstance(item, ContactSettingsItem):
             return
 
-        def saved(policy: str | None) -> None:
-            if policy is not None and isinstance(item, PolicyItem):
-                item.set_policy(policy)
+        def saved(values: tuple[str, bool] | None) -> None:
+            if values is not None and isinstance(item, ContactSettingsItem):
+                item.set_values(*values)
 
-        self.app.push_screen(PolicyDialog(self.service, item.account, item.contact, item.policy), saved)
+        dialog = ContactSettingsDialog(self.service, item.account, item.contact, item.policy, item.history)
+        self.app.push_screen(dialog, saved)

@@ -34,9 +34,9 @@ class FingerprintDialog(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss(None)", "Close")]
 
-    def __init__(self, contact: str, ours: str, theirs: str | None, *, trusted: bool, smp: bool) -> None:
+    def __init__(self, contact: str, ours: str, theirs: str | None, *, trusted: bool) -> None:
         super().__init__()
-        self.contact, self.ours, self.theirs, self.trusted, self.smp = contact, ours, theirs, trusted, smp
+        self.contact, self.ours, self.theirs, self.trusted = contact, ours, theirs, trusted
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -57,8 +57,7 @@ class FingerprintDialog(ModalScreen[str | None]):
             )
             with Horizontal(classes="buttons"):
                 yield Button("They match", variant="success", id="match", disabled=self.theirs is None)
-                if self.smp:
-                    yield Button("Ask a question (SMP)", id="smp", disabled=self.theirs is None)
+                yield Button("Ask a question (SMP)", id="smp", disabled=self.theirs is None)
                 yield Button("Close", id="close")
 
     @on(Button.Pressed, "#match")
@@ -122,6 +121,7 @@ class SmpAnswerDialog(ModalScreen[Secret[str] | None]):
     def __init__(self, contact: str, question: str | None) -> None:
         super().__init__()
         self.contact, self.question = contact, question
+        self.withdrawn = False  # set when the contact ended the exchange while it was open
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
