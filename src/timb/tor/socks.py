@@ -13,6 +13,14 @@ Every byte TIMB sends to the world leaves through `open_socket` / `open_stream`:
 * failures are typed: tor refused or cannot reach the destination → `StreamError` (with a
   reason); nothing listens on the SOCKS port or tor hangs up → `TorUnavailable`. There is no
   fallback of any kind.
+
+Latency: tor writes to our end of the SOCKS connection with Nagle on, so when it has two pieces
+of one message to hand over (a stanza longer than one 498-byte cell payload, or a stanza and
+the ack request after it), the second waits for our ACK of the first, and Linux delays that ACK
+by up to 40 ms once the flow looks interactive. `rearm_quickack` sends the held ACK and leaves
+delayed-ACK mode; the kernel drops back into it by itself, so readers re-arm it after every
+read (the XMPP client does; `open_stream`'s protocol does too). Measured with
+bench/xmpp_bench.py (see docs/xmpp.md).
 """
 
 from __future__ import annotations
@@ -145,6 +153,44 @@ async def open_socket(
     return sock
 
 
+def rearm_quickack(sock: object) -> bool:
+    """Acknowledge at once what arrives on ``sock`` (Linux ``TCP_QUICKACK``), until the kernel
+    falls back to delayed ACKs by itself: call it after every read (see the module docstring).
+
+    Setting the option also sends an ACK the kernel was holding back, so tor's next segment
+    leaves now instead of after the delayed-ACK timer.
+
+    Returns:
+        True when the option was set; False where it does not exist (not Linux), on a closed
+        socket, or on one that is not TCP.
+
+    Raises:
+        TypeError: ``sock`` is not a socket.
+    """
+    if not isinstance(sock, socket.socket):
+        raise TypeError(f"not a socket: {type(sock).__name__}")
+    option: int | None = getattr(socket, "TCP_QUICKACK", None)
+    if option is None or sock.fileno() < 0:
+        return False
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, option, 1)
+    except OSError:  # not a TCP socket (ENOPROTOOPT/EOPNOTSUPP), or already reset by the peer
+        return False
+    return True
+
+
+class _QuickAckProtocol(asyncio.StreamReaderProtocol):
+    """asyncio's stream protocol, re-arming TCP_QUICKACK before each chunk is handed on."""
+
+    def __init__(self, reader: asyncio.StreamReader, sock: socket.socket) -> None:
+        super().__init__(reader)
+        self._sock = sock
+
+    def data_received(self, data: bytes) -> None:
+        rearm_quickack(self._sock)
+        super().data_received(data)
+
+
 async def open_stream(
     socks_host: str,
     socks_port: int,
@@ -153,8 +199,10 @@ async def open_stream(
     *,
     isolation: str,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    quickack: bool = True,
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """`open_socket`, wrapped in asyncio streams.
+    """`open_socket`, wrapped in asyncio streams whose protocol calls `rearm_quickack` after
+    every read (``quickack=False`` leaves it out: only to measure what it is worth).
 
     Raises:
         The same as `open_socket`.
@@ -162,11 +210,16 @@ async def open_stream(
     sock = await open_socket(
         socks_host, socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
     )
+    loop = asyncio.get_running_loop()
     try:
-        return await asyncio.open_connection(sock=sock, limit=STREAM_LIMIT)
+        # asyncio.open_connection, with a protocol that re-arms TCP_QUICKACK after each read.
+        reader = asyncio.StreamReader(limit=STREAM_LIMIT, loop=loop)
+        protocol = _QuickAckProtocol(reader, sock) if quickack else asyncio.StreamReaderProtocol(reader)
+        transport, _ = await loop.create_connection(lambda: protocol, sock=sock)
     except BaseException:
         sock.close()
         raise
+    return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
 
 
 def _stream_error(error: ProxyError) -> StreamError | TorUnavailable:
