@@ -11,7 +11,8 @@ import importlib
 import sys
 
 SUBCOMMAND_MODULES: list[str] = [
-    # "timb.ui.cli.testnet",
+    "timb.ui.cli.testnet",
+    "timb.ui.cli.demo",
     "timb.ui.cli.jsonrpc",
     "timb.ui.cli.tui",
 ]
