@@ -96,3 +96,22 @@ async def test_crash_without_a_log_keeps_the_report_for_the_terminal() -> None:
             await pilot.pause(0.1)
     assert app.crash_report is not None
     assert "Boom" in app.crash_report and SECRET_TEXT not in app.crash_report
+
+
+def test_a_real_run_prints_only_the_redacted_report(capfd: pytest.CaptureFixture[str]) -> None:
+    """Outside the test harness (App.run, as `timb ui` does): exit status 1, and what reaches the
+    terminal after the screen is restored is the redacted report."""
+    service = ready_service()
+    app = TimbApp(service=service)
+
+    async def crash(pilot: Any) -> None:
+        await unlocked(pilot)
+        service.emit(Boom(SECRET_TEXT))
+        await pilot.pause(0.5)
+
+    app.run(headless=True, size=(80, 24), auto_pilot=crash)
+    assert app.return_code == 1
+    out = capfd.readouterr()
+    printed = out.out + out.err
+    assert "TIMB stopped after an internal error" in printed and "Boom" in printed
+    assert SECRET_TEXT not in printed and SECRET_LOCAL not in printed

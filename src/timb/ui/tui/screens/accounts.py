@@ -46,7 +46,7 @@ class AccountsScreen(Screen[None]):
                 yield Button("Disconnect", id="disconnect")
                 yield Button("Remove", variant="error", id="remove")
                 yield Button("Back", id="back")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.refresh_list()

@@ -23,7 +23,8 @@ WELCOME = (
     "F2: accounts (add your XMPP account, connect)\n"
     "F3: add a contact\n"
     "Pick a contact on the left to chat.\n"
-    "ctrl+o: go private (OTR), F5: verify, F6: SMP\n"
+    "ctrl+o: go private (OTR), ctrl+t: end it\n"
+    "F5: verify fingerprints, F6: verify with a secret (SMP)\n"
     "ctrl+p: every command"
 )
 
@@ -32,8 +33,8 @@ class MainScreen(Screen[None]):
     """Accounts, contacts and conversations. Actions are the app's (see TimbApp.BINDINGS)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        ("ctrl+o", "app.go_private", "Private"),
-        ("ctrl+e", "app.end_private", "End"),
+        ("ctrl+o", "app.go_private", "OTR"),
+        ("ctrl+t", "app.end_private", "End"),
         ("f5", "app.verify", "Verify"),
         ("f6", "app.smp", "SMP"),
         ("f2", "app.accounts", "Accounts"),
@@ -59,7 +60,7 @@ class MainScreen(Screen[None]):
                 yield TorStatus(self.tor_description, id="tor")
             with ContentSwitcher(id="conversations", initial="welcome"):
                 yield Static(WELCOME, id="welcome")
-        yield Footer()
+        yield Footer(compact=True)
 
     # -- what the app tells it ----------------------------------------------------------------
 

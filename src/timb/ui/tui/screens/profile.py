@@ -45,7 +45,7 @@ class ProfileScreen(Screen[bool]):
                 yield Label("", id="strength")
             yield Label("", id="profile-error", classes="error")
             yield Button("Create" if self.create else "Unlock", variant="primary", id="profile-ok")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#passphrase", Input).focus()

@@ -59,7 +59,7 @@ class SettingsScreen(Screen[None]):
             )
             yield Static("Per contact (Enter to change):", classes="help")
             yield ListView(id="policies")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         view = self.query_one("#policies", ListView)
