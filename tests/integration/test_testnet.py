@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +166,60 @@ async def test_second_network_side_by_side_then_down_stops_every_pid(
     assert second.status() is None
     assert second.down() == []  # idempotent
     assert all(_alive(first))  # the session network was not touched
+
+
+# ---- the command line (timb testnet, timb demo), run as a user would ----
+
+
+def _timb(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "timb.ui.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_cli_up_reuses_the_network_and_status_describes_it(tor_network: TorNetwork) -> None:
+    up = _timb("testnet", "up", "--dir", str(tor_network.data_dir))
+    assert up.returncode == 0, up.stderr
+    printed = json.loads(up.stdout)
+    assert printed["socks_port"] == tor_network.socks_port
+    assert printed["control_port"] == tor_network.control_port
+    assert printed["control_cookie"] == str(tor_network.control_cookie)
+    assert "bootstrap 100%" in up.stderr
+    status = _timb("testnet", "status", "--dir", str(tor_network.data_dir))
+    assert status.returncode == 0, status.stderr
+    described = json.loads(status.stdout)
+    assert described["running"] is True
+    assert described["bootstrap"] == 100
+    assert {"auth0", "auth1", "auth2", "relay0", "relay1", "client0"} <= {
+        n["nickname"] for n in described["nodes"]
+    }
+
+
+def test_cli_status_and_down_of_an_empty_directory(tmp_path: Path) -> None:
+    status = _timb("testnet", "status", "--dir", str(tmp_path))
+    assert status.returncode == 1
+    assert json.loads(status.stdout)["running"] is False
+    down = _timb("testnet", "down", "--dir", str(tmp_path))
+    assert down.returncode == 0
+    assert json.loads(down.stdout)["stopped_pids"] == []
+
+
+def test_demo_shows_a_message_crossing_an_onion_service_and_cleans_up() -> None:
+    demo = _timb("demo", timeout=240)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert re.search(r"[a-z2-7]{56}\.onion published", demo.stdout)
+    sent = re.search(r"sent     -> (.*)", demo.stdout)
+    received = re.search(r"received <- (.*)", demo.stdout)
+    assert sent and received and sent.group(1) == received.group(1)
+    assert "Stopped 7 tor processes" in demo.stdout
+    network_dir = re.search(r"private Tor network in (\S+)", demo.stdout)
+    assert network_dir is not None
+    assert not Path(network_dir.group(1)).exists()  # its temporary directory is gone
+    leftover = subprocess.run(
+        ["pgrep", "-f", network_dir.group(1)], capture_output=True, text=True, check=False
+    )
+    assert leftover.stdout == ""
