@@ -144,8 +144,8 @@ def test_200_messages_both_ways_rotate_keys(policy: Policy) -> None:
         link.pump()
     assert texts(drain(b)) == sent_a
     assert texts(drain(a)) == sent_b
-    assert a._session is not None
-    session_a = a._session._data
+    session_a = a._session
+    assert session_a is not None
     assert session_a.our_keyid > 50 and session_a.their_keyid > 50
 
 
@@ -212,8 +212,8 @@ def test_out_of_order_and_duplicate_fragments() -> None:
 def _session_snapshot(conv: Conversation) -> tuple[object, ...]:
     """Everything observable; derived session keys are a cache (computed lazily), so only the
     counters of pairs already in use count."""
-    assert conv._session is not None
-    s = conv._session._data
+    s = conv._session
+    assert s is not None
     counters = {
         p: (k.send_ctr, k.recv_ctr, k.recv_mac_used) for p, k in s._keys.items() if k.send_ctr or k.recv_ctr
     }

@@ -46,8 +46,8 @@ def fresh() -> tuple[Conversation, Conversation]:
 
 
 def snapshot(conv: Conversation) -> tuple[object, ...]:
-    assert conv._session is not None
-    s = conv._session._data
+    s = conv._session
+    assert s is not None
     counters = {p: (k.send_ctr, k.recv_ctr) for p, k in s._keys.items() if k.send_ctr or k.recv_ctr}
     return (conv.state, s.our_keyid, s.their_keyid, dict(s._their_y), counters, conv.ssid)
 

@@ -36,12 +36,14 @@ from timb.common.secret import Secret
 from timb.otr import events as ev
 from timb.otr import wire
 from timb.otr.ake import AkeResult, AuthenticatedKeyExchange, AuthState
+from timb.otr.data import DataSession, SessionKeys
 from timb.otr.errors import DecryptionFailed, LocalError, MalformedMessage, PolicyViolation, RemoteError
 from timb.otr.fragments import Outcome, Reassembler, fragment, is_fragment
 from timb.otr.instance_tags import generate_instance_tag, is_for_us, is_valid_sender, validate_instance_tag
 from timb.otr.keys import PrivateKey
 from timb.otr.policy import Policy, allowed_versions, best_version
-from timb.otr.session import EncryptedSession, UserSecret
+from timb.otr.smp import SmpEngine, smp_secret
+from timb.otr.tlv import Tlv, TlvType, decode_tlvs, encode_tlvs
 
 # libotr (message.c): HEARTBEAT_INTERVAL 60 seconds.
 HEARTBEAT_INTERVAL = 60.0
@@ -85,8 +87,9 @@ class Conversation:
         self.our_instance_tag = validate_instance_tag(tag)
         self._heartbeat_interval = heartbeat_interval
         self._ake = AuthenticatedKeyExchange(key, self._rng, self.our_instance_tag)
+        self._smp = SmpEngine(self._rng)
         self._reassembler = Reassembler()
-        self._session: EncryptedSession | None = None
+        self._session: DataSession | None = None
         self._state = MessageState.MSGSTATE_PLAINTEXT
         self._their_fingerprint: Fingerprint | None = None
         self._ssid: bytes | None = None
@@ -97,6 +100,7 @@ class Conversation:
         self._events: deque[ev.Event] = deque()
         self._held: list[str] = []
         self._plaintext_received = False  # stops the whitespace tag (spec: "Tagged plaintext")
+        self._last_sent: float | None = None
 
     # --- state --------------------------------------------------------------------------------
 
@@ -184,8 +188,8 @@ class Conversation:
         versions = self._versions
         if not versions:
             self._outbox.append(text)
-        elif self._state is MessageState.MSGSTATE_ENCRYPTED and self._session is not None:
-            self._session.send(text.encode("utf-8"))
+        elif self._state is MessageState.MSGSTATE_ENCRYPTED:
+            self._send_data(text.encode("utf-8"))
         elif self._state is MessageState.MSGSTATE_FINISHED:
             # "Inform the user that the message cannot be sent at this time."
             raise PolicyViolation("the peer ended the private conversation; end() or start() first")
@@ -216,8 +220,8 @@ class Conversation:
         """ "User requests to end an OTR conversation" (sends the Disconnected TLV if encrypted)."""
         if self._state is MessageState.MSGSTATE_PLAINTEXT:
             return
-        if self._session is not None and self._state is MessageState.MSGSTATE_ENCRYPTED:
-            self._session.disconnect()
+        if self._state is MessageState.MSGSTATE_ENCRYPTED:
+            self._send_data(b"", [Tlv(TlvType.DISCONNECTED)], wire.FLAG_IGNORE_UNREADABLE)
         self._drop_session()
         self._ake.clear()
         self._state = MessageState.MSGSTATE_PLAINTEXT
@@ -233,38 +237,60 @@ class Conversation:
             PolicyViolation: not in MSGSTATE_ENCRYPTED.
             LocalError: `use` does not fit in 4 bytes, or `data` in the TLV.
         """
-        return self._require_session("the extra symmetric key").extra_symmetric_key(use, data)
+        self._require_session("the extra symmetric key")
+        if not 0 <= use <= 0xFFFFFFFF or len(data) > 0xFFFF - 4:
+            raise LocalError("TLV 8 holds a 4-byte use and at most 65531 bytes of data")
+        tlv = Tlv(TlvType.EXTRA_SYMMETRIC_KEY, use.to_bytes(4, "big") + data)
+        keys = self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
+        return Secret(keys.extra_symmetric_key())
 
     # --- the Socialist Millionaires' Protocol (timb.otr.smp) ----------------------------------
 
-    def smp_start(self, secret: UserSecret, question: str | None = None) -> None:
+    def smp_start(
+        self, secret: str | bytes | Secret[str] | Secret[bytes], question: str | None = None
+    ) -> None:
         """Ask the peer to prove they know the same `secret` (optionally answering `question`).
 
         Raises:
             PolicyViolation: not in MSGSTATE_ENCRYPTED.
             LocalError: the question contains NUL or is too long.
         """
-        self._require_session("SMP").smp_start(secret, question)
+        session = self._require_session("SMP")
+        ours = self._key.fingerprint().digest
+        theirs = session.their_public_key.fingerprint().digest
+        value = smp_secret(ours, theirs, session.ssid, _secret_bytes(secret))
+        self._send_smp(self._smp.start(value, question))
 
-    def smp_respond(self, secret: UserSecret) -> None:
+    def smp_respond(self, secret: str | bytes | Secret[str] | Secret[bytes]) -> None:
         """Answer the peer's SMP request (after an `SmpQuestion` event) with our `secret`.
 
         Raises:
             PolicyViolation: not in MSGSTATE_ENCRYPTED.
             LocalError: no SMP request is waiting for an answer.
         """
-        self._require_session("SMP").smp_respond(secret)
+        session = self._require_session("SMP")
+        ours = self._key.fingerprint().digest
+        theirs = session.their_public_key.fingerprint().digest
+        value = smp_secret(theirs, ours, session.ssid, _secret_bytes(secret))
+        self._send_smp(self._smp.respond(value))
 
     def smp_abort(self) -> None:
-        """Abort SMP: "send a type 6 TLV (SMP abort) to the correspondent" (if there is a session)."""
+        """Abort SMP: "send a type 6 TLV (SMP abort) to the correspondent" (if we can)."""
+        tlv = self._smp.abort()
         if self._session is not None and self._state is MessageState.MSGSTATE_ENCRYPTED:
-            self._session.smp_abort()
+            self._send_smp([tlv])
 
     @property
     def smp_in_progress(self) -> bool:
-        return self._session is not None and self._session.smp_in_progress
+        return self._smp.in_progress
 
-    def _require_session(self, what: str) -> EncryptedSession:
+    def _send_smp(self, tlvs: list[Tlv]) -> None:
+        # As libotr: an empty human part and IGNORE_UNREADABLE; one TLV per message, in order (an
+        # abort and a restart in one message would be processed in the wrong order by libotr).
+        for tlv in tlvs:
+            self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
+
+    def _require_session(self, what: str) -> DataSession:
         if self._session is None or self._state is not MessageState.MSGSTATE_ENCRYPTED:
             raise PolicyViolation(f"{what} needs an encrypted session")
         return self._session
@@ -360,16 +386,51 @@ class Conversation:
             self._unreadable(message.flags, ERROR_NOT_IN_PRIVATE)
             return
         try:
-            finished = session.receive(message)
+            plaintext, keys = session.open(message)
         except DecryptionFailed:
             self._unreadable(message.flags, ERROR_UNREADABLE)
             return
+        nul = plaintext.find(b"\x00")
+        human = plaintext if nul < 0 else plaintext[:nul]
+        tlvs: list[Tlv] = []
+        if nul >= 0:
+            try:
+                tlvs = decode_tlvs(plaintext[nul + 1 :])
+            except MalformedMessage:
+                self._events.append(ev.MalformedMessageReceived("malformed TLVs in a data message"))
+        if human:
+            self._events.append(ev.MessageReceived(human.decode("utf-8", errors="replace"), encrypted=True))
+        self._handle_tlvs(tlvs, keys)
+        if human and self._state is MessageState.MSGSTATE_ENCRYPTED:
+            self._maybe_heartbeat()
+
+    def _handle_tlvs(self, tlvs: list[Tlv], keys: SessionKeys) -> None:
+        finished = False
+        for tlv in tlvs:
+            if tlv.type == TlvType.DISCONNECTED:
+                finished = True
+            elif TlvType.SMP1 <= tlv.type <= TlvType.SMP1Q and not finished:
+                outcome = self._smp.receive(tlv)
+                self._events.extend(outcome.events)
+                self._send_smp(list(outcome.replies))
+            elif tlv.type == TlvType.EXTRA_SYMMETRIC_KEY and len(tlv.value) >= 4:
+                use = int.from_bytes(tlv.value[:4], "big")
+                key = Secret(keys.extra_symmetric_key())
+                self._events.append(ev.ExtraSymmetricKeyReceived(use, tlv.value[4:], key))
+            # Padding and unknown types: "Records with unrecognized types should be ignored."
         if finished:
             # "forget all encryption keys for this correspondent, and transition msgstate to
             # MSGSTATE_FINISHED".
             self._drop_session()
             self._state = MessageState.MSGSTATE_FINISHED
             self._events.append(ev.SessionFinished())
+
+    def _maybe_heartbeat(self) -> None:
+        """libotr: after a (non-heartbeat) Data Message, send a heartbeat if we have sent nothing for
+        HEARTBEAT_INTERVAL seconds, so keys rotate and old MAC keys get revealed."""
+        now = self._clock.now()
+        if self._last_sent is None or self._last_sent < now - self._heartbeat_interval:
+            self._send_data(b"", flags=wire.FLAG_IGNORE_UNREADABLE)
 
     def _unreadable(self, flags: int, error_text: str) -> None:
         """ "Inform the user that an unreadable encrypted message was received, and reply with an
@@ -394,34 +455,30 @@ class Conversation:
     def _go_secure(self, result: AkeResult) -> None:
         refreshed = self._state is MessageState.MSGSTATE_ENCRYPTED
         self._drop_session()
-        session = EncryptedSession(
-            result,
-            key=self._key,
-            rng=self._rng,
-            clock=self._clock,
-            our_instance_tag=self.our_instance_tag,
-            heartbeat_interval=self._heartbeat_interval,
-            send_encoded=self._send_encoded,
-            emit=self._emit,
-        )
+        session = DataSession(result, self._rng, self.our_instance_tag)
         self._session = session
         self._state = MessageState.MSGSTATE_ENCRYPTED
-        self._their_fingerprint = session.their_fingerprint
+        self._their_fingerprint = result.their_public_key.fingerprint()
         self._ssid = result.ssid
         self._sent_reveal_signature = result.sent_reveal_signature
         self._their_instance_tag = result.their_instance_tag
         self._protocol_version = result.protocol_version
         self._events.append(
-            ev.GoneSecure(session.their_fingerprint, result.ssid, result.protocol_version, refreshed)
+            ev.GoneSecure(self._their_fingerprint, result.ssid, result.protocol_version, refreshed)
         )
         held, self._held = self._held, []
         for text in held:
-            session.send(text.encode("utf-8"))
+            self._send_data(text.encode("utf-8"))
 
-    def _emit(self, event: ev.Event) -> None:
-        # A method of ours, not the deque's bound append: copy.deepcopy copies a Conversation
-        # correctly only through Python-level bound methods.
-        self._events.append(event)
+    def _send_data(self, payload: bytes, tlvs: list[Tlv] | None = None, flags: int = 0) -> SessionKeys:
+        session = self._session
+        assert session is not None
+        if tlvs:
+            payload += b"\x00" + encode_tlvs(tlvs)
+        text, keys = session.seal(payload, flags)
+        self._last_sent = self._clock.now()
+        self._send_encoded(text, session.protocol_version, session.their_instance_tag)
+        return keys
 
     def _send_encoded(self, text: str, version: int, receiver_tag: int) -> None:
         self._outbox.extend(
@@ -429,6 +486,15 @@ class Conversation:
         )
 
     def _drop_session(self) -> None:
+        # "If at any point MSGSTATE_ENCRYPTED becomes unset, SMP must abandon its state"; a new
+        # session (new ssid) starts SMP afresh too.
+        self._events.extend(self._smp.abandon().events)
         if self._session is not None:
-            self._session.forget()
+            self._session.forget_all()
             self._session = None
+
+
+def _secret_bytes(secret: str | bytes | Secret[str] | Secret[bytes]) -> bytes:
+    """The user's secret as libotr hashes it: the bytes typed (UTF-8)."""
+    value = secret.reveal() if isinstance(secret, Secret) else secret
+    return value.encode("utf-8") if isinstance(value, str) else value
