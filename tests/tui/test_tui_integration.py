@@ -17,11 +17,14 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
+from tests.fixtures.prosody import ProsodyServer
+from tests.fixtures.tor import TorNetwork
 from tests.tui.test_app import settle, text_of, type_into
 from tests.unit.fake_network import FakeServer
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageReceived, MessageState, SmpFinished, SmpOutcome, SmpRequested
-from timb.core.service import TimbService
+from timb.core.service import TimbService, TorSettings
+from timb.tor.testnet_state import ClientInfo
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.verify import SmpAnswerDialog
@@ -43,14 +46,14 @@ class Bot:
 
 
 @contextlib.asynccontextmanager
-async def echo_bot(directory: Path, server: FakeServer) -> AsyncIterator[Bot]:
+async def echo_bot(service: TimbService, me: str, alice: str, **account: Any) -> AsyncIterator[Bot]:
     """A TIMB service that answers every message with "echo: <text>" (over OTR) and answers SMP
     with SECRET. Offline until the test connects it."""
-    async with TimbService(directory, adapter_factory=server.factory) as service:
+    async with service:
         bot = Bot(service)
         await service.create_profile(Secret("bot passphrase, long enough"))
-        await service.add_account("main", BOT, Secret("pw"))
-        await service.add_contact("main", ALICE)
+        await service.add_account("main", me, Secret(account.pop("password", "pw")), **account)
+        await service.add_contact("main", alice)
 
         async def answer() -> None:
             async for event in service.events():
@@ -78,8 +81,23 @@ def rows(view: ConversationView) -> list[str]:
     return [text_of(r) for r in view.query(MessageRow)]
 
 
-async def private_chat(pilot: Any, service: TimbService, bot: Bot) -> ConversationView:
+@dataclass
+class Peers:
+    """Who is who: the UI's account and the bot's, and how to reach the server."""
+
+    alice: str = ALICE
+    alice_password: str = "pw"
+    bot: str = BOT
+    host: str | None = None
+    pin: str | None = None
+    bot_offline_first: bool = True  # in memory: hold the bot offline to see "pending" last
+
+
+async def private_chat(
+    pilot: Any, service: TimbService, bot: Bot, peers: Peers | None = None, limit: float = 30.0
+) -> ConversationView:
     """Through the UI: profile, account, contact, first message (pending, then private)."""
+    peers = peers or Peers()
     app = pilot.app
     await type_into(pilot, "#passphrase", PASS)
     await type_into(pilot, "#repeat", PASS)
@@ -88,36 +106,40 @@ async def private_chat(pilot: Any, service: TimbService, bot: Bot) -> Conversati
     await pilot.press("f2")
     await pilot.press("a")
     await pilot.pause()
-    await type_into(pilot, "#jid", ALICE)
-    await type_into(pilot, "#password", "pw")
-    await pilot.press("enter")
-    await until(pilot, lambda: bool(service.list_accounts()) and not app.screen.is_modal)
+    await type_into(pilot, "#jid", peers.alice)
+    await type_into(pilot, "#password", peers.alice_password)
+    if peers.host:
+        await type_into(pilot, "#host", peers.host)
+    if peers.pin:
+        await type_into(pilot, "#pin", peers.pin)
+    await pilot.click("#ok")
+    await until(pilot, lambda: bool(service.list_accounts()) and not app.screen.is_modal, limit)
     await settle(pilot)
     await pilot.press("c")
-    await until(pilot, lambda: service.list_accounts()[0]["connected"])
+    await until(pilot, lambda: service.list_accounts()[0]["connected"], limit)
     await pilot.press("escape")
     await pilot.pause()
     await pilot.press("f3")
     await pilot.pause()
-    await type_into(pilot, "#jid", BOT)
+    await type_into(pilot, "#jid", peers.bot)
     await pilot.press("enter")
     await until(pilot, lambda: app.main.current is not None)
     view = app.main.current
-    assert view is not None and view.contact == BOT
+    assert view is not None and view.contact == peers.bot
     badge = view.query_one(OtrBadge)
     assert text_of(badge) == "NOT PRIVATE"
-    # Typed while the bot is offline: held as pending (policy "always") until private.
+    # Held as pending (policy "always") until the session is private.
     view.query_one("#composer", Input).focus()
     await pilot.press(*"hello bot", "enter")
-    await pilot.pause()
     mine = view.query(MessageRow).first()
     assert mine.msg_id is not None
     assert mine.state is MessageState.PENDING and "[pending]" in text_of(mine)
-    await pilot.pause(0.5)
-    assert mine.state is MessageState.PENDING and "sent" not in text_of(mine)
-    await bot.service.connect("main")
+    if peers.bot_offline_first:
+        await pilot.pause(0.5)
+        assert mine.state is MessageState.PENDING and "sent" not in text_of(mine)
+        await bot.service.connect("main")
     # The AKE runs; the badge turns private; the message goes out; the bot answers.
-    await until(pilot, lambda: any("echo: hello bot" in r for r in rows(view)))
+    await until(pilot, lambda: any("echo: hello bot" in r for r in rows(view)), limit)
     assert text_of(badge) == "PRIVATE, UNVERIFIED"
     assert mine.state in (MessageState.SENT, MessageState.DELIVERED)
     assert "[pending]" not in text_of(mine)
@@ -128,7 +150,7 @@ async def private_chat(pilot: Any, service: TimbService, bot: Bot) -> Conversati
 async def stack(tmp_path: Path) -> AsyncIterator[tuple[FakeServer, Bot, TimbService]]:
     server = FakeServer()
     async with (
-        echo_bot(tmp_path / "bot", server) as bot,
+        echo_bot(TimbService(tmp_path / "bot", adapter_factory=server.factory), BOT, ALICE) as bot,
         TimbService(tmp_path / "alice", adapter_factory=server.factory) as service,
     ):
         yield server, bot, service
@@ -186,3 +208,43 @@ async def test_smp_responder_answers_the_bots_question(tmp_path: Path) -> None:
             await until(pilot, lambda: any("does not verify them" in r for r in rows(view)))
             assert text_of(view.query_one(OtrBadge)) == "PRIVATE, UNVERIFIED"
             await pilot.press("ctrl+q")
+
+
+@pytest.mark.integration
+async def test_over_tor_and_prosody_with_smp(
+    tmp_path: Path,
+    tor_network: TorNetwork,
+    tor_client: ClientInfo,
+    prosody_server: ProsodyServer,
+    prosody_onion: str,
+    xmpp_accounts: tuple[tuple[str, str], tuple[str, str]],
+) -> None:
+    """The real stack: the UI's service and the bot each on their own client tor of the private
+    network, Prosody as an onion service with a pinned certificate."""
+    (alice, alice_pw), (bot_jid, bot_pw) = xmpp_accounts
+    pin = prosody_server.cert_pin
+    bot_tor = TorSettings(control_port=tor_client.control_port, cookie_path=tor_client.cookie_path)
+    ui_tor = TorSettings(control_port=tor_network.control_port, cookie_path=tor_network.control_cookie)
+    bot_service = TimbService(tmp_path / "bot", tor=bot_tor)
+    async with (
+        echo_bot(bot_service, bot_jid, alice, password=bot_pw, host=prosody_onion, tls_pin_sha256=pin) as bot,
+        TimbService(tmp_path / "alice", tor=ui_tor) as service,
+    ):
+        await bot.service.connect("main")
+        app = TimbApp(service=service, tor_description=f"control port {tor_network.control_port}")
+        async with app.run_test() as pilot:
+            peers = Peers(alice, alice_pw, bot_jid, prosody_onion, pin, bot_offline_first=False)
+            view = await private_chat(pilot, service, bot, peers, limit=240)
+            assert "ready" in text_of(app.main.tor.query_one("#tor-label"))
+            await pilot.press("f6")
+            await pilot.pause()
+            await type_into(pilot, "#question", "Where did we meet?")
+            await type_into(pilot, "#secret", SECRET)
+            await pilot.press("enter")
+            await until(pilot, lambda: any("knew the secret" in r for r in rows(view)), 240)
+            await until(pilot, lambda: text_of(view.query_one(OtrBadge)) == "PRIVATE, VERIFIED")
+            await pilot.press("ctrl+q")
+    stored = prosody_server.stored_bytes()
+    assert stored
+    for text in ("hello bot", "echo: hello bot", SECRET):
+        assert text.encode() not in stored
