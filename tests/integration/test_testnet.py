@@ -15,7 +15,7 @@ import pytest
 from tests.fixtures.tor import TorNetwork
 from timb.tor.client import TorClient
 from timb.tor.control.events import BootstrapStatus
-from timb.tor.errors import TorError
+from timb.tor.errors import TorError, TorStartError
 from timb.tor.process import tor_pid_alive
 from timb.tor.socks import open_stream
 from timb.tor.testnet import TestNetwork, bootstrap_status
@@ -149,7 +149,7 @@ async def test_second_network_side_by_side_then_down_stops_every_pid(
 ) -> None:
     second = TestNetwork(tmp_path / "net2", owner_pid=os.getpid())
     try:
-        client = await second.up(timeout_s=150)
+        client = await second.up(timeout_s=60)
         state = second.status()
         first = tor_network.network.status()
         assert state is not None and first is not None
@@ -169,6 +169,10 @@ async def test_second_network_side_by_side_then_down_stops_every_pid(
 
 
 # ---- the command line (timb testnet, timb demo), run as a user would ----
+
+
+def _pgrep(pattern: str) -> str:
+    return subprocess.run(["pgrep", "-af", pattern], capture_output=True, text=True, check=False).stdout
 
 
 def _timb(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -219,7 +223,13 @@ def test_demo_shows_a_message_crossing_an_onion_service_and_cleans_up() -> None:
     network_dir = re.search(r"private Tor network in (\S+)", demo.stdout)
     assert network_dir is not None
     assert not Path(network_dir.group(1)).exists()  # its temporary directory is gone
-    leftover = subprocess.run(
-        ["pgrep", "-f", network_dir.group(1)], capture_output=True, text=True, check=False
-    )
-    assert leftover.stdout == ""
+    assert _pgrep(network_dir.group(1)) == ""
+
+
+async def test_failed_launch_is_retried_then_reported_and_leaves_nothing_running(tmp_path: Path) -> None:
+    net = TestNetwork(tmp_path / "hurried", owner_pid=os.getpid())
+    with pytest.raises(TorStartError, match="consensus did not list all 5 relays") as info:
+        await net.up(timeout_s=0.5)  # no consensus comes together this fast
+    assert "[notice.log]" in info.value.log_tail  # the authority's own words come with it
+    assert net.status() is None
+    assert _pgrep(str(tmp_path / "hurried")) == ""

@@ -104,7 +104,7 @@ async def up(
     exit_relay: bool = False,
     owner_pid: int | None = None,
     on_progress: ProgressCallback | None = None,
-    timeout_s: float = 120.0,
+    timeout_s: float = 60.0,
 ) -> DevnetClient:
     """Bring up (or reuse) the private network in ``directory``; returns when its client is at
     100 %. With ``owner_pid`` every tor exits when that process does; without, the network

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import shutil
 import time
@@ -52,7 +53,9 @@ AUTHORITIES = 3
 RELAYS = 2
 CLIENT = "client0"
 _NICKNAME = re.compile(r"^[A-Za-z0-9]{1,19}$")
-_LAUNCH_ATTEMPTS = 3
+_LAUNCH_ATTEMPTS = 3  # fresh ports after a port conflict
+_UP_ATTEMPTS = 2  # a whole new launch after a consensus or bootstrap timeout
+_log = logging.getLogger(__name__)
 _LIST_FINGERPRINT = ("--list-fingerprint", "--quiet")
 
 ProgressCallback = Callable[[BootstrapStatus], None]
@@ -85,10 +88,14 @@ class TestNetwork:
     # ---- up ----
 
     async def up(
-        self, *, timeout_s: float = 120.0, on_progress: ProgressCallback | None = None
+        self, *, timeout_s: float = 60.0, on_progress: ProgressCallback | None = None
     ) -> ClientInfo:
         """Bring the network up (or reuse the one alive in the directory) and wait until the
         client has bootstrapped to 100 %. Returns the client's endpoints.
+
+        ``timeout_s`` bounds each stage: the complete consensus (normally 5-12 s) and the
+        client's bootstrap (normally 2-4 s). A launch that misses it is stopped and tried once
+        more from scratch.
 
         Raises:
             OfflineGuardError: never for these templates, but the guard is applied.
@@ -102,14 +109,22 @@ class TestNetwork:
             return client
         if state is not None:
             self.down()  # half-dead: stop what is left, start afresh
-        try:
-            state = await self._launch(timeout_s=timeout_s)
-            client = state.client(CLIENT)
-            await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress, watch=state)
-        except BaseException:
-            self.down()
-            raise
-        return client
+        for attempt in range(_UP_ATTEMPTS):
+            try:
+                state = await self._launch(timeout_s=timeout_s)
+                client = state.client(CLIENT)
+                await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress, watch=state)
+            except TorStartError as e:
+                self.down()
+                if attempt == _UP_ATTEMPTS - 1:
+                    raise
+                _log.warning("private network in %s failed to come up, retrying: %s", self.directory, e)
+            except BaseException:
+                self.down()
+                raise
+            else:
+                return client
+        raise AssertionError("unreachable")
 
     async def _launch(self, *, timeout_s: float) -> NetworkState:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)

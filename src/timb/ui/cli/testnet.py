@@ -86,7 +86,9 @@ def register(subparsers: Any) -> None:
 
     up = with_dir(commands.add_parser("up", help="start (or reuse) the network; print the client's ports"))
     up.add_argument("--exit", action="store_true", help="relay0 exits to 127.0.0.1 only (never elsewhere)")
-    up.add_argument("--timeout", type=float, default=120.0, metavar="S", help="bootstrap time limit")
+    up.add_argument(
+        "--timeout", type=float, default=60.0, metavar="S", help="time limit per stage (consensus, bootstrap)"
+    )
     up.set_defaults(handler=_up)
     with_dir(commands.add_parser("status", help="what runs in the network directory")).set_defaults(
         handler=_status
