@@ -21,10 +21,10 @@ EXAMPLES = int(os.environ.get("TIMB_HYPOTHESIS_EXAMPLES", "120"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _encrypted_pair() -> tuple[Conversation, Conversation, list[str], list[str]]:
+def _encrypted_pair(policy: Policy) -> tuple[Conversation, Conversation, list[str], list[str]]:
     """A session with some traffic; returns the wire messages each side sent (AKE and data)."""
-    a = make_conv("alice", ALICE_KEY, max_fragment_size=None)
-    b = make_conv("bob", BOB_KEY)
+    a = make_conv("alice", ALICE_KEY, policy)
+    b = make_conv("bob", BOB_KEY, policy)
     link = Link(a, b)
     a.start()
     link.pump()
@@ -37,11 +37,12 @@ def _encrypted_pair() -> tuple[Conversation, Conversation, list[str], list[str]]
     return a, b, link.sent_to_b, link.sent_to_a
 
 
-_BASE = _encrypted_pair()
+_BASES = {3: _encrypted_pair(Policy.ALWAYS), 2: _encrypted_pair(Policy.ALWAYS & ~Policy.ALLOW_V3)}
 
 
-def fresh() -> tuple[Conversation, Conversation]:
-    a, b, _, _ = copy.deepcopy(_BASE)
+def fresh(version: int = 3) -> tuple[Conversation, Conversation]:
+    a, b, _, _ = copy.deepcopy(_BASES[version])
+    assert a.protocol_version == version
     return a, b
 
 
@@ -73,9 +74,9 @@ HOSTILE_TEXT = st.lists(st.one_of(st.text(max_size=40), OTRISH), max_size=8).map
 
 
 @SETTINGS
-@given(HOSTILE_TEXT)
-def test_arbitrary_strings_never_break_receive(text: str) -> None:
-    _, b = fresh()
+@given(HOSTILE_TEXT, st.sampled_from([2, 3]))
+def test_arbitrary_strings_never_break_receive(text: str, version: int) -> None:
+    _, b = fresh(version)
     before = snapshot(b)
     b.receive(text)
     drain(b)
@@ -89,9 +90,12 @@ def test_arbitrary_strings_never_break_receive(text: str) -> None:
     kind=st.sampled_from(["truncate", "flip", "b64char", "extend"]),
     position=st.integers(min_value=0, max_value=100_000),
     bit=st.integers(min_value=0, max_value=7),
+    version=st.sampled_from([2, 3]),
 )
-def test_mutated_data_messages_are_rejected_or_read_exactly(kind: str, position: int, bit: int) -> None:
-    a, b = fresh()
+def test_mutated_data_messages_are_rejected_or_read_exactly(
+    kind: str, position: int, bit: int, version: int
+) -> None:
+    a, b = fresh(version)
     a.send("the original text")
     (message,) = a.data_to_send()
     raw = bytearray(base64.b64decode(message[5:-1]))
