@@ -31,7 +31,7 @@ from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import ContactSettingsItem
 from timb.ui.tui.screens.tor import TorErrorScreen
-from timb.ui.tui.screens.verify import KeyChangedScreen, SmpAnswerDialog, SmpStartDialog
+from timb.ui.tui.screens.verify import FingerprintDialog, KeyChangedScreen, SmpAnswerDialog, SmpStartDialog
 from timb.ui.tui.widgets.badge import OtrBadge
 from timb.ui.tui.widgets.messages import MessageRow
 
@@ -271,6 +271,12 @@ async def test_key_change_notice_blocks_until_acknowledged() -> None:
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert any("NEW KEY" in text_of(r) for r in view.query(MessageRow))
+        # "Verify now" goes straight to the fingerprints.
+        service.emit(KeyChanged("alice", BOB, (old,), new))
+        await pilot.pause(0.1)
+        await pilot.click("#verify")
+        await pilot.pause()
+        assert isinstance(app.screen, FingerprintDialog)
 
 
 async def test_fingerprint_dialog_marks_verified() -> None:
@@ -444,3 +450,42 @@ async def test_main_screen_fits_80x24(size: tuple[int, int]) -> None:
         for widget in (badge, composer):
             region = widget.region
             assert region.width > 0 and region.right <= 80 and region.bottom <= 24
+
+
+async def test_removing_an_account_removes_its_conversations() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await open_chat(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert service.calls[-1] == ("remove_account", "alice")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.main.contact_item("alice", BOB) is None
+        assert app.main.existing("alice", BOB) is None
+        assert app.main.current is None
+
+
+async def test_remove_contact_asks_first() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await open_chat(pilot)
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not [c for c in service.calls if c[0] == "remove_contact"]
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert service.calls[-1] == ("remove_contact", "alice", BOB)
+        assert app.main.contact_item("alice", BOB) is None

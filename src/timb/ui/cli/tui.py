@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
 from timb.core.profile import Profile
 from timb.core.service import TimbService, TorSettings, default_profile_dir
 from timb.ui.tui.app import TimbApp
+from timb.ui.tui.crash import redacted_report, write_report
 
 CRASH_LOG = "crash.log"
 
@@ -37,7 +39,18 @@ async def run_ui(profile: Path, tor: TorSettings) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     tor = TorSettings(control_port=args.tor_control, cookie_path=args.tor_cookie)
-    return asyncio.run(run_ui(args.profile, tor))
+    try:
+        return asyncio.run(run_ui(args.profile, tor))
+    except Exception as error:  # noqa: BLE001 - the last line of defence: report without secrets
+        # Outside the app (the service starting or stopping): Python's traceback would print the
+        # exception's message, which may quote a message or a key. Report it redacted instead.
+        report = redacted_report(error)
+        log = crash_log_for(args.profile)
+        if log is None or not write_report(report, log):
+            sys.stderr.write(report + "\n")
+        else:
+            sys.stderr.write(f"TIMB stopped after an internal error; see {log}\n")
+        return 1
 
 
 def register(subparsers: Any) -> None:

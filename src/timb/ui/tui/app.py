@@ -51,6 +51,7 @@ from timb.ui.tui.screens.verify import (
 from timb.ui.tui.service_api import ServiceApi
 from timb.ui.tui.widgets.badge import BADGE_WORDS
 from timb.ui.tui.widgets.conversation import ConversationView
+from timb.ui.tui.widgets.sidebar import ContactItem
 
 TOR_ERROR_PREFIX = "tor:"  # ErrorEvent messages about tor (timb.core.service._tor_task)
 
@@ -116,6 +117,13 @@ class TimbApp(App[int]):
             self.notify("No account yet: press F2 to add one.", timeout=10)
 
     def _refresh_accounts(self) -> None:
+        known = {str(a["id"]) for a in self.service.list_accounts()}
+        for view in self.main.conversations():
+            if view.account not in known:  # the account was removed, and its contacts with it
+                self.main.remove_contact(view.account, view.contact)
+        for item in list(self.main.query(ContactItem)):
+            if item.account not in known:
+                self.main.remove_contact(item.account, item.contact)
         self.main.set_accounts(
             [
                 (

@@ -98,6 +98,10 @@ class ProfileScreen(Screen[bool]):
         except ServiceError as exc:
             self._error(str(exc))
             button.disabled = False
+            if not self.create:
+                field = self.query_one("#passphrase", Input)
+                field.value = ""
+                field.focus()
             return
         for field in self.query(Input):
             field.value = ""
