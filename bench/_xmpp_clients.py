@@ -1,0 +1,141 @@
+"""The two kinds of client the XMPP benchmark compares, over the same tor and the same onion.
+
+* `BarePair`: two stock ``slixmpp.ClientXMPP`` (`_xmpp_bare.BareClient`: STARTTLS, SCRAM, no
+  stream management, no OTR), their stream taken from the same SOCKS port.
+* `TimbPair`: two `TimbService` instances (the whole product core: profile, account link,
+  OTR conversations, XMPP adapter with XEP-0198), policy ALWAYS, so every message is an OTR data
+  message.
+
+Both sides of a pair live in this process, so one clock times send → arrival.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import timb.net.xmpp.client as timb_xmpp_client
+from _xmpp_bare import CONNECT_TIMEOUT, Arrivals, BareClient
+from timb.common.secret import Secret
+from timb.core.events import ConnectionState, ConnectionStateChanged, MessageReceived
+from timb.core.service import TimbService, TorSettings
+from timb.tor.socks import rearm_quickack
+
+PASSPHRASE = "benchmark passphrase"
+
+
+def _quickack_off(sock: object) -> bool:
+    return False
+
+
+def set_timb_quickack(enabled: bool) -> None:
+    """Switch TIMB's re-arming on or off (for the A/B: the XMPP client calls this name)."""
+    timb_xmpp_client.rearm_quickack = rearm_quickack if enabled else _quickack_off  # type: ignore[attr-defined]
+
+
+class BarePair:
+    """carol -> dave, stock slixmpp."""
+
+    label = "bare slixmpp"
+
+    def __init__(self, sender: BareClient, receiver: BareClient) -> None:
+        self.sender = sender
+        self.receiver = receiver
+        self.arrivals = Arrivals()
+        receiver.add_event_handler("message", self._on_message)
+
+    def _on_message(self, msg: Any) -> None:
+        if msg["type"] in ("chat", "normal"):
+            self.arrivals.arrived(str(msg["body"]))
+
+    def send(self, body: str) -> None:
+        self.sender.send_message(mto=str(self.receiver.boundjid.bare), mbody=body, mtype="chat")
+
+    @staticmethod
+    def set_quickack(enabled: bool) -> None:
+        BareClient.quickack = enabled
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(
+        cls, a: tuple[str, str], b: tuple[str, str], *, onion: str, socks_port: int, ca_file: Path
+    ) -> AsyncIterator[BarePair]:
+        sender = BareClient(*a, socks_port=socks_port, ca_file=ca_file)
+        receiver = BareClient(*b, socks_port=socks_port, ca_file=ca_file)
+        try:
+            await asyncio.gather(sender.start(onion, 5222), receiver.start(onion, 5222))
+            yield cls(sender, receiver)
+        finally:
+            await asyncio.gather(sender.stop(), receiver.stop())
+
+
+class TimbPair:
+    """alice -> bob, two TimbService instances with OTR required."""
+
+    label = "TIMB + OTR"
+
+    def __init__(self, alice: TimbService, bob_jid: str, arrivals: Arrivals) -> None:
+        self.alice = alice
+        self.bob_jid = bob_jid
+        self.arrivals = arrivals
+
+    def send(self, body: str) -> None:
+        self.alice.send_message("main", self.bob_jid, body)
+
+    @staticmethod
+    def set_quickack(enabled: bool) -> None:
+        set_timb_quickack(enabled)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(
+        cls,
+        a: tuple[str, str],
+        b: tuple[str, str],
+        *,
+        onion: str,
+        pin: str,
+        control_port: int,
+        cookie_path: Path,
+        workdir: Path,
+    ) -> AsyncIterator[TimbPair]:
+        tor = TorSettings(control_port=control_port, cookie_path=cookie_path)
+        arrivals = Arrivals()
+        connected = {"alice": asyncio.Event(), "bob": asyncio.Event()}
+
+        async def consume(name: str, service: TimbService) -> None:
+            async for event in service.events():
+                if isinstance(event, ConnectionStateChanged) and event.state is ConnectionState.CONNECTED:
+                    connected[name].set()
+                elif isinstance(event, MessageReceived) and name == "bob":
+                    if not event.encrypted:
+                        arrivals.plaintext += 1
+                    arrivals.arrived(event.text)
+
+        async with (
+            TimbService(workdir / "alice", tor=tor) as alice,
+            TimbService(workdir / "bob", tor=tor) as bob,
+            asyncio.TaskGroup() as group,
+        ):
+            group.create_task(consume("alice", alice))
+            group.create_task(consume("bob", bob))
+            try:
+                for service, (jid, password), peer in ((alice, a, b[0]), (bob, b, a[0])):
+                    await service.create_profile(Secret(PASSPHRASE))
+                    await service.add_account("main", jid, Secret(password), host=onion, tls_pin_sha256=pin)
+                    await service.add_contact("main", peer)
+                    await service.connect("main")
+                async with asyncio.timeout(CONNECT_TIMEOUT):
+                    await connected["alice"].wait()
+                    await connected["bob"].wait()
+                pair = cls(alice, b[0], arrivals)
+                # The first message starts OTR (query, AKE) and is sent once the session is private.
+                pair.send("warm-up: start OTR")
+                await arrivals.wait("warm-up: start OTR", CONNECT_TIMEOUT)
+                yield pair
+            finally:
+                await alice.close()
+                await bob.close()

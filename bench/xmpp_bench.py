@@ -1,0 +1,431 @@
+"""XMPP benchmark: TIMB (OTR on) next to stock slixmpp, over the same onion Prosody, in one run.
+
+What it does (everything on loopback, in a temporary directory, stopped on any exit):
+
+1. brings up a private Tor network (timb.tor.testnet: 3 authorities, 2 relays, a client), starts
+   Prosody (tests/fixtures/prosody.py's `ProsodyServer`) and publishes it as an onion service on
+   the client tor;
+2. connects two TIMB clients (two `TimbService` instances, OTR required, so each message is an
+   OTR data message) and two stock slixmpp clients (`_xmpp_bare.BareClient`), all four through
+   the same SOCKS port to the same onion;
+3. latency: one message at a time, sender -> receiver, send to arrival on one clock; modes run in
+   interleaved blocks (rotating order) so drift hits all alike; the first probe of each block is
+   dropped (it sees the previous mode's ACK state);
+4. sustained rate: a burst of messages sent back to back, count / (last arrival - first send);
+5. memory: VmRSS of a fresh client process whose roster holds 1,000 contacts (and of one with an
+   empty roster), TIMB's `XmppAdapter` against the bare client (see `_xmpp_memory`);
+6. onion streams: the echo round trip through `timb.tor.socks.open_stream` to an onion listener
+   on the same tor, with and without TCP_QUICKACK re-arming.
+
+The TCP_QUICKACK A/B (docs/xmpp.md, "delayed-ACK finding"): TIMB's XMPP client re-arms
+TCP_QUICKACK on its socket to tor after every read. Modes "TIMB + OTR, no quickack" and "bare
+slixmpp + quickack" switch it off / on for the other client, in the same run.
+
+Usage: ``.venv/bin/python bench/xmpp_bench.py [--quick] [--probes N] [--burst N]
+[--contacts N] [--no-ab] [--keep DIR]``. Figures are noisy (tor's relays share the machine's
+cores with everything else): read the ratios within one run.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--memory-child":
+    # A fresh process measuring its own RSS: import only what that measurement needs.
+    from _xmpp_memory import child_main  # timb itself is installed (editable) in the venv
+
+    sys.exit(child_main(sys.argv[2]))
+
+import argparse
+import asyncio
+import os
+import platform
+import signal
+import statistics
+import struct
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from _xmpp_bare import Arrivals
+from _xmpp_clients import BarePair, TimbPair
+from _xmpp_infra import World, say, world
+from _xmpp_memory import fill_roster, prepare_profile, run_child
+from timb.tor.client import TorClient
+from timb.tor.socks import open_stream
+
+PROBE_TIMEOUT = 60.0
+BURST_TIMEOUT = 300.0
+# A typical chat line (~70 characters); the OTR data message for it is ~300 bytes of base64.
+FILLER = "a chat line of ordinary length, about seventy characters"
+# The size of that line's OTR data message (~440 base64 characters): a bare client sending this
+# much shows what the size alone costs (the stanza no longer fits one 498-byte tor cell).
+OTR_SIZED = (FILLER + " ") * 7 + "otr-sized"
+
+
+class Pair(Protocol):
+    label: str
+    arrivals: Arrivals
+
+    def send(self, body: str) -> None: ...
+
+    @staticmethod
+    def set_quickack(enabled: bool) -> None: ...
+
+
+@dataclass
+class Mode:
+    name: str
+    pair: Pair
+    quickack: bool
+    filler: str = FILLER
+    latencies_ms: list[float] = field(default_factory=list)
+    rate: float | None = None
+
+
+def pct(samples: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(samples)
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+async def measure_latency(modes: list[Mode], probes: int, block: int, gap: float) -> None:
+    rounds = -(-probes // (block - 1))
+    for r in range(rounds):
+        for mode in modes[r % len(modes) :] + modes[: r % len(modes)]:
+            mode.pair.set_quickack(mode.quickack)
+            for i in range(block):
+                body = f"{mode.name} latency r{r} i{i}: {mode.filler}"
+                sent = time.perf_counter()
+                mode.pair.send(body)
+                arrived = await mode.pair.arrivals.wait(body, PROBE_TIMEOUT)
+                if i > 0:
+                    mode.latencies_ms.append((arrived - sent) * 1000)
+                await asyncio.sleep(gap)
+        say(f"latency round {r + 1}/{rounds} done")
+
+
+async def measure_rate(mode: Mode, count: int) -> None:
+    mode.pair.set_quickack(mode.quickack)
+    bodies = [f"{mode.name} burst {i:05d}: {mode.filler}" for i in range(count)]
+    started = time.perf_counter()
+    for body in bodies:
+        mode.pair.send(body)
+    last = await mode.pair.arrivals.wait_all(bodies, BURST_TIMEOUT)
+    mode.rate = count / (last - started)
+    say(f"{mode.name}: {mode.rate:.1f} msg/s")
+
+
+async def echo_round_trips(
+    w: World, count: int, sizes: tuple[int, ...]
+) -> dict[tuple[int, bool], list[float]]:
+    """Echo through an onion listener on the same tor, open_stream with/without quickack."""
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                (n,) = struct.unpack("!H", await reader.readexactly(2))
+                writer.write(struct.pack("!H", n) + await reader.readexactly(n))
+        except asyncio.IncompleteReadError:
+            pass  # the client closed its stream: that is the end of the test
+        finally:
+            writer.close()
+
+    results: dict[tuple[int, bool], list[float]] = {(s, q): [] for s in sizes for q in (True, False)}
+    tor = await TorClient.attach("127.0.0.1", w.control_port, cookie_path=w.cookie_path)
+    try:
+        listener = await tor.listen_onion(echo, virtual_port=7)
+        try:
+            streams = {}
+            for quickack in (True, False):
+                streams[quickack] = await open_stream(
+                    "127.0.0.1",
+                    w.socks_port,
+                    listener.address.host,
+                    7,
+                    isolation=f"echo-{quickack}",
+                    quickack=quickack,
+                )
+            for r in range(count):
+                for size in sizes:
+                    for quickack in (True, False) if r % 2 else (False, True):
+                        reader, writer = streams[quickack]
+                        payload = os.urandom(size)
+                        sent = time.perf_counter()
+                        writer.write(struct.pack("!H", size) + payload)
+                        await reader.readexactly(2)
+                        back = await reader.readexactly(size)
+                        elapsed = (time.perf_counter() - sent) * 1000
+                        assert back == payload
+                        if r > 0:
+                            results[(size, quickack)].append(elapsed)
+                        await asyncio.sleep(0.02)
+            for _reader, writer in streams.values():
+                writer.close()
+        finally:
+            await listener.close()
+    finally:
+        await tor.close()
+    return results
+
+
+async def measure_memory(w: World, contacts: int, workdir: Path) -> dict[tuple[str, int], dict[str, int]]:
+    full, empty = w.register("rosterfull"), w.register("rosterempty")
+    say(f"putting {contacts} contacts in {full[0]}'s roster")
+    started = time.monotonic()
+    await fill_roster(*full, contacts, onion=w.onion, socks_port=w.socks_port, ca_file=w.server.cert_path)
+    say(f"roster filled in {time.monotonic() - started:.1f} s")
+    say(f"making a TIMB profile with {contacts} contacts")
+    started = time.monotonic()
+    profiles = {0: workdir / "profile-empty", contacts: workdir / "profile-full"}
+    for count, (jid, password) in ((0, empty), (contacts, full)):
+        await prepare_profile(profiles[count], jid, password, count, onion=w.onion, pin=w.pin)
+    say(f"profiles made in {time.monotonic() - started:.1f} s")
+    results = {}
+    for kind in ("bare", "timb", "service"):
+        for count, (jid, password) in ((0, empty), (contacts, full)):
+            params = {
+                "profile": str(profiles[count]),
+                "kind": kind,
+                "jid": jid,
+                "password": password,
+                "onion": w.onion,
+                "pin": w.pin,
+                "socks_port": w.socks_port,
+                "control_port": w.control_port,
+                "cookie_path": str(w.cookie_path),
+                "ca_file": str(w.server.cert_path),
+            }
+            results[(kind, count)] = await run_child(params)
+            say(f"memory {kind} with {count} contacts: {results[(kind, count)]}")
+    return results
+
+
+def table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    out = [f"\n{title}", "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), line]
+    out += [
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in rows
+    ]
+    return "\n".join(out)
+
+
+def report(
+    w: World,
+    modes: list[Mode],
+    memory: dict[tuple[str, int], dict[str, int]],
+    echo: dict[tuple[int, bool], list[float]],
+    plaintext: int,
+    contacts: int,
+) -> str:
+    out = [
+        f"XMPP benchmark, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {platform.node()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        "setup: " + ", ".join(f"{k} {v:.1f} s" for k, v in w.setup_seconds.items()),
+    ]
+    plain = [m for m in modes if isinstance(m.pair, BarePair) and m.filler == FILLER]
+    stock = next(m for m in plain if not m.quickack)
+    matched = {m.quickack: m for m in plain}
+    rows = []
+    for m in modes:
+        p50, p95 = pct(m.latencies_ms, 50), pct(m.latencies_ms, 95)
+        same = matched.get(m.quickack, stock)
+        rows.append(
+            [
+                m.name,
+                str(len(m.latencies_ms)),
+                f"{p50:.1f}",
+                f"{p95:.1f}",
+                f"{statistics.mean(m.latencies_ms):.1f}",
+                f"{min(m.latencies_ms):.1f}",
+                f"{p50 / pct(stock.latencies_ms, 50):.2f}x / {p95 / pct(stock.latencies_ms, 95):.2f}x",
+                f"{p50 / pct(same.latencies_ms, 50):.2f}x",
+                f"{m.rate:.1f}" if m.rate else "n/a",
+                f"{m.rate / stock.rate:.2f}x" if m.rate and stock.rate else "n/a",
+            ]
+        )
+    out.append(
+        table(
+            "Message latency sender -> receiver over the onion Prosody (ms) and sustained rate (msg/s). "
+            "Ratios: against stock bare slixmpp (no quickack), and p50 against bare slixmpp with the "
+            "same quickack setting",
+            [
+                "mode",
+                "n",
+                "p50",
+                "p95",
+                "mean",
+                "min",
+                "p50/p95 vs stock",
+                "p50 vs same-QA",
+                "msg/s",
+                "rate vs stock",
+            ],
+            rows,
+        )
+    )
+    by_name = {m.name: m for m in modes}
+    effects = []
+    for on, off in (("TIMB + OTR", "TIMB + OTR, no quickack"), ("bare slixmpp + quickack", "bare slixmpp")):
+        if on in by_name and off in by_name:
+            a, b = by_name[on].latencies_ms, by_name[off].latencies_ms
+            effects.append(
+                [
+                    on.replace(" + quickack", ""),
+                    f"{pct(b, 50):.1f} -> {pct(a, 50):.1f}",
+                    f"{pct(b, 95):.1f} -> {pct(a, 95):.1f}",
+                    f"{pct(a, 50) / pct(b, 50):.2f}x",
+                ]
+            )
+    if effects:
+        out.append(
+            table(
+                "TCP_QUICKACK re-armed after each read (off -> on)",
+                ["client", "p50 ms", "p95 ms", "p50 ratio"],
+                effects,
+            )
+        )
+    out.append(f"\nTIMB messages that arrived outside OTR: {plaintext} (must be 0)")
+    if echo:
+        rows = []
+        for size in sorted({s for s, _ in echo}):
+            on, off = echo[(size, True)], echo[(size, False)]
+            rows.append(
+                [
+                    f"{size} B",
+                    str(len(on)),
+                    f"{pct(off, 50):.1f} / {pct(off, 95):.1f}",
+                    f"{pct(on, 50):.1f} / {pct(on, 95):.1f}",
+                    f"{pct(on, 50) / pct(off, 50):.2f}x",
+                ]
+            )
+        out.append(
+            table(
+                "Onion echo round trip through open_stream (ms, p50 / p95), TCP_QUICKACK off vs on",
+                ["payload", "n", "off", "on", "p50 on/off"],
+                rows,
+            )
+        )
+    if memory:
+        rows = []
+        kinds = (("bare", "bare slixmpp"), ("timb", "TIMB XmppAdapter"), ("service", "TIMB service"))
+        for kind, label in kinds:
+            empty, full = memory[(kind, 0)], memory[(kind, contacts)]
+            per_contact = (full["roster"] - empty["roster"]) / max(1, full["contacts"] - empty["contacts"])
+            rows.append(
+                [
+                    label,
+                    f"{full['contacts']}",
+                    f"{full['before'] / 1024:.1f}",
+                    f"{full['connected'] / 1024:.1f}",
+                    f"{full['roster'] / 1024:.1f}",
+                    f"{empty['roster'] / 1024:.1f}",
+                    f"{per_contact:.2f}",
+                ]
+            )
+        b = memory[("bare", contacts)]["roster"]
+        out.append(
+            table(
+                f"Resident memory (VmRSS, MiB) of a fresh client process, {contacts} roster contacts",
+                [
+                    "client",
+                    "contacts",
+                    "before connect",
+                    "connected",
+                    "roster loaded",
+                    "same, empty roster",
+                    "KiB/contact",
+                ],
+                rows,
+            )
+        )
+        for kind, label in kinds[1:]:
+            out.append(
+                f"{label} / bare RSS with the roster loaded: {memory[(kind, contacts)]['roster'] / b:.2f}x"
+            )
+    return "\n".join(out)
+
+
+async def run(args: argparse.Namespace, workdir: Path) -> str:
+    async with world(workdir) as w:
+        accounts = {name: w.register(name) for name in ("alice", "bob", "carol", "dave")}
+        say("connecting two TIMB services and two bare slixmpp clients through tor")
+        async with (
+            BarePair.running(
+                accounts["carol"],
+                accounts["dave"],
+                onion=w.onion,
+                socks_port=w.socks_port,
+                ca_file=w.server.cert_path,
+            ) as bare,
+            TimbPair.running(
+                accounts["alice"],
+                accounts["bob"],
+                onion=w.onion,
+                pin=w.pin,
+                control_port=w.control_port,
+                cookie_path=w.cookie_path,
+                workdir=workdir / "timb",
+            ) as timb,
+        ):
+            modes = [Mode("bare slixmpp", bare, quickack=False), Mode("TIMB + OTR", timb, quickack=True)]
+            if args.ab:
+                modes += [
+                    Mode("TIMB + OTR, no quickack", timb, quickack=False),
+                    Mode("bare slixmpp + quickack", bare, quickack=True),
+                ]
+            modes.append(
+                Mode(f"bare slixmpp, {len(OTR_SIZED)}-char body", bare, quickack=False, filler=OTR_SIZED)
+            )
+            say(f"latency: {args.probes} probes per mode, {len(modes)} modes")
+            await measure_latency(modes, args.probes, args.block, args.gap)
+            for mode in modes:
+                await measure_rate(mode, args.burst)
+            TimbPair.set_quickack(True)
+            plaintext = timb.arrivals.plaintext
+        echo = await echo_round_trips(w, args.echo, (100, 2000)) if args.echo else {}
+        memory = await measure_memory(w, args.contacts, workdir) if args.contacts else {}
+        return report(w, modes, memory, echo, plaintext, args.contacts)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument("--probes", type=int, default=100, help="latency samples per mode")
+    parser.add_argument("--block", type=int, default=11, help="probes per block (the first is dropped)")
+    parser.add_argument("--gap", type=float, default=0.05, help="seconds between probes")
+    parser.add_argument("--burst", type=int, default=300, help="messages per sustained-rate burst")
+    parser.add_argument(
+        "--contacts", type=int, default=1000, help="roster size for the memory figure (0: skip)"
+    )
+    parser.add_argument("--echo", type=int, default=40, help="onion echo round trips per size (0: skip)")
+    parser.add_argument("--no-ab", dest="ab", action="store_false", help="skip the TCP_QUICKACK A/B modes")
+    parser.add_argument("--keep", type=Path, help="work in DIR and keep it (logs) instead of a temp dir")
+    args = parser.parse_args()
+    if args.quick:
+        args.probes, args.burst, args.contacts, args.echo = 20, 50, 200, 10
+    if args.block < 2:
+        parser.error("--block must be at least 2")
+    # SIGTERM unwinds like Ctrl-C, so every finally (Prosody, tor, children) runs.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            text = asyncio.run(run(args, args.keep.resolve()))
+        else:
+            with tempfile.TemporaryDirectory(prefix="timb-xmpp-bench-") as tmp:
+                text = asyncio.run(run(args, Path(tmp)))
+    except KeyboardInterrupt:
+        say("interrupted; everything started was stopped")
+        return 130
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
