@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from timb.core.service import TimbService, TorSettings
 from timb.tor.testnet_state import ClientInfo
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.main import MainScreen
+from timb.ui.tui.screens.tor import TorErrorScreen
 from timb.ui.tui.screens.verify import SmpAnswerDialog
 from timb.ui.tui.widgets.badge import OtrBadge
 from timb.ui.tui.widgets.conversation import ConversationView
@@ -248,3 +250,21 @@ async def test_over_tor_and_prosody_with_smp(
     assert stored
     for text in ("hello bot", "echo: hello bot", SECRET):
         assert text.encode() not in stored
+
+
+async def test_tor_that_cannot_be_reached_gets_its_screen(tmp_path: Path) -> None:
+    """The real service attached to a control port where nothing listens (a closed loopback port):
+    the UI says so on a full screen, and the user can quit."""
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = TorSettings(control_port=port, cookie_path=tmp_path / "no-cookie")
+    async with TimbService(tmp_path / "alice", tor=settings) as service:
+        app = TimbApp(service=service, tor_description=f"control port {port}")
+        async with app.run_test() as pilot:
+            await until(pilot, lambda: isinstance(app.screen, TorErrorScreen))
+            await pilot.pause()
+            assert text_of(app.screen.query_one("#tor-error")).startswith("tor:")
+            await pilot.click("#quit")
+            await pilot.pause()
+        assert app.return_code == 1

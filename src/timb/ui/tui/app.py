@@ -92,8 +92,11 @@ class TimbApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
-    def on_mount(self) -> None:
+    def on_main_screen_ready(self) -> None:
+        # Events (tor's progress or failure come at once) are shown only once there is a screen.
         self.run_worker(self._consume_events(), name="core-events", group="core", exit_on_error=True)
+
+    def on_mount(self) -> None:
         create = not self.service.profile_exists()
         self.push_screen(ProfileScreen(self.service, create=create), self._profile_ready)
 

@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, ListView, Static
 
@@ -43,6 +44,9 @@ class MainScreen(Screen[None]):
         Binding("f7", "app.remove_contact", "Remove contact", show=False),
     ]
 
+    class Ready(Message):
+        """Composed: the app may now show core events on it."""
+
     def __init__(self, tor_description: str) -> None:
         super().__init__()
         self.tor_description = tor_description
@@ -61,6 +65,9 @@ class MainScreen(Screen[None]):
             with ContentSwitcher(id="conversations", initial="welcome"):
                 yield Static(WELCOME, id="welcome")
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.post_message(self.Ready())
 
     # -- what the app tells it ----------------------------------------------------------------
 
