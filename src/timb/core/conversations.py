@@ -21,10 +21,12 @@ The rules (docs/core.md says why):
   changed (it restarted), or it reported an OTR error, or we saw it send data to another instance
   of us -- every message of the old session not yet DELIVERED is sent again, in order, in the new
   session. A refresh of a healthy session re-sends nothing.
-* Re-key: started by us when the peer sends data for another instance of us (we restarted: the
-  peer's client drops nothing, it just cannot reach us) and whenever a held message waits and no
-  AKE is under way. When the peer reports an error, its OTR conversation asks for the AKE itself
-  (ERROR_START_AKE); only one side starts, so two AKEs never cross.
+* Re-key: the core alone sends Query Messages (its OTR conversations run without
+  ERROR_START_AKE): when the peer sends data for another instance of us (we restarted), when the
+  peer reports an OTR error (once, however many errors arrive), when a held message waits, and
+  when a stalled AKE times out (from a fresh conversation, AKE_RETRIES times). While an AKE is
+  under way no new one is started and an incoming query is not allowed to restart it: crossing
+  AKEs can leave both sides waiting for each other.
 
 Errors: a wrong call raises `KeyError` (unknown message id); remote trouble is an event.
 """
@@ -53,11 +55,17 @@ from timb.core.events import (
     SmpRequested,
 )
 from timb.core.otr_header import Header, Kind, MessageType, peek
-from timb.otr import Conversation, Policy, PolicyViolation, PrivateKey
+from timb.otr import AuthState, Conversation, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
 
-# An AKE that got no answer in this time is reported (the contact may be offline or not speak OTR).
+# An AKE that got no answer in this time is reported (the contact may be offline or not speak OTR)
+# and started again from scratch, at most AKE_RETRIES times in a row.
 AKE_TIMEOUT = 60.0
+AKE_RETRIES = 3
+_AUTH_NONE = AuthState.AUTHSTATE_NONE
+_AKE_TYPES = frozenset(
+    {MessageType.DH_COMMIT, MessageType.DH_KEY, MessageType.REVEAL_SIGNATURE, MessageType.SIGNATURE}
+)
 
 
 @dataclass(slots=True)
@@ -67,6 +75,7 @@ class _Message:
     text: Secret[str]
     needs_otr: bool  # typed while the contact's policy required encryption: never in plaintext
     state: MessageState = MessageState.PENDING
+    announced: int | None = None  # the id of our next D-H key, announced by its Data Message
 
 
 @dataclass(eq=False, slots=True)
@@ -90,15 +99,22 @@ class _Contact:
     master: _Session | None = None  # unbound: starts AKEs, meets unknown instances
     current: _Session | None = None
     queue: list[str] = field(default_factory=list)
-    ake_started: float | None = None
+    ake_activity: float | None = None  # last AKE message sent or received; None: no AKE under way
+    ake_retries: int = 0
     unavailable_reported: bool = False
     ake_route: dict[int, _Session] = field(default_factory=dict)
-    fragments: dict[int, tuple[_Session, int | None]] = field(default_factory=dict)
+    fragments: dict[int, tuple[_Session, Header]] = field(default_factory=dict)  # by sender tag
     shown_state: OtrState = OtrState.NOT_PRIVATE
 
 
 def requires_encryption(policy: Policy) -> bool:
     return Policy.REQUIRE_ENCRYPTION in policy
+
+
+def _otr_policy(policy: Policy) -> Policy:
+    """The policy for an OTR conversation: the core alone starts AKEs after an OTR error (once,
+    however many errors arrive), so the conversations do not (ERROR_START_AKE)."""
+    return policy & ~Policy.ERROR_START_AKE
 
 
 class Conversations:
@@ -146,7 +162,7 @@ class Conversations:
         c = self._contact(contact)
         c.policy = policy
         for session in [*c.sessions.values(), *([c.master] if c.master else [])]:
-            session.conv.policy = policy
+            session.conv.policy = _otr_policy(policy)
 
     def send(self, contact: str, text: str) -> str:
         """Queue ``text`` for ``contact``; returns the message id. It stays PENDING until it goes
@@ -156,6 +172,7 @@ class Conversations:
         msg_id = self._rng.randbytes(8).hex()
         self._messages[msg_id] = _Message(msg_id, contact, Secret(text), requires_encryption(c.policy))
         c.queue.append(msg_id)
+        c.ake_retries = 0
         self._emit(MessageStateChanged(msg_id, MessageState.PENDING, self.account, contact))
         self._flush(c)
         return msg_id
@@ -170,7 +187,7 @@ class Conversations:
         for session in list(c.sessions.values()):
             session.conv.end()
             self._drain(c, session)
-        c.ake_started = None
+        c.ake_activity = None
         self._update_state(c)
 
     def fail_pending(self, contact: str) -> None:
@@ -242,9 +259,19 @@ class Conversations:
                     session.conv.send("")  # an empty Data Message: the peer shows nothing
                     session.ack_due = False
                     self._drain(c, session)
-            if c.ake_started is not None and now - c.ake_started > AKE_TIMEOUT and c.queue:
-                c.ake_started = None
-                self._unavailable(c, f"no answer to the OTR request within {int(AKE_TIMEOUT)} s")
+            if c.ake_activity is not None and now - c.ake_activity > AKE_TIMEOUT and c.queue:
+                self._ake_timed_out(c)
+
+    def _ake_timed_out(self, c: _Contact) -> None:
+        self._unavailable(c, f"no answer to the OTR request within {int(AKE_TIMEOUT)} s")
+        c.ake_activity = None
+        if c.ake_retries >= AKE_RETRIES:
+            return  # the next send, start or message from the contact tries again
+        # An AKE can stall for good when commits cross with a third one in flight (a restarted
+        # peer): begin again from a fresh conversation, a bounded number of times.
+        c.ake_retries += 1
+        c.master = None
+        self._start_ake(c, force=True)
 
     # -- the network side -----------------------------------------------------------------------
 
@@ -255,12 +282,15 @@ class Conversations:
         routed = self._route(c, header)
         if routed is None:
             return
-        session, is_data = routed
+        session, data = routed
+        if header.type in _AKE_TYPES:
+            c.ake_activity = self._clock.now()
         session.unreadable = False
         session.conv.receive(wire)
         self._drain(c, session)
-        if is_data and session.bound and not session.unreadable:
-            self._confirm(session)
+        if data is not None and session.bound and not session.unreadable:
+            session.suspect = False  # it reads what we send: alive
+            self._confirm(session, data.recipient_keyid)
 
     def data_to_send(self) -> list[tuple[str, str]]:
         """``(contact, wire)`` pairs for the network, in order."""
@@ -272,28 +302,39 @@ class Conversations:
 
     # -- routing --------------------------------------------------------------------------------
 
-    def _route(self, c: _Contact, h: Header) -> tuple[_Session, bool] | None:
-        """The session for a message, and whether it is (the end of) a Data Message."""
-        if h.kind in (Kind.QUERY, Kind.TAGGED):
-            # The peer asks for an AKE; it may be a new instance of them, so the unbound
-            # conversation answers (its D-H Commit carries receiver tag 0).
-            return self._master(c), False
-        if h.kind in (Kind.ERROR, Kind.PLAIN):
-            return c.current or self._master(c), False
+    def _route(self, c: _Contact, h: Header) -> tuple[_Session, Header | None] | None:
+        """The session for a message, and the header of the Data Message it completes, if any."""
+        if h.kind in (Kind.QUERY, Kind.TAGGED, Kind.ERROR, Kind.PLAIN):
+            session = self._route_unencoded(c, h)
+            return None if session is None else (session, None)
         if h.receiver not in (0, self.instance_tag):
             # For another instance of us: the peer still holds a session with us that we lost.
             if h.type == MessageType.DATA:
                 self._start_ake(c)
             return None
         if h.kind is Kind.FRAGMENT and not h.first_fragment:
-            session, mtype = c.fragments.get(h.sender, (None, None))
-            session = session or c.sessions.get(h.sender) or self._master(c)
-            return session, h.last_fragment and mtype == MessageType.DATA
+            found = c.fragments.get(h.sender)
+            if found is None:
+                return c.sessions.get(h.sender) or self._master(c), None
+            session, first = found
+            return session, first if h.last_fragment and first.type == MessageType.DATA else None
         session = self._route_encoded(c, h)
         if h.kind is Kind.FRAGMENT:
-            c.fragments[h.sender] = (session, h.type)
-            return session, h.last_fragment and h.type == MessageType.DATA
-        return session, h.type == MessageType.DATA
+            c.fragments[h.sender] = (session, h)
+            return session, h if h.last_fragment and h.type == MessageType.DATA else None
+        return session, h if h.type == MessageType.DATA else None
+
+    def _route_unencoded(self, c: _Contact, h: Header) -> _Session | None:
+        if h.kind is Kind.QUERY and self._mid_ake(c):
+            # An AKE with this contact is under way and answers this query too. Restarting it
+            # (the spec's answer to a query) would cross it and can leave both sides waiting for
+            # each other. A stalled AKE stops counting after AKE_TIMEOUT.
+            return None
+        if h.kind in (Kind.QUERY, Kind.TAGGED):
+            # The peer asks for an AKE; it may be a new instance of them, so the unbound
+            # conversation answers (its D-H Commit carries receiver tag 0).
+            return self._master(c)
+        return c.current or self._master(c)  # an OTR error or plain text
 
     def _route_encoded(self, c: _Contact, h: Header) -> _Session:
         known = c.sessions.get(h.sender)
@@ -315,7 +356,7 @@ class Conversations:
         if c.master is None:
             conv = Conversation(
                 self._key,
-                c.policy,
+                _otr_policy(c.policy),
                 self._max_fragment_size,
                 clock=self._clock,
                 rng=self._rng,
@@ -341,6 +382,8 @@ class Conversations:
         h = peek(wire)
         if h.kind is Kind.QUERY or h.type == MessageType.DH_COMMIT:
             session.awaiting = True
+        if h.kind is Kind.QUERY or (h.type in _AKE_TYPES and h.type != MessageType.SIGNATURE):
+            c.ake_activity = self._clock.now()  # (a Signature is sent once we are already secure)
         elif h.type == MessageType.DATA:
             session.ack_due = False  # anything we send tells the peer we are alive
         self._outbox.append((c.name, wire))
@@ -355,11 +398,9 @@ class Conversations:
                 # Our conversation answered with an OTR error; the peer's asks for a new AKE.
                 session.unreadable = True
             case otr.PeerError():
-                session.suspect = True  # something we sent was lost: re-send after the re-key
-                if Policy.ERROR_START_AKE in c.policy:
-                    c.ake_started = self._clock.now()  # the conversation sent the query itself
-                else:
-                    self._start_ake(c, force=True)
+                # Something we sent was lost: re-key (once, however many errors came) and re-send.
+                session.suspect = True
+                self._start_ake(c)
             case otr.SessionFinished() | otr.GoneInsecure():
                 pass  # state is shown by _update_state; held messages wait for a new AKE
             case otr.SmpQuestion(question=question):
@@ -396,35 +437,59 @@ class Conversations:
             self._unavailable(c, "the contact answered without OTR")
         self._emit(MessageReceived(self.account, c.name, text, encrypted, verified))
 
-    def _confirm(self, session: _Session) -> None:
-        session.suspect = False
+    def _confirm(self, session: _Session, recipient_keyid: int | None) -> None:
+        """The peer wrote a readable message knowing our keys up to ``recipient_keyid``: our
+        messages that announced no newer key have reached it (in-order delivery). One that
+        announced a newer key crossed this message and may not have (docs/core.md)."""
+        if recipient_keyid is None:
+            return
+        done = 0
         for msg_id in session.unconfirmed:
+            announced = self._messages[msg_id].announced
+            if announced is None or announced > recipient_keyid:
+                break
             self._set_state(self._messages[msg_id], MessageState.DELIVERED)
-        session.unconfirmed.clear()
+            done += 1
+        del session.unconfirmed[:done]
 
     def _gone_secure(self, c: _Contact, session: _Session) -> None:
         tag = session.conv.their_instance_tag
         resend: list[str] = []
+        carried: list[str] = []  # sent under keys now gone, to the same live instance
         if session.suspect:  # re-keyed in place after the peer reported trouble
             resend.extend(session.unconfirmed)
-            session.unconfirmed.clear()
+        else:
+            carried.extend(session.unconfirmed)
+        session.unconfirmed.clear()
         session.awaiting = session.suspect = False
         if not session.bound:
             session.bound = True
-            c.master = None
+            if c.master is session:
+                c.master = None
         replaced = c.sessions.get(tag)
         for old in [s for s in c.sessions.values() if s is not session]:
             # The same instance re-keyed: re-send only if it was in trouble. Another instance:
             # the peer moved on (restart), so whatever it did not confirm is re-sent.
             if old.suspect or old is not replaced:
                 resend.extend(old.unconfirmed)
-                old.unconfirmed.clear()
+            else:
+                carried.extend(old.unconfirmed)
+                session.ack_due = session.ack_due or old.ack_due
+            old.unconfirmed.clear()
+        for msg_id in carried:
+            # Their key ids belong to the old session: the peer's next readable message (which
+            # it writes after the re-key) confirms them; if they came too late to be read, the
+            # peer's OTR error makes this session suspect and they are re-sent.
+            self._messages[msg_id].announced = 0
+        session.unconfirmed[:0] = sorted(carried, key=self._order.__getitem__)
         c.sessions[tag] = session
         c.current = session
-        c.ake_started = None
+        c.ake_activity = None
+        c.ake_retries = 0
         c.unavailable_reported = False
         resend.sort(key=self._order.__getitem__)
         for msg_id in resend:
+            self._messages[msg_id].announced = None  # key ids belong to the old session
             self._set_state(self._messages[msg_id], MessageState.PENDING)
         c.queue[:0] = resend
         self._flush(c)
@@ -439,6 +504,11 @@ class Conversations:
             while c.queue:
                 msg = self._messages[c.queue.pop(0)]
                 session.conv.send(msg.text.reveal())
+                for wire in session.conv.data_to_send():
+                    h = peek(wire)
+                    if msg.announced is None and h.type == MessageType.DATA and h.sender_keyid is not None:
+                        msg.announced = h.sender_keyid + 1  # the key this message announces
+                    self._queue_wire(c, session, wire)
                 session.unconfirmed.append(msg.id)
                 self._order.setdefault(msg.id, len(self._order))
                 self._set_state(msg, MessageState.SENT)
@@ -462,14 +532,23 @@ class Conversations:
         if c.queue:
             self._start_ake(c)
 
+    def _ake_live(self, c: _Contact) -> bool:
+        """An AKE is under way: we asked, or AKE messages flowed, within AKE_TIMEOUT."""
+        return c.ake_activity is not None and self._clock.now() - c.ake_activity <= AKE_TIMEOUT
+
+    def _mid_ake(self, c: _Contact) -> bool:
+        """Some conversation with the contact is inside an AKE (sent or answered a commit)."""
+        sessions = [*c.sessions.values(), *([c.master] if c.master else [])]
+        return self._ake_live(c) and any(s.conv.auth_state is not _AUTH_NONE for s in sessions)
+
     def _start_ake(self, c: _Contact, *, force: bool = False) -> None:
         now = self._clock.now()
-        if not force and c.ake_started is not None and now - c.ake_started <= AKE_TIMEOUT:
+        if not force and self._ake_live(c):
             return  # one AKE at a time: a burst of triggers must not flood the peer
         if not (Policy.ALLOW_V2 in c.policy or Policy.ALLOW_V3 in c.policy):
             self._unavailable(c, "OTR is disabled for this contact (policy never)")
             return
-        c.ake_started = now
+        c.ake_activity = now
         master = self._master(c)
         master.conv.start()
         self._drain(c, master)

@@ -37,7 +37,12 @@ class MessageType(enum.IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    """What routing needs from a wire message, read without decrypting anything."""
+    """What routing needs from a wire message, read without decrypting anything.
+
+    For a Data Message (whole, or the first fragment of one) the key ids are read too:
+    ``sender_keyid + 1`` is the id of the sender's next D-H key, which the message announces;
+    ``recipient_keyid`` is the newest key of ours the sender knew when it wrote the message.
+    """
 
     kind: Kind
     type: int | None = None
@@ -45,20 +50,33 @@ class Header:
     receiver: int = 0
     first_fragment: bool = False
     last_fragment: bool = False
+    sender_keyid: int | None = None
+    recipient_keyid: int | None = None
 
 
-def _peek_encoded(b64: str) -> tuple[int | None, int, int]:
-    """(type, sender tag, receiver tag) from the first 16 base64 characters of an OTR message."""
-    head = b64[:16]
+def _peek_encoded(b64: str) -> Header:
+    """The header of an encoded message from its first 28 base64 characters (21 bytes)."""
+    head = b64[:28]
     try:
-        raw = base64.b64decode(head + "=" * (-len(head) % 4))
+        raw = base64.b64decode(head[: len(head) // 4 * 4])
     except (binascii.Error, ValueError):
-        return None, 0, 0
+        return Header(Kind.ENCODED)
     if len(raw) < 3:
-        return None, 0, 0
-    if int.from_bytes(raw[:2], "big") == 3 and len(raw) >= 11:
-        return raw[2], int.from_bytes(raw[3:7], "big"), int.from_bytes(raw[7:11], "big")
-    return raw[2], 0, 0
+        return Header(Kind.ENCODED)
+    version, mtype = int.from_bytes(raw[:2], "big"), raw[2]
+    sender = receiver = 0
+    body = raw[3:]
+    if version == 3:
+        if len(raw) < 11:
+            return Header(Kind.ENCODED, mtype)
+        sender, receiver = int.from_bytes(raw[3:7], "big"), int.from_bytes(raw[7:11], "big")
+        body = raw[11:]
+    if mtype == MessageType.DATA and len(body) >= 9:  # flags, sender keyid, recipient keyid
+        keyids = int.from_bytes(body[1:5], "big"), int.from_bytes(body[5:9], "big")
+        return Header(
+            Kind.ENCODED, mtype, sender, receiver, sender_keyid=keyids[0], recipient_keyid=keyids[1]
+        )
+    return Header(Kind.ENCODED, mtype, sender, receiver)
 
 
 def peek(wire: str) -> Header:
@@ -68,8 +86,7 @@ def peek(wire: str) -> Header:
     if wire.startswith(("?OTR?", "?OTRv")):
         return Header(Kind.QUERY)
     if wire.startswith("?OTR:"):
-        mtype, sender, receiver = _peek_encoded(wire[5:])
-        return Header(Kind.ENCODED, mtype, sender, receiver)
+        return _peek_encoded(wire[5:])
     if wire.startswith(("?OTR|", "?OTR,")):
         return _peek_fragment(wire)
     if _WHITESPACE_TAG_BASE in wire:
@@ -92,5 +109,14 @@ def _peek_fragment(wire: str) -> Header:
     if len(parts) < 4 or not (parts[0].isdigit() and parts[1].isdigit()):
         return Header(Kind.FRAGMENT, None, sender, receiver)
     k, n = int(parts[0]), int(parts[1])
-    mtype = _peek_encoded(parts[2][5:])[0] if k == 1 and parts[2].startswith("?OTR:") else None
-    return Header(Kind.FRAGMENT, mtype, sender, receiver, k == 1, k == n)
+    inner = _peek_encoded(parts[2][5:]) if k == 1 and parts[2].startswith("?OTR:") else Header(Kind.ENCODED)
+    return Header(
+        Kind.FRAGMENT,
+        inner.type,
+        sender,
+        receiver,
+        k == 1,
+        k == n,
+        inner.sender_keyid,
+        inner.recipient_keyid,
+    )
