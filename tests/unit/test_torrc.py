@@ -151,8 +151,10 @@ def test_missing_ports_are_refused() -> None:
         authority_torrc(_node(or_port=1), AUTHS)
     with pytest.raises(ValueError, match="or_port"):
         relay_torrc(_node(), AUTHS)
-    with pytest.raises(ValueError, match="socks_port"):
-        client_torrc(_node(), AUTHS)
+
+
+def test_client_socks_port_auto_when_not_given() -> None:
+    assert client_torrc(_node(), AUTHS).get("SocksPort") == ["127.0.0.1:auto"]
 
 
 # --- the offline guard ------------------------------------------------------------------------

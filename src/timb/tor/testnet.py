@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from timb.tor.client import parse_socks_listener
 from timb.tor.control.client import ControlConnection
 from timb.tor.control.events import BootstrapStatus, parse_bootstrap
 from timb.tor.errors import TorError, TorStartError
@@ -87,9 +88,7 @@ class TestNetwork:
 
     # ---- up ----
 
-    async def up(
-        self, *, timeout_s: float = 60.0, on_progress: ProgressCallback | None = None
-    ) -> ClientInfo:
+    async def up(self, *, timeout_s: float = 60.0, on_progress: ProgressCallback | None = None) -> ClientInfo:
         """Bring the network up (or reuse the one alive in the directory) and wait until the
         client has bootstrapped to 100 %. Returns the client's endpoints.
 
@@ -129,7 +128,7 @@ class TestNetwork:
     async def _launch(self, *, timeout_s: float) -> NetworkState:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         for attempt in range(_LAUNCH_ATTEMPTS):
-            ports = pick_free_ports(2 * AUTHORITIES + RELAYS + 1)
+            ports = pick_free_ports(2 * AUTHORITIES + RELAYS)  # clients let tor pick (auto)
             authorities = await self._prepare_authorities(ports[: 2 * AUTHORITIES])
             # Relay keys made beforehand too, so every fingerprint is known (and cached) at once.
             await asyncio.gather(
@@ -205,14 +204,10 @@ class TestNetwork:
     def _node_configs(
         self, authorities: Sequence[DirAuthority], ports: Sequence[int]
     ) -> list[tuple[str, TorConfig]]:
-        def spec(
-            nick: str, *, or_port: int | None = None, dir_port: int | None = None, socks: int | None = None
-        ) -> NodeSpec:
+        def spec(nick: str, *, or_port: int | None = None, dir_port: int | None = None) -> NodeSpec:
             # Authority directories were emptied (keeping keys) when their keys were prepared.
             d = self._node_dir(nick) if nick.startswith("auth") else self._fresh_node_dir(nick)
-            return NodeSpec(
-                nick, str(d), or_port=or_port, dir_port=dir_port, socks_port=socks, owner_pid=self.owner_pid
-            )
+            return NodeSpec(nick, str(d), or_port=or_port, dir_port=dir_port, owner_pid=self.owner_pid)
 
         nodes = [
             (
@@ -225,7 +220,7 @@ class TestNetwork:
             exit_here = self.exit_relay and j == 0
             cfg = relay_torrc(spec(f"relay{j}", or_port=ports[j]), authorities, exit_to_loopback=exit_here)
             nodes.append(("exit" if exit_here else "relay", cfg))
-        nodes.append(("client", client_torrc(spec(CLIENT, socks=ports[RELAYS]), authorities)))
+        nodes.append(("client", client_torrc(spec(CLIENT), authorities)))
         return nodes
 
     async def _start_nodes(
@@ -272,7 +267,7 @@ class TestNetwork:
         client.spawn()
         self._managed.append(client)
         self.state_file.add_node(_pending_node("client", client))
-        self.state_file.add_node(_node("client", await client.wait_ready(timeout_s=30)))
+        self.state_file.add_node(await _client_node(await client.wait_ready(timeout_s=30)))
         final = self.state_file.read()
         assert final is not None
         return final
@@ -306,31 +301,24 @@ class TestNetwork:
             raise TorError(f"no private network is running in {self.directory}")
         if any(n.nickname == name for n in state.nodes):
             raise ValueError(f"{name} is already a node of this network")
-        for attempt in range(_LAUNCH_ATTEMPTS):
-            (socks,) = pick_free_ports(1)
-            spec = NodeSpec(name, str(self._fresh_node_dir(name)), socks_port=socks, owner_pid=self.owner_pid)
-            tor = ManagedTor(
-                client_torrc(spec, state.authorities, use_microdescriptors=use_microdescriptors),
-                tor_binary=self.tor_binary,
-            )
-            self._managed.append(tor)
-            try:
-                node = _node("client", await tor.start(timeout_s=30))
-                self.state_file.add_node(node)
-                client = ClientInfo.of(node)
-                await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
-            except TorStartError as e:
-                tor.stop()
-                self.state_file.remove_node(name)
-                if not port_conflict(e) or attempt == _LAUNCH_ATTEMPTS - 1:
-                    raise
-            except BaseException:
-                tor.stop()
-                self.state_file.remove_node(name)
-                raise
-            else:
-                return client
-        raise AssertionError("unreachable")
+        spec = NodeSpec(name, str(self._fresh_node_dir(name)), owner_pid=self.owner_pid)
+        tor = ManagedTor(
+            client_torrc(spec, state.authorities, use_microdescriptors=use_microdescriptors),
+            tor_binary=self.tor_binary,
+        )
+        tor.spawn()
+        self._managed.append(tor)
+        try:
+            self.state_file.add_node(_pending_node("client", tor))
+            node = await _client_node(await tor.wait_ready(timeout_s=30))
+            self.state_file.add_node(node)
+            client = ClientInfo.of(node)
+            await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
+        except BaseException:
+            tor.stop()
+            self.state_file.remove_node(name)
+            raise
+        return client
 
     def stop_client(self, name: str) -> bool:
         """Stop a client started with add_client. Returns False if it was not running."""
@@ -510,6 +498,25 @@ def _node(role: str, ep: TorEndpoints) -> NodeState:
         cookie_path=str(ep.cookie_path),
         fingerprint=fingerprint,
     )
+
+
+async def _client_node(ep: TorEndpoints) -> NodeState:
+    """The client's state, with the SOCKS port tor picked (``SocksPort 127.0.0.1:auto``).
+
+    Raises:
+        TorStartError: tor opened no loopback SOCKS port.
+        TorUnavailable: its control port went away.
+    """
+    conn = await ControlConnection.connect("127.0.0.1", ep.control_port)
+    try:
+        await conn.authenticate(cookie_path=ep.cookie_path)
+        listeners = (await conn.get_info("net/listeners/socks"))["net/listeners/socks"]
+    finally:
+        await conn.close()
+    endpoint = parse_socks_listener(listeners)
+    if endpoint is None:
+        raise TorStartError(f"{ep.data_dir.name} opened no SOCKS port", log_tail=log_tail(ep.data_dir))
+    return replace(_node("client", ep), socks_port=endpoint[1])
 
 
 def _read_fingerprint(path: Path) -> str:

@@ -240,11 +240,10 @@ def client_torrc(
 
     ``use_microdescriptors=False`` is needed to use the loopback exit: microdescriptor policy
     summaries only describe public addresses (tor bug #11264), so such a client sees no exit.
-
-    Raises:
-        ValueError: ``node`` has no socks_port.
+    Without ``socks_port`` tor picks a free one (``127.0.0.1:auto``; ask it with
+    ``GETINFO net/listeners/socks``), so no other process can take it in between.
     """
-    socks = _require(node.socks_port, "socks_port", node)
+    socks = "auto" if node.socks_port is None else str(node.socks_port)
     opts = [
         *common_options(node, authorities),
         ("SocksPort", f"{LOOPBACK}:{socks}"),
@@ -272,7 +271,7 @@ def onion_host_torrc(
     (virtual port, loopback target port) pair. Its address appears in ``hs_dir/hostname``.
 
     Raises:
-        ValueError: ``node`` has no socks_port, or ``ports`` is empty.
+        ValueError: ``ports`` is empty.
     """
     hs = [("HiddenServicePort", f"{virt} {LOOPBACK}:{target}") for virt, target in ports]
     if not hs:
