@@ -22,6 +22,7 @@ from timb.core.events import (
     MessageStateChanged,
     OtrState,
     OtrStateChanged,
+    OtrUnavailable,
     SmpRequested,
     TrustChanged,
 )
@@ -263,3 +264,22 @@ async def test_smp_success_marks_the_contact_verified(tmp_path: Path) -> None:
         )  # no question: a shared secret verifies both ways
         known = alice.service.fingerprints("main", BOB)["known"]
         assert known == [{"fingerprint": bob.service.fingerprints("main")["ours"], "trust": "verified"}]
+
+
+async def test_nothing_is_sent_to_a_distrusted_key(tmp_path: Path) -> None:
+    server = FakeServer()
+    async with running(tmp_path / "a", server) as alice, running(tmp_path / "b", server) as bob:
+        await setup(alice, ALICE, BOB)
+        await setup(bob, BOB, ALICE)
+        alice.service.send_message("main", BOB, "first, before any doubt")
+        await bob.wait(lambda ev: bob.received() == ["first, before any doubt"])
+        theirs = alice.service.fingerprints("main", BOB)["theirs"]
+        await alice.service.set_trust("main", BOB, theirs, "distrusted")
+        held = alice.service.send_message("main", BOB, "not for that key")
+        await alice.wait(lambda ev: any(isinstance(e, OtrUnavailable) for e in ev))
+        assert alice.service.message_state("main", held) is MessageState.PENDING
+        await asyncio.sleep(1.2)  # a poll later: still held, not sent under the distrusted key
+        assert alice.service.message_state("main", held) is MessageState.PENDING
+        assert bob.received() == ["first, before any doubt"]
+        await alice.service.set_trust("main", BOB, theirs, "verified")  # checked by phone after all
+        await bob.wait(lambda ev: bob.received()[-1:] == ["not for that key"])

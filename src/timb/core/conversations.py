@@ -125,6 +125,8 @@ class Conversations:
         key: the account's long-term OTR key.
         instance_tag: our instance tag (>= 0x100), shared by all our conversations.
         is_verified: ``(contact, fingerprint) -> bool``, from the trust store.
+        is_distrusted: ``(contact, fingerprint) -> bool``: the user marked this key as not the
+            contact's; nothing is sent to it (messages stay PENDING, `OtrUnavailable` says why).
         policy: the default policy (ALWAYS); `set_policy` overrides it per contact.
     """
 
@@ -137,6 +139,7 @@ class Conversations:
         clock: Clock,
         rng: Random,
         is_verified: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
+        is_distrusted: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
         policy: Policy = Policy.ALWAYS,
         max_fragment_size: int | None = None,
     ) -> None:
@@ -146,6 +149,7 @@ class Conversations:
         self._clock = clock
         self._rng = rng
         self._is_verified = is_verified
+        self._is_distrusted = is_distrusted
         self._default_policy = policy
         self._max_fragment_size = max_fragment_size
         self._contacts: dict[str, _Contact] = {}
@@ -500,6 +504,9 @@ class Conversations:
         if not c.queue:
             return
         session = c.current
+        if session is not None and session.conv.encrypted and self._distrusted(c, session):
+            self._unavailable(c, "the contact's key in this session is distrusted: nothing is sent")
+            return
         if session is not None and session.conv.encrypted and not session.suspect:
             while c.queue:
                 msg = self._messages[c.queue.pop(0)]
@@ -560,6 +567,23 @@ class Conversations:
         if c is None:
             c = self._contacts[contact] = _Contact(contact, self._default_policy)
         return c
+
+    def _distrusted(self, c: _Contact, session: _Session) -> bool:
+        fingerprint = session.conv.their_fingerprint
+        return fingerprint is not None and self._is_distrusted(c.name, fingerprint)
+
+    def peer_online(self, contact: str) -> None:
+        """The contact came online: a good moment to try again if messages wait."""
+        c = self._contacts.get(contact)
+        if c is not None and c.queue:
+            c.ake_retries = 0
+            self._flush(c)
+
+    def refresh_trust_and_flush(self, contact: str) -> None:
+        """After the trust store changed: re-evaluate the state and send what may now go."""
+        c = self._contact(contact)
+        self._update_state(c)
+        self._flush(c)
 
     def _verified(self, contact: str, session: _Session) -> bool:
         fingerprint = session.conv.their_fingerprint

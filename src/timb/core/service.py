@@ -464,7 +464,7 @@ class TimbService:
             self._trust.unverify(account_id, name, fp)
         await self._save()
         self._emit(TrustChanged(account_id, name, fp, level))
-        runtime.conversations.refresh_trust(name)
+        runtime.conversations.refresh_trust_and_flush(name)
         self._pump(runtime)
         return {"fingerprint": fp.human(), "trust": level.value}
 
@@ -605,6 +605,7 @@ class TimbService:
             clock=self._clock,
             rng=self._rng,
             is_verified=lambda contact, fp: self._is_verified(account.id, contact, fp),
+            is_distrusted=lambda contact, fp: self._is_distrusted(account.id, contact, fp),
         )
         profile = self._require_profile()
         for contact in self._contacts(account.id):
@@ -615,6 +616,10 @@ class TimbService:
 
     def _is_verified(self, account_id: str, contact: str, fingerprint: Fingerprint) -> bool:
         return self._trust.is_verified(account_id, contact, fingerprint)
+
+    def _is_distrusted(self, account_id: str, contact: str, fingerprint: Fingerprint) -> bool:
+        known = self._trust.get(account_id, contact, fingerprint)
+        return known is not None and known.level is TrustLevel.DISTRUSTED
 
     def _observe(self, event: OtrStateChanged) -> None:
         """A private session started: record the key; a new key for a known contact is LOUD."""
@@ -681,6 +686,9 @@ class TimbService:
                     self._pump(runtime)
             case net.ErrorEvent(error=error):
                 self._emit(ErrorEvent(f"account {account_id}: {error}"))
+            case net.PresenceChanged(jid=jid, available=True) if jid.local:
+                runtime.conversations.peer_online(str(jid.bare))
+                self._pump(runtime)
             case _:
                 pass  # roster and presence are not shown by this service yet
 
