@@ -3,8 +3,9 @@
 Built from the real ``tor`` binary per the field notes (§1): authority keys from
 ``tor-gencert``, fingerprints from ``tor --list-fingerprint`` (both cached in the network
 directory), every node ``TestingTorNetwork 1`` on 127.0.0.1 with free ports picked at start (so
-several networks run side by side), all nodes launched at once, and the client's bootstrap
-read from its control port until 100 %. Onion circuits need 4 distinct relays, hence 5 relays.
+several networks run side by side), the relays launched at once, the client started once the
+consensus lists them all, and its bootstrap read from its control port until 100 %. Onion
+circuits need 4 distinct relays, hence 5 relays.
 
 Layout of the network directory::
 
@@ -12,35 +13,35 @@ Layout of the network directory::
     DIR/auth0..2/       authority data directories (keys/ survives restarts)
     DIR/relay0..1/      relays (relay0 exits to 127.0.0.1 only when ``exit_relay``)
     DIR/client0/        the client; DIR/<name>/ for clients added later
+
+Helpers: testnet_keys (tor-gencert, --list-fingerprint), testnet_wait (consensus and bootstrap
+polling), testnet_state (the state file).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from timb.tor.client import parse_socks_listener
-from timb.tor.control.client import ControlConnection
-from timb.tor.control.events import BootstrapStatus, parse_bootstrap
 from timb.tor.errors import TorError, TorStartError
-from timb.tor.process import (
-    ManagedTor,
-    TorEndpoints,
-    guard_offline,
-    log_tail,
-    pick_free_ports,
-    port_conflict,
-    stop_pids,
-    tor_pid_alive,
+from timb.tor.process import ManagedTor, pick_free_ports, port_conflict, stop_pids, tor_pid_alive
+from timb.tor.testnet_keys import authority_certificate, relay_fingerprint
+from timb.tor.testnet_state import ClientInfo, NetworkState, StateFile
+from timb.tor.testnet_wait import (
+    ProgressCallback,
+    bootstrap_status,
+    client_node,
+    node_state,
+    pending_node,
+    wait_bootstrapped,
+    wait_full_consensus,
 )
-from timb.tor.testnet_state import ClientInfo, NetworkState, NodeState, StateFile
 from timb.tor.torrc import (
     DirAuthority,
     NodeSpec,
@@ -57,9 +58,8 @@ _NICKNAME = re.compile(r"^[A-Za-z0-9]{1,19}$")
 _LAUNCH_ATTEMPTS = 3  # fresh ports after a port conflict
 _UP_ATTEMPTS = 2  # a whole new launch after a consensus or bootstrap timeout
 _log = logging.getLogger(__name__)
-_LIST_FINGERPRINT = ("--list-fingerprint", "--quiet")
 
-ProgressCallback = Callable[[BootstrapStatus], None]
+__all__ = ["CLIENT", "ProgressCallback", "TestNetwork", "bootstrap_status", "wait_bootstrapped"]
 
 
 class TestNetwork:
@@ -133,8 +133,11 @@ class TestNetwork:
             # Relay keys made beforehand too, so every fingerprint is known (and cached) at once.
             await asyncio.gather(
                 *(
-                    self._relay_fingerprint(
-                        self._fresh_node_dir(f"relay{j}"), f"relay{j}", ports[2 * AUTHORITIES + j]
+                    relay_fingerprint(
+                        self.tor_binary,
+                        self._fresh_node_dir(f"relay{j}"),
+                        f"relay{j}",
+                        ports[2 * AUTHORITIES + j],
                     )
                     for j in range(RELAYS)
                 )
@@ -171,35 +174,11 @@ class TestNetwork:
             or_port, dir_port = ports[2 * i], ports[2 * i + 1]
             d = self._fresh_node_dir(nick)
             (d / "keys").mkdir(mode=0o700, exist_ok=True)
-            v3ident = await _authority_certificate(d / "keys", dir_port)
-            fingerprint = await self._relay_fingerprint(d, nick, or_port)
+            v3ident = await authority_certificate(d / "keys", dir_port)
+            fingerprint = await relay_fingerprint(self.tor_binary, d, nick, or_port)
             return DirAuthority(nick, or_port, dir_port, v3ident, fingerprint)
 
         return list(await asyncio.gather(*(one(i) for i in range(AUTHORITIES))))
-
-    async def _relay_fingerprint(self, data_dir: Path, nickname: str, or_port: int) -> str:
-        cached = data_dir / "fingerprint"
-        if not cached.exists() or not (data_dir / "keys" / "secret_id_key").exists():
-            # A keygen torrc is still a testing torrc: TestingTorNetwork refuses the default
-            # authorities, so a dummy loopback DirAuthority stands in for the real ones.
-            dummy = DirAuthority("dummy", 1, 1, "0" * 40, "0" * 40)
-            config = TorConfig(
-                (
-                    ("TestingTorNetwork", "1"),
-                    ("DataDirectory", str(data_dir)),
-                    ("Nickname", nickname),
-                    ("ORPort", f"127.0.0.1:{or_port}"),
-                    ("SocksPort", "0"),
-                    ("DirAuthority", dummy.line()),
-                )
-            )
-            guard_offline(config.as_getconf())
-            torrc = data_dir / "torrc.keygen"
-            torrc.write_text(config.render())
-            await _run(
-                [self.tor_binary, "-f", str(torrc), "--defaults-torrc", "/dev/null", *_LIST_FINGERPRINT]
-            )
-        return _read_fingerprint(cached)
 
     def _node_configs(
         self, authorities: Sequence[DirAuthority], ports: Sequence[int]
@@ -248,13 +227,13 @@ class TestNetwork:
             directory=str(self.directory),
             exit_relay=self.exit_relay,
             authorities=tuple(authorities),
-            nodes=tuple(_pending_node(role, tor) for role, tor in relays),
+            nodes=tuple(pending_node(role, tor) for role, tor in relays),
             started_at=time.time(),
         )
         self.state_file.write(state)  # first, so that `down` finds them whatever happens next
         ready = await asyncio.gather(*(tor.wait_ready(timeout_s=30) for _r, tor in relays))
         state = replace(
-            state, nodes=tuple(_node(role, ep) for (role, _t), ep in zip(relays, ready, strict=True))
+            state, nodes=tuple(node_state(role, ep) for (role, _t), ep in zip(relays, ready, strict=True))
         )
         self.state_file.write(state)
         await wait_full_consensus(
@@ -266,8 +245,8 @@ class TestNetwork:
         client = ManagedTor(client_cfg, tor_binary=self.tor_binary)
         client.spawn()
         self._managed.append(client)
-        self.state_file.add_node(_pending_node("client", client))
-        self.state_file.add_node(await _client_node(await client.wait_ready(timeout_s=30)))
+        self.state_file.add_node(pending_node("client", client))
+        self.state_file.add_node(await client_node(await client.wait_ready(timeout_s=30)))
         final = self.state_file.read()
         assert final is not None
         return final
@@ -309,8 +288,8 @@ class TestNetwork:
         tor.spawn()
         self._managed.append(tor)
         try:
-            self.state_file.add_node(_pending_node("client", tor))
-            node = await _client_node(await tor.wait_ready(timeout_s=30))
+            self.state_file.add_node(pending_node("client", tor))
+            node = await client_node(await tor.wait_ready(timeout_s=30))
             self.state_file.add_node(node)
             client = ClientInfo.of(node)
             await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
@@ -361,206 +340,3 @@ class TestNetwork:
         self._managed.clear()
         self.state_file.remove()
         return stopped
-
-
-# ---- bootstrap polling ----
-
-
-async def bootstrap_status(client: ClientInfo | TorEndpoints) -> BootstrapStatus:
-    """One ``GETINFO status/bootstrap-phase`` on the client's control port.
-
-    Raises:
-        TorUnavailable: the control port is not reachable.
-    """
-    conn = await ControlConnection.connect("127.0.0.1", client.control_port)
-    try:
-        await conn.authenticate(cookie_path=client.cookie_path)
-        return await _poll_once(conn)
-    finally:
-        await conn.close()
-
-
-async def _poll_once(conn: ControlConnection) -> BootstrapStatus:
-    text = (await conn.get_info("status/bootstrap-phase"))["status/bootstrap-phase"]
-    status = parse_bootstrap(text)
-    if status is None:
-        raise TorError(f"unexpected bootstrap phase {text!r}")
-    return status
-
-
-async def wait_bootstrapped(
-    client: ClientInfo,
-    *,
-    timeout_s: float,
-    on_progress: ProgressCallback | None = None,
-    watch: NetworkState | None = None,
-) -> BootstrapStatus:
-    """Poll the client's bootstrap every 0.1 s until 100 %, reporting each change.
-
-    ``watch``: nodes that must stay alive meanwhile (a dead authority fails fast).
-
-    Raises:
-        TorStartError: not at 100 % within ``timeout_s``, or a watched node died (with log tails).
-    """
-    deadline = time.monotonic() + timeout_s
-    last: BootstrapStatus | None = None
-    conn = await ControlConnection.connect("127.0.0.1", client.control_port)
-    try:
-        await conn.authenticate(cookie_path=client.cookie_path)
-        while True:
-            status = await _poll_once(conn)
-            if status != last and on_progress is not None:
-                on_progress(status)
-            last = status
-            if status.done:
-                return status
-            _check_watched(watch)
-            if time.monotonic() > deadline:
-                raise TorStartError(
-                    f"{client.nickname} did not bootstrap within {timeout_s:.0f} s "
-                    f"(stuck at {status.progress} % {status.tag})",
-                    log_tail=log_tail(Path(client.data_dir)),
-                )
-            await asyncio.sleep(0.1)
-    finally:
-        await conn.close()
-
-
-async def wait_full_consensus(
-    node_dirs: Sequence[Path], relays: int, *, timeout_s: float, watch: NetworkState | None = None
-) -> None:
-    """Wait until every directory cache in ``node_dirs`` (the authorities: relays are no
-    caches here) holds a consensus listing ``relays`` Running, Valid relays and the
-    microdescriptors of all of them (read from the ``cached-microdesc*`` files, which tor
-    replaces atomically or appends to).
-
-    Raises:
-        TorStartError: not within ``timeout_s``, or a watched node died.
-    """
-    deadline = time.monotonic() + timeout_s
-    while not all(_directory_complete(d, relays) for d in node_dirs):
-        _check_watched(watch)
-        if time.monotonic() > deadline:
-            lagging = [d for d in node_dirs if not _directory_complete(d, relays)]
-            raise TorStartError(
-                f"the consensus did not list all {relays} relays within {timeout_s:.0f} s "
-                f"at {', '.join(d.name for d in lagging)}",
-                log_tail=log_tail(lagging[0]) if lagging else "",
-            )
-        await asyncio.sleep(0.1)
-
-
-def _directory_complete(node_dir: Path, relays: int) -> bool:
-    consensus = _read_lines(node_dir / "cached-microdesc-consensus")
-    # Each router's "s" line lists its flags.
-    running = sum(
-        1 for line in consensus if line.startswith("s ") and {"Running", "Valid"} <= set(line.split())
-    )
-    if running < relays:
-        return False
-    mds = _read_lines(node_dir / "cached-microdescs") + _read_lines(node_dir / "cached-microdescs.new")
-    return sum(1 for line in mds if line.startswith("onion-key")) >= relays
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        return path.read_text(errors="replace").splitlines()
-    except FileNotFoundError:
-        return []
-
-
-def _check_watched(state: NetworkState | None) -> None:
-    if state is None:
-        return
-    for n in state.nodes:
-        if not tor_pid_alive(n.pid, Path(n.data_dir) / "torrc"):
-            raise TorStartError(f"{n.nickname} exited", log_tail=log_tail(Path(n.data_dir)))
-
-
-# ---- helpers ----
-
-
-def _pending_node(role: str, tor: ManagedTor) -> NodeState:
-    assert tor.pid is not None
-    return NodeState(nickname=tor.data_dir.name, role=role, pid=tor.pid, data_dir=str(tor.data_dir))
-
-
-def _node(role: str, ep: TorEndpoints) -> NodeState:
-    fp_file = ep.data_dir / "fingerprint"
-    fingerprint = _read_fingerprint(fp_file) if fp_file.exists() else None
-    return NodeState(
-        nickname=ep.data_dir.name,
-        role=role,
-        pid=ep.pid,
-        data_dir=str(ep.data_dir),
-        control_port=ep.control_port,
-        socks_port=ep.socks_port,
-        cookie_path=str(ep.cookie_path),
-        fingerprint=fingerprint,
-    )
-
-
-async def _client_node(ep: TorEndpoints) -> NodeState:
-    """The client's state, with the SOCKS port tor picked (``SocksPort 127.0.0.1:auto``).
-
-    Raises:
-        TorStartError: tor opened no loopback SOCKS port.
-        TorUnavailable: its control port went away.
-    """
-    conn = await ControlConnection.connect("127.0.0.1", ep.control_port)
-    try:
-        await conn.authenticate(cookie_path=ep.cookie_path)
-        listeners = (await conn.get_info("net/listeners/socks"))["net/listeners/socks"]
-    finally:
-        await conn.close()
-    endpoint = parse_socks_listener(listeners)
-    if endpoint is None:
-        raise TorStartError(f"{ep.data_dir.name} opened no SOCKS port", log_tail=log_tail(ep.data_dir))
-    return replace(_node("client", ep), socks_port=endpoint[1])
-
-
-def _read_fingerprint(path: Path) -> str:
-    # "nickname FINGERPRINT"; tor writes it at start (and --list-fingerprint does).
-    parts = path.read_text().split()
-    if len(parts) != 2 or not re.fullmatch(r"[0-9A-F]{40}", parts[1]):
-        raise TorStartError(f"cannot read a relay fingerprint from {path}")
-    return parts[1]
-
-
-async def _authority_certificate(keys: Path, dir_port: int) -> str:
-    """(Re)issue the authority certificate for this run's DirPort; the identity key is kept.
-    Returns the v3ident (the certificate's fingerprint)."""
-    identity = keys / "authority_identity_key"
-    argv = ["tor-gencert", "--passphrase-fd", "0", "-m", "12", "-a", f"127.0.0.1:{dir_port}"]
-    argv += ["-i", str(identity), "-s", str(keys / "authority_signing_key")]
-    argv += ["-c", str(keys / "authority_certificate")]
-    if not identity.exists():
-        argv.append("--create-identity-key")
-    await _run(argv, stdin=b"\n")
-    for line in (keys / "authority_certificate").read_text().splitlines():
-        if line.startswith("fingerprint "):
-            return line.split()[1]
-    raise TorStartError("tor-gencert wrote a certificate without a fingerprint")
-
-
-async def _run(argv: list[str], *, stdin: bytes = b"") -> None:
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-    except OSError as e:
-        raise TorStartError(f"cannot execute {argv[0]}: {e.strerror}") from e
-    try:
-        async with asyncio.timeout(60):
-            out, _ = await proc.communicate(stdin)
-    finally:
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
-    if proc.returncode != 0:
-        tail = "\n".join(out.decode(errors="replace").splitlines()[-10:])
-        raise TorStartError(f"{argv[0]} failed with status {proc.returncode}", log_tail=tail)
