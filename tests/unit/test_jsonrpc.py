@@ -152,6 +152,7 @@ def test_events_become_notifications() -> None:
 def test_the_process_survives_bad_lines_and_ends_at_eof(tmp_path: Path) -> None:
     lines = [
         "this is not json",
+        "y" * 3_000_000,  # over the line limit: error replies, and reading goes on
         json.dumps(
             {"jsonrpc": "2.0", "id": 1, "method": "profile.create", "params": {"passphrase": "pw pw"}}
         ),
@@ -174,6 +175,23 @@ def test_the_process_survives_bad_lines_and_ends_at_eof(tmp_path: Path) -> None:
     assert by_id[2]["error"]["code"] == -32601
     assert by_id[3]["result"] == []
     assert (tmp_path / "p" / "vault.timb").exists()
+
+
+def test_requests_from_a_regular_file(tmp_path: Path) -> None:
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "profile.exists"}) + "\n" + "x" * 3_000_000 + "\n"
+        + json.dumps({"jsonrpc": "2.0", "id": 2, "method": "profile.exists"}) + "\n"
+    )  # fmt: skip
+    with requests.open() as stdin:
+        proc = subprocess.run(
+            [sys.executable, "-m", "timb.ui.cli.main", "jsonrpc", "--profile", str(tmp_path / "p")],
+            stdin=stdin, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    replies = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["result"] for r in replies if r.get("id") in (1, 2)] == [False, False]
+    assert all(r["error"]["code"] == -32700 for r in replies if r.get("id") is None)
 
 
 async def test_shutdown_method_ends_serving(tmp_path: Path) -> None:

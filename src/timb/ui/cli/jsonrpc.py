@@ -14,7 +14,7 @@ import contextlib
 import enum
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TextIO
@@ -45,6 +45,8 @@ from timb.core.service import (
     Unavailable,
     default_profile_dir,
 )
+
+MAX_LINE = 1 << 20  # a longer line gets a parse error (in pieces) and reading goes on
 
 # JSON-RPC 2.0 codes, and ours in the range the spec leaves to applications.
 PARSE_ERROR = -32700
@@ -292,10 +294,15 @@ def _dump(obj: object) -> str:
 # -- the process ------------------------------------------------------------------------------
 
 
-async def _lines(stream: TextIO) -> Any:
+async def _lines(stream: TextIO) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=1 << 20)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stream)
+    reader = asyncio.StreamReader(limit=MAX_LINE)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stream)
+    except ValueError:  # a regular file (``timb jsonrpc < requests``): read it in a thread
+        while raw := await asyncio.to_thread(stream.buffer.readline, MAX_LINE):
+            yield raw.decode("utf-8", errors="replace")
+        return
     while True:
         try:
             raw = await reader.readline()
