@@ -49,7 +49,8 @@ from timb.core.events import (
     TrustLevel,
 )
 from timb.core.profile import Profile
-from timb.core.storage.history import Direction, History, HistoryEntry
+from timb.core.recorder import HistoryRecorder
+from timb.core.storage.history import Direction
 from timb.core.storage.vault import StorageError, VaultExists, VaultNotFound, WrongPassphrase
 from timb.core.trust import ObservationKind, TrustStore, TrustStoreError, VerificationMethod
 from timb.net import base as net
@@ -518,63 +519,28 @@ class TimbService:
         """Turn history on or off for one conversation (None: back to the profile's setting,
         which is off by default). Existing logs are kept; `delete_history` removes them."""
         self._runtime(account_id)
-        conversation = History.conversation_id(account_id, self._parse_contact(contact))
-        profile = self._require_profile()
-        async with self._save_lock:
-            await asyncio.to_thread(profile.set_history_override, conversation, enabled)
+        await self._recorder().set(account_id, self._parse_contact(contact), enabled)
 
     async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
         """The recorded messages of one conversation, oldest first. Raises: ProfileError."""
         self._runtime(account_id)
-        conversation = History.conversation_id(account_id, self._parse_contact(contact))
-        history = self._require_profile().history
-        try:
-            async with self._save_lock:
-                entries = await asyncio.to_thread(history.read, conversation)
-        except StorageError as exc:
-            raise ProfileError(f"history: {exc}") from None
-        return [
-            {
-                "direction": "in" if e.direction is Direction.INCOMING else "out",
-                "timestamp": e.timestamp,
-                "text": e.body.reveal(),
-                "encrypted": e.encrypted,
-                "verified": e.verified,
-            }
-            for e in entries
-        ]
+        return await self._recorder().read(account_id, self._parse_contact(contact))
 
     async def delete_history(self, account_id: str, contact: str) -> None:
         self._runtime(account_id)
-        conversation = History.conversation_id(account_id, self._parse_contact(contact))
-        history = self._require_profile().history
-        async with self._save_lock:
-            await asyncio.to_thread(history.delete, conversation)
+        await self._recorder().delete(account_id, self._parse_contact(contact))
+
+    def _recorder(self) -> HistoryRecorder:
+        profile = self._require_profile()
+        if self._group is None:
+            raise Unavailable("the service is not running (use it with 'async with')")
+        return HistoryRecorder(profile, self._save_lock, self._clock, self._group.create_task, self._emit)
 
     def _remember(
         self, account_id: str, contact: str, direction: Direction, event: MessageReceived | str
     ) -> None:
-        """Record a message if (and only if) history is on for this conversation."""
-        profile = self._profile
-        conversation = History.conversation_id(account_id, contact)
-        if profile is None or self._group is None or not profile.history_enabled_for(conversation):
-            return  # the default: nothing about the message touches the disk
-        if isinstance(event, MessageReceived):
-            entry = HistoryEntry(
-                direction, self._clock.now(), Secret(event.text), event.encrypted, event.verified
-            )
-        else:  # an outgoing text: it only ever leaves encrypted under the default policy
-            entry = HistoryEntry(direction, self._clock.now(), Secret(event), True, False)
-        self._group.create_task(self._record(profile, conversation, entry))
-
-    async def _record(self, profile: Profile, conversation: str, entry: HistoryEntry) -> None:
-        async with self._save_lock:
-            if profile.is_closed:
-                return
-            try:
-                await asyncio.to_thread(profile.history.record, conversation, entry)
-            except StorageError as exc:
-                self._emit(ErrorEvent(f"history could not be written: {exc}"))
+        if self._profile is not None and self._group is not None:
+            self._recorder().remember(account_id, contact, direction, event)
 
     def _parse_fingerprint(self, text: str) -> Fingerprint:
         try:
