@@ -25,6 +25,7 @@ class FakeService:
         self.calls: list[tuple[Any, ...]] = []
         self.sent: dict[str, MessageState] = {}
         self.otr: dict[tuple[str, str], OtrState] = {}
+        self.history: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.queue: asyncio.Queue[CoreEvent | BaseException | None] = asyncio.Queue()
 
     # -- test helpers ---------------------------------------------------------------------------
@@ -150,3 +151,6 @@ class FakeService:
     async def set_history(self, account_id: str, contact: str, enabled: bool | None) -> None:
         self.calls.append(("set_history", account_id, contact, enabled))
         self.contacts[account_id][contact]["history"] = bool(enabled)
+
+    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
+        return list(self.history.get((account_id, contact), []))

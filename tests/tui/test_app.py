@@ -489,3 +489,27 @@ async def test_remove_contact_asks_first() -> None:
         await pilot.pause()
         assert service.calls[-1] == ("remove_contact", "alice", BOB)
         assert app.main.contact_item("alice", BOB) is None
+
+
+async def test_history_is_shown_above_new_messages() -> None:
+    service = ready_service()
+    service.history[("alice", BOB)] = [
+        {
+            "direction": "in",
+            "timestamp": 1.0,
+            "text": "[b]old[/b] hello",
+            "encrypted": True,
+            "verified": False,
+        },
+        {"direction": "out", "timestamp": 2.0, "text": "old reply", "encrypted": True, "verified": False},
+    ]
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        service.emit(MessageReceived("alice", BOB, "new message", True, False))
+        await pilot.pause(0.2)
+        view = app.main.existing("alice", BOB)
+        texts = [text_of(r) for r in view.query(MessageRow)]
+        assert texts[0] == "bob@timb.test (earlier): [b]old[/b] hello"
+        assert texts[1] == "me (earlier): old reply"
+        assert "new message" in texts[2]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Switch
 
 from tests.fixtures.prosody import ProsodyServer
 from tests.fixtures.tor import TorNetwork
@@ -268,3 +268,39 @@ async def test_tor_that_cannot_be_reached_gets_its_screen(tmp_path: Path) -> Non
             await pilot.click("#quit")
             await pilot.pause()
         assert app.return_code == 1
+
+
+async def test_history_is_off_until_turned_on_and_then_shown_after_a_restart(tmp_path: Path) -> None:
+    async with stack(tmp_path) as (server, bot, service):
+        app = TimbApp(service=service)
+        async with app.run_test() as pilot:
+            view = await private_chat(pilot, service, bot)  # "hello bot": history is off
+            await pilot.press("f4")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            app.screen.query_one("#history", Switch).value = True
+            await pilot.click("#ok")
+            await settle(pilot)
+            await pilot.press("escape")
+            await pilot.pause()
+            account = view.account  # the UI named it after the address: "alice"
+            await app.main.open(account, BOT)
+            await pilot.pause()
+            await pilot.press(*"remember this", "enter")
+            await until(pilot, lambda: any("echo: remember this" in r for r in rows(view)))
+            await pilot.press("ctrl+q")
+        await service.close()
+        async with TimbService(tmp_path / "alice", adapter_factory=server.factory) as again:
+            app = TimbApp(service=again)
+            async with app.run_test() as pilot:
+                await type_into(pilot, "#passphrase", PASS)
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, MainScreen))
+                view = await app.main.open(account, BOT)
+                await until(pilot, lambda: len(rows(view)) >= 2)
+                assert rows(view) == [
+                    "me (earlier): remember this",
+                    f"{BOT} (earlier): echo: remember this",
+                ]
+                await pilot.press("ctrl+q")

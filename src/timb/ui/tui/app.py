@@ -138,6 +138,15 @@ class TimbApp(App[int]):
             ]
         )
 
+    async def on_main_screen_conversation_created(self, message: MainScreen.ConversationCreated) -> None:
+        view = message.view
+        try:
+            entries = await self.service.read_history(view.account, view.contact)
+        except ServiceError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        view.add_history(entries)
+
     async def _consume_events(self) -> None:
         async for event in self.service.events():
             await self.handle_event(event)

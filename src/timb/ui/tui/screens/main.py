@@ -47,6 +47,13 @@ class MainScreen(Screen[None]):
     class Ready(Message):
         """Composed: the app may now show core events on it."""
 
+    class ConversationCreated(Message):
+        """A conversation view was just made (the app loads its history, if any)."""
+
+        def __init__(self, view: ConversationView) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, tor_description: str) -> None:
         super().__init__()
         self.tor_description = tor_description
@@ -110,6 +117,7 @@ class MainScreen(Screen[None]):
             self._views[(account, contact)] = view
             self.add_contact(account, contact)
             await self.query_one(ContentSwitcher).add_content(view)
+            self.post_message(self.ConversationCreated(view))
         return view
 
     def existing(self, account: str, contact: str) -> ConversationView | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -63,6 +65,18 @@ class ConversationView(Vertical):
 
     def add_incoming(self, text: str, *, encrypted: bool) -> None:
         self.messages.add_row(MessageRow.incoming(self.contact, text, encrypted=encrypted))
+
+    def add_history(self, entries: list[dict[str, Any]]) -> None:
+        """Show recorded messages (`TimbService.read_history` entries) above the new ones."""
+        rows = [
+            MessageRow.earlier(
+                "me" if e.get("direction") == "out" else self.contact,
+                str(e.get("text", "")),
+                encrypted=bool(e.get("encrypted")),
+            )
+            for e in entries
+        ]
+        self.messages.add_earlier(rows)
 
     def add_system(self, text: str) -> None:
         self.messages.add_row(MessageRow.system(text))

@@ -33,6 +33,7 @@ class MessageRow(Static):
     MessageRow.-failed { color: $error; }
     MessageRow.-system { color: $accent; text-style: italic; }
     MessageRow.-plaintext { color: $error; }
+    MessageRow.-history { color: $text-muted; }
     """
 
     def __init__(
@@ -57,6 +58,16 @@ class MessageRow(Static):
         row = cls(Text.assemble(label, text))
         if not encrypted:
             row.add_class("-plaintext")
+        return row
+
+    @classmethod
+    def earlier(cls, sender: str, text: str, *, encrypted: bool) -> MessageRow:
+        """A message from history (kept only where the user turned history on)."""
+        label = Text(f"{sender} (earlier): ", style="bold")
+        if not encrypted:
+            label = Text.assemble(("[UNENCRYPTED] ", "bold reverse"), label)
+        row = cls(Text.assemble(label, text))
+        row.add_class("-history")
         return row
 
     @classmethod
@@ -89,6 +100,13 @@ class MessageList(VerticalScroll):
             self._outgoing[row.msg_id] = row
         self.mount(row)
         self.scroll_end(animate=False)
+
+    def add_earlier(self, rows: list[MessageRow]) -> None:
+        """Put history rows above everything shown so far, oldest first."""
+        if rows and self.children:
+            self.mount_all(rows, before=self.children[0])
+        elif rows:
+            self.mount_all(rows)
 
     def row_for(self, msg_id: str) -> MessageRow | None:
         return self._outgoing.get(msg_id)
