@@ -19,6 +19,7 @@ from timb.tor.errors import TorError, TorStartError
 from timb.tor.process import tor_pid_alive
 from timb.tor.socks import open_stream
 from timb.tor.testnet import TestNetwork, bootstrap_status
+from timb.tor.testnet_keys import restore_keys, save_keys
 from timb.tor.testnet_state import ClientInfo, NetworkState
 
 pytestmark = pytest.mark.integration
@@ -233,3 +234,26 @@ async def test_failed_launch_is_retried_then_reported_and_leaves_nothing_running
     assert "[notice.log]" in info.value.log_tail  # the authority's own words come with it
     assert net.status() is None
     assert _pgrep(str(tmp_path / "hurried")) == ""
+
+
+def test_key_cache_keeps_and_restores_relay_keys(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = tmp_path / "net1" / "relay0"
+    (first / "keys").mkdir(parents=True)
+    (first / "keys" / "secret_id_key").write_bytes(b"key material")
+    (first / "fingerprint").write_text("relay0 " + "A" * 40 + "\n")
+    save_keys(cache, first)
+    assert (cache / "relay0" / "keys" / "secret_id_key").read_bytes() == b"key material"
+    (first / "keys" / "secret_id_key").write_bytes(b"changed later")
+    save_keys(cache, first)  # kept once: the first copy stays
+    assert (cache / "relay0" / "keys" / "secret_id_key").read_bytes() == b"key material"
+
+    fresh = tmp_path / "net2" / "relay0"
+    fresh.mkdir(parents=True)
+    assert restore_keys(cache, fresh)
+    assert (fresh / "keys" / "secret_id_key").read_bytes() == b"key material"
+    assert (fresh / "fingerprint").read_text() == "relay0 " + "A" * 40 + "\n"
+    assert not restore_keys(cache, first)  # a node with keys keeps its own
+    assert not restore_keys(cache, tmp_path / "net2" / "relay1")  # nothing cached for it
+    assert not restore_keys(None, tmp_path / "net3" / "relay0")
+    assert not list(cache.glob(".*.tmp"))

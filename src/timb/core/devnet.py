@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
 from timb.core.errors import Unavailable
 from timb.tor.client import TorClient
 from timb.tor.control.events import BootstrapStatus
@@ -98,18 +100,24 @@ def _progress_adapter(callback: ProgressCallback | None) -> Callable[[BootstrapS
     return lambda s: callback(Progress(s.progress, s.tag, s.summary))
 
 
+def default_key_cache() -> Path:
+    """Where relay keys of private networks are kept between runs (the user's cache dir)."""
+    return Path(platformdirs.user_cache_dir("timb")) / "testnet-keys"
+
+
 async def up(
     directory: Path,
     *,
     exit_relay: bool = False,
     owner_pid: int | None = None,
+    key_cache: Path | None = None,
     on_progress: ProgressCallback | None = None,
     timeout_s: float = 60.0,
 ) -> DevnetClient:
     """Bring up (or reuse) the private network in ``directory``; returns when its client is at
     100 %. With ``owner_pid`` every tor exits when that process does; without, the network
-    outlives the caller until `down`."""
-    net = TestNetwork(directory, exit_relay=exit_relay, owner_pid=owner_pid)
+    outlives the caller until `down`. ``key_cache``: see `default_key_cache`."""
+    net = TestNetwork(directory, exit_relay=exit_relay, owner_pid=owner_pid, key_cache=key_cache)
     with _as_unavailable():
         return _client(await net.up(timeout_s=timeout_s, on_progress=_progress_adapter(on_progress)))
 
@@ -253,6 +261,7 @@ __all__ = [
     "EchoRoundTrip",
     "Progress",
     "add_client",
+    "default_key_cache",
     "down",
     "onion_echo",
     "status",

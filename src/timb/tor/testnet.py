@@ -31,7 +31,7 @@ from pathlib import Path
 
 from timb.tor.errors import TorError, TorStartError
 from timb.tor.process import ManagedTor, pick_free_ports, port_conflict, stop_pids, tor_pid_alive
-from timb.tor.testnet_keys import authority_certificate, relay_fingerprint
+from timb.tor.testnet_keys import authority_certificate, relay_fingerprint, restore_keys, save_keys
 from timb.tor.testnet_state import ClientInfo, NetworkState, StateFile
 from timb.tor.testnet_wait import (
     ProgressCallback,
@@ -66,7 +66,9 @@ class TestNetwork:
     """The private network in ``directory``.
 
     ``owner_pid``: tor exits when this process does (``__OwningControllerProcess``); None for a
-    network that outlives its starter (``timb testnet up``).
+    network that outlives its starter (``timb testnet up``). ``key_cache``: a directory where
+    relay keys are kept across networks, so a network in a fresh directory need not make them
+    (test sessions, the demo); networks never talk to each other, so sharing keys is harmless.
     """
 
     __test__ = False  # not a pytest test class despite its name
@@ -78,8 +80,10 @@ class TestNetwork:
         exit_relay: bool = False,
         owner_pid: int | None = None,
         tor_binary: str = "tor",
+        key_cache: Path | None = None,
     ) -> None:
         self.directory = directory.resolve()
+        self.key_cache = key_cache
         self.exit_relay = exit_relay
         self.owner_pid = owner_pid
         self.tor_binary = tor_binary
@@ -131,17 +135,7 @@ class TestNetwork:
             ports = pick_free_ports(2 * AUTHORITIES + RELAYS)  # clients let tor pick (auto)
             authorities = await self._prepare_authorities(ports[: 2 * AUTHORITIES])
             # Relay keys made beforehand too, so every fingerprint is known (and cached) at once.
-            await asyncio.gather(
-                *(
-                    relay_fingerprint(
-                        self.tor_binary,
-                        self._fresh_node_dir(f"relay{j}"),
-                        f"relay{j}",
-                        ports[2 * AUTHORITIES + j],
-                    )
-                    for j in range(RELAYS)
-                )
-            )
+            await asyncio.gather(*(self._prepare_relay(j, ports[2 * AUTHORITIES + j]) for j in range(RELAYS)))
             nodes = self._node_configs(authorities, ports[2 * AUTHORITIES :])
             try:
                 return await self._start_nodes(nodes, authorities, timeout_s=timeout_s)
@@ -173,12 +167,20 @@ class TestNetwork:
             nick = f"auth{i}"
             or_port, dir_port = ports[2 * i], ports[2 * i + 1]
             d = self._fresh_node_dir(nick)
+            restore_keys(self.key_cache, d)
             (d / "keys").mkdir(mode=0o700, exist_ok=True)
             v3ident = await authority_certificate(d / "keys", dir_port)
             fingerprint = await relay_fingerprint(self.tor_binary, d, nick, or_port)
+            save_keys(self.key_cache, d)
             return DirAuthority(nick, or_port, dir_port, v3ident, fingerprint)
 
         return list(await asyncio.gather(*(one(i) for i in range(AUTHORITIES))))
+
+    async def _prepare_relay(self, j: int, or_port: int) -> None:
+        d = self._fresh_node_dir(f"relay{j}")
+        restore_keys(self.key_cache, d)
+        await relay_fingerprint(self.tor_binary, d, f"relay{j}", or_port)
+        save_keys(self.key_cache, d)
 
     def _node_configs(
         self, authorities: Sequence[DirAuthority], ports: Sequence[int]

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import shutil
 from pathlib import Path
 
 from timb.tor.errors import TorStartError
@@ -15,6 +17,37 @@ from timb.tor.process import guard_offline
 from timb.tor.torrc import DirAuthority, TorConfig
 
 _LIST_FINGERPRINT = ("--list-fingerprint", "--quiet")
+
+
+def restore_keys(cache: Path | None, data_dir: Path) -> bool:
+    """Copy the keys of node ``data_dir.name`` from ``cache`` into ``data_dir`` if it has none.
+
+    Returns True if keys were restored.
+    """
+    source = None if cache is None else cache / data_dir.name
+    if source is None or (data_dir / "keys" / "secret_id_key").exists():
+        return False
+    if not (source / "fingerprint").exists():
+        return False
+    shutil.copytree(source / "keys", data_dir / "keys", dirs_exist_ok=True)
+    shutil.copy2(source / "fingerprint", data_dir / "fingerprint")
+    return True
+
+
+def save_keys(cache: Path | None, data_dir: Path) -> None:
+    """Keep the keys of ``data_dir`` in ``cache`` (once; a concurrent writer may win the race,
+    the rename makes the entry appear whole or not at all)."""
+    if cache is None or (cache / data_dir.name).exists():
+        return
+    cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = cache / f".{data_dir.name}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(data_dir / "keys", tmp / "keys")
+    shutil.copy2(data_dir / "fingerprint", tmp / "fingerprint")
+    try:
+        tmp.rename(cache / data_dir.name)
+    except OSError:  # another process stored the same node's keys first
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def relay_fingerprint(tor_binary: str, data_dir: Path, nickname: str, or_port: int) -> str:

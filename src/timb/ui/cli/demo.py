@@ -38,7 +38,12 @@ def _progress(prefix: str) -> devnet.ProgressCallback:
 async def run_demo(directory: Path) -> int:
     started = time.monotonic()
     _say(f"1. Starting a private Tor network in {directory} (loopback only) ...")
-    host = await devnet.up(directory, owner_pid=os.getpid(), on_progress=_progress("client0"))
+    host = await devnet.up(
+        directory,
+        owner_pid=os.getpid(),
+        key_cache=devnet.default_key_cache(),
+        on_progress=_progress("client0"),
+    )
     _say(f"   network up in {time.monotonic() - started:.1f} s; client0 SOCKS 127.0.0.1:{host.socks_port}")
     _say("2. Starting a second client tor (the visitor) ...")
     visitor = await devnet.add_client(
