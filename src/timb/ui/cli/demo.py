@@ -38,6 +38,7 @@ def _progress(prefix: str) -> devnet.ProgressCallback:
 async def run_demo(directory: Path) -> int:
     started = time.monotonic()
     _say(f"1. Starting a private Tor network in {directory} (loopback only) ...")
+    _say("   3 directory authorities and 2 relays vote a first consensus (about 5-10 s); then client0 joins:")
     host = await devnet.up(
         directory,
         owner_pid=os.getpid(),
@@ -53,7 +54,7 @@ async def run_demo(directory: Path) -> int:
     result = await devnet.onion_echo(host, visitor, MESSAGE.encode(), on_step=lambda s: _say(f"   {s}"))
     _say(f"   sent     -> {result.sent.decode()}")
     _say(f"   received <- {result.received.decode()}")
-    _say(f"   round trip through the onion service: {result.round_trip_s * 1000:.0f} ms")
+    _say(f"   connect + round trip through the onion service: {result.round_trip_s * 1000:.0f} ms")
     _say(f"Done in {time.monotonic() - started:.1f} s: the message crossed the onion service and came back.")
     return 0
 
