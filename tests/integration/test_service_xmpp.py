@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -264,11 +265,14 @@ async def test_chat_over_tor_and_onion_prosody_then_restart(
             await setup_bob(bob, bob_jid, bob_pw, alice_jid, prosody_onion, pin)
 
             # 100 messages each way, sent before any session exists: held, then sent encrypted.
+            started = time.monotonic()
             a_ids = [alice.service.send_message("main", bob_jid, t) for t in a_texts]
             for text in b_texts:
                 await bob.call("message.send", account="main", contact=alice_jid, text=text)
             await bob.wait(lambda _: len(bob.received()) >= N)
             await alice.wait(lambda _: len(alice.received()) >= N)
+            elapsed = time.monotonic() - started
+            print(f"FIGURE: AKE + {N} messages each way over onion Prosody: {elapsed:.2f} s")
             assert bob.received() == a_texts
             assert alice.received() == b_texts
             assert all(
