@@ -79,6 +79,8 @@ class FakeService:
         return dict(self.accounts[account_id])
 
     def list_accounts(self) -> list[dict[str, Any]]:
+        if not self.unlocked:
+            raise ProfileError("no profile is unlocked: unlock or create one first")
         return [dict(a) for a in self.accounts.values()]
 
     async def remove_account(self, account_id: str) -> None:

@@ -513,3 +513,15 @@ async def test_history_is_shown_above_new_messages() -> None:
         assert texts[0] == "bob@timb.test (earlier): [b]old[/b] hello"
         assert texts[1] == "me (earlier): old reply"
         assert "new message" in texts[2]
+
+
+async def test_an_unlocked_service_goes_straight_to_the_chats() -> None:
+    service = ready_service()
+    service.unlocked = True  # e.g. `timb demo` logged in already
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert app.unlocked
+        assert app.main.contact_item("alice", BOB) is not None
+        assert not [c for c in service.calls if c[0] in ("unlock_profile", "create_profile")]

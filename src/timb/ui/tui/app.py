@@ -16,7 +16,7 @@ from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from timb.core.errors import ServiceError
+from timb.core.errors import ProfileError, ServiceError
 from timb.core.events import (
     ConnectionState,
     ConnectionStateChanged,
@@ -80,6 +80,7 @@ class TimbApp(App[int]):
         self.crash_report: str | None = None
         self.connections: dict[str, ConnectionState] = {}
         self.unlocked = False
+        self._handed_unlocked = False
 
     # -- start --------------------------------------------------------------------------------
 
@@ -92,13 +93,20 @@ class TimbApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
-    def on_main_screen_ready(self) -> None:
+    def on_mount(self) -> None:
+        try:
+            self.service.list_accounts()  # works only once a profile is unlocked
+        except ProfileError:
+            create = not self.service.profile_exists()
+            self.push_screen(ProfileScreen(self.service, create=create), self._profile_ready)
+        else:
+            self._handed_unlocked = True  # `timb demo` logs the user in before the UI starts
+
+    async def on_main_screen_ready(self) -> None:
         # Events (tor's progress or failure come at once) are shown only once there is a screen.
         self.run_worker(self._consume_events(), name="core-events", group="core", exit_on_error=True)
-
-    def on_mount(self) -> None:
-        create = not self.service.profile_exists()
-        self.push_screen(ProfileScreen(self.service, create=create), self._profile_ready)
+        if self._handed_unlocked:
+            await self._profile_ready(True)
 
     async def _profile_ready(self, ok: bool | None) -> None:
         if not ok:
