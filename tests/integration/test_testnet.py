@@ -6,10 +6,12 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import platformdirs
 import pytest
 
 from tests.fixtures.tor import TorNetwork
@@ -167,6 +169,32 @@ async def test_second_network_side_by_side_then_down_stops_every_pid(
     assert second.status() is None
     assert second.down() == []  # idempotent
     assert all(_alive(first))  # the session network was not touched
+
+
+async def test_up_on_a_half_dead_network_starts_afresh(tmp_path: Path) -> None:
+    cache = Path(platformdirs.user_cache_dir("timb")) / "testnet-keys"
+    first = TestNetwork(tmp_path / "net3", owner_pid=os.getpid(), key_cache=cache)
+    second = TestNetwork(tmp_path / "net3", owner_pid=os.getpid(), key_cache=cache)  # a later `up`
+    try:
+        await first.up()
+        before = first.status()
+        assert before is not None
+        os.kill(before.node("relay1").pid, signal.SIGKILL)
+        for _ in range(100):
+            if not first.alive()["relay1"]:
+                break
+            await asyncio.sleep(0.05)
+        assert not first.alive()["relay1"]
+        client = await second.up()
+        after = second.status()
+        assert after is not None
+        assert all(_alive(after))
+        assert not any(_alive(before))  # what was left of the old network was stopped
+        assert {n.pid for n in after.nodes}.isdisjoint(n.pid for n in before.nodes)
+        assert (await bootstrap_status(client)).done
+    finally:
+        second.down()
+        first.down()  # reaps the old tors (our children)
 
 
 # ---- the command line (timb testnet, timb demo), run as a user would ----
