@@ -14,13 +14,15 @@ The rules (docs/core.md says why):
   PENDING and exists nowhere but here. With a policy that requires encryption every wire string we
   emit must start with ``?OTR``; anything else is dropped and reported (defence in depth).
 * Delivered: OTR has no receipts. A message sent in a session is DELIVERED once a readable Data
-  Message (text, heartbeat or our empty acknowledgement) arrives from the peer in that session.
-  A session that received text acknowledges it with an empty Data Message at the next `poll`
-  unless it sent something in between.
+  Message (text, heartbeat or our empty acknowledgement) arrives from the peer in that session
+  naming, as its recipient key id, at least the key our message announced (so a message that
+  crossed ours does not confirm it). A session that received text acknowledges it with an empty
+  Data Message at the next `poll` unless it sent something in between.
 * Resend: when a new private session begins and an old one is suspect -- the peer's instance tag
-  changed (it restarted), or it reported an OTR error, or we saw it send data to another instance
-  of us -- every message of the old session not yet DELIVERED is sent again, in order, in the new
-  session. A refresh of a healthy session re-sends nothing.
+  changed (it restarted), it reported an OTR error, or the server bounced a message -- every
+  message of the old session not yet DELIVERED is sent again, in order, in the new session. A
+  refresh of a healthy session re-sends nothing (its unconfirmed messages carry over).
+* Trust: nothing is sent under a key the user distrusted (held, with `OtrUnavailable`).
 * Re-key: the core alone sends Query Messages (its OTR conversations run without
   ERROR_START_AKE): when the peer sends data for another instance of us (we restarted), when the
   peer reports an OTR error (once, however many errors arrive), when a held message waits, and
@@ -28,7 +30,8 @@ The rules (docs/core.md says why):
   under way no new one is started and an incoming query is not allowed to restart it: crossing
   AKEs can leave both sides waiting for each other.
 
-Errors: a wrong call raises `KeyError` (unknown message id); remote trouble is an event.
+Errors: a wrong call raises `KeyError` (unknown message id) or `PolicyViolation` (SMP without a
+private session); remote trouble is an event, never an exception.
 """
 
 from __future__ import annotations
