@@ -99,6 +99,10 @@ async def test_secrets_are_never_echoed(server: JsonRpcServer) -> None:
     assert ok["result"]["jid"] == "a@b.c" and ok["result"]["fingerprint"]
     listed = await call(server, "account.list")
     assert SECRET_PASSPHRASE not in json.dumps(listed)
+    updated = await call(server, "account.update", {"account": "a", "auto_connect": True, "port": 5223})
+    assert updated["result"]["auto_connect"] is True and updated["result"]["port"] == 5223
+    bad = await call(server, "account.update", {"account": "a", "password": SECRET_PASSPHRASE, "port": 0})
+    assert bad["error"]["code"] == -32602 and SECRET_PASSPHRASE not in json.dumps(bad)
 
 
 async def test_a_session_of_commands(server: JsonRpcServer) -> None:

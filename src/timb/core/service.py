@@ -32,7 +32,7 @@ from timb.common.errors import InvalidIdentifier
 from timb.common.ids import Fingerprint, Jid
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
-from timb.core.accounts import Account, AccountError, Accounts
+from timb.core.accounts import Account, AccountError, Accounts, normalise_pin
 from timb.core.connection import AccountLink
 from timb.core.conversations import Conversations
 from timb.core.errors import InvalidRequest, NotFound, ProfileError, ServiceError, Unavailable
@@ -315,6 +315,36 @@ class TimbService:
         key = await asyncio.to_thread(PrivateKey.generate)
         self._otr_keys()[account.id] = [format(n, "x") for n in key.numbers()]
         self._runtime_for(account, key)
+        await self._save()
+        return self._describe(account)
+
+    async def update_account(
+        self,
+        account_id: str,
+        *,
+        password: Secret[str] | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        tls_pin_sha256: str | None = None,
+        auto_connect: bool | None = None,
+    ) -> dict[str, Any]:
+        """Change an account's settings (those given); they apply at the next connection.
+
+        Raises: NotFound, InvalidRequest.
+        """
+        runtime = self._runtime(account_id)
+        changes: dict[str, Any] = {
+            "password": password,
+            "host": host,
+            "port": port,
+            "tls_pin_sha256": normalise_pin(tls_pin_sha256),
+            "auto_connect": auto_connect,
+        }
+        try:
+            account = self._accounts.update(account_id, **{k: v for k, v in changes.items() if v is not None})
+        except (AccountError, InvalidIdentifier) as exc:
+            raise InvalidRequest(str(exc)) from None
+        runtime.account = account
         await self._save()
         return self._describe(account)
 

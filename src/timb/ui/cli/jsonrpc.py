@@ -143,6 +143,17 @@ class JsonRpcServer:
                 ],
                 self._add_account,
             ),
+            "account.update": (
+                [
+                    _p("account"),
+                    _p("password", str, False),
+                    _p("host", str, False),
+                    _p("port", int, False),
+                    _p("tls_pin_sha256", str, False),
+                    _p("auto_connect", bool, False),
+                ],
+                self._update_account,
+            ),
             "account.list": ([], s.list_accounts),
             "account.remove": ([_p("account")], s.remove_account),
             "account.connect": ([_p("account")], s.connect),
@@ -187,6 +198,10 @@ class JsonRpcServer:
 
     async def _add_account(self, id: str, jid: str, password: str, **options: Any) -> Any:
         return await self.service.add_account(id, jid, Secret(password), **options)
+
+    async def _update_account(self, account_id: str, password: str | None = None, **options: Any) -> Any:
+        secret = None if password is None else Secret(password)
+        return await self.service.update_account(account_id, password=secret, **options)
 
     def _send(self, account_id: str, contact: str, text: str) -> dict[str, str]:
         return {"id": self.service.send_message(account_id, contact, text)}
