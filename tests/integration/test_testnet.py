@@ -20,7 +20,7 @@ from timb.tor.control.events import BootstrapStatus
 from timb.tor.errors import TorError, TorStartError
 from timb.tor.process import tor_pid_alive
 from timb.tor.socks import open_stream
-from timb.tor.testnet import TestNetwork, bootstrap_status
+from timb.tor.testnet import CLIENT, TestNetwork, bootstrap_status
 from timb.tor.testnet_keys import restore_keys, save_keys
 from timb.tor.testnet_state import ClientInfo, NetworkState
 
@@ -145,6 +145,10 @@ async def test_add_client_refuses_bad_names_and_missing_network(
         await tor_network.network.add_client("client0")
     with pytest.raises(TorError, match="no private network"):
         await TestNetwork(tmp_path / "empty").add_client("c1")
+    # stop_client stops only clients added later; the network's own nodes stay recorded.
+    for own in ("auth0", "relay1", "client0", "nosuchnode"):
+        assert tor_network.network.stop_client(own) is False
+    assert all(tor_network.network.alive()[n] for n in ("auth0", "relay1", "client0"))
 
 
 async def test_second_network_side_by_side_then_down_stops_every_pid(
@@ -192,6 +196,14 @@ async def test_up_on_a_half_dead_network_starts_afresh(tmp_path: Path) -> None:
         assert not any(_alive(before))  # what was left of the old network was stopped
         assert {n.pid for n in after.nodes}.isdisjoint(n.pid for n in before.nodes)
         assert (await bootstrap_status(client)).done
+        # A launch killed before its client started: relays alive, no client recorded.
+        assert second.stop_client(CLIENT) is False  # the network's own client is not "added"
+        gone = second.state_file.remove_node(CLIENT)
+        assert gone is not None
+        os.kill(gone.pid, signal.SIGKILL)
+        third = await second.up()
+        assert third.pid != client.pid
+        assert (await bootstrap_status(third)).done
     finally:
         second.down()
         first.down()  # reaps the old tors (our children)

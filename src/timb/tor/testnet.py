@@ -106,7 +106,7 @@ class TestNetwork:
                 message carries log tails); every process started here is stopped.
         """
         state = self.state_file.read()
-        if state is not None and self._all_alive(state):
+        if state is not None and self._complete(state) and self._all_alive(state):
             client = state.client(CLIENT)
             await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
             return client
@@ -253,6 +253,13 @@ class TestNetwork:
         assert final is not None
         return final
 
+    def _complete(self, state: NetworkState) -> bool:
+        # A launch killed half-way leaves relays without the client, or nodes without ports.
+        names = {n.nickname for n in state.nodes if n.control_port is not None}
+        return {f"auth{i}" for i in range(AUTHORITIES)} | {f"relay{j}" for j in range(RELAYS)} | {
+            CLIENT
+        } <= names
+
     def _all_alive(self, state: NetworkState) -> bool:
         return all(tor_pid_alive(n.pid, Path(n.data_dir) / "torrc") for n in state.nodes)
 
@@ -302,9 +309,14 @@ class TestNetwork:
         return client
 
     def stop_client(self, name: str) -> bool:
-        """Stop a client started with add_client. Returns False if it was not running."""
+        """Stop a client started with add_client. Returns False if there is no such added
+        client (the network's own nodes, client0 included, are stopped only by `down`)."""
+        state = self.state_file.read()
+        known = [n for n in state.nodes if n.nickname == name] if state is not None else []
+        if name == CLIENT or not known or known[0].role != "client":
+            return False
         node = self.state_file.remove_node(name)
-        if node is None or node.role != "client" or node.nickname == CLIENT:
+        if node is None:
             return False
         stopped = bool(stop_pids([(node.pid, Path(node.data_dir) / "torrc")]))
         self._reap()
