@@ -283,3 +283,20 @@ async def test_nothing_is_sent_to_a_distrusted_key(tmp_path: Path) -> None:
         assert bob.received() == ["first, before any doubt"]
         await alice.service.set_trust("main", BOB, theirs, "verified")  # checked by phone after all
         await bob.wait(lambda ev: bob.received()[-1:] == ["not for that key"])
+
+
+async def test_only_accounts_marked_auto_connect_connect_at_unlock(tmp_path: Path) -> None:
+    server = FakeServer()
+    async with running(tmp_path / "a", server) as first:
+        await first.service.create_profile(PASS)
+        await first.service.add_account("manual", ALICE, Secret("pw"))
+        await first.service.add_account("auto", "carol@timb.test", Secret("pw"))
+        await first.service.update_account("auto", auto_connect=True)
+    async with running(tmp_path / "a", server) as again:
+        await again.service.unlock_profile(PASS)
+        await again.wait(connection(ConnectionState.CONNECTED))
+        await asyncio.sleep(0.2)
+        connected = {e.account for e in again.events if isinstance(e, ConnectionStateChanged)}
+        assert connected == {"auto"}
+        state = {a["id"]: a["connected"] for a in again.service.list_accounts()}
+        assert state == {"manual": False, "auto": True}
