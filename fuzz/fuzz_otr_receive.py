@@ -4,9 +4,9 @@ Set up once: a real TIMB<->TIMB session (v3, and v2 with fragmentation), recordi
 message Alice sent to Bob, plus "reserve" messages Alice sealed but never delivered (texts, an
 SMP question, an extra-symmetric-key TLV, a disconnect). Each input is a short sequence of wire
 messages -- arbitrary strings, genuine messages, genuine messages mutated at the text or at the
-decoded-binary level, re-fragmented mutations, raw binary armoured as ``?OTR:...`` -- fed to a
-fresh copy of one target: Bob ENCRYPTED (v3), Bob ENCRYPTED (v2, fragments), or a fresh
-conversation (policy ALWAYS or OPPORTUNISTIC).
+decoded-binary level, re-fragmented mutations, raw binary armoured as ``?OTR:...``, replays of the
+previous message (its fragments in order or reversed) -- fed to a fresh copy of one target: Bob
+ENCRYPTED (v3), Bob ENCRYPTED (v2, fragments), or a fresh conversation (ALWAYS or OPPORTUNISTIC).
 
 Checked after every `receive` call:
 * nothing escapes `receive`;
@@ -140,7 +140,7 @@ TARGETS = _targets()
 
 def snapshot(conv: Conversation) -> tuple[object, ...]:
     """Everything garbage must not change."""
-    # The key state lives in a DataSession, wrapped by EncryptedSession since 5e99aff.
+    # The key state lives in a DataSession (held directly, or wrapped in `_data` by a refactor).
     session = getattr(conv._session, "_data", conv._session)
     keys: tuple[object, ...] = ()
     if session is not None:
@@ -169,10 +169,13 @@ def _armoured_binary(text: str) -> bytes | None:
     return None
 
 
-def _messages(p: Provider, target: Target) -> list[str]:
-    """One wire message (or the fragments of one) chosen and shaped by the fuzzer."""
-    mode = p.number(0, 6)
-    if mode == 0:
+def _messages(p: Provider, target: Target, last: list[str]) -> list[str]:
+    """One wire message (or the fragments of one) chosen and shaped by the fuzzer; or the last
+    one again (a replay), its fragments in reverse order."""
+    mode = p.number(0, 8)
+    if mode >= 7:
+        wires = last if mode == 7 else last[::-1]
+    elif mode == 0:
         wires = [p.text(1024)]
     elif mode == 1:
         wires = ["".join(p.pick(OTRISH) + p.text(48) for _ in range(p.number(1, 4))) + p.pick(("", TAG))]
@@ -222,8 +225,10 @@ def test_one_input(data: bytes) -> None:
     target = TARGETS[p.number(0, len(TARGETS) - 1)]
     conv = copy.deepcopy(target.conv)
     shown: list[str] = []
+    wires: list[str] = []
     for _ in range(p.number(1, 6)):
-        for wire in _messages(p, target):
+        wires = _messages(p, target, wires)
+        for wire in wires:
             before = snapshot(conv)
             conv.receive(wire)
             events = drain(conv)
