@@ -7,13 +7,12 @@ entry (ctrl+p). Crashes never show Textual's traceback with local variables (see
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual.app import App, SystemCommand
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from timb.core.errors import ProfileError, ServiceError
@@ -29,7 +28,6 @@ from timb.core.events import (
     OtrStateChanged,
     OtrUnavailable,
     SmpFinished,
-    SmpOutcome,
     SmpRequested,
     TorBootstrap,
     TrustChanged,
@@ -41,14 +39,8 @@ from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import SettingsScreen
 from timb.ui.tui.screens.tor import TorErrorScreen
-from timb.ui.tui.screens.verify import (
-    FingerprintDialog,
-    KeyChangedScreen,
-    SmpAnswerDialog,
-    SmpRequest,
-    SmpStartDialog,
-)
 from timb.ui.tui.service_api import ServiceApi
+from timb.ui.tui.verification import Verification
 from timb.ui.tui.widgets.badge import BADGE_WORDS
 from timb.ui.tui.widgets.conversation import ConversationView
 from timb.ui.tui.widgets.sidebar import ContactItem
@@ -81,6 +73,7 @@ class TimbApp(App[int]):
         self.connections: dict[str, ConnectionState] = {}
         self.unlocked = False
         self._handed_unlocked = False
+        self.verification = Verification(self)
 
     # -- start --------------------------------------------------------------------------------
 
@@ -193,19 +186,16 @@ class TimbApp(App[int]):
             case SmpRequested(account=account, contact=contact, question=question):
                 view = await main.conversation(account, contact)
                 view.add_system(f"{contact} asks you to verify (SMP)")
-                self.smp_question(account, contact, question)
+                self.verification.answer(account, contact, question)
             case SmpFinished():
-                await self._smp_finished(event)
+                await self.verification.finished(event)
             case TrustChanged(account=account, contact=contact, fingerprint=fingerprint, trust=trust):
                 view = await main.conversation(account, contact)
                 view.add_system(f"key {fingerprint.human()} is now {trust.value}")
-            case KeyChanged(account=account, contact=contact, old=old, new=new):
+            case KeyChanged(account=account, contact=contact, new=new):
                 view = await main.conversation(account, contact)
                 view.add_system(f"WARNING: {contact} presents a NEW KEY {new.human()}")
-                self.push_screen(
-                    KeyChangedScreen(account, contact, old, new),
-                    lambda choice: self._after_key_change(account, contact, choice),
-                )
+                self.verification.key_changed(event)
 
     def _status_event(self, event: ConnectionStateChanged | TorBootstrap | ErrorEvent) -> None:
         main = self.main
@@ -226,34 +216,6 @@ class TimbApp(App[int]):
                     self.push_screen(TorErrorScreen(message), self._after_tor_error)
                 else:
                     self.notify(message, severity="error", markup=False, timeout=10)
-
-    async def _smp_finished(self, event: SmpFinished) -> None:
-        view = await self.main.conversation(event.account, event.contact)
-        for screen in self.screen_stack:
-            if isinstance(screen, SmpAnswerDialog) and screen.contact == event.contact:
-                screen.withdrawn = True  # they gave up: the question is moot, nothing to abort
-                screen.dismiss(None)
-        severity: SeverityLevel
-        match event.outcome:
-            case SmpOutcome.SUCCEEDED if event.verified:
-                text, severity = f"verified: {event.contact} knew the secret", "information"
-            case SmpOutcome.SUCCEEDED:
-                text, severity = (
-                    "you answered their question correctly (this does not verify them)",
-                    "information",
-                )
-            case SmpOutcome.FAILED:
-                text, severity = "verification FAILED: the answers differ", "error"
-            case SmpOutcome.CHEATED:
-                text, severity = "verification FAILED: the exchange was tampered with", "error"
-            case SmpOutcome.ABORTED:
-                text, severity = "verification was cancelled", "warning"
-        view.add_system(text)
-        self.notify(f"{event.contact}: {text}", severity=severity, markup=False)
-
-    def _after_key_change(self, account: str, contact: str, choice: str | None) -> None:
-        if choice == "verify":
-            self._open_verification(account, contact)
 
     def _after_tor_error(self, choice: str | None) -> None:
         if choice == "quit":
@@ -281,25 +243,26 @@ class TimbApp(App[int]):
     def action_go_private(self) -> None:
         view = self._current()
         if view is not None:
-            self._command(lambda: self.service.start_otr(view.account, view.contact))
+            self.run_command(lambda: self.service.start_otr(view.account, view.contact))
             view.add_system("starting a private session...")
 
     def action_end_private(self) -> None:
         view = self._current()
         if view is not None:
-            self._command(lambda: self.service.end_otr(view.account, view.contact))
+            self.run_command(lambda: self.service.end_otr(view.account, view.contact))
 
     def action_verify(self) -> None:
         view = self._current()
         if view is not None:
-            self._open_verification(view.account, view.contact)
+            self.verification.fingerprints(view.account, view.contact)
 
     def action_smp(self) -> None:
         view = self._current()
         if view is not None:
-            self._start_smp(view.account, view.contact)
+            self.verification.start_smp(view.account, view.contact)
 
-    def _command(self, command: Any) -> bool:
+    def run_command(self, command: Callable[[], object]) -> bool:
+        """Run a service command; a refusal is shown, not raised. Returns True if it ran."""
         try:
             command()
         except ServiceError as exc:
@@ -307,58 +270,7 @@ class TimbApp(App[int]):
             return False
         return True
 
-    def _open_verification(self, account: str, contact: str) -> None:
-        try:
-            prints = self.service.fingerprints(account, contact)
-        except ServiceError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-            return
-        theirs = prints.get("theirs")
-        trusted = any(
-            k["fingerprint"] == theirs and k["trust"] == "verified" for k in prints.get("known", [])
-        )
-
-        async def chosen(choice: str | None) -> None:
-            if choice == "verified" and theirs:
-                try:
-                    await self.service.set_trust(account, contact, theirs, "verified")
-                except ServiceError as exc:
-                    self.notify(str(exc), severity="error", markup=False)
-            elif choice == "smp":
-                self._start_smp(account, contact)
-
-        dialog = FingerprintDialog(contact, prints["ours"], theirs, trusted=trusted)
-        self.push_screen(dialog, chosen)
-
-    def _start_smp(self, account: str, contact: str) -> None:
-        service = self.service
-
-        def chosen(request: SmpRequest | None) -> None:
-            if request is not None and self._command(
-                lambda: service.smp_start(account, contact, request.secret, request.question)
-            ):
-                self.main_view_system(account, contact, "verification (SMP) started: waiting for them")
-
-        self.push_screen(SmpStartDialog(contact), chosen)
-
-    def smp_question(self, account: str, contact: str, question: str | None) -> None:
-        """The contact started SMP: pop their question up; answer or refuse."""
-        service = self.service
-
-        dialog = SmpAnswerDialog(contact, question)
-
-        def answered(secret: Any) -> None:
-            if dialog.withdrawn:
-                return
-            if secret is None:
-                self._command(lambda: service.smp_abort(account, contact))
-                self.main_view_system(account, contact, "you refused to answer their verification")
-            elif self._command(lambda: service.smp_respond(account, contact, secret)):
-                self.main_view_system(account, contact, "answer sent: checking...")
-
-        self.push_screen(dialog, answered)
-
-    def main_view_system(self, account: str, contact: str, text: str) -> None:
+    def system_line(self, account: str, contact: str, text: str) -> None:
         view = self.main.existing(account, contact)
         if view is not None:
             view.add_system(text)
