@@ -433,6 +433,15 @@ async def test_every_action_is_in_the_command_palette() -> None:
             action = binding[1].removeprefix("app.")
             assert f"action_{action}" in callbacks, action
         assert "Quit" in {c.title for c in commands}
+        # The accounts screen's actions too.
+        await pilot.press("f2")
+        await pilot.pause()
+        names = {getattr(c.callback, "__name__", "") for c in app.get_system_commands(app.screen)}
+        for binding in AccountsScreen.BINDINGS:
+            action = binding[1] if isinstance(binding, tuple) else binding.action
+            assert f"action_{action}" in names or action == "close", action
+        await pilot.press("escape")
+        await pilot.pause()
         # Shown in the footer.
         footer_keys = {k for k, b in app.screen.active_bindings.items() if b.binding.show}
         assert {"ctrl+o", "f5", "f6", "f2", "f3"} <= footer_keys

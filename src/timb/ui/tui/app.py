@@ -350,6 +350,13 @@ class TimbApp(App[int]):
             yield SystemCommand(
                 "Settings", "History, encryption policy per contact, Tor", self.action_settings
             )
+        if isinstance(screen, AccountsScreen):
+            yield SystemCommand("Add account", "Add an XMPP account", screen.action_add)
+            yield SystemCommand("Connect account", "Connect the selected account", screen.action_connect)
+            yield SystemCommand(
+                "Disconnect account", "Disconnect the selected account", screen.action_disconnect
+            )
+            yield SystemCommand("Remove account", "Forget the selected account", screen.action_remove)
         yield from super().get_system_commands(screen)
 
     # -- crashes --------------------------------------------------------------------------------
