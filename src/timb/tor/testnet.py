@@ -104,6 +104,7 @@ class TestNetwork:
             OfflineGuardError: never for these templates, but the guard is applied.
             TorStartError: a node did not start, or the client did not bootstrap in time (the
                 message carries log tails); every process started here is stopped.
+            TorError: the directory's state file cannot be read.
         """
         state = self.state_file.read()
         if state is not None and self._complete(state) and self._all_alive(state):
