@@ -19,9 +19,14 @@ from typing import Any
 
 import timb.net.xmpp.client as timb_xmpp_client
 from _xmpp_bare import CONNECT_TIMEOUT, Arrivals, BareClient
+from timb.common.ids import Jid
 from timb.common.secret import Secret
 from timb.core.events import ConnectionState, ConnectionStateChanged, MessageReceived
 from timb.core.service import TimbService, TorSettings
+from timb.net.base import MessageIn
+from timb.net.xmpp.adapter import XmppAccount, XmppAdapter
+from timb.net.xmpp.tls import CertificatePin
+from timb.tor.client import TorClient
 from timb.tor.socks import rearm_quickack
 
 PASSPHRASE = "benchmark passphrase"
@@ -70,6 +75,71 @@ class BarePair:
             yield cls(sender, receiver)
         finally:
             await asyncio.gather(sender.stop(), receiver.stop())
+
+
+class AdapterPair:
+    """alice -> bob, two bare `XmppAdapter` (TIMB's XMPP layer: XEP-0198, privacy filters) without
+    the service and without OTR: separates the adapter's cost from the core's."""
+
+    label = "TIMB adapter"
+
+    def __init__(self, alice: XmppAdapter, bob_jid: Jid, arrivals: Arrivals) -> None:
+        self.alice = alice
+        self.bob_jid = bob_jid
+        self.arrivals = arrivals
+        self._sends: set[asyncio.Task[str]] = set()
+
+    def send(self, body: str) -> None:
+        task = asyncio.ensure_future(self.alice.send_message(self.bob_jid, body))
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
+
+    @staticmethod
+    def set_quickack(enabled: bool) -> None:
+        set_timb_quickack(enabled)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(
+        cls,
+        a: tuple[str, str],
+        b: tuple[str, str],
+        *,
+        onion: str,
+        pin: str,
+        control_port: int,
+        cookie_path: Path,
+    ) -> AsyncIterator[AdapterPair]:
+        arrivals = Arrivals()
+        tor = await TorClient.attach("127.0.0.1", control_port, cookie_path=cookie_path)
+        adapters = [
+            XmppAdapter(
+                XmppAccount(
+                    jid=Jid.parse(jid), password=Secret(pw), host=onion, pin=CertificatePin.from_hex(pin)
+                ),
+                tor,
+            )
+            for jid, pw in (a, b)
+        ]
+
+        async def consume(adapter: XmppAdapter, record: bool) -> None:
+            async for event in adapter.events():
+                if record and isinstance(event, MessageIn):
+                    arrivals.arrived(event.body)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                consumers = [group.create_task(consume(x, x is adapters[1])) for x in adapters]
+                try:
+                    await asyncio.gather(*(x.connect() for x in adapters))
+                    yield cls(adapters[0], Jid.parse(b[0]), arrivals)
+                finally:
+                    for adapter in adapters:
+                        await adapter.disconnect()
+                    for task in consumers:  # events() never ends by itself
+                        task.cancel()
+        finally:
+            await tor.close()
 
 
 class TimbPair:

@@ -10,19 +10,27 @@ What it does (everything on loopback, in a temporary directory, stopped on any e
    the same SOCKS port to the same onion;
 3. latency: one message at a time, sender -> receiver, send to arrival on one clock; modes run in
    interleaved blocks (rotating order) so drift hits all alike; the first probe of each block is
-   dropped (it sees the previous mode's ACK state);
+   dropped (it sees the previous mode's ACK state). Once with probes 0.05 s apart (a quick
+   exchange) and once 0.3 s apart: on this private network a ~40 ms stall inside tor (two cells
+   close together on one connection between tor processes: Nagle plus a delayed ACK) hits
+   different traffic patterns at different spacings, so one spacing alone misleads;
 4. sustained rate: a burst of messages sent back to back, count / (last arrival - first send);
 5. memory: VmRSS of a fresh client process whose roster holds 1,000 contacts (and of one with an
    empty roster), TIMB's `XmppAdapter` against the bare client (see `_xmpp_memory`);
 6. onion streams: the echo round trip through `timb.tor.socks.open_stream` to an onion listener
    on the same tor, with and without TCP_QUICKACK re-arming.
 
-The TCP_QUICKACK A/B (docs/xmpp.md, "delayed-ACK finding"): TIMB's XMPP client re-arms
-TCP_QUICKACK on its socket to tor after every read. Modes "TIMB + OTR, no quickack" and "bare
-slixmpp + quickack" switch it off / on for the other client, in the same run.
+Modes, all in the same run: "bare slixmpp" (stock), "TIMB adapter, no OTR" (two `XmppAdapter`,
+no service, no OTR), "TIMB + OTR" (as shipped), and for the A/B of the two latency changes
+(``--no-ab`` skips them): "TIMB + OTR, <r/> at once" (the XEP-0198 ack request right behind
+each message, as before: `TorClientXMPP.ack_request_delay` = 0), "TIMB + OTR, no quickack" (no
+TCP_QUICKACK re-arming after reads, docs/xmpp.md "delayed-ACK finding"), "bare slixmpp +
+quickack", and "bare slixmpp, N-char body" (a body as long as TIMB's OTR data message, to show
+what the size alone costs).
 
-Usage: ``.venv/bin/python bench/xmpp_bench.py [--quick] [--probes N] [--burst N]
-[--contacts N] [--no-ab] [--keep DIR]``. Figures are noisy (tor's relays share the machine's
+Usage: ``.venv/bin/python bench/xmpp_bench.py [--quick] [--probes N] [--gaps 0.05,0.3]
+[--burst N] [--contacts N] [--echo N] [--no-ab] [--keep DIR]`` (about 5 minutes; ``--quick``
+about 1.5). Figures are noisy (tor's relays share the machine's
 cores with everything else): read the ratios within one run.
 """
 
@@ -50,9 +58,10 @@ from pathlib import Path
 from typing import Protocol
 
 from _xmpp_bare import Arrivals
-from _xmpp_clients import BarePair, TimbPair
+from _xmpp_clients import AdapterPair, BarePair, TimbPair
 from _xmpp_infra import World, say, world
 from _xmpp_memory import fill_roster, prepare_profile, run_child
+from timb.net.xmpp.client import TorClientXMPP
 from timb.tor.client import TorClient
 from timb.tor.socks import open_stream
 
@@ -81,8 +90,18 @@ class Mode:
     pair: Pair
     quickack: bool
     filler: str = FILLER
-    latencies_ms: list[float] = field(default_factory=list)
+    immediate_ack: bool = False  # TIMB: the XEP-0198 <r/> right behind each message (the old way)
+    latencies_ms: dict[float, list[float]] = field(default_factory=dict)  # by gap between probes
     rate: float | None = None
+
+
+ACK_REQUEST_DELAY = TorClientXMPP.ack_request_delay
+
+
+def apply(mode: Mode) -> None:
+    """Switch the knobs under A/B to this mode's settings."""
+    mode.pair.set_quickack(mode.quickack)
+    TorClientXMPP.ack_request_delay = 0.0 if mode.immediate_ack else ACK_REQUEST_DELAY
 
 
 def pct(samples: list[float], p: float) -> float:
@@ -93,23 +112,24 @@ def pct(samples: list[float], p: float) -> float:
 
 
 async def measure_latency(modes: list[Mode], probes: int, block: int, gap: float) -> None:
+    """``probes`` samples per mode, ``gap`` seconds apart, in interleaved blocks."""
     rounds = -(-probes // (block - 1))
     for r in range(rounds):
         for mode in modes[r % len(modes) :] + modes[: r % len(modes)]:
-            mode.pair.set_quickack(mode.quickack)
+            apply(mode)
             for i in range(block):
-                body = f"{mode.name} latency r{r} i{i}: {mode.filler}"
+                body = f"{mode.name} latency g{gap:g} r{r} i{i}: {mode.filler}"
                 sent = time.perf_counter()
                 mode.pair.send(body)
                 arrived = await mode.pair.arrivals.wait(body, PROBE_TIMEOUT)
                 if i > 0:
-                    mode.latencies_ms.append((arrived - sent) * 1000)
+                    mode.latencies_ms.setdefault(gap, []).append((arrived - sent) * 1000)
                 await asyncio.sleep(gap)
-        say(f"latency round {r + 1}/{rounds} done")
+        say(f"latency, probes {gap:g} s apart: round {r + 1}/{rounds} done")
 
 
 async def measure_rate(mode: Mode, count: int) -> None:
-    mode.pair.set_quickack(mode.quickack)
+    apply(mode)
     bodies = [f"{mode.name} burst {i:05d}: {mode.filler}" for i in range(count)]
     started = time.perf_counter()
     for body in bodies:
@@ -215,6 +235,63 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def latency_tables(modes: list[Mode], gap: float) -> list[str]:
+    plain = [m for m in modes if isinstance(m.pair, BarePair) and m.filler == FILLER]
+    stock = next(m for m in plain if not m.quickack).latencies_ms[gap]
+    matched = {m.quickack: m.latencies_ms[gap] for m in plain}
+    rows = []
+    for m in modes:
+        ms = m.latencies_ms[gap]
+        p50, p95 = pct(ms, 50), pct(ms, 95)
+        same = matched.get(m.quickack, stock)
+        rows.append(
+            [
+                m.name,
+                str(len(ms)),
+                f"{p50:.1f}",
+                f"{p95:.1f}",
+                f"{statistics.mean(ms):.1f}",
+                f"{min(ms):.1f}",
+                f"{p50 / pct(stock, 50):.2f}x / {p95 / pct(stock, 95):.2f}x",
+                f"{p50 / pct(same, 50):.2f}x",
+            ]
+        )
+    out = [
+        table(
+            f"Latency sender -> receiver over the onion Prosody, probes {gap:g} s apart (ms). Ratios: "
+            "against stock bare slixmpp, and p50 against bare slixmpp with the same quickack setting",
+            ["mode", "n", "p50", "p95", "mean", "min", "p50/p95 vs stock", "p50 vs same-QA"],
+            rows,
+        )
+    ]
+    by_name = {m.name: m.latencies_ms[gap] for m in modes}
+    effects = []
+    changes = (
+        ("TCP_QUICKACK re-armed, TIMB + OTR", "TIMB + OTR, no quickack", "TIMB + OTR"),
+        ("TCP_QUICKACK re-armed, bare", "bare slixmpp", "bare slixmpp + quickack"),
+        (
+            f"XEP-0198 <r/> {ACK_REQUEST_DELAY:g} s later, TIMB + OTR",
+            "TIMB + OTR, <r/> at once",
+            "TIMB + OTR",
+        ),
+    )
+    for change, before, after in changes:
+        if before in by_name and after in by_name:
+            a, b = by_name[after], by_name[before]
+            effects.append(
+                [
+                    change,
+                    f"{pct(b, 50):.1f} -> {pct(a, 50):.1f}",
+                    f"{pct(b, 95):.1f} -> {pct(a, 95):.1f}",
+                    f"{pct(a, 50) / pct(b, 50):.2f}x",
+                ]
+            )
+    if effects:
+        title = f"A/B in this run, probes {gap:g} s apart (without -> with)"
+        out.append(table(title, ["change", "p50 ms", "p95 ms", "p50 ratio"], effects))
+    return out
+
+
 def report(
     w: World,
     modes: list[Mode],
@@ -228,68 +305,12 @@ def report(
         f"Python {platform.python_version()}",
         "setup: " + ", ".join(f"{k} {v:.1f} s" for k, v in w.setup_seconds.items()),
     ]
+    for gap in modes[0].latencies_ms:
+        out += latency_tables(modes, gap)
     plain = [m for m in modes if isinstance(m.pair, BarePair) and m.filler == FILLER]
     stock = next(m for m in plain if not m.quickack)
-    matched = {m.quickack: m for m in plain}
-    rows = []
-    for m in modes:
-        p50, p95 = pct(m.latencies_ms, 50), pct(m.latencies_ms, 95)
-        same = matched.get(m.quickack, stock)
-        rows.append(
-            [
-                m.name,
-                str(len(m.latencies_ms)),
-                f"{p50:.1f}",
-                f"{p95:.1f}",
-                f"{statistics.mean(m.latencies_ms):.1f}",
-                f"{min(m.latencies_ms):.1f}",
-                f"{p50 / pct(stock.latencies_ms, 50):.2f}x / {p95 / pct(stock.latencies_ms, 95):.2f}x",
-                f"{p50 / pct(same.latencies_ms, 50):.2f}x",
-                f"{m.rate:.1f}" if m.rate else "n/a",
-                f"{m.rate / stock.rate:.2f}x" if m.rate and stock.rate else "n/a",
-            ]
-        )
-    out.append(
-        table(
-            "Message latency sender -> receiver over the onion Prosody (ms) and sustained rate (msg/s). "
-            "Ratios: against stock bare slixmpp (no quickack), and p50 against bare slixmpp with the "
-            "same quickack setting",
-            [
-                "mode",
-                "n",
-                "p50",
-                "p95",
-                "mean",
-                "min",
-                "p50/p95 vs stock",
-                "p50 vs same-QA",
-                "msg/s",
-                "rate vs stock",
-            ],
-            rows,
-        )
-    )
-    by_name = {m.name: m for m in modes}
-    effects = []
-    for on, off in (("TIMB + OTR", "TIMB + OTR, no quickack"), ("bare slixmpp + quickack", "bare slixmpp")):
-        if on in by_name and off in by_name:
-            a, b = by_name[on].latencies_ms, by_name[off].latencies_ms
-            effects.append(
-                [
-                    on.replace(" + quickack", ""),
-                    f"{pct(b, 50):.1f} -> {pct(a, 50):.1f}",
-                    f"{pct(b, 95):.1f} -> {pct(a, 95):.1f}",
-                    f"{pct(a, 50) / pct(b, 50):.2f}x",
-                ]
-            )
-    if effects:
-        out.append(
-            table(
-                "TCP_QUICKACK re-armed after each read (off -> on)",
-                ["client", "p50 ms", "p95 ms", "p50 ratio"],
-                effects,
-            )
-        )
+    rows = [[m.name, f"{m.rate:.1f}", f"{m.rate / stock.rate:.2f}x"] for m in modes if m.rate and stock.rate]
+    out.append(table("Sustained rate (burst sent back to back)", ["mode", "msg/s", "vs stock bare"], rows))
     out.append(f"\nTIMB messages that arrived outside OTR: {plaintext} (must be 0)")
     if echo:
         rows = []
@@ -353,8 +374,8 @@ def report(
 
 async def run(args: argparse.Namespace, workdir: Path) -> str:
     async with world(workdir) as w:
-        accounts = {name: w.register(name) for name in ("alice", "bob", "carol", "dave")}
-        say("connecting two TIMB services and two bare slixmpp clients through tor")
+        accounts = {name: w.register(name) for name in ("alice", "bob", "carol", "dave", "erin", "frank")}
+        say("connecting two TIMB services, two TIMB adapters and two bare slixmpp clients through tor")
         async with (
             BarePair.running(
                 accounts["carol"],
@@ -363,6 +384,14 @@ async def run(args: argparse.Namespace, workdir: Path) -> str:
                 socks_port=w.socks_port,
                 ca_file=w.server.cert_path,
             ) as bare,
+            AdapterPair.running(
+                accounts["erin"],
+                accounts["frank"],
+                onion=w.onion,
+                pin=w.pin,
+                control_port=w.control_port,
+                cookie_path=w.cookie_path,
+            ) as adapters,
             TimbPair.running(
                 accounts["alice"],
                 accounts["bob"],
@@ -373,9 +402,14 @@ async def run(args: argparse.Namespace, workdir: Path) -> str:
                 workdir=workdir / "timb",
             ) as timb,
         ):
-            modes = [Mode("bare slixmpp", bare, quickack=False), Mode("TIMB + OTR", timb, quickack=True)]
+            modes = [
+                Mode("bare slixmpp", bare, quickack=False),
+                Mode("TIMB adapter, no OTR", adapters, quickack=True),
+                Mode("TIMB + OTR", timb, quickack=True),
+            ]
             if args.ab:
                 modes += [
+                    Mode("TIMB + OTR, <r/> at once", timb, quickack=True, immediate_ack=True),
                     Mode("TIMB + OTR, no quickack", timb, quickack=False),
                     Mode("bare slixmpp + quickack", bare, quickack=True),
                 ]
@@ -383,10 +417,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> str:
                 Mode(f"bare slixmpp, {len(OTR_SIZED)}-char body", bare, quickack=False, filler=OTR_SIZED)
             )
             say(f"latency: {args.probes} probes per mode, {len(modes)} modes")
-            await measure_latency(modes, args.probes, args.block, args.gap)
+            for gap in args.gaps:
+                await measure_latency(modes, args.probes, args.block, gap)
             for mode in modes:
                 await measure_rate(mode, args.burst)
-            TimbPair.set_quickack(True)
+            apply(modes[1])  # back to TIMB's defaults
             plaintext = timb.arrivals.plaintext
         echo = await echo_round_trips(w, args.echo, (100, 2000)) if args.echo else {}
         memory = await measure_memory(w, args.contacts, workdir) if args.contacts else {}
@@ -398,8 +433,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--probes", type=int, default=100, help="latency samples per mode")
     parser.add_argument("--block", type=int, default=11, help="probes per block (the first is dropped)")
-    parser.add_argument("--gap", type=float, default=0.05, help="seconds between probes")
-    parser.add_argument("--burst", type=int, default=300, help="messages per sustained-rate burst")
+    parser.add_argument(
+        "--gaps",
+        type=lambda text: [float(g) for g in text.split(",")],
+        default=[0.05, 0.3],
+        help="seconds between latency probes, comma-separated: one latency table each (default 0.05,0.3)",
+    )
+    parser.add_argument("--burst", type=int, default=1000, help="messages per sustained-rate burst")
     parser.add_argument(
         "--contacts", type=int, default=1000, help="roster size for the memory figure (0: skip)"
     )
@@ -408,7 +448,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it (logs) instead of a temp dir")
     args = parser.parse_args()
     if args.quick:
-        args.probes, args.burst, args.contacts, args.echo = 20, 50, 200, 10
+        args.probes, args.burst, args.contacts, args.echo = 20, 100, 200, 10
     if args.block < 2:
         parser.error("--block must be at least 2")
     # SIGTERM unwinds like Ctrl-C, so every finally (Prosody, tor, children) runs.

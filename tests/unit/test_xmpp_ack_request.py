@@ -1,0 +1,70 @@
+"""The XEP-0198 ack request behind a message: sent a moment later, one per burst.
+
+An ``<r/>`` right behind each message made the server's ``<a/>`` leave at the same instant as
+the forwarded message and cost ~40 ms per message on the onion path (bench/xmpp_bench.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from slixmpp.plugins.xep_0198 import stanza as sm_stanza
+
+from timb.net.xmpp.client import TorClientXMPP
+from timb.net.xmpp.tls import make_ssl_context
+
+
+class NoDialer:
+    async def open_socket(self, host: str, port: int, *, isolation: str) -> object:
+        raise AssertionError("no network in this test")
+
+
+@pytest.fixture
+async def client(monkeypatch: pytest.MonkeyPatch) -> tuple[TorClientXMPP, list[Any]]:
+    # async: slixmpp takes the event loop current at construction for its timers
+    xmpp = TorClientXMPP(
+        "alice@timb.test/r1",
+        "pw",
+        dialer=NoDialer(),
+        isolation="iso",
+        ssl_context=make_ssl_context(),
+        pin=None,
+        direct_tls=False,
+        on_failure=lambda e: None,
+        on_crash=lambda e: None,
+    )
+    sent: list[Any] = []
+    monkeypatch.setattr(xmpp, "send", sent.append)
+    xmpp.plugin["xep_0198"].enabled_out = True
+    return xmpp, sent
+
+
+async def test_a_burst_gets_one_request_a_moment_later(client: tuple[TorClientXMPP, list[Any]]) -> None:
+    xmpp, sent = client
+    xmpp.ack_request_delay = 0.05
+    for _ in range(3):
+        xmpp.request_ack_after_queued()
+    assert sent == []  # not right behind the message
+    await asyncio.sleep(0.15)
+    assert len(sent) == 1 and isinstance(sent[0], sm_stanza.RequestAck)
+    xmpp.request_ack_after_queued()  # a later message gets its own request
+    await asyncio.sleep(0.15)
+    assert len(sent) == 2
+
+
+async def test_zero_delay_requests_at_once(client: tuple[TorClientXMPP, list[Any]]) -> None:
+    xmpp, sent = client
+    xmpp.ack_request_delay = 0
+    xmpp.request_ack_after_queued()
+    assert len(sent) == 1 and isinstance(sent[0], sm_stanza.RequestAck)
+
+
+async def test_no_request_without_stream_management(client: tuple[TorClientXMPP, list[Any]]) -> None:
+    xmpp, sent = client
+    xmpp.ack_request_delay = 0.01
+    xmpp.plugin["xep_0198"].enabled_out = False
+    xmpp.request_ack_after_queued()
+    await asyncio.sleep(0.05)
+    assert sent == []
