@@ -534,3 +534,19 @@ async def test_an_unlocked_service_goes_straight_to_the_chats() -> None:
         assert app.unlocked
         assert app.main.contact_item("alice", BOB) is not None
         assert not [c for c in service.calls if c[0] in ("unlock_profile", "create_profile")]
+
+
+async def test_contacts_are_listed_and_views_made_only_when_opened() -> None:
+    service = FakeService(profile=PASS)
+    contacts = [f"c{i:04d}@timb.test" for i in range(500)]
+    service.with_account("alice", "alice@timb.test", *contacts)
+    service.otr[("alice", contacts[7])] = OtrState.PRIVATE_VERIFIED
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        assert len(app.main.query("ContactItem")) == 500
+        assert app.main.conversations() == []
+        view = await app.main.open("alice", contacts[7])
+        await pilot.pause()
+        assert text_of(view.query_one(OtrBadge)) == "PRIVATE, VERIFIED"
+        assert len(app.main.conversations()) == 1

@@ -99,9 +99,9 @@ class TimbApp(App[int]):
         # Events (tor's progress or failure come at once) are shown only once there is a screen.
         self.run_worker(self._consume_events(), name="core-events", group="core", exit_on_error=True)
         if self._handed_unlocked:
-            await self._profile_ready(True)
+            self._profile_ready(True)
 
-    async def _profile_ready(self, ok: bool | None) -> None:
+    def _profile_ready(self, ok: bool | None) -> None:
         if not ok:
             return
         self.unlocked = True
@@ -114,9 +114,8 @@ class TimbApp(App[int]):
         self._refresh_accounts()
         for account in accounts:
             for contact in self.service.list_contacts(str(account["id"])):
-                await self.main.set_otr_state(
-                    str(account["id"]), str(contact["jid"]), OtrState(contact["otr"])
-                )
+                # Listed only: a conversation view is made when it is opened or has news.
+                self.main.add_contact(str(account["id"]), str(contact["jid"]), OtrState(contact["otr"]))
         if not accounts:
             self.notify("No account yet: press F2 to add one.", timeout=10)
 

@@ -113,7 +113,9 @@ class MainScreen(Screen[None]):
         view = self._views.get((account, contact))
         if view is None:
             self._serial += 1
-            view = ConversationView(account, contact, id=f"conv-{self._serial}")
+            item = self.contact_item(account, contact)
+            state = item.otr_state if item is not None else OtrState.NOT_PRIVATE
+            view = ConversationView(account, contact, state, id=f"conv-{self._serial}")
             self._views[(account, contact)] = view
             self.add_contact(account, contact)
             await self.query_one(ContentSwitcher).add_content(view)

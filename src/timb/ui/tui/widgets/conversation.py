@@ -33,15 +33,18 @@ class ConversationView(Vertical):
             super().__init__()
             self.account, self.contact, self.text = account, contact, text
 
-    def __init__(self, account: str, contact: str, *, id: str | None = None) -> None:
+    def __init__(
+        self, account: str, contact: str, state: OtrState = OtrState.NOT_PRIVATE, *, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.account = account
         self.contact = contact
+        self._initial_state = state
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="conv-head"):
             yield Label(Text(self.contact), classes="conv-title")
-            yield OtrBadge(id="badge")
+            yield OtrBadge(self._initial_state, id="badge")
         yield MessageList(id="messages")
         yield Input(placeholder="type a message, Enter sends", id="composer")
 
