@@ -1,7 +1,7 @@
 """A rough passphrase strength hint (shown while typing; the vault's KDF does the real work).
 
-The estimate is deliberately pessimistic for short and single-class passphrases and does not know
-dictionaries, so it says "rough". Five or more random words are what we recommend.
+The estimate is deliberately pessimistic (at most 3 bits a character, repeats count little) and
+knows no dictionary, so it says "rough". Five or more random words are what we recommend.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class Strength:
 
 
 def passphrase_strength(text: str) -> Strength:
-    """Estimate entropy from length and character classes; words count for more than letters."""
+    """Estimate entropy from length, character classes and repeats (see the module docstring)."""
     if len(text) < MIN_LENGTH:
         return Strength(0, "too short")
     pool = 0
@@ -36,10 +36,9 @@ def passphrase_strength(text: str) -> Strength:
         pool += 64
     # Repeated characters add little: count distinct characters, at most the length.
     effective = min(len(text), len(set(text)) * 2)
-    bits = int(effective * math.log2(max(pool, 2)))
-    words = len(text.split())
-    if words >= 4:
-        bits = max(bits, words * 12)  # about 12 bits a word from a large word list
+    # Without a dictionary "Tr0ub4dor&3" looks random; people's passwords rarely are, so no
+    # character is worth more than 3 bits. Long passphrases of several words still score well.
+    bits = int(min(effective * math.log2(max(pool, 2)), 3 * len(text)))
     if bits < 45:
         label = "weak"
     elif bits < 65:
