@@ -1,10 +1,16 @@
-"""``timb demo``: a message crosses an onion service on a private Tor network on this machine.
+"""``timb demo``: TIMB running for real on this machine, with nothing leaving loopback.
 
-Until the chat UI is the demo, this shows the ground TIMB stands on: it starts 3 directory
-authorities, 2 relays and 2 client tors on 127.0.0.1 (nothing leaves loopback), publishes an
-ephemeral onion service on one client, connects to it from the other through the SOCKS door and
-sends a message across; the message comes back from the service. Every tor it started is stopped
-at the end, also on Ctrl-C or failure (and each tor also exits by itself if this process dies).
+It brings up the private Tor network, Prosody as an onion service with two accounts, and a
+headless demo contact (a TIMB bot that answers over OTR); see `timb.core.demo.stack`. Then:
+
+- on a terminal, the TUI opens already logged in to your demo account, the bot in your
+  contacts; chat privately, verify the bot with SMP (its greeting shows the secret), quit with
+  ctrl+q;
+- otherwise (``make demo`` in a script or CI), a short scripted conversation runs and is printed
+  as it happens (`timb.core.demo.script`).
+
+Either way everything the demo started is stopped at the end, also on Ctrl-C, SIGTERM or an
+error; the exit status is 0 only when the whole demo worked.
 """
 
 from __future__ import annotations
@@ -18,68 +24,106 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from timb.core import devnet
-from timb.core.errors import Unavailable
+from textual import on
 
-MESSAGE = "Hello from TIMB: this message crossed a Tor onion service, end to end on loopback."
+from timb.core import devnet
+from timb.core.demo.script import run_script
+from timb.core.demo.stack import ACCOUNT, DemoFacts, DemoStack, stop_leftovers
+from timb.core.errors import ServiceError, Unavailable
+from timb.ui.cli.tui import crash_log_for
+from timb.ui.tui.app import TimbApp
+from timb.ui.tui.screens.main import MainScreen
 
 
 def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def _progress(prefix: str) -> devnet.ProgressCallback:
-    return lambda p: _say(f"  {prefix} bootstrap {p.percent:3d}%  {p.summary}")
+def _progress(p: devnet.Progress) -> None:
+    _say(f"  tor bootstrap {p.percent:3d}%  {p.summary}")
 
 
-async def run_demo(directory: Path) -> int:
+class DemoApp(TimbApp):
+    """The TUI with the bot's conversation open from the start."""
+
+    def __init__(self, stack: DemoStack, facts: DemoFacts) -> None:
+        super().__init__(
+            stack.service,
+            tor_description=f"private network, control port {facts.control_port}",
+            crash_log=crash_log_for(stack.service.profile_dir),
+        )
+        self._bot = facts.bot_jid
+
+    # Textual runs this handler and TimbApp's own on_main_screen_ready (which lists the
+    # contacts); call_later opens the conversation once both have run.
+    @on(MainScreen.Ready)
+    def _open_bot(self) -> None:
+        self.call_later(self.main.open, ACCOUNT, self._bot)
+
+
+def _tell(facts: DemoFacts) -> None:
+    _say("The demo is running:")
+    _say(f"  XMPP server (Prosody) as onion service: {facts.onion}")
+    _say(f"  your account {facts.user_jid}, the bot {facts.bot_jid}")
+    _say(f"  your profile passphrase: {facts.passphrase!r}")
+    _say(f"  SMP secret to verify the bot: {facts.secret!r}")
+    _say(f"  processes: prosody pid {facts.prosody_pid}; tor pids {' '.join(map(str, facts.tor_pids))}")
+
+
+async def _demo(directory: Path, interactive: bool) -> int:
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    # SIGTERM and Ctrl-C cancel the demo, so the stack's orderly teardown below runs.
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
     started = time.monotonic()
-    _say(f"1. Starting a private Tor network in {directory} (loopback only) ...")
-    _say("   3 directory authorities and 2 relays vote a first consensus (about 5-10 s); then client0 joins:")
-    host = await devnet.up(
-        directory,
-        owner_pid=os.getpid(),
-        key_cache=devnet.default_key_cache(),
-        on_progress=_progress("client0"),
-    )
-    _say(f"   network up in {time.monotonic() - started:.1f} s; client0 SOCKS 127.0.0.1:{host.socks_port}")
-    _say("2. Starting a second client tor (the visitor) ...")
-    visitor = await devnet.add_client(
-        directory, "visitor", owner_pid=os.getpid(), on_progress=_progress("visitor")
-    )
-    _say("3. Publishing an onion service on client0 and connecting to it from the visitor ...")
-    result = await devnet.onion_echo(host, visitor, MESSAGE.encode(), on_step=lambda s: _say(f"   {s}"))
-    _say(f"   sent     -> {result.sent.decode()}")
-    _say(f"   received <- {result.received.decode()}")
-    _say(f"   connect + round trip through the onion service: {result.round_trip_s * 1000:.0f} ms")
-    _say(f"Done in {time.monotonic() - started:.1f} s: the message crossed the onion service and came back.")
-    return 0
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # unwind through the same clean-up as Ctrl-C
+    stack = DemoStack(directory, say=_say, on_progress=_progress)
+    status = 1
+    try:
+        facts = await stack.start()
+        _tell(facts)
+        if interactive:
+            _say("Opening the TUI (quit with ctrl+q) ...")
+            app = DemoApp(stack, facts)
+            await app.run_async()
+            status = app.return_code or 0
+        else:
+            await run_script(stack, _say)
+            _say(f"The whole demo worked in {time.monotonic() - started:.1f} s.")
+            status = 0
+    except (Unavailable, ServiceError) as exc:
+        print(f"timb demo failed: {exc}", file=sys.stderr, flush=True)
+    except asyncio.CancelledError:
+        print("timb demo interrupted", file=sys.stderr, flush=True)
+        status = 130
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        _say("Stopping everything the demo started ...")
+        stopped = await stack.stop()
+        _say("  stopped: " + ", ".join(stopped) if stopped else "  nothing was running")
+    return status
 
 
 def _run(args: argparse.Namespace) -> int:
     # The demo only ever uses its own private network; the guard makes sure of it.
     os.environ["TIMB_OFFLINE"] = "1"
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.script
     made_dir = args.dir is None
-    directory = Path(tempfile.mkdtemp(prefix="timb-demo-")) if made_dir else args.dir
+    directory = Path(tempfile.mkdtemp(prefix="timb-demo-")) if made_dir else args.dir.resolve()
+    _say(f"TIMB demo in {directory} (everything runs on this machine, on 127.0.0.1 only)")
     status = 1
     try:
-        status = asyncio.run(run_demo(directory))
-    except Unavailable as e:
-        print(f"timb demo failed: {e}", file=sys.stderr)
+        status = asyncio.run(_demo(directory, interactive))
     except KeyboardInterrupt:
         print("timb demo interrupted", file=sys.stderr)
         status = 130
     finally:
-        stopped = devnet.down(directory)
-        _say(f"4. Stopped {len(stopped)} tor processes.")
+        # The last resort when the orderly stop could not run (a second Ctrl-C, a crash).
+        left = stop_leftovers(directory)
+        if left:
+            _say(f"  stopped leftover processes: {' '.join(map(str, left))}")
         if made_dir:
             shutil.rmtree(directory, ignore_errors=True)
     return status
@@ -87,7 +131,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "demo", help="show a message crossing an onion service on a private Tor network"
+        "demo", help="run TIMB for real on a private Tor network with a demo contact (a bot)"
     )
-    parser.add_argument("--dir", type=Path, default=None, help="network directory (default: a temporary one)")
+    parser.add_argument("--dir", type=Path, default=None, help="demo directory (default: a temporary one)")
+    parser.add_argument(
+        "--script", action="store_true", help="run the scripted conversation even on a terminal"
+    )
     parser.set_defaults(handler=_run)
