@@ -156,6 +156,32 @@ class TorBootstrap:
 
 
 @dataclass(frozen=True, slots=True)
+class TorFailed:
+    """Tor could not be reached or started (accounts cannot connect until the service restarts
+    with working tor settings). ``message`` is tor's own explanation, safe to show."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    """A contact's presence as shown: "offline", "available", or XMPP's away/chat/dnd/xa."""
+
+    account: str
+    contact: str
+    presence: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRequested:
+    """Someone asks to see our presence; answer with approve_subscription or deny_subscription.
+    Nothing is approved automatically, and blocked addresses are refused without asking."""
+
+    account: str
+    contact: str
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorEvent:
     """Something went wrong outside any command (a command's own failure is raised to its caller)."""
 
@@ -173,5 +199,8 @@ CoreEvent = (
     | KeyChanged
     | ConnectionStateChanged
     | TorBootstrap
+    | TorFailed
+    | PresenceChanged
+    | SubscriptionRequested
     | ErrorEvent
 )

@@ -1,0 +1,174 @@
+"""How the service reaches tor: attach to a running tor's control port, or start its own.
+
+Two modes (`TorSettings`):
+
+- **attach** (``control_port`` set): connect to a tor someone else runs (Tor Browser's, the
+  system's, the private test network's client).
+- **managed** (``managed=True``): start a tor of our own (`timb.tor.process.ManagedTor`) in
+  ``data_dir``, tied to this process (``__OwningControllerProcess``), stopped on close. With
+  ``dir_authorities`` (or ``devnet_dir``, a private network made by ``timb testnet``) it joins
+  that private network; otherwise the public Tor network, which the offline guard refuses when
+  ``TIMB_OFFLINE=1`` (tests and the demo never reach it).
+
+Either way, bootstrap progress goes to the UI as `TorBootstrap` (in order, ending at 100) and a
+tor that cannot be reached or started as `TorFailed` (followed, for UIs written before
+`TorFailed` existed, by ``ErrorEvent("tor: ...")``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from timb.core.errors import Unavailable
+from timb.core.events import CoreEvent, ErrorEvent, TorBootstrap, TorFailed
+from timb.tor.client import TorClient
+from timb.tor.errors import TorError
+from timb.tor.process import ManagedTor
+from timb.tor.testnet_state import StateFile
+from timb.tor.torrc import LOOPBACK, DirAuthority, NodeSpec, TorConfig, client_torrc, control_options
+
+MANAGED_NICKNAME = "timb"
+START_TIMEOUT_S = 60.0
+
+
+@dataclass(slots=True)
+class TorSettings:
+    """How to reach tor. Default (nothing set): no tor, accounts cannot connect.
+
+    Attach: ``control_port`` (and ``cookie_path``) of a running tor on loopback.
+    Managed: ``managed=True``; ``data_dir`` is where our tor keeps its state (required);
+    ``dir_authorities`` are the private network's ``DirAuthority`` lines, or ``devnet_dir`` a
+    private network directory (its state.json) to read them from; neither: the public network.
+    """
+
+    control_port: int | None = None
+    control_host: str = "127.0.0.1"
+    cookie_path: Path | None = None
+    managed: bool = False
+    data_dir: Path | None = None
+    dir_authorities: tuple[str, ...] = field(default=())
+    devnet_dir: Path | None = None
+
+    @property
+    def mode(self) -> str:
+        """ "managed", "attach" or "none" (what a settings screen shows)."""
+        if self.managed:
+            return "managed"
+        return "attach" if self.control_port is not None else "none"
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "mode": self.mode,
+            "control_port": self.control_port,
+            "data_dir": None if self.data_dir is None else str(self.data_dir),
+            "private_network": bool(self.dir_authorities or self.devnet_dir),
+        }
+
+
+def parse_dir_authority(line: str) -> DirAuthority:
+    """A ``DirAuthority`` value as tor writes it (``nick orport=N no-v2 v3ident=H ADDR:DIRPORT FP``).
+
+    Raises: ValueError (malformed).
+    """
+    words = line.split()
+    try:
+        nickname = words[0]
+        options = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+        address, dir_port = next(w for w in words[1:] if ":" in w and "=" not in w).rsplit(":", 1)
+        fingerprint = "".join(w for w in words[words.index(f"{address}:{dir_port}") + 1 :])
+        return DirAuthority(
+            nickname, int(options["orport"]), int(dir_port), options["v3ident"], fingerprint, address
+        )
+    except (IndexError, KeyError, StopIteration, ValueError):
+        raise ValueError("not a DirAuthority line: nickname orport=N v3ident=HEX ADDRESS:PORT FP") from None
+
+
+def managed_torrc(settings: TorSettings, owner_pid: int) -> TorConfig:
+    """The torrc of our own tor (see the module docstring).
+
+    Raises: ValueError (no data_dir, a malformed authority line), TorError (no private network
+    in ``devnet_dir``).
+    """
+    if settings.data_dir is None:
+        raise ValueError("a managed tor needs a data directory")
+    data_dir = str(settings.data_dir)
+    authorities = [parse_dir_authority(line) for line in settings.dir_authorities]
+    if settings.devnet_dir is not None and not authorities:
+        state = StateFile(Path(settings.devnet_dir) / "state.json").read()
+        if state is None:
+            raise TorError(f"no private network in {settings.devnet_dir}")
+        authorities = list(state.authorities)
+    if authorities:
+        return client_torrc(NodeSpec(MANAGED_NICKNAME, data_dir, owner_pid=owner_pid), authorities)
+    return TorConfig(
+        (
+            ("DataDirectory", data_dir),
+            ("RunAsDaemon", "0"),
+            ("Log", f"notice file {data_dir}/notice.log"),
+            ("SocksPort", f"{LOOPBACK}:auto"),
+            *control_options(None, owner_pid),
+        )
+    )
+
+
+class TorLink:
+    """The service's tor, for its lifetime: `run` in a task, `client` for adapters, `close`."""
+
+    def __init__(self, settings: TorSettings, emit: Callable[[CoreEvent], None]) -> None:
+        self.settings = settings
+        self._emit = emit
+        self.client: TorClient | None = None
+        self.error: str | None = None
+        self.ready = asyncio.Event()  # set once attached, or once that failed
+        self._managed: ManagedTor | None = None
+        if settings.mode == "none":
+            self.ready.set()  # no tor: adapters get no dialer
+
+    @property
+    def wanted(self) -> bool:
+        return self.settings.mode != "none"
+
+    async def dialer(self) -> TorClient | None:
+        """The tor client once ready (None without tor). Raises: Unavailable (tor failed)."""
+        await self.ready.wait()
+        if self.client is None and self.error is not None:
+            raise Unavailable(f"tor is not available: {self.error}")
+        return self.client
+
+    async def run(self) -> None:
+        """Attach (or start, then attach), then forward bootstrap progress until 100 %."""
+        try:
+            self.client = await self._attach()
+            self.ready.set()
+            async for status in self.client.bootstrap_events():
+                self._emit(TorBootstrap(status.progress, status.tag, status.summary))
+        except (TorError, ValueError, OSError) as exc:
+            self.error = str(exc) or type(exc).__name__
+            self._emit(TorFailed(self.error))
+            self._emit(ErrorEvent(f"tor: {self.error}"))
+            self.ready.set()  # accounts now fail with "no tor" instead of waiting forever
+
+    async def _attach(self) -> TorClient:
+        settings = self.settings
+        if not settings.managed:
+            assert settings.control_port is not None
+            return await TorClient.attach(
+                settings.control_host, settings.control_port, cookie_path=settings.cookie_path
+            )
+        tor = ManagedTor(managed_torrc(settings, os.getpid()))
+        self._managed = tor
+        endpoints = await tor.start(timeout_s=START_TIMEOUT_S)
+        return await TorClient.attach(LOOPBACK, endpoints.control_port, cookie_path=endpoints.cookie_path)
+
+    async def close(self) -> None:
+        """Close the control connection and stop a tor we started (idempotent)."""
+        client, self.client = self.client, None
+        if client is not None:
+            await client.close()
+        tor, self._managed = self._managed, None
+        if tor is not None:
+            await asyncio.to_thread(tor.stop)
