@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
 import shutil
 import signal
@@ -47,6 +48,9 @@ def _progress(p: devnet.Progress) -> None:
 
 class DemoApp(TimbApp):
     """The TUI with the bot's conversation open from the start."""
+
+    # Textual finds CSS_PATH next to the module defining the class: point it at TimbApp's own.
+    CSS_PATH = str(Path(inspect.getfile(TimbApp)).with_name(str(TimbApp.CSS_PATH)))
 
     def __init__(self, stack: DemoStack, facts: DemoFacts) -> None:
         super().__init__(
