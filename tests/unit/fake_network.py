@@ -41,6 +41,7 @@ class FakeAdapter(net.Adapter):
         self.jid = jid
         self.connected = False
         self.queue: asyncio.Queue[net.NetEvent | None] = asyncio.Queue()
+        self.answers: list[tuple[str, Jid]] = []  # ("approve" | "deny", address), in order
 
     async def connect(self) -> None:
         if self.jid in self.server.refuse:
@@ -76,10 +77,10 @@ class FakeAdapter(net.Adapter):
         return None
 
     async def approve_subscription(self, jid: Jid) -> None:
-        return None
+        self.answers.append(("approve", jid))
 
     async def deny_subscription(self, jid: Jid) -> None:
-        return None
+        self.answers.append(("deny", jid))
 
     async def events(self) -> AsyncIterator[net.NetEvent]:  # type: ignore[override]
         while (event := await self.queue.get()) is not None:

@@ -26,9 +26,16 @@ from timb.tor.errors import TorError
 class AccountLink:
     """The network side of one account. The owner runs `run` in a task and calls `stop`."""
 
-    def __init__(self, account_id: str, emit: Callable[[CoreEvent], None]) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        emit: Callable[[CoreEvent], None],
+        on_down: Callable[[], None] | None = None,
+    ) -> None:
+        """``on_down`` is called whenever the session is lost or ended (presence goes stale)."""
         self.account_id = account_id
         self._emit = emit
+        self._on_down = on_down
         self._outbox: deque[tuple[str, str]] = deque()
         self._queued = asyncio.Event()
         self.connected = asyncio.Event()
@@ -92,6 +99,7 @@ class AccountLink:
                 await task
         if adapter is not None:
             self._emit(ConnectionStateChanged(self.account_id, ConnectionState.DISCONNECTED))
+            self._down()
 
     def _state(self, event: net.ConnectionStateChanged) -> None:
         state = ConnectionState(event.state.value)
@@ -100,12 +108,19 @@ class AccountLink:
         else:
             self.connected.clear()
         self._emit(ConnectionStateChanged(self.account_id, state, event.reason or ""))
+        if state in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
+            self._down()
 
     def _failed(self, exc: BaseException) -> None:
         self.connected.clear()
         detail = str(exc) or type(exc).__name__
         self._emit(ConnectionStateChanged(self.account_id, ConnectionState.FAILED, detail))
         self._emit(ErrorEvent(f"account {self.account_id}: {detail}"))
+        self._down()
+
+    def _down(self) -> None:
+        if self._on_down is not None:
+            self._on_down()
 
     async def _send_loop(self, adapter: net.Adapter) -> None:
         while True:

@@ -16,8 +16,9 @@ Commands raise one tree of errors (defined in `timb.core.errors`), so a UI needs
 
 The commands are grouped by concept, one module each, over `ServiceBase` (shared state):
 profile and settings (`service_profile`), accounts (`service_accounts`), contacts, presence and
-blocking (`service_contacts`), messages, OTR, SMP and history (`service_messages`); tor is
-`tor_link`. This module assembles them and owns the lifetime and the network event pump.
+blocking (`service_contacts`), messages, OTR, SMP and history (`service_messages`), libotr
+import/export (`service_identity`); tor is `tor_link`. This module assembles them and owns
+the lifetime and the network event pump.
 
 Nothing about a message is written unless history is turned on for it (docs/core.md).
 """
@@ -36,6 +37,7 @@ from timb.core.profile import Profile
 from timb.core.service_accounts import AccountCommands
 from timb.core.service_base import POLICIES, Runtime
 from timb.core.service_contacts import ContactCommands
+from timb.core.service_identity import IdentityCommands
 from timb.core.service_messages import MessageCommands
 from timb.core.service_profile import ProfileCommands
 from timb.core.tor_link import TorSettings
@@ -61,7 +63,7 @@ def default_profile_dir() -> Path:
     return Profile.default_directory()
 
 
-class TimbService(ProfileCommands, AccountCommands, ContactCommands, MessageCommands):
+class TimbService(ProfileCommands, AccountCommands, ContactCommands, MessageCommands, IdentityCommands):
     """The service. Use ``async with TimbService(profile_dir) as service:``; commands are methods.
 
     Args:
@@ -117,7 +119,7 @@ class TimbService(ProfileCommands, AccountCommands, ContactCommands, MessageComm
         account_id = runtime.account.id
         match event:
             case net.MessageIn(sender=sender, body=body):
-                if sender.local:
+                if sender.local and not self._is_blocked(account_id, str(sender.bare)):
                     runtime.conversations.receive(str(sender.bare), body)
                     self._pump(runtime)
             case net.MessageFailed(peer=peer, condition=condition):
@@ -127,11 +129,14 @@ class TimbService(ProfileCommands, AccountCommands, ContactCommands, MessageComm
                     self._pump(runtime)
             case net.ErrorEvent(error=error):
                 self._emit(ErrorEvent(f"account {account_id}: {error}"))
-            case net.PresenceChanged(jid=jid, available=True) if jid.local:
-                runtime.conversations.peer_online(str(jid.bare))
-                self._pump(runtime)
+            case net.PresenceChanged():
+                self._on_presence(runtime, event)
+            case net.RosterChanged(items=items):
+                self._status_of(account_id).update_roster(items)
+            case net.SubscriptionRequest(sender=sender) if sender.local:
+                self._on_subscription_request(runtime, sender)
             case _:
-                pass  # roster and presence are not shown by this service yet
+                pass  # acks: OTR delivery is inferred from the conversation (docs/core.md)
 
     async def _poll_loop(self) -> None:
         while not self._closed:

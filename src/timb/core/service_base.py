@@ -12,6 +12,7 @@ from timb.common.clock import Clock, SystemClock
 from timb.common.errors import InvalidIdentifier
 from timb.common.ids import Fingerprint, Jid
 from timb.common.random import Random, SystemRandom
+from timb.core import roster
 from timb.core.accounts import Account, Accounts
 from timb.core.connection import AccountLink
 from timb.core.conversations import Conversations
@@ -183,7 +184,12 @@ class ServiceBase:
         profile = self._require_profile()
         for contact in self._contacts(account.id):
             conversations.set_policy(contact, POLICIES[profile.otr_policy_for(contact)])
-        runtime = Runtime(account, key, conversations, AccountLink(account.id, self._emit))
+        runtime = Runtime(
+            account,
+            key,
+            conversations,
+            AccountLink(account.id, self._emit, lambda: self._on_link_down(account.id)),
+        )
         self._runtimes[account.id] = runtime
         return runtime
 
@@ -204,6 +210,12 @@ class ServiceBase:
             self._emit(KeyChanged(event.account, event.contact, old, event.fingerprint))
         if seen.kind is not ObservationKind.KNOWN_KEY and self._group is not None:
             self._group.create_task(self._save())
+
+    def _is_blocked(self, account_id: str, contact: str) -> bool:
+        return contact in roster.blocked(self._blocked_section(), account_id)
+
+    def _blocked_section(self) -> dict[str, Any]:
+        return self._require_profile().vault.section(roster.BLOCKED_SECTION)
 
     def _otr_keys(self) -> dict[str, Any]:
         return self._require_profile().vault.section("otr_keys")
@@ -238,8 +250,10 @@ class ServiceBase:
                 self._remember(event.account, event.contact, Direction.INCOMING, event)
             self._emit(event)
 
-    if TYPE_CHECKING:  # provided by AccountCommands and TimbService
+    if TYPE_CHECKING:  # provided by AccountCommands, ContactCommands and TimbService
 
         async def connect(self, account_id: str) -> None: ...
 
         def _on_net_event(self, runtime: Runtime, event: net.NetEvent) -> None: ...
+
+        def _on_link_down(self, account_id: str) -> None: ...

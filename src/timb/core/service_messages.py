@@ -19,9 +19,14 @@ from timb.otr import LocalError
 
 class MessageCommands(ServiceBase):
     def send_message(self, account_id: str, contact: str, text: str) -> str:
-        """Queue a message; returns its id. It stays PENDING until a private session exists."""
+        """Queue a message; returns its id. It stays PENDING until a private session exists.
+
+        Raises: NotFound, InvalidRequest (bad address, or the address is blocked).
+        """
         runtime = self._runtime(account_id)
         name = self._parse_contact(contact)
+        if self._is_blocked(account_id, name):
+            raise InvalidRequest(f"{name} is blocked: unblock it first")
         msg_id = runtime.conversations.send(name, text)
         self._pump(runtime)
         self._remember(account_id, name, Direction.OUTGOING, text)

@@ -1,14 +1,16 @@
-"""The profile commands of `TimbService`: create, unlock, passphrase, settings."""
+"""The profile commands of `TimbService`: create, unlock, passphrase, profile-wide settings."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from typing import Any
 
 from timb.common.secret import Secret
 from timb.core.accounts import AccountError, Accounts
-from timb.core.errors import ProfileError
+from timb.core.errors import InvalidRequest, ProfileError
 from timb.core.profile import Profile
-from timb.core.service_base import TRUST_SECTION, ServiceBase
+from timb.core.service_base import POLICIES, TRUST_SECTION, ServiceBase
 from timb.core.storage.vault import StorageError, VaultExists, VaultNotFound, WrongPassphrase
 from timb.core.trust import TrustStore, TrustStoreError
 
@@ -53,8 +55,9 @@ class ProfileCommands(ServiceBase):
         self._profile = profile
         for account in self._accounts:
             self._runtime_for(account)
+        everyone = profile.settings.auto_connect
         for account in self._accounts:
-            if account.auto_connect:
+            if everyone or account.auto_connect:
                 await self.connect(account.id)
 
     async def change_passphrase(self, old: Secret[str], new: Secret[str]) -> None:
@@ -67,3 +70,55 @@ class ProfileCommands(ServiceBase):
             raise ProfileError("wrong passphrase") from None
         except (StorageError, ValueError) as exc:
             raise ProfileError(str(exc)) from None
+
+    # -- settings (profile-wide) ------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        """``{"history": bool, "otr_policy": str, "auto_connect": bool, "tor": {...}}``.
+
+        history: the default for conversations without their own setting (off by default);
+        otr_policy: the default for contacts without their own; auto_connect: connect every
+        account at unlock (else only accounts marked auto_connect); tor: how this service
+        reaches tor (mode "managed", "attach" or "none"; chosen when the service starts).
+
+        Raises: ProfileError (no profile unlocked).
+        """
+        current = self._require_profile().settings
+        return {
+            "history": current.history,
+            "otr_policy": current.otr_policy,
+            "auto_connect": current.auto_connect,
+            "tor": self._tor_settings.describe(),
+        }
+
+    async def set_settings(
+        self,
+        *,
+        history: bool | None = None,
+        otr_policy: str | None = None,
+        auto_connect: bool | None = None,
+    ) -> None:
+        """Change the profile-wide settings given (None: unchanged). A new default OTR policy
+        applies at once to every contact without its own.
+
+        Raises: ProfileError (none unlocked, cannot save), InvalidRequest (unknown policy).
+        """
+        profile = self._require_profile()
+        if otr_policy is not None and otr_policy not in POLICIES:
+            raise InvalidRequest(f"policy must be one of {', '.join(POLICIES)}")
+        current = profile.settings
+        updated = replace(
+            current,
+            history=current.history if history is None else history,
+            otr_policy=current.otr_policy if otr_policy is None else otr_policy,
+            auto_connect=current.auto_connect if auto_connect is None else auto_connect,
+        )
+        try:
+            async with self._save_lock:
+                await asyncio.to_thread(profile.set_settings, updated)
+        except StorageError as exc:
+            raise ProfileError(f"could not save the profile: {exc}") from None
+        for runtime in self._runtimes.values():
+            for contact in self._contacts(runtime.account.id):
+                runtime.conversations.set_policy(contact, POLICIES[profile.otr_policy_for(contact)])
+            self._pump(runtime)
