@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_network import FakeServer
-from timb.core.events import MessageReceived, MessageState, MessageStateChanged, OtrUnavailable
+from timb.core.events import (
+    MessageReceived,
+    MessageState,
+    MessageStateChanged,
+    OtrUnavailable,
+    PresenceChanged,
+    SubscriptionRequested,
+    TorFailed,
+)
 from timb.core.service import TimbService
 from timb.ui.cli import jsonrpc
 from timb.ui.cli.jsonrpc import JsonRpcServer, event_to_notification
@@ -110,7 +118,17 @@ async def test_a_session_of_commands(server: JsonRpcServer) -> None:
     await call(server, "account.add", {"id": "a", "jid": "alice@timb.test", "password": "x", "port": 5222})
     assert (await call(server, "contact.add", {"account": "a", "jid": "bob@timb.test"}))["result"] is None
     contacts = (await call(server, "contact.list", {"account": "a"}))["result"]
-    assert contacts == [{"jid": "bob@timb.test", "policy": "always", "otr": "not private"}]
+    assert contacts == [
+        {
+            "jid": "bob@timb.test",
+            "policy": "always",
+            "otr": "not private",
+            "presence": "offline",
+            "subscription": None,
+            "history": False,
+            "blocked": False,
+        }
+    ]
     sent = await call(server, "message.send", {"account": "a", "contact": "bob@timb.test", "text": "hi bob"})
     msg_id = sent["result"]["id"]
     state = await call(server, "message.state", {"account": "a", "id": msg_id})
@@ -134,6 +152,43 @@ async def test_a_session_of_commands(server: JsonRpcServer) -> None:
     assert (await call(server, "account.list"))["result"] == []
 
 
+async def test_settings_blocking_and_subscriptions(server: JsonRpcServer) -> None:
+    await call(server, "profile.create", {"passphrase": "pw pw"})
+    await call(server, "account.add", {"id": "a", "jid": "alice@timb.test", "password": "x"})
+    await call(server, "contact.add", {"account": "a", "jid": "bob@timb.test"})
+    settings = (await call(server, "settings.get"))["result"]
+    assert (settings["otr_policy"], settings["history"], settings["tor"]["mode"]) == ("always", False, "none")
+    assert (await call(server, "settings.set", {"otr_policy": "opportunistic"}))["result"] is None
+    assert (await call(server, "settings.get"))["result"]["otr_policy"] == "opportunistic"
+    bad = await call(server, "settings.set", {"otr_policy": "sometimes"})
+    assert bad["error"]["code"] == -32602
+    assert (await call(server, "settings.set", {"history": "yes"}))["error"]["code"] == -32602
+    policy = {"account": "a", "jid": "bob@timb.test", "policy": "never"}
+    assert (await call(server, "contact.set_policy", policy))["result"] is None
+    assert (await call(server, "contact.list", {"account": "a"}))["result"][0]["policy"] == "never"
+    bob = {"account": "a", "jid": "bob@timb.test"}
+    assert (await call(server, "contact.block", bob))["result"] is None
+    assert (await call(server, "contact.blocked", {"account": "a"}))["result"] == ["bob@timb.test"]
+    assert (await call(server, "contact.unblock", bob))["result"] is None
+    assert (await call(server, "contact.requests", {"account": "a"}))["result"] == []
+    offline = await call(server, "contact.approve", bob)
+    assert offline["error"]["code"] == -32003  # not connected: Unavailable
+
+
+async def test_libotr_export_then_import(server: JsonRpcServer, tmp_path: Path) -> None:
+    await call(server, "profile.create", {"passphrase": "pw pw"})
+    added = await call(server, "account.add", {"id": "a", "jid": "alice@timb.test", "password": "x"})
+    key = str(tmp_path / "otr.private_key")
+    out = await call(server, "libotr.export", {"account": "a", "private_key_path": key})
+    assert out["result"]["fingerprint"] == added["result"]["fingerprint"]
+    again = await call(server, "libotr.export", {"account": "a", "private_key_path": key})
+    assert again["error"]["code"] == -32602 and "exists" in again["error"]["message"]
+    imported = await call(server, "libotr.import", {"account": "a", "private_key_path": key})
+    assert imported["result"] == {"fingerprint": added["result"]["fingerprint"], "fingerprints_imported": 0}
+    missing = await call(server, "libotr.import", {"account": "a", "private_key_path": key + ".nope"})
+    assert missing["error"]["code"] == -32602 and "cannot read" in missing["error"]["message"]
+
+
 def test_events_become_notifications() -> None:
     note = event_to_notification(MessageReceived("a", "bob@timb.test", "hi", True, False))
     assert note == {
@@ -151,6 +206,15 @@ def test_events_become_notifications() -> None:
     assert state["method"] == "message.state" and state["params"]["state"] == "sent"
     assert event_to_notification(OtrUnavailable("a", "b@c.d", "why"))["method"] == "otr.unavailable"
     assert set(jsonrpc.NOTIFICATIONS.values()) >= {"tor.bootstrap", "connection.state", "key.changed"}
+    assert event_to_notification(TorFailed("no tor")) == {
+        "jsonrpc": "2.0",
+        "method": "tor.failed",
+        "params": {"message": "no tor"},
+    }
+    presence = event_to_notification(PresenceChanged("a", "b@c.d", "away"))
+    assert presence["method"] == "contact.presence" and presence["params"]["presence"] == "away"
+    request = event_to_notification(SubscriptionRequested("a", "b@c.d"))
+    assert request["method"] == "contact.subscription_request"
 
 
 def test_the_process_survives_bad_lines_and_ends_at_eof(tmp_path: Path) -> None:

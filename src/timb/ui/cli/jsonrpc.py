@@ -30,9 +30,12 @@ from timb.core.events import (
     MessageStateChanged,
     OtrStateChanged,
     OtrUnavailable,
+    PresenceChanged,
     SmpFinished,
     SmpRequested,
+    SubscriptionRequested,
     TorBootstrap,
+    TorFailed,
     TrustChanged,
 )
 from timb.core.service import (
@@ -76,6 +79,9 @@ NOTIFICATIONS: dict[type, str] = {
     KeyChanged: "key.changed",
     ConnectionStateChanged: "connection.state",
     TorBootstrap: "tor.bootstrap",
+    TorFailed: "tor.failed",
+    PresenceChanged: "contact.presence",
+    SubscriptionRequested: "contact.subscription_request",
     ErrorEvent: "error",
 }
 
@@ -161,6 +167,33 @@ class JsonRpcServer:
             "contact.add": ([_p("account"), _p("jid"), _p("policy", str, False)], s.add_contact),
             "contact.list": ([_p("account")], s.list_contacts),
             "contact.remove": ([_p("account"), _p("jid")], s.remove_contact),
+            "contact.set_policy": (
+                [_p("account"), _p("jid"), _p("policy", _OPT_STR)],
+                s.set_contact_policy,
+            ),
+            "contact.approve": ([_p("account"), _p("jid")], s.approve_subscription),
+            "contact.deny": ([_p("account"), _p("jid")], s.deny_subscription),
+            "contact.requests": ([_p("account")], s.subscription_requests),
+            "contact.block": ([_p("account"), _p("jid")], s.block_contact),
+            "contact.unblock": ([_p("account"), _p("jid")], s.unblock_contact),
+            "contact.blocked": ([_p("account")], s.list_blocked),
+            "settings.get": ([], s.settings),
+            "settings.set": (
+                [
+                    _p("history", bool, False),
+                    _p("otr_policy", str, False),
+                    _p("auto_connect", bool, False),
+                ],
+                s.set_settings,
+            ),
+            "libotr.import": (
+                [_p("account"), _p("private_key_path"), _p("fingerprints_path", _OPT_STR, False)],
+                s.import_libotr,
+            ),
+            "libotr.export": (
+                [_p("account"), _p("private_key_path"), _p("fingerprints_path", _OPT_STR, False)],
+                s.export_libotr,
+            ),
             "message.send": ([_p("account"), _p("contact"), _p("text")], self._send),
             "message.state": ([_p("account"), _p("id")], self._message_state),
             "otr.start": ([_p("account"), _p("contact")], s.start_otr),
@@ -357,8 +390,16 @@ async def serve(service: TimbService, stdin: TextIO, stdout: TextIO) -> None:
             await events
 
 
+def tor_settings(args: argparse.Namespace) -> TorSettings:
+    """--tor-control PORT attaches; --tor-managed DIR starts our own tor there (on the private
+    network of --tor-devnet DIR when given)."""
+    if args.tor_managed is not None:
+        return TorSettings(managed=True, data_dir=args.tor_managed, devnet_dir=args.tor_devnet)
+    return TorSettings(control_port=args.tor_control, cookie_path=args.tor_cookie)
+
+
 async def _main(args: argparse.Namespace) -> int:
-    tor = TorSettings(control_port=args.tor_control, cookie_path=args.tor_cookie)
+    tor = tor_settings(args)
     async with TimbService(args.profile, tor=tor) as service:
         await serve(service, sys.stdin, sys.stdout)
     return 0
@@ -375,4 +416,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--profile", type=Path, default=default_profile_dir(), help="profile directory")
     parser.add_argument("--tor-control", type=int, default=None, metavar="PORT", help="tor control port")
     parser.add_argument("--tor-cookie", type=Path, default=None, metavar="PATH", help="tor auth cookie")
+    parser.add_argument(
+        "--tor-managed", type=Path, default=None, metavar="DIR", help="start our own tor with its data in DIR"
+    )
+    parser.add_argument(
+        "--tor-devnet",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --tor-managed: join the private network in DIR (timb testnet)",
+    )
     parser.set_defaults(handler=_run)
