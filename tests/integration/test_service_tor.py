@@ -1,0 +1,63 @@
+"""The service's tor on the private network: attached to a client, or started by the service
+itself (managed), with bootstrap progress reaching the UI in order and ending at 100."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.tor import TorNetwork
+from timb.core.events import CoreEvent, TorBootstrap, TorFailed
+from timb.core.service import TimbService, TorSettings
+
+pytestmark = pytest.mark.integration
+
+
+async def bootstrap_of(service: TimbService) -> list[int]:
+    """Every TorBootstrap progress until 100 (fails on TorFailed)."""
+    seen: list[int] = []
+    events = service.events()
+    while not seen or seen[-1] < 100:
+        event: CoreEvent = await anext(events)
+        assert not isinstance(event, TorFailed), event.message
+        if isinstance(event, TorBootstrap):
+            seen.append(event.progress)
+    return seen
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_attached_client_reports_its_bootstrap(tor_network: TorNetwork, tmp_path: Path) -> None:
+    client = await tor_network.add_client("att")
+    try:
+        settings = TorSettings(control_port=client.control_port, cookie_path=client.cookie_path)
+        async with TimbService(tmp_path / "p", tor=settings) as service:
+            assert await bootstrap_of(service) == [100]  # add_client waited for it already
+            assert service.settings is not None
+    finally:
+        tor_network.stop_client(client)
+
+
+async def test_managed_tor_joins_the_private_network_and_stops_with_the_service(
+    tor_network: TorNetwork, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "tor"
+    settings = TorSettings(managed=True, data_dir=data_dir, devnet_dir=tor_network.data_dir)
+    async with TimbService(tmp_path / "p", tor=settings) as service:
+        progress = await bootstrap_of(service)
+        assert progress[-1] == 100
+        assert progress == sorted(progress)  # in order
+        assert len(progress) > 1  # a tor started from nothing passes through several steps
+        pid = int((data_dir / "pid").read_text())
+        assert alive(pid)
+        torrc = (data_dir / "torrc").read_text()
+        assert "TestingTorNetwork 1" in torrc and "DirAuthority" in torrc
+    assert not alive(pid)
