@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import os
 import shutil
@@ -37,9 +38,18 @@ from timb.ui.cli.tui import crash_log_for
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.main import MainScreen
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
 
 def _say(text: str) -> None:
-    print(text, flush=True)
+    # A closed terminal or pipe (SIGHUP, `| head`) must not stop the teardown that follows.
+    with contextlib.suppress(OSError):
+        print(text, flush=True)
+
+
+def _complain(text: str) -> None:
+    with contextlib.suppress(OSError):
+        print(text, file=sys.stderr, flush=True)
 
 
 def _progress(p: devnet.Progress) -> None:
@@ -80,8 +90,16 @@ async def _demo(directory: Path, interactive: bool) -> int:
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
-    # SIGTERM and Ctrl-C cancel the demo, so the stack's orderly teardown below runs.
-    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    # SIGTERM, SIGHUP (the terminal closed) and Ctrl-C (asyncio.run's own handler) cancel the
+    # demo, so the stack's orderly teardown below runs.
+    signalled: list[int] = []
+
+    def stop(signum: int) -> None:
+        signalled.append(signum)
+        task.cancel()
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop, signum)
     started = time.monotonic()
     stack = DemoStack(directory, say=_say, on_progress=_progress)
     status = 1
@@ -93,17 +111,21 @@ async def _demo(directory: Path, interactive: bool) -> int:
             app = DemoApp(stack, facts)
             await app.run_async()
             status = app.return_code or 0
+            if signalled:  # Textual ends its app on cancellation instead of raising
+                _complain("timb demo interrupted")
+                status = 128 + signalled[0]
         else:
             await run_script(stack, _say)
             _say(f"The whole demo worked in {time.monotonic() - started:.1f} s.")
             status = 0
     except (Unavailable, ServiceError) as exc:
-        print(f"timb demo failed: {exc}", file=sys.stderr, flush=True)
+        _complain(f"timb demo failed: {exc}")
     except asyncio.CancelledError:
-        print("timb demo interrupted", file=sys.stderr, flush=True)
-        status = 130
+        _complain("timb demo interrupted")
+        status = 128 + signalled[0] if signalled else 130
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
         _say("Stopping everything the demo started ...")
         stopped = await stack.stop()
         _say("  stopped: " + ", ".join(stopped) if stopped else "  nothing was running")
@@ -121,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         status = asyncio.run(_demo(directory, interactive))
     except KeyboardInterrupt:
-        print("timb demo interrupted", file=sys.stderr)
+        _complain("timb demo interrupted")
         status = 130
     finally:
         # The last resort when the orderly stop could not run (a second Ctrl-C, a crash).
