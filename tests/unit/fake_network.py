@@ -21,6 +21,8 @@ class FakeServer:
     offline: dict[Jid, list[net.MessageIn]] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
     refuse: set[Jid] = field(default_factory=set)  # accounts whose login fails
+    registered: set[Jid] = field(default_factory=set)  # accounts made by in-band registration
+    registration_open: bool = True
 
     def factory(self, account: Account, dialer: net.Dialer | None) -> net.Adapter:
         return FakeAdapter(self, account.jid)
@@ -42,8 +44,19 @@ class FakeAdapter(net.Adapter):
         self.connected = False
         self.queue: asyncio.Queue[net.NetEvent | None] = asyncio.Queue()
         self.answers: list[tuple[str, Jid]] = []  # ("approve" | "deny", address), in order
+        self.register = False
+
+    def register_on_connect(self) -> None:
+        self.register = True
 
     async def connect(self) -> None:
+        if self.register:
+            if not self.server.registration_open:
+                raise net.RemoteError("not-allowed", "the server refused the registration")
+            if self.jid in self.server.registered:
+                raise net.RemoteError("conflict", "the server refused the registration")
+            self.server.registered.add(self.jid)
+            self.register = False
         if self.jid in self.server.refuse:
             raise net.AuthError("not-authorized")
         # As the XMPP adapter does: its own state events, queued before connect() returns.

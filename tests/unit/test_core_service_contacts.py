@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.fake_network import FakeServer
+from tests.unit.fake_network import FakeAdapter, FakeServer
 from tests.unit.test_core_service import ALICE, BOB, PASS, running, setup
 from timb.common.ids import Jid
 from timb.common.secret import Secret
+from timb.core.accounts import Account
 from timb.core.events import (
     ErrorEvent,
     MessageReceived,
@@ -187,3 +188,36 @@ async def test_managed_tor_for_the_public_network_is_refused_offline(
         assert isinstance(failed, TorFailed)
         assert "private" in failed.message or "offline" in failed.message.lower()
     assert not (tmp_path / "tor" / "control_port").exists()  # no tor was started
+
+
+async def test_register_account_makes_a_random_account_and_connects_it(tmp_path: Path) -> None:
+    server = FakeServer()
+    async with running(tmp_path / "a", server) as alice:
+        s = alice.service
+        await s.create_profile(PASS)
+        first = await s.register_account("throwaway", "timb.test", host="xyz.onion")
+        second = await s.register_account("another", "timb.test")
+        assert first["connected"] is True and first["host"] == "xyz.onion"
+        names = {Jid.parse(first["jid"]), Jid.parse(second["jid"])}
+        assert names == server.registered and len(names) == 2  # random, different names
+        assert all(str(n.local).startswith("timb-") for n in names)
+        server.registration_open = False
+        with pytest.raises(Unavailable, match="not-allowed"):
+            await s.register_account("refused", "timb.test")
+        assert [a["id"] for a in s.list_accounts()] == ["throwaway", "another"]  # nothing kept
+
+
+async def test_register_account_needs_an_adapter_that_can(tmp_path: Path) -> None:
+    server = FakeServer()
+
+    class CannotRegister(FakeAdapter):
+        register_on_connect = None  # type: ignore[assignment]
+
+    def factory(account: Account, dialer: net.Dialer | None) -> net.Adapter:
+        return CannotRegister(server, account.jid)
+
+    async with TimbService(tmp_path / "a", adapter_factory=factory) as s:
+        await s.create_profile(PASS)
+        with pytest.raises(Unavailable, match="cannot create accounts"):
+            await s.register_account("x", "timb.test")
+        assert s.list_accounts() == []

@@ -41,6 +41,7 @@ class AccountLink:
         self.connected = asyncio.Event()
         self.adapter: net.Adapter | None = None
         self.task: asyncio.Task[None] | None = None
+        self.last_error: str | None = None  # why the last attempt failed (safe to show)
 
     @property
     def running(self) -> bool:
@@ -86,6 +87,18 @@ class AccountLink:
         except* (net.NetError, TorError) as failure:
             self._failed(failure.exceptions[0])
 
+    async def settled(self) -> bool:
+        """Wait until the link is connected (True) or its task has ended (False)."""
+        task = self.task
+        if task is None or self.connected.is_set():
+            return self.connected.is_set()
+        waiter = asyncio.ensure_future(self.connected.wait())
+        try:
+            await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        return self.connected.is_set()
+
     async def stop(self) -> None:
         """Disconnect and end the task (idempotent). Unsent wire messages stay queued."""
         task, self.task = self.task, None
@@ -114,6 +127,7 @@ class AccountLink:
     def _failed(self, exc: BaseException) -> None:
         self.connected.clear()
         detail = str(exc) or type(exc).__name__
+        self.last_error = detail
         self._emit(ConnectionStateChanged(self.account_id, ConnectionState.FAILED, detail))
         self._emit(ErrorEvent(f"account {self.account_id}: {detail}"))
         self._down()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 from timb.common.errors import InvalidIdentifier
@@ -122,6 +123,50 @@ class AccountCommands(ServiceBase):
             info["fingerprint"] = runtime.key.fingerprint().human()
         return info
 
+    async def register_account(
+        self,
+        account_id: str,
+        server: str,
+        *,
+        host: str | None = None,
+        port: int = 5222,
+        tls_pin_sha256: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a throwaway account on ``server`` by in-band registration (XEP-0077) with a
+        random name and password, through tor like any connection; returns its description
+        (as `add_account`) once the server accepted it and the account is connected.
+
+        On failure nothing is kept (the account is removed again).
+
+        Raises: ProfileError, InvalidRequest (a bad argument), Unavailable (tor or the server
+        unreachable, the server refused: registration not allowed, name taken; or the
+        network adapter cannot register accounts).
+        """
+        username = "timb-" + self._rng.randbytes(6).hex()
+        password = Secret(base64.urlsafe_b64encode(self._rng.randbytes(18)).decode())
+        await self.add_account(
+            account_id, f"{username}@{server}", password, host=host, port=port, tls_pin_sha256=tls_pin_sha256
+        )
+        runtime = self._runtime(account_id)
+        self._registering.add(account_id)
+        try:
+            await self.connect(account_id)
+            registered = await runtime.link.settled()
+        finally:
+            self._registering.discard(account_id)
+        if not registered:
+            reason = runtime.link.last_error or "no session"
+            await self.remove_account(account_id)
+            raise Unavailable(f"could not register an account on {server}: {reason}")
+        return self._describe(runtime.account)
+
     async def _make_adapter(self, account: Account) -> net.Adapter:
-        """Raises: Unavailable when tor could not be reached."""
-        return self._adapter_factory(account, await self._tor.dialer())
+        """Raises: Unavailable when tor could not be reached, or registration was asked of an
+        adapter that cannot do it."""
+        adapter = self._adapter_factory(account, await self._tor.dialer())
+        if account.id in self._registering:
+            register = getattr(adapter, "register_on_connect", None)
+            if register is None:
+                raise Unavailable("this network cannot create accounts in-band")
+            register()
+        return adapter

@@ -106,6 +106,7 @@ class ServiceBase:
         self._runtimes: dict[str, Runtime] = {}
         self._tor = TorLink(self._tor_settings, self._emit)
         self._status: dict[str, ContactStatus] = {}
+        self._registering: set[str] = set()  # account ids to create on the server at connect
         self._group: asyncio.TaskGroup | None = None
         self._background: list[asyncio.Task[None]] = []
         self._closed = False
