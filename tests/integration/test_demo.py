@@ -134,6 +134,26 @@ def test_sigterm_stops_everything(demo_dir: Path) -> None:
     assert_nothing_left(demo_dir, pids)
 
 
+def test_a_broken_prosody_fails_clearly_and_leaves_nothing(demo_dir: Path, tmp_path: Path) -> None:
+    """A `prosody` that cannot start (first on PATH, it exits at once): exit 1, a message that
+    says what failed, and nothing left running."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    fake = fake_bin / "prosody"
+    fake.write_text("#!/bin/sh\necho 'simulated: cannot bind the c2s port' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    env = {**ENV, "PATH": f"{fake_bin}:{os.environ['PATH']}"}
+    result = subprocess.run(
+        [*DEMO, "--dir", str(demo_dir)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=RUN_LIMIT_S, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "timb demo failed: prosody exited with 3 during start" in result.stderr
+    assert "simulated: cannot bind the c2s port" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_nothing_left(demo_dir, [])
+
+
 class Tmux:
     def __init__(self, socket: str) -> None:
         self.socket = socket

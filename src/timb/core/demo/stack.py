@@ -119,6 +119,11 @@ class DemoStack:
     async def start(self) -> DemoFacts:
         """Start everything; on failure, what was started is left for `stop`. Raises: Unavailable."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Prosody first: it takes a second, so a missing or broken one fails before tor's 10 s.
+        prosody = await self._start_prosody()
+        user_pw, bot_pw = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
+        user_jid = await asyncio.to_thread(prosody.register, USER, user_pw)
+        bot_jid = await asyncio.to_thread(prosody.register, BOT, bot_pw)
         t0 = time.monotonic()
         self._say(
             "Starting a private Tor network (3 directory authorities, 2 relays, 2 clients; loopback only)"
@@ -133,10 +138,6 @@ class DemoStack:
         bot_tor = await devnet.add_client(self.tor_dir, BOT, owner_pid=os.getpid())
         self._say(f"  Tor network ready in {time.monotonic() - t0:.1f} s (the bot has its own client tor)")
 
-        prosody = await self._start_prosody()
-        user_pw, bot_pw = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
-        user_jid = await asyncio.to_thread(prosody.register, USER, user_pw)
-        bot_jid = await asyncio.to_thread(prosody.register, BOT, bot_pw)
         onion = await self._publish(host, prosody.port)
         self._say(f"  Prosody reachable only as onion service {onion} (port {ONION_PORT})")
         self._say(
