@@ -35,7 +35,9 @@ class FakeService:
 
     def with_account(self, account: str = "alice", jid: str = "alice@timb.test", *contacts: str) -> None:
         self.accounts[account] = {"id": account, "jid": jid, "connected": False}
-        self.contacts[account] = {c: {"jid": c, "policy": "always"} for c in contacts}
+        self.contacts[account] = {
+            c: {"jid": c, "policy": "always", "presence": "offline", "blocked": False} for c in contacts
+        }
 
     # -- the ServiceApi -------------------------------------------------------------------------
 
@@ -97,7 +99,12 @@ class FakeService:
         self.calls.append(("add_contact", account_id, jid, policy))
         if "@" not in jid:
             raise InvalidRequest("a contact address is user@server")
-        self.contacts[account_id][jid.lower()] = {"jid": jid.lower(), "policy": policy}
+        self.contacts[account_id][jid.lower()] = {
+            "jid": jid.lower(),
+            "policy": policy,
+            "presence": "offline",
+            "blocked": False,
+        }
 
     def list_contacts(self, account_id: str) -> list[dict[str, Any]]:
         if account_id not in self.contacts:
@@ -156,3 +163,18 @@ class FakeService:
 
     async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
         return list(self.history.get((account_id, contact), []))
+
+    async def set_contact_policy(self, account_id: str, jid: str, policy: str | None) -> None:
+        self.calls.append(("set_contact_policy", account_id, jid, policy))
+        self.contacts[account_id][jid]["policy"] = policy or "always"
+
+    async def approve_subscription(self, account_id: str, jid: str) -> None:
+        self.calls.append(("approve_subscription", account_id, jid))
+
+    async def deny_subscription(self, account_id: str, jid: str) -> None:
+        self.calls.append(("deny_subscription", account_id, jid))
+
+    async def block_contact(self, account_id: str, jid: str) -> None:
+        self.calls.append(("block_contact", account_id, jid))
+        if jid in self.contacts[account_id]:
+            self.contacts[account_id][jid]["blocked"] = True

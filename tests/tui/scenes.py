@@ -18,6 +18,7 @@ from timb.core.events import (
     MessageStateChanged,
     OtrState,
     OtrStateChanged,
+    PresenceChanged,
     SmpRequested,
 )
 from timb.ui.tui.app import TimbApp
@@ -59,6 +60,7 @@ async def chatting(pilot: Any) -> None:
     from timb.core.events import TorBootstrap  # noqa: PLC0415
 
     service.emit(TorBootstrap(100, "done", "Done"))
+    service.emit(PresenceChanged("alice", BOB, "available"))
     view = await app.main.open("alice", BOB)
     service.emit(OtrStateChanged("alice", BOB, OtrState.PRIVATE_UNVERIFIED, THEIRS))
     await pilot.pause(0.1)

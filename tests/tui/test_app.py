@@ -20,10 +20,13 @@ from timb.core.events import (
     MessageStateChanged,
     OtrState,
     OtrStateChanged,
+    PresenceChanged,
     SmpFinished,
     SmpOutcome,
     SmpRequested,
+    SubscriptionRequested,
     TorBootstrap,
+    TorFailed,
 )
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.accounts import AccountsScreen
@@ -386,7 +389,7 @@ async def test_contact_settings_change_policy_and_history() -> None:
         app.screen.query_one("#history", Switch).value = True
         await pilot.click("#ok")
         await settle(pilot)
-        assert ("add_contact", "alice", BOB, "opportunistic") in service.calls
+        assert ("set_contact_policy", "alice", BOB, "opportunistic") in service.calls
         assert service.calls[-1] == ("set_history", "alice", BOB, True)
         assert "OTR opportunistic, history ON" in text_of(item.query_one(Label))
 
@@ -400,9 +403,11 @@ async def test_tor_progress_and_tor_failure_screen() -> None:
         await pilot.pause(0.1)
         assert app.main.tor.query_one("ProgressBar").progress == 45
         assert "Loading relay descriptors" in text_of(app.main.tor.query_one("#tor-label"))
-        service.emit(ErrorEvent("tor: cannot reach the control port"))
+        service.emit(TorFailed("cannot reach the control port"))
+        service.emit(ErrorEvent("tor: cannot reach the control port"))  # the copy for older UIs
         await pilot.pause(0.1)
         assert isinstance(app.screen, TorErrorScreen)
+        assert len([s for s in app.screen_stack if isinstance(s, TorErrorScreen)]) == 1
         assert "cannot reach the control port" in text_of(app.screen.query_one("#tor-error"))
         await pilot.click("#quit")
         await pilot.pause()
@@ -428,7 +433,7 @@ async def test_every_action_is_in_the_command_palette() -> None:
         commands = list(app.get_system_commands(app.screen))
         callbacks = {getattr(c.callback, "__name__", "") for c in commands}
         bindings = [b if isinstance(b, tuple) else (b.key, b.action) for b in MainScreen.BINDINGS]
-        assert len(bindings) == 8
+        assert len(bindings) == 9
         for binding in bindings:
             action = binding[1].removeprefix("app.")
             assert f"action_{action}" in callbacks, action
@@ -550,3 +555,52 @@ async def test_contacts_are_listed_and_views_made_only_when_opened() -> None:
         await pilot.pause()
         assert text_of(view.query_one(OtrBadge)) == "PRIVATE, VERIFIED"
         assert len(app.main.conversations()) == 1
+
+
+async def test_presence_is_shown_in_the_contact_list() -> None:
+    service = ready_service()
+    service.contacts["alice"][BOB]["presence"] = "away"
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        item = app.main.contact_item("alice", BOB)
+        assert text_of(item.query_one(Label)) == " !-bob@timb.test"
+        service.emit(PresenceChanged("alice", BOB, "available"))
+        await pilot.pause(0.1)
+        assert text_of(item.query_one(Label)) == " !+bob@timb.test"
+        assert not item.has_class("-offline")
+        service.emit(PresenceChanged("alice", BOB, "offline"))
+        await pilot.pause(0.1)
+        assert item.has_class("-offline")
+
+
+@pytest.mark.parametrize(
+    ("button", "call"),
+    [("#approve", "approve_subscription"), ("#deny", "deny_subscription"), ("#block", "block_contact")],
+)
+async def test_subscription_request_is_asked(button: str, call: str) -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        service.emit(SubscriptionRequested("alice", "mallory@timb.test"))
+        await pilot.pause(0.1)
+        assert "mallory@timb.test wants to see" in text_of(app.screen.query_one(".title"))
+        await pilot.click(button)
+        await pilot.pause(0.1)
+        assert service.calls[-1] == (call, "alice", "mallory@timb.test")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_block_contact_asks_and_marks_it() -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await open_chat(pilot)
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await pilot.pause(0.1)
+        assert service.calls[-1] == ("block_contact", "alice", BOB)
+        assert "(blocked)" in text_of(app.main.contact_item("alice", BOB).query_one(Label))

@@ -27,14 +27,17 @@ from timb.core.events import (
     OtrState,
     OtrStateChanged,
     OtrUnavailable,
+    PresenceChanged,
     SmpFinished,
     SmpRequested,
+    SubscriptionRequested,
     TorBootstrap,
+    TorFailed,
     TrustChanged,
 )
 from timb.ui.tui.crash import TimbCrashed, redacted_report, write_report
 from timb.ui.tui.screens.accounts import AccountsScreen
-from timb.ui.tui.screens.dialogs import AddContactDialog, ConfirmDialog
+from timb.ui.tui.screens.dialogs import AddContactDialog, ConfirmDialog, SubscriptionDialog
 from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import SettingsScreen
@@ -45,7 +48,7 @@ from timb.ui.tui.widgets.badge import BADGE_WORDS
 from timb.ui.tui.widgets.conversation import ConversationView
 from timb.ui.tui.widgets.sidebar import ContactItem
 
-TOR_ERROR_PREFIX = "tor:"  # ErrorEvent messages about tor (timb.core.service._tor_task)
+TOR_ERROR_PREFIX = "tor:"  # ErrorEvent copies of TorFailed, for older UIs (timb.core.tor_link)
 
 
 class TimbApp(App[int]):
@@ -115,7 +118,13 @@ class TimbApp(App[int]):
         for account in accounts:
             for contact in self.service.list_contacts(str(account["id"])):
                 # Listed only: a conversation view is made when it is opened or has news.
-                self.main.add_contact(str(account["id"]), str(contact["jid"]), OtrState(contact["otr"]))
+                self.main.add_contact(
+                    str(account["id"]),
+                    str(contact["jid"]),
+                    OtrState(contact["otr"]),
+                    presence=str(contact.get("presence", "offline")),
+                    blocked=contact.get("blocked") is True,
+                )
         if not accounts:
             self.notify("No account yet: press F2 to add one.", timeout=10)
 
@@ -156,8 +165,10 @@ class TimbApp(App[int]):
     async def handle_event(self, event: CoreEvent) -> None:
         """Show one core event. Called in order by the event worker (and by tests)."""
         match event:
-            case ConnectionStateChanged() | TorBootstrap() | ErrorEvent():
+            case ConnectionStateChanged() | TorBootstrap() | TorFailed() | ErrorEvent():
                 self._status_event(event)
+            case PresenceChanged() | SubscriptionRequested():
+                self._contact_event(event)
             case _:
                 await self._conversation_event(event)
 
@@ -196,7 +207,37 @@ class TimbApp(App[int]):
                 view.add_system(f"WARNING: {contact} presents a NEW KEY {new.human()}")
                 self.verification.key_changed(event)
 
-    def _status_event(self, event: ConnectionStateChanged | TorBootstrap | ErrorEvent) -> None:
+    def _contact_event(self, event: PresenceChanged | SubscriptionRequested) -> None:
+        match event:
+            case PresenceChanged(account=account, contact=contact, presence=presence):
+                item = self.main.contact_item(account, contact)
+                if item is not None:
+                    item.set_presence(presence)
+            case SubscriptionRequested(account=account, contact=contact):
+                self.push_screen(
+                    SubscriptionDialog(account, contact),
+                    lambda choice: self._answer_subscription(account, contact, choice),
+                )
+
+    async def _answer_subscription(self, account: str, contact: str, choice: str | None) -> None:
+        try:
+            if choice == "approve":
+                await self.service.approve_subscription(account, contact)
+            elif choice == "deny":
+                await self.service.deny_subscription(account, contact)
+            elif choice == "block":
+                await self._block(account, contact)
+        except ServiceError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+
+    async def _block(self, account: str, contact: str) -> None:
+        await self.service.block_contact(account, contact)
+        item = self.main.contact_item(account, contact)
+        if item is not None:
+            item.set_blocked(True)
+        self.system_line(account, contact, f"{contact} is blocked: nothing goes to or comes from them")
+
+    def _status_event(self, event: ConnectionStateChanged | TorBootstrap | TorFailed | ErrorEvent) -> None:
         main = self.main
         match event:
             case ConnectionStateChanged(account=account, state=state, detail=detail):
@@ -209,12 +250,13 @@ class TimbApp(App[int]):
                     self.notify(f"{account}: {detail}", severity="error", markup=False)
             case TorBootstrap(progress=progress, summary=summary):
                 main.tor.update_progress(progress, summary)
-            case ErrorEvent(message=message):
-                if message.startswith(TOR_ERROR_PREFIX):
-                    main.tor.set_failed(message)
-                    self.push_screen(TorErrorScreen(message), self._after_tor_error)
-                else:
-                    self.notify(message, severity="error", markup=False, timeout=10)
+            case TorFailed(message=message):
+                main.tor.set_failed(message)
+                self.push_screen(TorErrorScreen(message), self._after_tor_error)
+            case ErrorEvent(message=message) if not message.startswith(TOR_ERROR_PREFIX):
+                self.notify(message, severity="error", markup=False, timeout=10)
+            case ErrorEvent():
+                pass  # "tor: ..." repeats the TorFailed just shown (timb.core.tor_link)
 
     def _after_tor_error(self, choice: str | None) -> None:
         if choice == "quit":
@@ -317,6 +359,22 @@ class TimbApp(App[int]):
             ConfirmDialog(f"Remove {contact}? Unsent messages are dropped.", "Remove"), confirmed
         )
 
+    def action_block_contact(self) -> None:
+        view = self._current()
+        if view is None:
+            return
+        account, contact = view.account, view.contact
+
+        async def confirmed(yes: bool | None) -> None:
+            if yes:
+                try:
+                    await self._block(account, contact)
+                except ServiceError as exc:
+                    self.notify(str(exc), severity="error", markup=False)
+
+        question = f"Block {contact}? Their messages and requests are dropped; unsent messages fail."
+        self.push_screen(ConfirmDialog(question, "Block"), confirmed)
+
     def action_settings(self) -> None:
         if self.unlocked:
             self.push_screen(SettingsScreen(self.service, self.tor_description))
@@ -345,6 +403,11 @@ class TimbApp(App[int]):
             )
             yield SystemCommand(
                 "Remove contact", "Remove the open conversation's contact", self.action_remove_contact
+            )
+            yield SystemCommand(
+                "Block contact",
+                "Drop everything from the open conversation's contact",
+                self.action_block_contact,
             )
             yield SystemCommand(
                 "Settings", "History, encryption policy per contact, Tor", self.action_settings

@@ -188,8 +188,7 @@ class ContactSettingsDialog(_Dialog):
     async def _save(self, policy: str, history: bool) -> None:
         try:
             if policy != self.policy:
-                # add_contact on an existing contact updates its policy (timb.core.service).
-                await self.service.add_contact(self.account, self.contact, policy=policy)
+                await self.service.set_contact_policy(self.account, self.contact, policy)
             if history != self.history:
                 await self.service.set_history(self.account, self.contact, history)
         except ServiceError as exc:
@@ -218,3 +217,31 @@ class ConfirmDialog(_Dialog):
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
         self.dismiss(True)
+
+
+class SubscriptionDialog(_Dialog):
+    """Someone asks to see when we are online. Dismisses with "approve", "deny", "block" or None
+    (later: the request stays)."""
+
+    def __init__(self, account: str, contact: str) -> None:
+        super().__init__()
+        self.account, self.contact = account, contact
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(f"{self.contact} wants to see when you are online"), classes="title")
+            yield Static(
+                "Approve only people you know: your presence tells them when you are at the keyboard. "
+                "Block drops their messages and requests from now on.",
+                classes="help",
+            )
+            yield Label("", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Approve", variant="primary", id="approve")
+                yield Button("Deny", id="deny")
+                yield Button("Block", variant="error", id="block")
+                yield Button("Later", id="cancel")
+
+    @on(Button.Pressed, "#approve, #deny, #block")
+    def _chosen(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)

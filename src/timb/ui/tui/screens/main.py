@@ -42,6 +42,7 @@ class MainScreen(Screen[None]):
         ("f3", "app.add_contact", "Contact+"),
         ("f4", "app.settings", "Settings"),
         Binding("f7", "app.remove_contact", "Remove contact", show=False),
+        Binding("f8", "app.block_contact", "Block contact", show=False),
     ]
 
     class Ready(Message):
@@ -94,9 +95,18 @@ class MainScreen(Screen[None]):
                 return item
         return None
 
-    def add_contact(self, account: str, contact: str, state: OtrState = OtrState.NOT_PRIVATE) -> None:
+    def add_contact(
+        self,
+        account: str,
+        contact: str,
+        state: OtrState = OtrState.NOT_PRIVATE,
+        *,
+        presence: str = "offline",
+        blocked: bool = False,
+    ) -> None:
         if self.contact_item(account, contact) is None:
-            self.query_one("#contacts", ListView).append(ContactItem(account, contact, state))
+            item = ContactItem(account, contact, state, presence=presence, blocked=blocked)
+            self.query_one("#contacts", ListView).append(item)
 
     def remove_contact(self, account: str, contact: str) -> None:
         item = self.contact_item(account, contact)

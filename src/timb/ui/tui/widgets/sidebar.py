@@ -37,16 +37,38 @@ class AccountItem(ListItem):
         self._label.update(Text(f"{self.jid} ({CONNECTION_WORDS[state]})"))
 
 
+PRESENCE_MARKS = {"available": "+", "chat": "+", "away": "-", "xa": "-", "dnd": "-", "offline": " "}
+
+
 class ContactItem(ListItem):
     """A contact in the list: selecting it opens the conversation. Shows unread messages with a
-    ``*`` and the OTR state as a one-character mark (the badge in the conversation says it in words)."""
+    ``*``, the OTR state as a one-character mark (the badge in the conversation says it in words)
+    and presence (``+`` online, ``-`` away or busy, blank offline; blocked contacts say so)."""
 
-    def __init__(self, account: str, contact: str, state: OtrState = OtrState.NOT_PRIVATE) -> None:
+    def __init__(
+        self,
+        account: str,
+        contact: str,
+        state: OtrState = OtrState.NOT_PRIVATE,
+        *,
+        presence: str = "offline",
+        blocked: bool = False,
+    ) -> None:
         self._label = Label("")
         super().__init__(self._label)
         self.account, self.contact = account, contact
         self.otr_state = state
+        self.presence = presence
+        self.blocked = blocked
         self.unread = 0
+        self._show()
+
+    def set_presence(self, presence: str) -> None:
+        self.presence = presence
+        self._show()
+
+    def set_blocked(self, blocked: bool) -> None:
+        self.blocked = blocked
         self._show()
 
     def set_otr_state(self, state: OtrState) -> None:
@@ -59,7 +81,12 @@ class ContactItem(ListItem):
 
     def _show(self) -> None:
         mark = "*" if self.unread else " "
-        self._label.update(Text(f"{mark}{OTR_MARKS[self.otr_state]} {self.contact}"))
+        online = PRESENCE_MARKS.get(self.presence, "+")
+        self.set_class(self.presence == "offline", "-offline")
+        if self.blocked:
+            self._label.update(Text(f"   {self.contact} (blocked)", style="strike"))
+        else:
+            self._label.update(Text(f"{mark}{OTR_MARKS[self.otr_state]}{online}{self.contact}"))
 
 
 class TorStatus(Vertical):
