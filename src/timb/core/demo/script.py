@@ -18,6 +18,7 @@ from timb.common.secret import Secret
 from timb.core.demo.stack import ACCOUNT, DemoStack, Say
 from timb.core.errors import Unavailable
 from timb.core.events import (
+    ConnectionState,
     ConnectionStateChanged,
     CoreEvent,
     ErrorEvent,
@@ -49,6 +50,7 @@ class _Narrator:
     bot: str
     events: list[CoreEvent] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    connection: ConnectionState | None = None
 
     def show(self, event: CoreEvent) -> None:
         match event:
@@ -66,7 +68,8 @@ class _Narrator:
                 self.say(f"  key {fingerprint.human()} is now {trust.value}")
             case KeyChanged(contact=contact):
                 self.say(f"  WARNING: {contact} presents a new key")
-            case ConnectionStateChanged(state=state, detail=detail):
+            case ConnectionStateChanged(state=state, detail=detail) if state is not self.connection:
+                self.connection = state
                 self.say(f"  your account: {state.value}" + (f" ({detail})" if detail else ""))
             case ErrorEvent(message=message):
                 self.say(f"  error: {message}")
