@@ -79,6 +79,7 @@ class XmppAdapter(Adapter):
         self._closing = False
         self._reconnect_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._register = False
 
     @property
     def state(self) -> ConnectionState:
@@ -90,6 +91,16 @@ class XmppAdapter(Adapter):
         if self._xmpp is None or self._state is not ConnectionState.CONNECTED:
             return None
         return Jid.parse(str(self._xmpp.boundjid))
+
+    def register_on_connect(self) -> None:
+        """Create the account on the server (XEP-0077 in-band registration, with the account's
+        address and password) during the next `connect`, before logging in. Only once: a
+        later reconnection just logs in.
+
+        `connect` then also raises RemoteError (e.g. ``conflict``: the name is taken;
+        ``not-allowed``: the server does not allow registration).
+        """
+        self._register = True
 
     # --- connecting ----------------------------------------------------------------------------
 
@@ -155,6 +166,10 @@ class XmppAdapter(Adapter):
         }
         for name, handler in handlers.items():
             xmpp.add_event_handler(name, self._guard(handler))
+        if self._register:
+            # The stream feature runs before SASL (order 50 < 100) on the TLS-protected stream.
+            xmpp.register_plugin("xep_0077", {"create_account": True})
+            xmpp.add_event_handler("register", self._on_register)
         return xmpp
 
     async def _attempt(self) -> None:
@@ -341,6 +356,22 @@ class XmppAdapter(Adapter):
         self._set_state(ConnectionState.DISCONNECTED, reason=text)
         if self._reconnect_task is None or self._reconnect_task.done():
             self._reconnect_task = self._spawn(self._reconnect())
+
+    async def _on_register(self, _form: Any) -> None:
+        xmpp = self._require_client()
+        iq = xmpp.make_iq_set()
+        iq["register"]["username"] = self._account.jid.local
+        iq["register"]["password"] = self._account.password.reveal()
+        try:
+            await self._iq(iq.send())  # type: ignore[no-untyped-call]
+        except RemoteError as exc:
+            self._attempt_failed(RemoteError(exc.condition, "the server refused the registration"))
+            self._abort(xmpp)
+            return
+        except Exception as exc:  # noqa: BLE001 - not swallowed: raised from events()
+            self._crashed(exc)
+            return
+        xmpp.plugin["xep_0077"].create_account = False  # registered: from now on, log in only
 
     def _on_message(self, msg: Any) -> None:
         self._emit_some(convert.message(msg))
