@@ -173,6 +173,9 @@ async def test_settings_blocking_and_subscriptions(server: JsonRpcServer) -> Non
     assert (await call(server, "contact.requests", {"account": "a"}))["result"] == []
     offline = await call(server, "contact.approve", bob)
     assert offline["error"]["code"] == -32003  # not connected: Unavailable
+    made = (await call(server, "account.register", {"id": "burner", "server": "timb.test"}))["result"]
+    assert made["id"] == "burner" and made["jid"].startswith("timb-") and made["connected"] is True
+    assert "password" not in made
 
 
 async def test_libotr_export_then_import(server: JsonRpcServer, tmp_path: Path) -> None:

@@ -160,6 +160,16 @@ class JsonRpcServer:
                 ],
                 self._update_account,
             ),
+            "account.register": (
+                [
+                    _p("id"),
+                    _p("server"),
+                    _p("host", _OPT_STR, False),
+                    _p("port", int, False),
+                    _p("tls_pin_sha256", _OPT_STR, False),
+                ],
+                self._register_account,
+            ),
             "account.list": ([], s.list_accounts),
             "account.remove": ([_p("account")], s.remove_account),
             "account.connect": ([_p("account")], s.connect),
@@ -231,6 +241,9 @@ class JsonRpcServer:
 
     async def _add_account(self, id: str, jid: str, password: str, **options: Any) -> Any:
         return await self.service.add_account(id, jid, Secret(password), **options)
+
+    async def _register_account(self, id: str, server: str, **options: Any) -> Any:
+        return await self.service.register_account(id, server, **options)
 
     async def _update_account(self, account_id: str, password: str | None = None, **options: Any) -> Any:
         secret = None if password is None else Secret(password)
