@@ -16,11 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from timb.common.secret import Secret
+from timb.core.accounts import Account
 from timb.core.errors import ServiceError
 from timb.core.events import CoreEvent, ErrorEvent, MessageReceived, SmpRequested
 from timb.core.service import TimbService, TorSettings
+from timb.net import base as net
 
 ACCOUNT = "bot"
+# As TimbService takes it (tests pass an in-memory server's factory).
+AdapterFactory = Callable[[Account, "net.Dialer | None"], net.Adapter]
 
 
 def greeting(secret: str) -> str:
@@ -37,7 +41,8 @@ class DemoBot:
         directory: where the bot's profile lives (its passphrase is random and never shown).
         tor: the bot's own client tor.
         secret: the SMP secret it answers with.
-        on_event: sees every event of the bot's service (the scripted demo narrates some).
+        on_event: sees every event of the bot's service.
+        adapter_factory: passed to its `TimbService` (tests chat over an in-memory server).
     """
 
     def __init__(
@@ -46,15 +51,25 @@ class DemoBot:
         tor: TorSettings,
         secret: str,
         on_event: Callable[[CoreEvent], None] | None = None,
+        *,
+        adapter_factory: AdapterFactory | None = None,
     ) -> None:
-        self.service = TimbService(directory, tor=tor)
+        self.service = TimbService(directory, tor=tor, adapter_factory=adapter_factory)
         self.secret = secret
         self.errors: list[str] = []
         self._on_event = on_event
         self._task: asyncio.Task[None] | None = None
         self._entered = False
 
-    async def start(self, jid: str, password: Secret[str], *, host: str, pin: str, contact: str) -> None:
+    async def start(
+        self,
+        jid: str,
+        password: Secret[str],
+        *,
+        contact: str,
+        host: str | None = None,
+        pin: str | None = None,
+    ) -> None:
         """Create the bot's profile and account, add ``contact``, start answering, connect."""
         await self.service.__aenter__()
         self._entered = True

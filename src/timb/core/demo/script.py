@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from timb.common.secret import Secret
-from timb.core.demo.stack import ACCOUNT, DemoStack, Say
+from timb.core.demo.bot import DemoBot
+from timb.core.demo.stack import ACCOUNT, DemoFacts, Say
 from timb.core.errors import Unavailable
 from timb.core.events import (
     ConnectionState,
@@ -31,6 +32,7 @@ from timb.core.events import (
     SmpOutcome,
     TrustChanged,
 )
+from timb.core.service import TimbService
 
 STEP_TIMEOUT_S = 120.0
 QUESTION = "What is the demo secret?"
@@ -104,13 +106,13 @@ def _from_bot(bot: str, *, startswith: str = "") -> Callable[[CoreEvent], bool]:
     return lambda e: isinstance(e, MessageReceived) and e.contact == bot and e.text.startswith(startswith)
 
 
-async def run_script(stack: DemoStack, say: Say) -> None:
-    """Run the conversation on a started stack. Raises: Unavailable."""
-    facts, service = stack.facts, stack.service
+async def run_script(service: TimbService, bot: DemoBot, facts: DemoFacts, say: Say) -> None:
+    """Run the conversation: ``service`` is the user's (connected, the bot in its contacts; this
+    becomes the only consumer of its events), ``bot`` the running demo bot. Raises: Unavailable."""
     narrator = _Narrator(say, facts.bot_jid)
     consumer = asyncio.create_task(narrator.consume(service.events()), name="timb-demo-narrator")
     try:
-        await _conversation(stack, narrator, say)
+        await _conversation(service, bot, facts, narrator, say)
     finally:
         consumer.cancel()
         await asyncio.gather(consumer, return_exceptions=True)
@@ -122,8 +124,9 @@ def _require_encrypted(event: CoreEvent, verified: bool) -> None:
         raise Unavailable(f"expected an encrypted, {'' if verified else 'un'}verified message: {event}")
 
 
-async def _conversation(stack: DemoStack, narrator: _Narrator, say: Say) -> None:
-    facts, service = stack.facts, stack.service
+async def _conversation(
+    service: TimbService, demo_bot: DemoBot, facts: DemoFacts, narrator: _Narrator, say: Say
+) -> None:
     bot = facts.bot_jid
     say(f"Conversation with {bot} (policy: always private; nothing is sent in plaintext)")
     say("  the bot greets you; its message waits until the OTR session (AKE) is private:")
@@ -140,7 +143,7 @@ async def _conversation(stack: DemoStack, narrator: _Narrator, say: Say) -> None
 
     say("Fingerprints compared (libotr's format):")
     seen = service.fingerprints(ACCOUNT, bot)["theirs"]
-    own = stack.bot.fingerprint() if stack.bot is not None else None
+    own = demo_bot.fingerprint()
     say(f"  the bot's key, as you see it:  {seen}")
     say(f"  the bot's key, as it says:     {own}")
     if seen is None or seen != own:

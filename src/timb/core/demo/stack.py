@@ -70,8 +70,8 @@ def _secret_words() -> str:
 
 class DemoStack:
     """Bring the demo up (`start`) and down (`stop`). After `start`: ``service`` is the user's
-    running service, unlocked, its account connected, the bot in its contacts; ``facts`` says
-    what runs.
+    running service, unlocked, its account connected, the bot in its contacts; ``bot`` the demo
+    bot; ``facts`` says what runs.
 
     Args:
         directory: the demo directory (created; see the module docstring).
@@ -97,7 +97,7 @@ class DemoStack:
         self._onion_tor: TorClient | None = None
         self._service: TimbService | None = None
         self._service_entered = False
-        self.bot: DemoBot | None = None
+        self._bot: DemoBot | None = None
         self._facts: DemoFacts | None = None
 
     @property
@@ -109,6 +109,12 @@ class DemoStack:
         if self._service is None:
             raise Unavailable("the demo is not running")
         return self._service
+
+    @property
+    def bot(self) -> DemoBot:
+        if self._bot is None:
+            raise Unavailable("the demo is not running")
+        return self._bot
 
     @property
     def facts(self) -> DemoFacts:
@@ -158,7 +164,7 @@ class DemoStack:
             await service.add_contact(ACCOUNT, bot_jid)
         except ServiceError as exc:
             raise Unavailable(f"could not set up your demo profile: {exc}") from exc
-        bot = self.bot = DemoBot(
+        bot = self._bot = DemoBot(
             self.directory / "bot",
             TorSettings(bot_tor.control_port, cookie_path=bot_tor.control_cookie),
             self.secret,
@@ -219,8 +225,8 @@ class DemoStack:
         """Stop everything started, in reverse order; returns what was stopped. Never raises for
         one part failing: it goes on with the rest and names the failure in the list."""
         done: list[str] = []
-        if self.bot is not None:
-            bot, self.bot = self.bot, None
+        if self._bot is not None:
+            bot, self._bot = self._bot, None
             done.append(await self._step("the bot", bot.close()))
         if self._service is not None and self._service_entered:
             self._service_entered = False

@@ -115,7 +115,7 @@ async def _demo(directory: Path, interactive: bool) -> int:
                 _complain("timb demo interrupted")
                 status = 128 + signalled[0]
         else:
-            await run_script(stack, _say)
+            await run_script(stack.service, stack.bot, facts, _say)
             _say(f"The whole demo worked in {time.monotonic() - started:.1f} s.")
             status = 0
     except (Unavailable, ServiceError) as exc:
