@@ -12,6 +12,8 @@ from textual.widgets import Input
 from tests.tui.fake_service import THEIRS, FakeService
 from timb.common.ids import Fingerprint
 from timb.core.events import (
+    ConnectionState,
+    ConnectionStateChanged,
     KeyChanged,
     MessageReceived,
     MessageState,
@@ -60,6 +62,7 @@ async def chatting(pilot: Any) -> None:
     from timb.core.events import TorBootstrap  # noqa: PLC0415
 
     service.emit(TorBootstrap(100, "done", "Done"))
+    service.emit(ConnectionStateChanged("alice", ConnectionState.CONNECTED))
     service.emit(PresenceChanged("alice", BOB, "available"))
     view = await app.main.open("alice", BOB)
     service.emit(OtrStateChanged("alice", BOB, OtrState.PRIVATE_UNVERIFIED, THEIRS))

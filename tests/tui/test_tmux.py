@@ -16,7 +16,7 @@ import pytest
 from timb.core.profile import Profile
 
 pytestmark = [
-    pytest.mark.timeout(90),
+    pytest.mark.timeout(180),
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
 ]
 
@@ -42,7 +42,7 @@ class Tmux:
         self.run("send-keys", "-t", "ui", name)
         time.sleep(0.3)
 
-    def wait(self, predicate: Callable[[], bool], what: str, limit: float = 30.0) -> None:
+    def wait(self, predicate: Callable[[], bool], what: str, limit: float = 60.0) -> None:
         deadline = time.monotonic() + limit
         while not predicate():
             if time.monotonic() > deadline:

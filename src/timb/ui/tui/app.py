@@ -35,9 +35,10 @@ from timb.core.events import (
     TorFailed,
     TrustChanged,
 )
+from timb.ui.tui.contacts import Contacts
 from timb.ui.tui.crash import TimbCrashed, redacted_report, write_report
 from timb.ui.tui.screens.accounts import AccountsScreen
-from timb.ui.tui.screens.dialogs import AddContactDialog, ConfirmDialog, SubscriptionDialog
+from timb.ui.tui.screens.dialogs import AddContactDialog
 from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import SettingsScreen
@@ -77,6 +78,7 @@ class TimbApp(App[int]):
         self.unlocked = False
         self._handed_unlocked = False
         self.verification = Verification(self)
+        self.contacts = Contacts(self)
 
     # -- start --------------------------------------------------------------------------------
 
@@ -168,7 +170,7 @@ class TimbApp(App[int]):
             case ConnectionStateChanged() | TorBootstrap() | TorFailed() | ErrorEvent():
                 self._status_event(event)
             case PresenceChanged() | SubscriptionRequested():
-                self._contact_event(event)
+                self.contacts.event(event)
             case _:
                 await self._conversation_event(event)
 
@@ -206,36 +208,6 @@ class TimbApp(App[int]):
                 view = await main.conversation(account, contact)
                 view.add_system(f"WARNING: {contact} presents a NEW KEY {new.human()}")
                 self.verification.key_changed(event)
-
-    def _contact_event(self, event: PresenceChanged | SubscriptionRequested) -> None:
-        match event:
-            case PresenceChanged(account=account, contact=contact, presence=presence):
-                item = self.main.contact_item(account, contact)
-                if item is not None:
-                    item.set_presence(presence)
-            case SubscriptionRequested(account=account, contact=contact):
-                self.push_screen(
-                    SubscriptionDialog(account, contact),
-                    lambda choice: self._answer_subscription(account, contact, choice),
-                )
-
-    async def _answer_subscription(self, account: str, contact: str, choice: str | None) -> None:
-        try:
-            if choice == "approve":
-                await self.service.approve_subscription(account, contact)
-            elif choice == "deny":
-                await self.service.deny_subscription(account, contact)
-            elif choice == "block":
-                await self._block(account, contact)
-        except ServiceError as exc:
-            self.notify(str(exc), severity="error", markup=False)
-
-    async def _block(self, account: str, contact: str) -> None:
-        await self.service.block_contact(account, contact)
-        item = self.main.contact_item(account, contact)
-        if item is not None:
-            item.set_blocked(True)
-        self.system_line(account, contact, f"{contact} is blocked: nothing goes to or comes from them")
 
     def _status_event(self, event: ConnectionStateChanged | TorBootstrap | TorFailed | ErrorEvent) -> None:
         main = self.main
@@ -341,39 +313,13 @@ class TimbApp(App[int]):
 
     def action_remove_contact(self) -> None:
         view = self._current()
-        if view is None:
-            return
-        account, contact = view.account, view.contact
-
-        async def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                await self.service.remove_contact(account, contact)
-            except ServiceError as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            self.main.remove_contact(account, contact)
-
-        self.push_screen(
-            ConfirmDialog(f"Remove {contact}? Unsent messages are dropped.", "Remove"), confirmed
-        )
+        if view is not None:
+            self.contacts.remove(view.account, view.contact)
 
     def action_block_contact(self) -> None:
         view = self._current()
-        if view is None:
-            return
-        account, contact = view.account, view.contact
-
-        async def confirmed(yes: bool | None) -> None:
-            if yes:
-                try:
-                    await self._block(account, contact)
-                except ServiceError as exc:
-                    self.notify(str(exc), severity="error", markup=False)
-
-        question = f"Block {contact}? Their messages and requests are dropped; unsent messages fail."
-        self.push_screen(ConfirmDialog(question, "Block"), confirmed)
+        if view is not None:
+            self.contacts.block(view.account, view.contact)
 
     def action_settings(self) -> None:
         if self.unlocked:
