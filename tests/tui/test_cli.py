@@ -56,6 +56,16 @@ def test_timb_ui_options(ran: list[argparse.Namespace], tmp_path: Path) -> None:
 def test_tor_description() -> None:
     assert tui.tor_description(TorSettings()) == "not configured"
     assert tui.tor_description(TorSettings(control_port=9051)) == "control port 9051"
+    assert tui.tor_description(TorSettings(managed=True)).startswith("managed")
+
+
+def test_tor_settings_attach_or_managed(tmp_path: Path) -> None:
+    parser = cli_main.build_parser()
+    attach = tui.tor_settings(parser.parse_args(["ui", "--tor-control", "9051", "--tor-cookie", "/c"]))
+    assert attach.mode == "attach" and attach.control_port == 9051 and attach.cookie_path == Path("/c")
+    managed = tui.tor_settings(parser.parse_args(["ui", "--tor-data", str(tmp_path), "--tor-devnet", "/n"]))
+    assert managed.mode == "managed" and managed.data_dir == tmp_path and managed.devnet_dir == Path("/n")
+    assert tui.tor_settings(parser.parse_args(["ui"])).mode == "none"
 
 
 def test_crash_log_only_inside_an_existing_profile(tmp_path: Path) -> None:
@@ -70,7 +80,9 @@ def test_an_error_outside_the_app_is_reported_redacted(
         raise RuntimeError(f"could not deliver {SECRET}")
 
     monkeypatch.setattr(tui, "run_ui", failing)
-    args: Any = argparse.Namespace(profile=tmp_path, tor_control=None, tor_cookie=None)
+    args: Any = argparse.Namespace(
+        profile=tmp_path, tor_control=None, tor_cookie=None, tor_data=None, tor_devnet=None
+    )
     assert tui._run(args) == 1
     err = capsys.readouterr().err
     assert "RuntimeError" in err and "in failing" in err

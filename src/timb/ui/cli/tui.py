@@ -17,9 +17,19 @@ CRASH_LOG = "crash.log"
 
 
 def tor_description(settings: TorSettings) -> str:
+    if settings.managed:
+        return "managed (TIMB runs its own tor)"
     if settings.control_port is None:
         return "not configured"
     return f"control port {settings.control_port}"
+
+
+def tor_settings(args: argparse.Namespace) -> TorSettings:
+    """Attach to ``--tor-control`` (and ``--tor-cookie``), or run our own tor with ``--tor-data``
+    (on the private network of ``--tor-devnet``, if given)."""
+    if args.tor_data is not None:
+        return TorSettings(managed=True, data_dir=args.tor_data, devnet_dir=args.tor_devnet)
+    return TorSettings(control_port=args.tor_control, cookie_path=args.tor_cookie)
 
 
 def crash_log_for(profile: Path) -> Path | None:
@@ -38,7 +48,7 @@ async def run_ui(profile: Path, tor: TorSettings) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    tor = TorSettings(control_port=args.tor_control, cookie_path=args.tor_cookie)
+    tor = tor_settings(args)
     try:
         return asyncio.run(run_ui(args.profile, tor))
     except Exception as error:  # noqa: BLE001 - the last line of defence: report without secrets
@@ -58,4 +68,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--profile", type=Path, default=default_profile_dir(), help="profile directory")
     parser.add_argument("--tor-control", type=int, default=None, metavar="PORT", help="tor control port")
     parser.add_argument("--tor-cookie", type=Path, default=None, metavar="PATH", help="tor auth cookie")
+    parser.add_argument(
+        "--tor-data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run TIMB's own tor with this data directory",
+    )
+    parser.add_argument(
+        "--tor-devnet", type=Path, default=None, metavar="DIR", help="with --tor-data: a private Tor network"
+    )
     parser.set_defaults(handler=_run)

@@ -51,8 +51,9 @@ class SettingsScreen(Screen[None]):
             )
             yield Static(
                 Text(
-                    f"Tor: {self.tor_description}. TIMB attaches to tor's control port, chosen when it "
-                    "starts: timb ui --tor-control PORT --tor-cookie PATH."
+                    f"Tor: {self.tor_description}. Chosen when TIMB starts: attach to a running tor "
+                    "(timb ui --tor-control PORT --tor-cookie PATH) or run its own "
+                    "(timb ui --tor-data DIR)."
                 ),
                 id="tor-mode",
                 classes="help",
