@@ -70,6 +70,7 @@ def assert_nothing_left(directory: Path, pids: list[int]) -> None:
     assert demo_processes(directory) == {}
     assert [p for p in pids if alive(p)] == []
     assert not (directory / "prosody" / "server.pid").exists()
+    assert not (directory / "tor" / "state.json").exists()
 
 
 @pytest.fixture
@@ -82,29 +83,38 @@ def demo_dir(tmp_path: Path) -> Iterator[Path]:
             os.kill(pid, signal.SIGKILL)
 
 
-def test_scripted_demo_without_a_terminal(demo_dir: Path) -> None:
+def test_scripted_demo_without_a_terminal() -> None:
+    """Also: without --dir it works in a temporary directory and removes it at the end."""
     started = time.monotonic()
     result = subprocess.run(
-        [*DEMO, "--dir", str(demo_dir)],
+        DEMO,
         stdin=subprocess.DEVNULL, capture_output=True, text=True, env=ENV, timeout=RUN_LIMIT_S, check=False,
     )  # fmt: skip
     elapsed = time.monotonic() - started
     out = result.stdout
-    assert result.returncode == 0, f"{out}\n{result.stderr}"
-    print(f"timb demo (scripted) took {elapsed:.1f} s")
-    assert "tor bootstrap 100%" in out
-    assert re.search(r"onion service [a-z2-7]{56}\.onion", out)
-    # Every message from the bot was encrypted; the last one verified by SMP.
-    received = re.findall(r"bot@timb\.test -> you: .*\[(.*)\]", out)
-    assert received == ["encrypted (OTR), unverified"] * 2 + ["encrypted (OTR), verified"]
-    assert "NOT ENCRYPTED" not in out
-    seen = re.search(r"the bot's key, as you see it: +([0-9A-F ]{44})", out)
-    own = re.search(r"the bot's key, as it says: +([0-9A-F ]{44})", out)
-    assert seen and own and seen.group(1) == own.group(1)
-    assert "they match" in out
-    assert "SMP result: succeeded" in out
-    assert "stopped: the bot, your account, the onion service, Prosody" in out
-    assert_nothing_left(demo_dir, reported_pids(out))
+    where = re.search(r"TIMB demo in (\S+) ", out)
+    assert where, out
+    demo_dir = Path(where.group(1))
+    try:
+        assert result.returncode == 0, f"{out}\n{result.stderr}"
+        print(f"timb demo (scripted) took {elapsed:.1f} s")
+        assert "tor bootstrap 100%" in out
+        assert re.search(r"onion service [a-z2-7]{56}\.onion", out)
+        # Every message from the bot was encrypted; the last one verified by SMP.
+        received = re.findall(r"bot@timb\.test -> you: .*\[(.*)\]", out)
+        assert received == ["encrypted (OTR), unverified"] * 2 + ["encrypted (OTR), verified"]
+        assert "NOT ENCRYPTED" not in out
+        seen = re.search(r"the bot's key, as you see it: +([0-9A-F ]{44})", out)
+        own = re.search(r"the bot's key, as it says: +([0-9A-F ]{44})", out)
+        assert seen and own and seen.group(1) == own.group(1)
+        assert "they match" in out
+        assert "SMP result: succeeded" in out
+        assert "stopped: the bot, your account, the onion service, Prosody" in out
+        assert_nothing_left(demo_dir, reported_pids(out))
+        assert not demo_dir.exists()
+    finally:
+        for pid in demo_processes(demo_dir):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_sigterm_stops_everything(demo_dir: Path) -> None:
@@ -152,6 +162,7 @@ def test_a_broken_prosody_fails_clearly_and_leaves_nothing(demo_dir: Path, tmp_p
     assert "simulated: cannot bind the c2s port" in result.stderr
     assert "Traceback" not in result.stderr
     assert_nothing_left(demo_dir, [])
+    assert demo_dir.exists()  # a directory it was given is kept (with the logs)
 
 
 class Tmux:
