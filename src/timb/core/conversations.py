@@ -30,6 +30,10 @@ The rules (docs/core.md says why):
   under way no new one is started and an incoming query is not allowed to restart it: crossing
   AKEs can leave both sides waiting for each other.
 
+Parts: where each outgoing message is (and the Delivered/Resend bookkeeping) is
+`timb.core.delivery`; the per-contact state and the routing of incoming messages are
+`timb.core.routing`; this module drives the OTR conversations and applies the rules.
+
 Errors: a wrong call raises `KeyError` (unknown message id) or `PolicyViolation` (SMP without a
 private session); remote trouble is an event, never an exception.
 """
@@ -38,18 +42,17 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from timb.common.clock import Clock
 from timb.common.ids import Fingerprint
 from timb.common.random import Random
 from timb.common.secret import Secret
+from timb.core.delivery import Deliveries
 from timb.core.events import (
     CoreEvent,
     ErrorEvent,
     MessageReceived,
     MessageState,
-    MessageStateChanged,
     OtrState,
     OtrStateChanged,
     OtrUnavailable,
@@ -57,7 +60,16 @@ from timb.core.events import (
     SmpOutcome,
     SmpRequested,
 )
-from timb.core.otr_header import Header, Kind, MessageType, peek
+from timb.core.otr_header import Kind, MessageType, peek
+from timb.core.routing import (
+    ContactState,
+    Lost,
+    RouteContext,
+    Session,
+    otr_policy,
+    requires_encryption,
+    route,
+)
 from timb.otr import AuthState, Conversation, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
 
@@ -69,55 +81,6 @@ _AUTH_NONE = AuthState.AUTHSTATE_NONE
 _AKE_TYPES = frozenset(
     {MessageType.DH_COMMIT, MessageType.DH_KEY, MessageType.REVEAL_SIGNATURE, MessageType.SIGNATURE}
 )
-
-
-@dataclass(slots=True)
-class _Message:
-    id: str
-    contact: str
-    text: Secret[str]
-    needs_otr: bool  # typed while the contact's policy required encryption: never in plaintext
-    state: MessageState = MessageState.PENDING
-    announced: int | None = None  # the id of our next D-H key, announced by its Data Message
-
-
-@dataclass(eq=False, slots=True)
-class _Session:
-    """One OTR conversation; `bound` once an AKE told us the remote instance it talks to."""
-
-    conv: Conversation
-    unconfirmed: list[str] = field(default_factory=list)
-    suspect: bool = False
-    bound: bool = False
-    awaiting: bool = False  # sent a query or D-H commit and waits for the answer
-    ack_due: bool = False
-    unreadable: bool = False  # set while a Data Message we fed turned out unreadable
-
-
-@dataclass(slots=True)
-class _Contact:
-    name: str
-    policy: Policy
-    sessions: dict[int, _Session] = field(default_factory=dict)
-    master: _Session | None = None  # unbound: starts AKEs, meets unknown instances
-    current: _Session | None = None
-    queue: list[str] = field(default_factory=list)
-    ake_activity: float | None = None  # last AKE message sent or received; None: no AKE under way
-    ake_retries: int = 0
-    unavailable_reported: bool = False
-    ake_route: dict[int, _Session] = field(default_factory=dict)
-    fragments: dict[int, tuple[_Session, Header]] = field(default_factory=dict)  # by sender tag
-    shown_state: OtrState = OtrState.NOT_PRIVATE
-
-
-def requires_encryption(policy: Policy) -> bool:
-    return Policy.REQUIRE_ENCRYPTION in policy
-
-
-def _otr_policy(policy: Policy) -> Policy:
-    """The policy for an OTR conversation: the core alone starts AKEs after an OTR error (once,
-    however many errors arrive), so the conversations do not (ERROR_START_AKE)."""
-    return policy & ~Policy.ERROR_START_AKE
 
 
 class Conversations:
@@ -155,11 +118,10 @@ class Conversations:
         self._is_distrusted = is_distrusted
         self._default_policy = policy
         self._max_fragment_size = max_fragment_size
-        self._contacts: dict[str, _Contact] = {}
-        self._messages: dict[str, _Message] = {}
-        self._order: dict[str, int] = {}  # message id -> position when first sent
+        self._contacts: dict[str, ContactState] = {}
         self._outbox: list[tuple[str, str]] = []
         self._events: deque[CoreEvent] = deque()
+        self._messages = Deliveries(account, self._emit)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -169,7 +131,7 @@ class Conversations:
         c = self._contact(contact)
         c.policy = policy
         for session in [*c.sessions.values(), *([c.master] if c.master else [])]:
-            session.conv.policy = _otr_policy(policy)
+            session.conv.policy = otr_policy(policy)
 
     def send(self, contact: str, text: str) -> str:
         """Queue ``text`` for ``contact``; returns the message id. It stays PENDING until it goes
@@ -177,10 +139,9 @@ class Conversations:
         OTR layer sends it)."""
         c = self._contact(contact)
         msg_id = self._rng.randbytes(8).hex()
-        self._messages[msg_id] = _Message(msg_id, contact, Secret(text), requires_encryption(c.policy))
+        self._messages.add(msg_id, contact, text, needs_otr=requires_encryption(c.policy))
         c.queue.append(msg_id)
         c.ake_retries = 0
-        self._emit(MessageStateChanged(msg_id, MessageState.PENDING, self.account, contact))
         self._flush(c)
         return msg_id
 
@@ -200,8 +161,7 @@ class Conversations:
     def fail_pending(self, contact: str) -> None:
         """Give up on every message still held for ``contact``: they become FAILED."""
         c = self._contact(contact)
-        for msg_id in c.queue:
-            self._set_state(self._messages[msg_id], MessageState.FAILED)
+        self._messages.fail(c.queue)
         c.queue.clear()
 
     def message_state(self, msg_id: str) -> MessageState:
@@ -238,7 +198,7 @@ class Conversations:
         session.conv.smp_abort()
         self._drain(self._contact(contact), session)
 
-    def _private_session(self, contact: str) -> _Session:
+    def _private_session(self, contact: str) -> Session:
         session = self._contact(contact).current
         if session is None or not session.conv.encrypted:
             raise PolicyViolation("identity verification needs a private conversation")
@@ -269,7 +229,7 @@ class Conversations:
             if c.ake_activity is not None and now - c.ake_activity > AKE_TIMEOUT and c.queue:
                 self._ake_timed_out(c)
 
-    def _ake_timed_out(self, c: _Contact) -> None:
+    def _ake_timed_out(self, c: ContactState) -> None:
         self._unavailable(c, f"no answer to the OTR request within {int(AKE_TIMEOUT)} s")
         c.ake_activity = None
         if c.ake_retries >= AKE_RETRIES:
@@ -286,7 +246,11 @@ class Conversations:
         """One message from ``contact`` as the network delivered it."""
         c = self._contact(contact)
         header = peek(wire)
-        routed = self._route(c, header)
+        ctx = RouteContext(self.instance_tag, lambda: self._master(c), lambda: self._mid_ake(c))
+        routed = route(c, header, ctx)
+        if routed is Lost.LOST_SESSION:
+            self._start_ake(c)
+            return
         if routed is None:
             return
         session, data = routed
@@ -297,7 +261,7 @@ class Conversations:
         self._drain(c, session)
         if data is not None and session.bound and not session.unreadable:
             session.suspect = False  # it reads what we send: alive
-            self._confirm(session, data.recipient_keyid)
+            self._messages.confirm(session.unconfirmed, data.recipient_keyid)
 
     def data_to_send(self) -> list[tuple[str, str]]:
         """``(contact, wire)`` pairs for the network, in order."""
@@ -307,81 +271,29 @@ class Conversations:
     def next_event(self) -> CoreEvent | None:
         return self._events.popleft() if self._events else None
 
-    # -- routing --------------------------------------------------------------------------------
-
-    def _route(self, c: _Contact, h: Header) -> tuple[_Session, Header | None] | None:
-        """The session for a message, and the header of the Data Message it completes, if any."""
-        if h.kind in (Kind.QUERY, Kind.TAGGED, Kind.ERROR, Kind.PLAIN):
-            session = self._route_unencoded(c, h)
-            return None if session is None else (session, None)
-        if h.receiver not in (0, self.instance_tag):
-            # For another instance of us: the peer still holds a session with us that we lost.
-            if h.type == MessageType.DATA:
-                self._start_ake(c)
-            return None
-        if h.kind is Kind.FRAGMENT and not h.first_fragment:
-            found = c.fragments.get(h.sender)
-            if found is None:
-                return c.sessions.get(h.sender) or self._master(c), None
-            session, first = found
-            return session, first if h.last_fragment and first.type == MessageType.DATA else None
-        session = self._route_encoded(c, h)
-        if h.kind is Kind.FRAGMENT:
-            c.fragments[h.sender] = (session, h)
-            return session, h if h.last_fragment and h.type == MessageType.DATA else None
-        return session, h if h.type == MessageType.DATA else None
-
-    def _route_unencoded(self, c: _Contact, h: Header) -> _Session | None:
-        if h.kind is Kind.QUERY and self._mid_ake(c):
-            # An AKE with this contact is under way and answers this query too. Restarting it
-            # (the spec's answer to a query) would cross it and can leave both sides waiting for
-            # each other. A stalled AKE stops counting after AKE_TIMEOUT.
-            return None
-        if h.kind in (Kind.QUERY, Kind.TAGGED):
-            # The peer asks for an AKE; it may be a new instance of them, so the unbound
-            # conversation answers (its D-H Commit carries receiver tag 0).
-            return self._master(c)
-        return c.current or self._master(c)  # an OTR error or plain text
-
-    def _route_encoded(self, c: _Contact, h: Header) -> _Session:
-        known = c.sessions.get(h.sender)
-        master = c.master
-        if h.type == MessageType.DH_COMMIT:
-            chosen = master if master is not None and master.awaiting else known or self._master(c)
-        elif h.type == MessageType.DH_KEY:  # the answer to a commit: to whoever sent one
-            waiting = [s for s in (master, known) if s is not None and s.awaiting]
-            chosen = waiting[0] if waiting else known or self._master(c)
-        elif h.type in (MessageType.REVEAL_SIGNATURE, MessageType.SIGNATURE):
-            chosen = c.ake_route.get(h.sender) or known or self._master(c)
-        else:
-            chosen = known or self._master(c)
-        if h.type in (MessageType.DH_COMMIT, MessageType.DH_KEY):
-            c.ake_route[h.sender] = chosen
-        return chosen
-
-    def _master(self, c: _Contact) -> _Session:
+    def _master(self, c: ContactState) -> Session:
         if c.master is None:
             conv = Conversation(
                 self._key,
-                _otr_policy(c.policy),
+                otr_policy(c.policy),
                 self._max_fragment_size,
                 clock=self._clock,
                 rng=self._rng,
                 instance_tag=self.instance_tag,
             )
-            c.master = _Session(conv)
+            c.master = Session(conv)
         return c.master
 
     # -- what the OTR conversations say ---------------------------------------------------------
 
-    def _drain(self, c: _Contact, session: _Session) -> None:
+    def _drain(self, c: ContactState, session: Session) -> None:
         while (event := session.conv.next_event()) is not None:
             self._on_otr_event(c, session, event)
         for wire in session.conv.data_to_send():
             self._queue_wire(c, session, wire)
         self._update_state(c)
 
-    def _queue_wire(self, c: _Contact, session: _Session, wire: str) -> None:
+    def _queue_wire(self, c: ContactState, session: Session, wire: str) -> None:
         if requires_encryption(c.policy) and not wire.startswith("?OTR"):
             # The OTR layer must never do this; if it ever does, the text stays here.
             self._emit(ErrorEvent(f"{c.name}: refused to send a message that was not OTR-encoded"))
@@ -395,7 +307,7 @@ class Conversations:
             session.ack_due = False  # anything we send tells the peer we are alive
         self._outbox.append((c.name, wire))
 
-    def _on_otr_event(self, c: _Contact, session: _Session, event: otr.Event) -> None:
+    def _on_otr_event(self, c: ContactState, session: Session, event: otr.Event) -> None:
         match event:
             case otr.GoneSecure():
                 self._gone_secure(c, session)
@@ -419,8 +331,8 @@ class Conversations:
 
     def _smp_finished(
         self,
-        c: _Contact,
-        session: _Session,
+        c: ContactState,
+        session: Session,
         event: otr.SmpSucceeded | otr.SmpFailed | otr.SmpAborted | otr.SmpCheated,
     ) -> None:
         verified = isinstance(event, otr.SmpSucceeded) and event.verifies_peer
@@ -433,7 +345,7 @@ class Conversations:
         fingerprint = session.conv.their_fingerprint
         self._emit(SmpFinished(self.account, c.name, outcome, verified, fingerprint))
 
-    def _received(self, c: _Contact, session: _Session, text: str, encrypted: bool) -> None:
+    def _received(self, c: ContactState, session: Session, text: str, encrypted: bool) -> None:
         verified = False
         if encrypted:
             session.ack_due = True
@@ -444,22 +356,7 @@ class Conversations:
             self._unavailable(c, "the contact answered without OTR")
         self._emit(MessageReceived(self.account, c.name, text, encrypted, verified))
 
-    def _confirm(self, session: _Session, recipient_keyid: int | None) -> None:
-        """The peer wrote a readable message knowing our keys up to ``recipient_keyid``: our
-        messages that announced no newer key have reached it (in-order delivery). One that
-        announced a newer key crossed this message and may not have (docs/core.md)."""
-        if recipient_keyid is None:
-            return
-        done = 0
-        for msg_id in session.unconfirmed:
-            announced = self._messages[msg_id].announced
-            if announced is None or announced > recipient_keyid:
-                break
-            self._set_state(self._messages[msg_id], MessageState.DELIVERED)
-            done += 1
-        del session.unconfirmed[:done]
-
-    def _gone_secure(self, c: _Contact, session: _Session) -> None:
+    def _gone_secure(self, c: ContactState, session: Session) -> None:
         tag = session.conv.their_instance_tag
         resend: list[str] = []
         carried: list[str] = []  # sent under keys now gone, to the same live instance
@@ -483,27 +380,18 @@ class Conversations:
                 carried.extend(old.unconfirmed)
                 session.ack_due = session.ack_due or old.ack_due
             old.unconfirmed.clear()
-        for msg_id in carried:
-            # Their key ids belong to the old session: the peer's next readable message (which
-            # it writes after the re-key) confirms them; if they came too late to be read, the
-            # peer's OTR error makes this session suspect and they are re-sent.
-            self._messages[msg_id].announced = 0
-        session.unconfirmed[:0] = sorted(carried, key=self._order.__getitem__)
+        session.unconfirmed[:0] = self._messages.carry_over(carried)
         c.sessions[tag] = session
         c.current = session
         c.ake_activity = None
         c.ake_retries = 0
         c.unavailable_reported = False
-        resend.sort(key=self._order.__getitem__)
-        for msg_id in resend:
-            self._messages[msg_id].announced = None  # key ids belong to the old session
-            self._set_state(self._messages[msg_id], MessageState.PENDING)
-        c.queue[:0] = resend
+        c.queue[:0] = self._messages.requeue(resend)
         self._flush(c)
 
     # -- sending --------------------------------------------------------------------------------
 
-    def _flush(self, c: _Contact) -> None:
+    def _flush(self, c: ContactState) -> None:
         if not c.queue:
             return
         session = c.current
@@ -520,15 +408,14 @@ class Conversations:
                         msg.announced = h.sender_keyid + 1  # the key this message announces
                     self._queue_wire(c, session, wire)
                 session.unconfirmed.append(msg.id)
-                self._order.setdefault(msg.id, len(self._order))
-                self._set_state(msg, MessageState.SENT)
+                self._messages.sent(msg)
             self._drain(c, session)
         elif requires_encryption(c.policy) or self._messages[c.queue[0]].needs_otr:
             self._start_ake(c)
         else:
             self._send_unprotected(c, session or self._master(c))
 
-    def _send_unprotected(self, c: _Contact, target: _Session) -> None:
+    def _send_unprotected(self, c: ContactState, target: Session) -> None:
         # Only for messages typed while the user had set this contact's policy to not require
         # encryption: the OTR layer decides what goes out (plaintext, perhaps whitespace-tagged).
         # A held message that needs OTR stops the run, so the order is kept.
@@ -537,21 +424,21 @@ class Conversations:
         while c.queue and not self._messages[c.queue[0]].needs_otr:
             msg = self._messages[c.queue.pop(0)]
             target.conv.send(msg.text.reveal())
-            self._set_state(msg, MessageState.SENT)
+            self._messages.set_state(msg, MessageState.SENT)  # not tracked: no OTR, no receipt
         self._drain(c, target)
         if c.queue:
             self._start_ake(c)
 
-    def _ake_live(self, c: _Contact) -> bool:
+    def _ake_live(self, c: ContactState) -> bool:
         """An AKE is under way: we asked, or AKE messages flowed, within AKE_TIMEOUT."""
         return c.ake_activity is not None and self._clock.now() - c.ake_activity <= AKE_TIMEOUT
 
-    def _mid_ake(self, c: _Contact) -> bool:
+    def _mid_ake(self, c: ContactState) -> bool:
         """Some conversation with the contact is inside an AKE (sent or answered a commit)."""
         sessions = [*c.sessions.values(), *([c.master] if c.master else [])]
         return self._ake_live(c) and any(s.conv.auth_state is not _AUTH_NONE for s in sessions)
 
-    def _start_ake(self, c: _Contact, *, force: bool = False) -> None:
+    def _start_ake(self, c: ContactState, *, force: bool = False) -> None:
         now = self._clock.now()
         if not force and self._ake_live(c):
             return  # one AKE at a time: a burst of triggers must not flood the peer
@@ -565,13 +452,13 @@ class Conversations:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _contact(self, contact: str) -> _Contact:
+    def _contact(self, contact: str) -> ContactState:
         c = self._contacts.get(contact)
         if c is None:
-            c = self._contacts[contact] = _Contact(contact, self._default_policy)
+            c = self._contacts[contact] = ContactState(contact, self._default_policy)
         return c
 
-    def _distrusted(self, c: _Contact, session: _Session) -> bool:
+    def _distrusted(self, c: ContactState, session: Session) -> bool:
         fingerprint = session.conv.their_fingerprint
         return fingerprint is not None and self._is_distrusted(c.name, fingerprint)
 
@@ -588,11 +475,11 @@ class Conversations:
         self._update_state(c)
         self._flush(c)
 
-    def _verified(self, contact: str, session: _Session) -> bool:
+    def _verified(self, contact: str, session: Session) -> bool:
         fingerprint = session.conv.their_fingerprint
         return fingerprint is not None and self._is_verified(contact, fingerprint)
 
-    def _update_state(self, c: _Contact) -> None:
+    def _update_state(self, c: ContactState) -> None:
         session = c.current
         fingerprint = None
         if session is not None and session.conv.encrypted:
@@ -607,18 +494,10 @@ class Conversations:
             c.shown_state = state
             self._emit(OtrStateChanged(self.account, c.name, state, fingerprint))
 
-    def _unavailable(self, c: _Contact, reason: str) -> None:
+    def _unavailable(self, c: ContactState, reason: str) -> None:
         if not c.unavailable_reported:
             c.unavailable_reported = True
             self._emit(OtrUnavailable(self.account, c.name, reason))
-
-    def _set_state(self, msg: _Message, state: MessageState) -> None:
-        msg.state = state
-        if state in (MessageState.DELIVERED, MessageState.FAILED):
-            # Never sent again: drop the text now rather than keep plaintext in memory.
-            msg.text = Secret("")
-            self._order.pop(msg.id, None)
-        self._emit(MessageStateChanged(msg.id, state, self.account, msg.contact))
 
     def _emit(self, event: CoreEvent) -> None:
         self._events.append(event)
