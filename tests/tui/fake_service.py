@@ -9,7 +9,7 @@ from typing import Any
 
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
-from timb.core.errors import InvalidRequest, NotFound, ProfileError
+from timb.core.errors import InvalidRequest, NotFound, ProfileError, Unavailable
 from timb.core.events import CoreEvent, MessageState, OtrState
 
 OURS = Fingerprint(bytes(range(20)))
@@ -178,3 +178,18 @@ class FakeService:
         self.calls.append(("block_contact", account_id, jid))
         if jid in self.contacts[account_id]:
             self.contacts[account_id][jid]["blocked"] = True
+
+    async def register_account(
+        self,
+        account_id: str,
+        server: str,
+        *,
+        host: str | None = None,
+        port: int = 5222,
+        tls_pin_sha256: str | None = None,
+    ) -> dict[str, Any]:
+        self.calls.append(("register_account", account_id, server, host, port, tls_pin_sha256))
+        if server == "closed.example":
+            raise Unavailable(f"could not register an account on {server}: not-allowed")
+        self.with_account(account_id, f"timb-0123456789ab@{server}")
+        return dict(self.accounts[account_id])

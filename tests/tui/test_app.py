@@ -604,3 +604,24 @@ async def test_block_contact_asks_and_marks_it() -> None:
         await pilot.pause(0.1)
         assert service.calls[-1] == ("block_contact", "alice", BOB)
         assert "(blocked)" in text_of(app.main.contact_item("alice", BOB).query_one(Label))
+
+
+async def test_create_a_throwaway_account() -> None:
+    service = FakeService(profile=PASS)
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        await pilot.press("f2")
+        await pilot.press("a")
+        await pilot.pause()
+        await type_into(pilot, "#jid", "closed.example")
+        await pilot.click("#register")
+        await settle(pilot)
+        assert "not-allowed" in text_of(app.screen.query_one(".error", Label))
+        await type_into(pilot, "#jid", "timb.test")
+        await type_into(pilot, "#host", "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvw.onion")
+        await pilot.click("#register")
+        await settle(pilot)
+        assert service.calls[-1][:3] == ("register_account", "throwaway", "timb.test")
+        assert isinstance(app.screen, AccountsScreen)
+        assert "timb-0123456789ab@timb.test" in text_of(app.screen.query_one("AccountItem Label"))

@@ -37,6 +37,16 @@ class ServiceApi(Protocol):
         auto_connect: bool = False,
     ) -> dict[str, Any]: ...
 
+    async def register_account(
+        self,
+        account_id: str,
+        server: str,
+        *,
+        host: str | None = None,
+        port: int = 5222,
+        tls_pin_sha256: str | None = None,
+    ) -> dict[str, Any]: ...
+
     def list_accounts(self) -> list[dict[str, Any]]: ...
 
     async def remove_account(self, account_id: str) -> None: ...

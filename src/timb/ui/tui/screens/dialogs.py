@@ -53,8 +53,10 @@ class _Dialog(ModalScreen[Any]):
 
 
 class AddAccountDialog(_Dialog):
-    """Add an XMPP account. Dismisses with the account's public description, or None.
-    Enter adds once the address and password are there, and otherwise goes to the next field."""
+    """Add an XMPP account, or create a throwaway one ("Create new": in-band registration with a
+    random name and password on the server named in the address field). Dismisses with the
+    account's public description, or None. Enter adds once the address and password are there,
+    and otherwise goes to the next field."""
 
     def __init__(self, service: ServiceApi) -> None:
         super().__init__()
@@ -62,7 +64,7 @@ class AddAccountDialog(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static("Add an XMPP account", classes="title")
+            yield Static("Add an XMPP account (or create a throwaway one)", classes="title")
             yield Input(placeholder="address: user@server", id="jid")
             yield Input(placeholder="password", password=True, id="password")
             yield Input(placeholder="onion host (optional): xyz...onion", id="host")
@@ -72,6 +74,7 @@ class AddAccountDialog(_Dialog):
             yield Label("", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Add", variant="primary", id="ok")
+                yield Button("Create new", id="register")
                 yield Button("Cancel", id="cancel")
 
     @on(Input.Submitted)
@@ -81,6 +84,16 @@ class AddAccountDialog(_Dialog):
         else:
             self.focus_next()
 
+    def _server_options(self) -> tuple[str | None, int, str | None] | None:
+        try:
+            port = int(self.query_one("#port", Input).value or "5222")
+        except ValueError:
+            self._error("the port is a number")
+            return None
+        host = self.query_one("#host", Input).value.strip() or None
+        pin = self.query_one("#pin", Input).value.strip() or None
+        return host, port, pin
+
     @on(Button.Pressed, "#ok")
     def _submit(self) -> None:
         jid = self.query_one("#jid", Input).value.strip()
@@ -88,14 +101,32 @@ class AddAccountDialog(_Dialog):
         if not jid or not password:
             self._error("the address and the password are required")
             return
-        try:
-            port = int(self.query_one("#port", Input).value or "5222")
-        except ValueError:
-            self._error("the port is a number")
+        options = self._server_options()
+        if options is not None:
+            self._add(jid, Secret(password), *options)
+
+    @on(Button.Pressed, "#register")
+    def _register_pressed(self) -> None:
+        server = self.query_one("#jid", Input).value.strip().rpartition("@")[2]
+        if not server:
+            self._error("type the server's name in the address field, e.g. example.org")
             return
-        host = self.query_one("#host", Input).value.strip() or None
-        pin = self.query_one("#pin", Input).value.strip() or None
-        self._add(jid, Secret(password), host, port, pin)
+        options = self._server_options()
+        if options is not None:
+            self._error(f"creating an account on {server} (through Tor, this takes a moment)...")
+            self._register(server, *options)
+
+    @work(exclusive=True, group="dialog")
+    async def _register(self, server: str, host: str | None, port: int, pin: str | None) -> None:
+        try:
+            taken = {str(a["id"]) for a in self.service.list_accounts()}
+            info = await self.service.register_account(
+                account_id_for(f"throwaway@{server}", taken), server, host=host, port=port, tls_pin_sha256=pin
+            )
+        except ServiceError as exc:
+            self._error(str(exc))
+            return
+        self.dismiss(info)
 
     @work(exclusive=True, group="dialog")
     async def _add(
