@@ -174,7 +174,6 @@ async def test_tor_that_cannot_be_reached_is_tor_failed(tmp_path: Path) -> None:
         second = await anext(events)
         assert isinstance(first, TorFailed) and first.message
         assert second == ErrorEvent(f"tor: {first.message}")  # for UIs that match the prefix
-        assert service.settings is not None
 
 
 async def test_managed_tor_for_the_public_network_is_refused_offline(
