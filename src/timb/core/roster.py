@@ -81,8 +81,7 @@ class ContactStatus:
 
 
 def blocked(section: dict[str, Any], account_id: str) -> list[str]:
-    """The blocked addresses of an account, from the vault section (a damaged entry reads as
-    nothing blocked would be unsafe, so only well-formed strings are dropped)."""
+    """The blocked addresses of an account, from the vault section "blocked"."""
     value = section.get(account_id, [])
     return [str(v) for v in value] if isinstance(value, list) else []
 
