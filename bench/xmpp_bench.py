@@ -270,7 +270,7 @@ def latency_tables(modes: list[Mode], gap: float) -> list[str]:
         ("TCP_QUICKACK re-armed, TIMB + OTR", "TIMB + OTR, no quickack", "TIMB + OTR"),
         ("TCP_QUICKACK re-armed, bare", "bare slixmpp", "bare slixmpp + quickack"),
         (
-            f"XEP-0198 <r/> {ACK_REQUEST_DELAY:g} s later, TIMB + OTR",
+            f"XEP-0198 <r/> after {ACK_REQUEST_DELAY:g} s quiet, TIMB + OTR",
             "TIMB + OTR, <r/> at once",
             "TIMB + OTR",
         ),
@@ -453,6 +453,7 @@ def main() -> int:
         parser.error("--block must be at least 2")
     # SIGTERM unwinds like Ctrl-C, so every finally (Prosody, tor, children) runs.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     try:
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)

@@ -68,9 +68,11 @@ class TorClientXMPP(slixmpp.ClientXMPP):
     ``on_crash`` receives any exception that escaped a handler. Both are called on the loop.
     """
 
-    #: Seconds between a message and the XEP-0198 ack request behind it (see
-    #: `request_ack_after_queued`); 0 sends the request at once.
-    ack_request_delay: float = 0.1
+    #: Quiet seconds after the last message before the XEP-0198 ack request (see
+    #: `request_ack_after_queued`); 0 sends the request at once, behind each message.
+    ack_request_delay: float = 0.5
+    #: Longest a request is postponed while messages keep coming.
+    ack_request_max_wait: float = 2.0
 
     def __init__(
         self,
@@ -95,6 +97,7 @@ class TorClientXMPP(slixmpp.ClientXMPP):
         self._on_crash = on_crash
         self._tor_socket: object | None = None  # the dialer's socket under the current stream
         self._ack_request: asyncio.TimerHandle | None = None
+        self._ack_first = 0.0  # loop time of the first message the pending request covers
         self.enable_direct_tls = direct_tls
         self.enable_starttls = not direct_tls
         self.enable_plaintext = False
@@ -190,21 +193,29 @@ class TorClientXMPP(slixmpp.ClientXMPP):
         self._on_crash(exception)
 
     def request_ack_after_queued(self) -> None:
-        """Ask the server to acknowledge everything sent so far (XEP-0198), shortly after.
+        """Ask the server to acknowledge everything sent so far (XEP-0198), once the sending
+        pauses.
 
         slixmpp's own ack request runs in an outgoing filter, i.e. *before* the stanza that
         triggered it is written, so the last message would stay unacknowledged until the next
-        one. This request goes through the send queue, behind the message, `ack_request_delay`
-        seconds later; calls within that time share one request (a burst gets one ``<r/>``).
+        one. This request goes through the send queue, behind the messages, once no message was
+        sent for `ack_request_delay` seconds (each call postpones it, but never beyond
+        `ack_request_max_wait` after the first unrequested message): a burst or a quick
+        exchange gets one ``<r/>``, after it.
 
-        Why later: an ``<r/>`` right behind the message makes the server answer ``<a/>`` at
-        the very moment it forwards the message, and two cells leaving a tor at once on one
-        connection between relays are held ~40 ms by Nagle and a delayed ACK (measured with
-        bench/xmpp_bench.py: p50 alice -> bob over the onion server ~55 ms with the immediate
-        request, ~13 ms without). The cost: MessageAcked comes that much later.
+        Why not at once: the ``<r/>`` and the server's ``<a/>`` are extra cells on tor's
+        connections, and a cell that follows another one closely on a connection between tor
+        relays was held ~40 ms by Nagle and a delayed ACK on the private test network (the
+        immediate request cost ~40 ms per message; bench/xmpp_bench.py has the A/B). The cost:
+        MessageAcked comes that much later.
         """
+        now = self.loop.time()
         if self._ack_request is not None:
-            return
+            if now - self._ack_first >= self.ack_request_max_wait:
+                return  # a steady stream of messages: keep the request already scheduled
+            self._ack_request.cancel()
+        else:
+            self._ack_first = now
         if self.ack_request_delay <= 0:
             self._request_ack_now()
             return
