@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -251,20 +250,6 @@ def test_cli_status_and_down_of_an_empty_directory(tmp_path: Path) -> None:
     down = _timb("testnet", "down", "--dir", str(tmp_path))
     assert down.returncode == 0
     assert json.loads(down.stdout)["stopped_pids"] == []
-
-
-def test_demo_shows_a_message_crossing_an_onion_service_and_cleans_up() -> None:
-    demo = _timb("demo", timeout=240)
-    assert demo.returncode == 0, demo.stdout + demo.stderr
-    assert re.search(r"[a-z2-7]{56}\.onion published", demo.stdout)
-    sent = re.search(r"sent     -> (.*)", demo.stdout)
-    received = re.search(r"received <- (.*)", demo.stdout)
-    assert sent and received and sent.group(1) == received.group(1)
-    assert "Stopped 7 tor processes" in demo.stdout
-    network_dir = re.search(r"private Tor network in (\S+)", demo.stdout)
-    assert network_dir is not None
-    assert not Path(network_dir.group(1)).exists()  # its temporary directory is gone
-    assert _pgrep(network_dir.group(1)) == ""
 
 
 async def test_failed_launch_is_retried_then_reported_and_leaves_nothing_running(tmp_path: Path) -> None:
