@@ -30,7 +30,7 @@ what the size alone costs).
 
 Usage: ``.venv/bin/python bench/xmpp_bench.py [--quick] [--probes N] [--gaps 0.05,0.3]
 [--burst N] [--contacts N] [--echo N] [--no-ab] [--keep DIR]`` (about 6-7 minutes; ``--quick``
-about 1.5). Figures are noisy (tor's relays share the machine's
+about 2). Figures are noisy (tor's relays share the machine's
 cores with everything else): read the ratios within one run.
 """
 
