@@ -36,6 +36,7 @@ fuzz: deps
 bench: deps
 	$(BIN)/python bench/tor_bench.py
 	$(BIN)/python bench/otr_bench.py
+	$(BIN)/python bench/xmpp_bench.py
 
 deps: apt-deps $(STAMP)
 
