@@ -163,3 +163,18 @@ def test_slixmpp_records_reach_logs_without_their_arguments(caplog: pytest.LogCa
     assert "Error handling %s stanza [ValueError]" in caplog.text
     assert "SEND" not in caplog.text  # DEBUG stanza dumps are not even formatted
     assert logging.getLogger("slixmpp").propagate is False
+
+
+def test_an_exception_logged_as_the_message_shows_as_its_type(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # slixmpp's BaseXMPP.exception() logs an unexpected handler error as `log.exception(exception)`:
+    # the record's msg is the exception object, whose text may quote what a peer sent.
+    privacy.install_log_redaction()
+    caplog.set_level(logging.DEBUG)
+    try:
+        raise ValueError(f"bad stanza <body>{SECRET}</body>")
+    except ValueError as exc:
+        logging.getLogger("slixmpp.basexmpp").exception(exc)
+    assert SECRET not in caplog.text
+    assert "slixmpp.basexmpp: <ValueError> [ValueError]" in caplog.text

@@ -93,7 +93,10 @@ class _FormatOnly(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else None
-        text = str(record.msg) if kind is None else f"{record.msg} [{kind}]"
+        # A format string is ours to show; anything else (slixmpp logs `log.exception(exc)`, an
+        # exception object whose text may quote a stanza) is shown as its type alone.
+        msg = record.msg if isinstance(record.msg, str) else f"<{type(record.msg).__name__}>"
+        text = msg if kind is None else f"{msg} [{kind}]"
         self._target.log(record.levelno, "%s: %s", record.name, text)
 
 
