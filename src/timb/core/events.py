@@ -9,7 +9,7 @@ UI that asked for it (the core never logs it).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from timb.common.ids import Fingerprint
 
@@ -58,7 +58,7 @@ class MessageReceived:
 
     account: str
     contact: str
-    text: str
+    text: str = field(repr=False)  # never in a log or crash report
     encrypted: bool
     verified: bool
 
@@ -99,7 +99,7 @@ class SmpRequested:
 
     account: str
     contact: str
-    question: str | None
+    question: str | None = field(repr=False)
 
 
 class SmpOutcome(enum.Enum):

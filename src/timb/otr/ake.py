@@ -98,12 +98,12 @@ class _AkeKeys:
     """
 
     ssid: bytes
-    c: bytes
-    c_prime: bytes
-    m1: bytes
-    m2: bytes
-    m1_prime: bytes
-    m2_prime: bytes
+    c: bytes = field(repr=False)  # AES and MAC keys: never in a repr
+    c_prime: bytes = field(repr=False)
+    m1: bytes = field(repr=False)
+    m2: bytes = field(repr=False)
+    m1_prime: bytes = field(repr=False)
+    m2_prime: bytes = field(repr=False)
 
     @classmethod
     def derive(cls, s: int) -> _AkeKeys:

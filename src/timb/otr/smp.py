@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from timb.common.random import Random
 from timb.otr.encoding import Reader, encode_int, encode_mpi
@@ -77,7 +77,7 @@ class SmpQuestion:
     """The peer started SMP; the user must supply the secret (the answer to `question`, if any)
     and the caller then calls `SmpEngine.respond()`."""
 
-    question: str | None
+    question: str | None = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)
