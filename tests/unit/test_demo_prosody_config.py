@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from timb.core.demo.prosody import DemoProsody
+import pytest
+
+from timb.core.demo.prosody import DemoProsody, _run
+from timb.core.errors import Unavailable
 
 
 def test_the_demo_config_is_loopback_starttls_only_without_registration(tmp_path: Path) -> None:
@@ -25,3 +28,14 @@ def test_the_test_options_add_direct_tls_registration_and_hibernation(tmp_path: 
     assert "allow_registration = true" in text
     assert "smacks_hibernation_time = 60\n" in text
     assert f'filename = "{tmp_path}/prosody.log"' in text
+
+
+def test_a_failed_tool_is_reported_without_its_command_line() -> None:
+    # `prosodyctl register USER DOMAIN PASSWORD`: the password is in argv.
+    with pytest.raises(Unavailable) as failed:
+        _run(["sh", "-c", "echo refused >&2; exit 3", "sh", "pw-s3cret"], "prosodyctl register u")
+    assert "pw-s3cret" not in str(failed.value)
+    assert "exit status 3" in str(failed.value) and "refused" in str(failed.value)
+    with pytest.raises(Unavailable) as missing:
+        _run(["/nonexistent/prosodyctl", "pw-s3cret"], "prosodyctl register u")
+    assert "pw-s3cret" not in str(missing.value)

@@ -82,11 +82,17 @@ def _die_with_parent() -> None:
 
 
 def _run(argv: list[str], what: str) -> None:
+    """Run ``argv``. Raises: Unavailable naming ``what``, the exit status and the tool's stderr,
+    never the command line (``prosodyctl register`` carries the account's password in it)."""
     try:
         subprocess.run(argv, check=True, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError) as exc:
-        detail = getattr(exc, "stderr", b"") or b""
-        raise Unavailable(f"{what} failed: {exc} {detail.decode(errors='replace').strip()}") from None
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or b"").decode(errors="replace").strip()
+        raise Unavailable(f"{what} failed with exit status {exc.returncode}: {detail}") from None
+    except subprocess.TimeoutExpired as exc:
+        raise Unavailable(f"{what} did not finish in {exc.timeout:.0f} s") from None
+    except OSError as exc:
+        raise Unavailable(f"{what} failed: {exc.strerror or type(exc).__name__}") from None
 
 
 @dataclass
