@@ -27,7 +27,7 @@ from timb.core.events import (
     SmpRequested,
 )
 from timb.core.otr_header import peek
-from timb.otr import Policy, PolicyViolation, PrivateKey
+from timb.otr import LocalError, Policy, PolicyViolation, PrivateKey
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
 
@@ -405,3 +405,16 @@ def test_lowering_the_policy_never_releases_text_typed_under_always(world, keys)
     assert alice.core.message_state(held) is MessageState.PENDING
     assert alice.core.message_state(later) is MessageState.PENDING  # behind the held one: order kept
     assert not any(t in w for w in link.wires for t in typed)
+
+
+def test_a_text_otr_cannot_carry_is_refused_at_send_and_never_breaks_receive(world) -> None:
+    # A NUL would smuggle TLVs into a Data Message: OTR refuses it. It must be refused when the
+    # user sends it, not later inside receive() when the session comes up (that raised there).
+    link, alice, bob, typed = world
+    with pytest.raises(LocalError):
+        alice.core.send(BOB, "held text with a NUL\x00 in it")
+    assert alice.core.pending(BOB) == []
+    msg = say(alice, BOB, "the next message goes through", typed)
+    link.pump()
+    assert bob.texts() == ["the next message goes through"]
+    assert alice.core.message_state(msg) in (MessageState.SENT, MessageState.DELIVERED)

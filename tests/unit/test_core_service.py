@@ -182,6 +182,8 @@ async def test_commands_fail_clearly(tmp_path: Path) -> None:
             await s.add_contact("main", BOB, policy="sometimes")
         with pytest.raises(InvalidRequest):
             s.send_message("main", "bad jid@", "text here")
+        with pytest.raises(InvalidRequest, match="NUL"):  # OTR cannot carry it
+            s.send_message("main", BOB, "text\x00here")
         assert [a["id"] for a in s.list_accounts()] == ["main"]
         assert "password" not in s.list_accounts()[0]
     async with running(tmp_path / "a", server) as again:

@@ -34,8 +34,9 @@ Parts: where each outgoing message is (and the Delivered/Resend bookkeeping) is
 `timb.core.delivery`; the per-contact state and the routing of incoming messages are
 `timb.core.routing`; this module drives the OTR conversations and applies the rules.
 
-Errors: a wrong call raises `KeyError` (unknown message id) or `PolicyViolation` (SMP without a
-private session); remote trouble is an event, never an exception.
+Errors: a wrong call raises `KeyError` (unknown message id), `LocalError` (a text OTR cannot
+carry) or `PolicyViolation` (SMP without a private session); remote trouble is an event, never an
+exception.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ from timb.core.routing import (
     requires_encryption,
     route,
 )
-from timb.otr import AuthState, Conversation, Policy, PolicyViolation, PrivateKey
+from timb.otr import AuthState, Conversation, LocalError, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
 
 # An AKE that got no answer in this time is reported (the contact may be offline or not speak OTR)
@@ -136,7 +137,13 @@ class Conversations:
     def send(self, contact: str, text: str) -> str:
         """Queue ``text`` for ``contact``; returns the message id. It stays PENDING until it goes
         out encrypted (or, only if the contact's policy does not require encryption, as the
-        OTR layer sends it)."""
+        OTR layer sends it).
+
+        Raises: LocalError: the text contains NUL (OTR cannot carry it: the rest would be read as
+        TLVs). Checked here, not when the held message goes out inside `receive`.
+        """
+        if "\x00" in text:
+            raise LocalError("message text must not contain NUL")
         c = self._contact(contact)
         msg_id = self._rng.randbytes(8).hex()
         self._messages.add(msg_id, contact, text, needs_otr=requires_encryption(c.policy))

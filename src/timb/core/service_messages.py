@@ -21,13 +21,17 @@ class MessageCommands(ServiceBase):
     def send_message(self, account_id: str, contact: str, text: str) -> str:
         """Queue a message; returns its id. It stays PENDING until a private session exists.
 
-        Raises: NotFound, InvalidRequest (bad address, or the address is blocked).
+        Raises: NotFound, InvalidRequest (bad address, the address is blocked, or a text OTR
+        cannot carry).
         """
         runtime = self._runtime(account_id)
         name = self._parse_contact(contact)
         if self._is_blocked(account_id, name):
             raise InvalidRequest(f"{name} is blocked: unblock it first")
-        msg_id = runtime.conversations.send(name, text)
+        try:
+            msg_id = runtime.conversations.send(name, text)
+        except LocalError as exc:
+            raise InvalidRequest(str(exc)) from None
         self._pump(runtime)
         self._remember(account_id, name, Direction.OUTGOING, text)
         return msg_id
