@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from timb.core.events import (
     ConnectionState,
     ConnectionStateChanged,
     CoreEvent,
+    ErrorEvent,
     KeyChanged,
     MessageReceived,
     MessageState,
@@ -27,6 +29,7 @@ from timb.core.events import (
     TrustChanged,
 )
 from timb.core.service import InvalidRequest, NotFound, ProfileError, TimbService
+from timb.core.storage import StorageError
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
 PASS = Secret("correct horse battery staple")
@@ -302,3 +305,28 @@ async def test_only_accounts_marked_auto_connect_connect_at_unlock(tmp_path: Pat
         assert connected == {"auto"}
         state = {a["id"]: a["connected"] for a in again.service.list_accounts()}
         assert state == {"manual": False, "auto": True}
+
+
+async def test_a_background_save_that_fails_is_reported_and_the_service_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new contact key is saved in the background. If the disk refuses, the user must hear
+    # about it, and the service (every connection) must not die with that task.
+    server = FakeServer()
+    async with running(tmp_path / "a", server) as alice, running(tmp_path / "b", server) as bob:
+        await setup(alice, ALICE, BOB)
+        await setup(bob, BOB, ALICE)
+        vault = alice.service._require_profile().vault
+        save = type(vault).save
+
+        def refuse(self: Any) -> None:
+            if self is vault:
+                raise StorageError("disk full")
+            save(self)
+
+        monkeypatch.setattr(type(vault), "save", refuse)
+        alice.service.send_message("main", BOB, "first message")
+        await bob.wait(lambda ev: "first message" in [e.text for e in ev if isinstance(e, MessageReceived)])
+        await alice.wait(lambda ev: any(isinstance(e, ErrorEvent) and "disk full" in e.message for e in ev))
+        bob.service.send_message("main", ALICE, "still here")
+        await alice.wait(lambda ev: "still here" in [e.text for e in ev if isinstance(e, MessageReceived)])

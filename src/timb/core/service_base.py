@@ -19,6 +19,7 @@ from timb.core.conversations import Conversations
 from timb.core.errors import InvalidRequest, NotFound, ProfileError, Unavailable
 from timb.core.events import (
     CoreEvent,
+    ErrorEvent,
     KeyChanged,
     MessageReceived,
     OtrStateChanged,
@@ -129,6 +130,18 @@ class ServiceBase:
             except StorageError as exc:
                 raise ProfileError(f"could not save the profile: {exc}") from None
 
+    def _save_soon(self) -> None:
+        """Save in the background. A failure is an ErrorEvent: an exception in a task of the
+        service's group would cancel every connection with it."""
+        if self._group is not None:
+            self._group.create_task(self._save_reporting())
+
+    async def _save_reporting(self) -> None:
+        try:
+            await self._save()
+        except ProfileError as exc:  # the disk refused, or the profile was locked meanwhile
+            self._emit(ErrorEvent(str(exc)))
+
     def _smp_verified(self, runtime: Runtime, event: SmpFinished) -> None:
         assert event.fingerprint is not None
         self._trust.verify(
@@ -136,8 +149,7 @@ class ServiceBase:
         )
         self._emit(TrustChanged(event.account, event.contact, event.fingerprint, TrustLevel.VERIFIED))
         runtime.conversations.refresh_trust(event.contact)
-        if self._group is not None:
-            self._group.create_task(self._save())
+        self._save_soon()
 
     def _recorder(self) -> HistoryRecorder:
         profile = self._require_profile()
@@ -209,8 +221,8 @@ class ServiceBase:
         if seen.kind is ObservationKind.KEY_CHANGED:
             old = tuple(k.fingerprint for k in seen.others)
             self._emit(KeyChanged(event.account, event.contact, old, event.fingerprint))
-        if seen.kind is not ObservationKind.KNOWN_KEY and self._group is not None:
-            self._group.create_task(self._save())
+        if seen.kind is not ObservationKind.KNOWN_KEY:
+            self._save_soon()
 
     def _is_blocked(self, account_id: str, contact: str) -> bool:
         return contact in roster.blocked(self._blocked_section(), account_id)
