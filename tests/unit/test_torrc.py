@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from timb.tor.client import GUARD_OPTIONS
 from timb.tor.errors import OfflineGuardError, TorStartError
 from timb.tor.torrc import (
     DirAuthority,
@@ -229,3 +230,31 @@ def test_guard_lets_reject_rules_pass() -> None:
 def test_control_port_auto_when_not_given() -> None:
     cfg = client_torrc(NodeSpec("c", "/tmp/c", socks_port=3), AUTHS)
     assert cfg.get("ControlPort") == ["127.0.0.1:auto"]
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        # TCPProxy: tor makes every OR connection through this proxy (tor >= 0.4.7).
+        ({**PRIVATE, "TCPProxy": ["haproxy 203.0.113.5:8080"]}, "TCPProxy"),
+        ({**PRIVATE, "tcpproxy": ["haproxy proxy.example:8080"]}, "TCPProxy"),
+        # An exit policy that does not end in reject *:* gets tor's default policy appended.
+        ({**PRIVATE, "ExitPolicy": ["accept 127.0.0.1:*"]}, "reject \\*:\\*"),
+        ({**PRIVATE, "ExitRelay": ["1"]}, "reject \\*:\\*"),
+        ({**PRIVATE, "ReducedExitPolicy": ["1"]}, "reject \\*:\\*"),
+    ],
+)
+def test_guard_refuses_a_proxy_or_an_open_exit_policy(options: dict[str, list[str]], match: str) -> None:
+    with pytest.raises(OfflineGuardError, match=match):
+        check_private_network(options)
+
+
+def test_guard_accepts_a_loopback_proxy_and_closed_exit_policies() -> None:
+    check_private_network({**PRIVATE, "TCPProxy": ["haproxy 127.0.0.1:8080"]})
+    check_private_network({**PRIVATE, "ExitRelay": ["1"], "ExitPolicy": ["accept 127.0.0.1:*, reject *:*"]})
+    check_private_network({**PRIVATE, "ExitRelay": ["auto"], "ReducedExitPolicy": ["0"]})
+    check_private_network({**PRIVATE, "ExitRelay": ["0"], "ExitPolicy": ["accept 127.0.0.1:*"]})
+
+
+def test_an_attached_tor_is_asked_for_every_option_the_guard_judges() -> None:
+    assert {"TCPProxy", "ExitRelay", "ReducedExitPolicy"} <= set(GUARD_OPTIONS)

@@ -47,6 +47,9 @@ GUARD_OPTIONS = (
     "HTTPSProxy",
     "HTTPProxy",
     "ExitPolicy",
+    "ExitRelay",
+    "ReducedExitPolicy",
+    "TCPProxy",
 )
 
 

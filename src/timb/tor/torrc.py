@@ -293,7 +293,10 @@ def check_private_network(options: Mapping[str, Sequence[str]]) -> None:
     Accepted only when ``TestingTorNetwork`` is 1, at least one DirAuthority (or
     AlternateDirAuthority) is set, every directory server (DirAuthority, AlternateDirAuthority,
     AlternateBridgeAuthority, FallbackDir) and every proxy is on loopback, no bridges are used,
-    and no ExitPolicy ``accept`` rule reaches beyond loopback.
+    no ExitPolicy ``accept`` rule reaches beyond loopback, a node that may exit (ExitPolicy lines
+    without ``ExitRelay 0``, ``ExitRelay 1``, ``ReducedExitPolicy 1``) has a ``reject *:*`` rule
+    (else tor appends its default exit policy, which exits to the Internet), and a ``TCPProxy``
+    (tor makes all its OR connections through it) is on loopback.
 
     Raises:
         OfflineGuardError: naming the first offending option.
@@ -310,13 +313,22 @@ def check_private_network(options: Mapping[str, Sequence[str]]) -> None:
                     raise OfflineGuardError(f"{name} {host!r} is not on loopback")
     if opts.get("usebridges", ["0"])[-1] == "1" or opts.get("bridge"):
         raise OfflineGuardError("tor is configured to use bridges")
+    _check_proxies(opts)
+    for value in opts.get("exitpolicy", []):
+        _check_exit_policy(value)
+    _check_exit_policy_closed(opts)
+
+
+def _check_proxies(opts: Mapping[str, list[str]]) -> None:
     for name in _PROXY_OPTIONS:
         for value in opts.get(name.casefold(), []):
             host = _split_host_port(value.split()[0])
             if not _is_loopback(host):
                 raise OfflineGuardError(f"{name} {host!r} is not on loopback")
-    for value in opts.get("exitpolicy", []):
-        _check_exit_policy(value)
+    for value in opts.get("tcpproxy", []):
+        host = _split_host_port(value.split()[-1])  # "haproxy host:port"
+        if not _is_loopback(host):
+            raise OfflineGuardError(f"TCPProxy {host!r} is not on loopback")
 
 
 def _normalise(options: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
@@ -366,6 +378,17 @@ def _check_exit_policy(value: str) -> None:
         target = parts[1] if len(parts) > 1 else ""
         if not _is_loopback_network(_split_host_port(target)):
             raise OfflineGuardError(f"ExitPolicy {rule!r} exits beyond loopback")
+
+
+def _check_exit_policy_closed(opts: Mapping[str, list[str]]) -> None:
+    # Tor appends its default exit policy (or the reduced one) after the configured rules unless
+    # they already end everything with "reject *:*" (rules after it are unreachable).
+    rules = [r.split() for value in opts.get("exitpolicy", []) for r in value.split(",") if r.strip()]
+    exit_relay = opts.get("exitrelay", ["auto"])[-1]
+    may_exit = exit_relay == "1" or (exit_relay != "0" and bool(rules))
+    may_exit = may_exit or (exit_relay != "0" and opts.get("reducedexitpolicy", ["0"])[-1] == "1")
+    if may_exit and not any(rule in (["reject", "*:*"], ["reject", "*"]) for rule in rules):
+        raise OfflineGuardError("ExitPolicy has no 'reject *:*': tor would add its default exit policy")
 
 
 def _is_loopback_network(text: str) -> bool:
