@@ -17,6 +17,7 @@ from timb.common.random import DeterministicRandom
 from timb.common.secret import Secret
 from timb.core.conversations import AKE_TIMEOUT, Conversations
 from timb.core.events import (
+    ErrorEvent,
     MessageReceived,
     MessageState,
     MessageStateChanged,
@@ -27,7 +28,7 @@ from timb.core.events import (
     SmpRequested,
 )
 from timb.core.otr_header import peek
-from timb.otr import LocalError, Policy, PolicyViolation, PrivateKey
+from timb.otr import Conversation, LocalError, Policy, PolicyViolation, PrivateKey
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
 
@@ -418,3 +419,22 @@ def test_a_text_otr_cannot_carry_is_refused_at_send_and_never_breaks_receive(wor
     link.pump()
     assert bob.texts() == ["the next message goes through"]
     assert alice.core.message_state(msg) in (MessageState.SENT, MessageState.DELIVERED)
+
+
+def test_a_wire_string_that_only_looks_like_otr_is_refused(world, monkeypatch) -> None:
+    # Defence in depth: if the OTR layer ever emitted the user's text, even text that begins
+    # with "?OTR", the core must not pass it on while the policy requires encryption.
+    link, alice, _bob, typed = world
+    say(alice, BOB, "a first message to go private", typed)
+    link.pump()
+    assert alice.core.otr_state(BOB) is OtrState.PRIVATE_UNVERIFIED
+
+    def leak(self: Conversation, text: str) -> None:
+        self._outbox.append(text)
+
+    monkeypatch.setattr(Conversation, "send", leak)
+    alice.core.send(BOB, "?OTR meet at the north gate")
+    wires = [w for _c, w in alice.core.data_to_send()]
+    assert not any("north gate" in w for w in wires)
+    alice.collect()
+    assert any(isinstance(e, ErrorEvent) and "not OTR-encoded" in e.message for e in alice.events)

@@ -301,11 +301,12 @@ class Conversations:
         self._update_state(c)
 
     def _queue_wire(self, c: ContactState, session: Session, wire: str) -> None:
-        if requires_encryption(c.policy) and not wire.startswith("?OTR"):
-            # The OTR layer must never do this; if it ever does, the text stays here.
+        h = peek(wire)
+        if requires_encryption(c.policy) and h.kind in (Kind.PLAIN, Kind.TAGGED):
+            # The OTR layer must never do this; if it ever does, the text stays here. (Judged by
+            # the OTR header, not a "?OTR" prefix: a user's text may begin with one.)
             self._emit(ErrorEvent(f"{c.name}: refused to send a message that was not OTR-encoded"))
             return
-        h = peek(wire)
         if h.kind is Kind.QUERY or h.type == MessageType.DH_COMMIT:
             session.awaiting = True
         if h.kind is Kind.QUERY or (h.type in _AKE_TYPES and h.type != MessageType.SIGNATURE):
