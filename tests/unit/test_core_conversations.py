@@ -438,3 +438,19 @@ def test_a_wire_string_that_only_looks_like_otr_is_refused(world, monkeypatch) -
     assert not any("north gate" in w for w in wires)
     alice.collect()
     assert any(isinstance(e, ErrorEvent) and "not OTR-encoded" in e.message for e in alice.events)
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        "?OTR,\u00b2,1,piece,",  # superscript two: str.isdigit() says yes, int() says no
+        "?OTR|00000100|00001111,1,\u0663,piece,",  # an Arabic-Indic digit
+        "?OTR|0000\u0661100|00001111,1,1,piece,",
+    ],
+)
+def test_a_hostile_fragment_header_never_escapes_receive(world, wire: str) -> None:
+    link, alice, bob, typed = world
+    alice.core.receive(BOB, wire)  # must not raise: anything a peer sends is data
+    say(alice, BOB, "and the chat goes on", typed)
+    link.pump()
+    assert bob.texts() == ["and the chat goes on"]

@@ -101,12 +101,13 @@ def _peek_fragment(wire: str) -> Header:
     if wire[4] == "|":
         tags, _, rest = rest.partition(",")
         sender_hex, _, receiver_hex = tags.partition("|")
-        try:
-            sender, receiver = int(sender_hex, 16), int(receiver_hex, 16)
-        except ValueError:
+        if not (_is_ascii_hex(sender_hex) and _is_ascii_hex(receiver_hex)):
             return Header(Kind.FRAGMENT)
+        sender, receiver = int(sender_hex, 16), int(receiver_hex, 16)
     parts = rest.split(",", 3)
-    if len(parts) < 4 or not (parts[0].isdigit() and parts[1].isdigit()):
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses (a peer's
+    # message must never raise here).
+    if len(parts) < 4 or not (_is_ascii_decimal(parts[0]) and _is_ascii_decimal(parts[1])):
         return Header(Kind.FRAGMENT, None, sender, receiver)
     k, n = int(parts[0]), int(parts[1])
     inner = _peek_encoded(parts[2][5:]) if k == 1 and parts[2].startswith("?OTR:") else Header(Kind.ENCODED)
@@ -120,3 +121,11 @@ def _peek_fragment(wire: str) -> Header:
         inner.sender_keyid,
         inner.recipient_keyid,
     )
+
+
+def _is_ascii_decimal(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _is_ascii_hex(text: str) -> bool:
+    return bool(text) and text.isascii() and all(ch in "0123456789abcdefABCDEF" for ch in text)
