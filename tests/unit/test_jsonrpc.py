@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import subprocess
@@ -271,3 +272,17 @@ async def test_shutdown_method_ends_serving(tmp_path: Path) -> None:
         reply = await call(server, "shutdown")
         assert reply["result"] is None and server.shutdown_requested.is_set()
     await asyncio.sleep(0)
+
+
+def test_an_internal_error_ends_the_process_with_a_redacted_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Python's own traceback would print the exception's message, which may quote a message.
+    async def crash(_args: object) -> int:
+        raise KeyError(" ".join(["meet at the", "north", "gate"]))  # not in the source line
+
+    monkeypatch.setattr(jsonrpc, "_main", crash)
+    assert jsonrpc._run(argparse.Namespace()) == 1
+    err = capsys.readouterr().err
+    assert "north gate" not in err
+    assert "KeyError" in err

@@ -48,6 +48,7 @@ from timb.core.service import (
     Unavailable,
     default_profile_dir,
 )
+from timb.ui.tui.crash import redacted_report
 
 MAX_LINE = 1 << 20  # a longer line gets a parse error (in pieces) and reading goes on
 
@@ -419,7 +420,13 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return asyncio.run(_main(args))
+    try:
+        return asyncio.run(_main(args))
+    except Exception as error:  # noqa: BLE001 - the last line of defence: report without secrets
+        # Python's traceback would print the exception's message, which may quote a message or
+        # a key: the redacted report (types and frames only) goes to stderr instead.
+        sys.stderr.write(redacted_report(error) + "\n")
+        return 1
 
 
 def register(subparsers: Any) -> None:
