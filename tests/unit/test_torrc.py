@@ -6,6 +6,7 @@ import pytest
 
 from timb.tor.client import GUARD_OPTIONS
 from timb.tor.errors import OfflineGuardError, TorStartError
+from timb.tor.process import offline_mode
 from timb.tor.torrc import (
     DirAuthority,
     NodeSpec,
@@ -258,3 +259,25 @@ def test_guard_accepts_a_loopback_proxy_and_closed_exit_policies() -> None:
 
 def test_an_attached_tor_is_asked_for_every_option_the_guard_judges() -> None:
     assert {"TCPProxy", "ExitRelay", "ReducedExitPolicy"} <= set(GUARD_OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("value", "on"),
+    [
+        (None, False),
+        ("", False),
+        ("0", False),
+        ("false", False),
+        ("off", False),
+        ("no", False),
+        ("1", True),
+        ("yes", True),
+        ("true", True),
+        ("TRUE", True),
+        (" 1 ", True),
+        ("on", True),
+    ],
+)
+def test_offline_mode_fails_closed_on_any_affirmative_value(value: str | None, on: bool) -> None:
+    environ = {} if value is None else {"TIMB_OFFLINE": value}
+    assert offline_mode(environ) is on

@@ -36,9 +36,16 @@ NOTICE_LOG = "notice.log"
 
 
 def offline_mode(environ: Mapping[str, str] | None = None) -> bool:
-    """True when ``TIMB_OFFLINE=1``: only the private test network on loopback is allowed."""
+    """True when ``TIMB_OFFLINE`` is set: only the private test network on loopback is allowed.
+
+    Fail-closed: any value other than empty, ``0``, ``false``, ``no`` or ``off`` turns the guard
+    on, so a mistyped ``TIMB_OFFLINE=yes`` or ``=true`` never silently lets a public tor start.
+    """
     env = os.environ if environ is None else environ
-    return env.get("TIMB_OFFLINE") == "1"
+    value = env.get("TIMB_OFFLINE")
+    if value is None:
+        return False
+    return value.strip().lower() not in {"", "0", "false", "no", "off"}
 
 
 def guard_offline(options: Mapping[str, Sequence[str]], environ: Mapping[str, str] | None = None) -> None:
