@@ -238,6 +238,9 @@ def test_fingerprint_lines_as_libotr_reads_them() -> None:
     assert first == FingerprintEntry("bob", "alice", "xmpp", FP1, None)
     assert not first.is_trusted
     assert second.trust == "smp\textra"  # libotr keeps everything after the fourth tab
+    # ... and such an entry is written back as it was read, so an import can always be exported.
+    again = parse_fingerprints(serialize_fingerprints([first, second]))
+    assert [e.trust or "" for e in again] == ["", "smp\textra"]
     assert parse_fingerprints(text.encode()) == [first, second]
     # libotr ends the last field at the first CR.
     [cut] = parse_fingerprints("bob\talice\txmpp\t" + FP1.hex + "\tsmp\rjunk\n")
@@ -266,6 +269,8 @@ def test_malformed_fingerprint_lines_name_the_line(text: str | bytes, line: int)
 def test_fields_with_tabs_cannot_be_written() -> None:
     with pytest.raises(ValueError, match="tab"):
         serialize_fingerprints([FingerprintEntry("b\tob", "a", "xmpp", FP1)])
+    with pytest.raises(ValueError, match="line breaks"):
+        serialize_fingerprints([FingerprintEntry("bob", "a", "xmpp", FP1, "smp\nx")])
 
 
 # ---- against libotr (ctypes) ------------------------------------------------------------------

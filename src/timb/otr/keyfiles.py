@@ -475,13 +475,18 @@ def _lines(text: str | bytes) -> list[str]:
 def serialize_fingerprints(entries: list[FingerprintEntry]) -> str:
     """The otr.fingerprints text, as libotr writes it (lower-case hex, trust always present).
 
+    The trust field is the last on its line, so it may carry tabs (the parser keeps the rest of
+    the line there): whatever parsed is written back as it was.
+
     Raises:
-        ValueError: a field contains a tab or a line break, which the format cannot carry.
+        ValueError: a field contains a line break, or a field before the trust field a tab,
+            which the format cannot carry.
     """
     out = []
     for entry in entries:
-        fields = (entry.username, entry.account, entry.protocol, entry.trust or "")
-        if any(ch in field for field in fields for ch in "\t\r\n"):
+        names = (entry.username, entry.account, entry.protocol)
+        trust = entry.trust or ""
+        if any(ch in field for field in names for ch in "\t\r\n") or any(ch in trust for ch in "\r\n"):
             raise ValueError("fingerprint file fields cannot contain tabs or line breaks")
-        out.append("\t".join((*fields[:3], entry.fingerprint.hex, fields[3])) + "\n")
+        out.append("\t".join((*names, entry.fingerprint.hex, trust)) + "\n")
     return "".join(out)
