@@ -3,7 +3,9 @@ itself (managed), with bootstrap progress reaching the UI in order and ending at
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,30 @@ async def test_managed_tor_joins_the_private_network_and_stops_with_the_service(
         torrc = (data_dir / "torrc").read_text()
         assert "TestingTorNetwork 1" in torrc and "DirAuthority" in torrc
     assert not alive(pid)
+
+
+async def test_a_tor_that_dies_after_bootstrap_is_reported(tor_network: TorNetwork, tmp_path: Path) -> None:
+    data_dir = tmp_path / "tor"
+    settings = TorSettings(managed=True, data_dir=data_dir, devnet_dir=tor_network.data_dir)
+    async with TimbService(tmp_path / "p", tor=settings) as service:
+        await bootstrap_of(service)
+        pid = int((data_dir / "pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        events = service.events()
+        async with asyncio.timeout(30):
+            while not isinstance(event := await anext(events), TorFailed):
+                pass
+        assert "tor stopped" in event.message
+
+
+async def test_closing_the_service_is_not_a_tor_failure(tor_network: TorNetwork, tmp_path: Path) -> None:
+    client = await tor_network.add_client("quiet")
+    try:
+        settings = TorSettings(control_port=client.control_port, cookie_path=client.cookie_path)
+        service = TimbService(tmp_path / "p", tor=settings)
+        async with service:
+            await bootstrap_of(service)
+        seen = [event async for event in service.events()]
+        assert not any(isinstance(event, TorFailed) for event in seen)
+    finally:
+        tor_network.stop_client(client)

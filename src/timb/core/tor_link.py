@@ -125,6 +125,7 @@ class TorLink:
         self.error: str | None = None
         self.ready = asyncio.Event()  # set once attached, or once that failed
         self._managed: ManagedTor | None = None
+        self._closing = False
         if settings.mode == "none":
             self.ready.set()  # no tor: adapters get no dialer
 
@@ -140,17 +141,27 @@ class TorLink:
         return self.client
 
     async def run(self) -> None:
-        """Attach (or start, then attach), then forward bootstrap progress until 100 %."""
+        """Attach (or start, then attach), forward bootstrap progress until 100 %, then watch:
+        a tor that goes away later (crashed, killed, stopped by someone else) is a `TorFailed`
+        too, so a UI never shows a working Tor that is gone."""
         try:
-            self.client = await self._attach()
+            self.client = client = await self._attach()
             self.ready.set()
-            async for status in self.client.bootstrap_events():
+            async for status in client.bootstrap_events():
                 self._emit(TorBootstrap(status.progress, status.tag, status.summary))
+            reason = await client.wait_lost()
         except (TorError, ValueError, OSError) as exc:
-            self.error = str(exc) or type(exc).__name__
-            self._emit(TorFailed(self.error))
-            self._emit(ErrorEvent(f"tor: {self.error}"))
-            self.ready.set()  # accounts now fail with "no tor" instead of waiting forever
+            self._fail(str(exc) or type(exc).__name__)
+            return
+        if not self._closing:
+            self._fail(f"tor stopped: {reason}")
+
+    def _fail(self, error: str) -> None:
+        self.error = error
+        if not self._closing:  # our own close is not a failure to report
+            self._emit(TorFailed(error))
+            self._emit(ErrorEvent(f"tor: {error}"))
+        self.ready.set()  # accounts now fail with "no tor" instead of waiting forever
 
     async def _attach(self) -> TorClient:
         settings = self.settings
@@ -166,6 +177,7 @@ class TorLink:
 
     async def close(self) -> None:
         """Close the control connection and stop a tor we started (idempotent)."""
+        self._closing = True
         client, self.client = self.client, None
         if client is not None:
             await client.close()

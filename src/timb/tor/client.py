@@ -274,6 +274,10 @@ class TorClient:
         """
         await remove_onion_service(self.control, service)
 
+    async def wait_lost(self) -> str:
+        """Wait until tor is gone (its control connection closed), and say why."""
+        return await self.control.wait_lost()
+
     async def close(self) -> None:
         """Close the control connection (tor itself keeps running; see timb.tor.process)."""
         await self.control.close()

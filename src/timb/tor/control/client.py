@@ -112,6 +112,11 @@ class ControlConnection:
     def is_closed(self) -> bool:
         return self._lost is not None
 
+    async def wait_lost(self) -> str:
+        """Wait until the connection is lost or closed, and say why (tor exited, or `close`)."""
+        await asyncio.wait({self._reader_task})  # never raises: the reader's end is the answer
+        return self._lost or "control connection closed"
+
     # ---- the reader task ----
 
     async def _read_loop(self) -> None:
