@@ -135,7 +135,12 @@ async def private_chat(
     await pilot.press(*"hello bot", "enter")
     mine = view.query(MessageRow).first()
     assert mine.msg_id is not None
-    assert mine.state is MessageState.PENDING and "[pending]" in text_of(mine)
+    if mine.state is MessageState.PENDING:
+        assert "[pending]" in text_of(mine)
+    else:
+        # Over tor an AKE may already have finished by the time the row is read (the race is
+        # real: seen once in CI). A message may leave only once the session is private.
+        assert text_of(badge).startswith("PRIVATE"), (mine.state, text_of(badge))
     if peers.bot_offline_first:
         await pilot.pause(0.5)
         assert mine.state is MessageState.PENDING and "sent" not in text_of(mine)
