@@ -26,11 +26,11 @@ import pytest
 
 from tests.fixtures.prosody import ProsodyServer, free_port
 from tests.fixtures.tor import TorNetwork
+from tests.unit.test_core_service import Client
 from timb.common.secret import Secret
 from timb.core.events import (
     ConnectionState,
     ConnectionStateChanged,
-    CoreEvent,
     MessageReceived,
     MessageState,
     MessageStateChanged,
@@ -169,27 +169,11 @@ class RpcClient:
             await self._reader
 
 
-class Local:
-    """The in-process client: a service and its events."""
+class Local(Client):
+    """The in-process client: a service and its events (tor and Prosody are slower to wait for)."""
 
     def __init__(self, service: TimbService) -> None:
-        self.service = service
-        self.events: list[CoreEvent] = []
-        self._changed = asyncio.Event()
-
-    async def collect(self) -> None:
-        async for event in self.service.events():
-            self.events.append(event)
-            self._changed.set()
-
-    async def wait(self, predicate: Callable[[list[CoreEvent]], bool], limit: float = 180) -> None:
-        async with asyncio.timeout(limit):
-            while not predicate(self.events):
-                self._changed.clear()
-                await self._changed.wait()
-
-    def received(self) -> list[str]:
-        return [e.text for e in self.events if isinstance(e, MessageReceived)]
+        super().__init__(service, limit=180)
 
     def delivered(self, ids: list[str]) -> bool:
         return all(self.service.message_state("main", i) is MessageState.DELIVERED for i in ids)

@@ -38,9 +38,10 @@ PASS = Secret("correct horse battery staple")
 class Client:
     """A running service plus everything it emitted."""
 
-    def __init__(self, service: TimbService) -> None:
+    def __init__(self, service: TimbService, *, limit: float = 20.0) -> None:
         self.service = service
         self.events: list[CoreEvent] = []
+        self.limit = limit  # default seconds to wait for an event
         self._changed = asyncio.Event()
 
     async def collect(self) -> None:
@@ -48,8 +49,8 @@ class Client:
             self.events.append(event)
             self._changed.set()
 
-    async def wait(self, predicate: Callable[[list[CoreEvent]], bool], limit: float = 20.0) -> None:
-        async with asyncio.timeout(limit):
+    async def wait(self, predicate: Callable[[list[CoreEvent]], bool], limit: float | None = None) -> None:
+        async with asyncio.timeout(self.limit if limit is None else limit):
             while not predicate(self.events):
                 self._changed.clear()
                 await self._changed.wait()

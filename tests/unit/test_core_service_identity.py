@@ -17,24 +17,6 @@ from timb.core.service import InvalidRequest, TimbService
 CAROL = "carol@timb.test"
 
 
-@pytest.fixture(scope="module")
-def libotr() -> ctypes.CDLL:
-    name = ctypes.util.find_library("otr") or "libotr.so.5"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        pytest.skip("libotr is not installed")
-    lib.otrl_init(4, 1, 1)
-    lib.otrl_userstate_create.restype = ctypes.c_void_p
-    lib.otrl_userstate_free.argtypes = [ctypes.c_void_p]
-    lib.otrl_privkey_generate.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
-    lib.otrl_privkey_read.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    lib.otrl_privkey_fingerprint.restype = ctypes.c_char_p
-    text = ctypes.c_char_p
-    lib.otrl_privkey_fingerprint.argtypes = [ctypes.c_void_p, text, text, text]
-    return lib
-
-
 def libotr_fingerprint(lib: ctypes.CDLL, key_file: Path, account: str, protocol: str) -> Fingerprint:
     """Read ``key_file`` with libotr and ask it for the account's fingerprint."""
     us = lib.otrl_userstate_create()

@@ -276,55 +276,6 @@ def test_fields_with_tabs_cannot_be_written() -> None:
 # ---- against libotr (ctypes) ------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def libotr() -> ctypes.CDLL:
-    name = ctypes.util.find_library("otr") or "libotr.so.5"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        pytest.skip("libotr is not installed")
-    lib.otrl_init(4, 1, 1)
-    lib.otrl_userstate_create.restype = ctypes.c_void_p
-    lib.otrl_userstate_free.argtypes = [ctypes.c_void_p]
-    lib.otrl_privkey_generate.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
-    lib.otrl_privkey_read.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    lib.otrl_privkey_fingerprint.restype = ctypes.c_char_p
-    lib.otrl_privkey_fingerprint.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_char_p,
-        ctypes.c_char_p,
-        ctypes.c_char_p,
-    ]
-    lib.otrl_context_find.restype = ctypes.c_void_p
-    lib.otrl_context_find.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_char_p,
-        ctypes.c_char_p,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-        ctypes.c_int,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-    ]
-    lib.otrl_context_find_fingerprint.restype = ctypes.c_void_p
-    lib.otrl_context_find_fingerprint.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_void_p,
-    ]
-    lib.otrl_context_set_trust.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    lib.otrl_privkey_write_fingerprints.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    lib.otrl_privkey_read_fingerprints.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_char_p,
-        ctypes.c_void_p,
-        ctypes.c_void_p,
-    ]
-    return lib
-
-
 def _libotr_fingerprint(lib: ctypes.CDLL, us: int, account: bytes, protocol: bytes) -> Fingerprint:
     buf = ctypes.create_string_buffer(45)
     human = lib.otrl_privkey_fingerprint(us, buf, account, protocol)
