@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux
 export TIMB_OFFLINE := 1
 
-.PHONY: help demo test lint typecheck pytest fuzz bench deps apt-deps
+.PHONY: help demo test lint typecheck pytest fuzz bench chaos deps apt-deps
 
 help:
 	@echo "make demo   run TIMB on a private Tor network on this machine"
@@ -37,6 +37,11 @@ bench: deps
 	$(BIN)/python bench/tor_bench.py
 	$(BIN)/python bench/otr_bench.py
 	$(BIN)/python bench/xmpp_bench.py
+
+# The fault campaign (issue 14; not part of `make test`): make chaos CHAOS_ARGS="--seed 7 --cycles 20"
+CHAOS_ARGS ?= --cycles 100
+chaos: deps
+	nice -n 10 $(BIN)/python -m timb.devnet.chaos $(CHAOS_ARGS)
 
 deps: apt-deps $(STAMP)
 
