@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timb.devnet.chaos.plan import ALL, parse_kinds, plan
+from timb.devnet.chaos.plan import ALL, DEFAULT, parse_kinds, plan
 from timb.devnet.chaos.runner import Campaign, Options, Result
 
 
@@ -22,8 +22,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m timb.devnet.chaos", description=__doc__)
     p.add_argument("--seed", type=int, default=None, help="replay a campaign (default: a new one, printed)")
     p.add_argument("--cycles", type=int, default=20)
-    p.add_argument("--faults", default="", help="comma-separated words of fault names (default: all), "
-                   "e.g. kill,prosody,disable,freeze,disk,clock")  # fmt: skip
+    p.add_argument("--faults", default="", help="comma-separated words of fault names, e.g. kill,prosody,"
+                   "disable,freeze,disk,clock, or all (default: all but those of open findings)")  # fmt: skip
     p.add_argument("--each-once", action="store_true", help="every chosen fault in turn, not weighted draws")
     p.add_argument("--freeze", type=float, default=40.0, help="shortest freeze or outage, seconds")
     p.add_argument("--dir", type=Path, default=None, help="campaign directory (default: a temporary one)")
@@ -42,7 +42,7 @@ def passed(result: Result) -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     seed = args.seed if args.seed is not None else secrets.randbelow(1 << 31)
-    kinds = parse_kinds(args.faults) if args.faults else ALL
+    kinds = ALL if args.faults == "all" else parse_kinds(args.faults) if args.faults else DEFAULT
     faults = plan(seed, args.cycles, kinds, each_once=args.each_once, freeze_s=args.freeze)
     directory = args.dir or Path(tempfile.mkdtemp(prefix="timb-chaos-"))
     try:

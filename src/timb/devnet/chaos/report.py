@@ -57,9 +57,7 @@ def table(tally: Tally, verdict: Verdict, elapsed_s: float) -> str:
         if not tally.faults[kind]:
             continue
         times = tally.recovery.get(kind, [])
-        lines.append(
-            f"  {kind.value:<28}{tally.faults[kind]:>6}{tally.hangs[kind]:>6}"
-            f"{percentile(times, 50):>13.1f}s{percentile(times, 95):>7.1f}s"
-        )
+        p50, p95 = (f"{percentile(times, p):.1f}s" if times else "-" for p in (50, 95))
+        lines.append(f"  {kind.value:<28}{tally.faults[kind]:>6}{tally.hangs[kind]:>6}{p50:>14}{p95:>8}")
     lines += [f"  note: {n}" for n in tally.notes]
     return "\n".join(lines)
