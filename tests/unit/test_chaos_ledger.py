@@ -44,10 +44,29 @@ def test_each_message_is_delivered_pending_dropped_or_lost() -> None:
     s.displayed_text(texts[2])
     s.sender_killed()  # id3, id4 were only ever pending: gone with the process, never shown sent
     assert s.verdict() == ledger.Verdict(
-        typed=5, delivered=2, pending=0, dropped=2, lost=1, duplicated=0, out_of_order=0, corrupt=0
+        typed=5,
+        delivered=2,
+        pending=0,
+        dropped=2,
+        lost=1,
+        duplicated=0,
+        out_of_order=0,
+        corrupt=0,
+        lost_with_sender=1,
     )
     assert s.lost_seqs() == [1]
     assert not s.verdict().clean
+
+
+def test_a_loss_while_the_sender_lived_is_told_apart() -> None:
+    s = Stream(RUN, "alice")
+    typed(s, 2)
+    s.state_shown("id0", "sent")
+    s.state_shown("id0", "delivered")  # confirmed, then the sender died: not its fault
+    s.state_shown("id1", "sent")
+    s.sender_killed()
+    v = s.verdict()
+    assert (v.lost, v.lost_with_sender) == (2, 1)
 
 
 def test_a_message_still_pending_at_the_end_is_not_lost() -> None:

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -39,6 +40,17 @@ def passed(result: Result) -> bool:
     )
 
 
+async def _run(campaign: Campaign) -> Result:
+    """The campaign, cancelled (so it stops everything it started) by SIGTERM or SIGINT, which a
+    background job would otherwise die of (SIGTERM) or ignore (SIGINT)."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    return await campaign.run()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     seed = args.seed if args.seed is not None else secrets.randbelow(1 << 31)
@@ -46,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     faults = plan(seed, args.cycles, kinds, each_once=args.each_once, freeze_s=args.freeze)
     directory = args.dir or Path(tempfile.mkdtemp(prefix="timb-chaos-"))
     try:
-        result = asyncio.run(Campaign(Options(seed, faults, directory)).run())
+        result = asyncio.run(_run(Campaign(Options(seed, faults, directory))))
+    except asyncio.CancelledError:
+        print(f"chaos: interrupted; everything it started is stopped (seed {seed})")
+        return 130
     finally:
         if args.dir is None:
             shutil.rmtree(directory, ignore_errors=True)

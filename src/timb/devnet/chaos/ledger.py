@@ -12,7 +12,10 @@ message:
 * pending: not displayed, and the sender still shows it pending (never as sent): allowed;
 * dropped: not displayed, never shown as sent, and the sender's process was killed while it
   held the message (held messages live only in memory, docs/core.md): allowed, counted apart;
-* lost: shown as sent (or delivered) at some point and never displayed: must be 0.
+* lost: shown as sent (or delivered) at some point and never displayed: must be 0. Of those,
+  ``lost_with_sender`` were still unconfirmed (not shown delivered) when the sender's process was
+  killed: the re-send queue lives in the sender's memory only (docs/core.md scopes "no loss" to
+  what was on the wire); the rest are lost although the sender lived.
 
 Displays are also checked for duplicates, order (a number below one already displayed) and
 corruption (a text of this run whose digest does not match, or not of this run at all).
@@ -64,6 +67,7 @@ class Verdict:
     duplicated: int
     out_of_order: int
     corrupt: int
+    lost_with_sender: int = 0
 
     def __add__(self, other: Verdict) -> Verdict:
         return Verdict(*(a + b for a, b in zip(_astuple(self), _astuple(other), strict=True)))
@@ -74,7 +78,8 @@ class Verdict:
 
 
 def _astuple(v: Verdict) -> tuple[int, ...]:
-    return (v.typed, v.delivered, v.pending, v.dropped, v.lost, v.duplicated, v.out_of_order, v.corrupt)
+    return (v.typed, v.delivered, v.pending, v.dropped, v.lost, v.duplicated, v.out_of_order, v.corrupt,
+            v.lost_with_sender)  # fmt: skip
 
 
 @dataclass
@@ -86,8 +91,10 @@ class Stream:
     typed: dict[int, str] = field(default_factory=dict)  # seq -> message id
     _seq_of: dict[str, int] = field(default_factory=dict)
     state: dict[int, str] = field(default_factory=dict)  # seq -> last state shown
+    states: dict[int, list[str]] = field(default_factory=dict)  # seq -> every state shown, in order
     shown_sent: set[int] = field(default_factory=set)
     dropped: set[int] = field(default_factory=set)
+    unconfirmed_at_kill: set[int] = field(default_factory=set)
     displayed: list[int] = field(default_factory=list)
     corrupt: int = 0
     out_of_order: int = 0
@@ -113,14 +120,19 @@ class Stream:
             self._early_states.setdefault(msg_id, []).append(state)
             return
         self.state[seq] = state
+        self.states.setdefault(seq, []).append(state)
         if state in SHOWN_SENT:
             self.shown_sent.add(seq)
 
     def sender_killed(self) -> None:
         """The sender's process died: what it held and never showed as sent is gone with it."""
         for seq in self.typed:
-            if seq not in self.shown_sent and seq not in self.displayed:
+            if seq in self.displayed:
+                continue
+            if seq not in self.shown_sent:
                 self.dropped.add(seq)
+            elif self.state.get(seq) != "delivered":
+                self.unconfirmed_at_kill.add(seq)
         self._early_states.clear()
 
     def displayed_text(self, text: str) -> None:
@@ -149,9 +161,9 @@ class Stream:
             else:
                 pending += 1
         duplicated = len(self.displayed) - len(shown)
-        return Verdict(
-            len(self.typed), delivered, pending, dropped, lost, duplicated, self.out_of_order, self.corrupt
-        )
+        with_sender = len(self.unconfirmed_at_kill - shown)
+        return Verdict(len(self.typed), delivered, pending, dropped, lost, duplicated, self.out_of_order,
+                       self.corrupt, with_sender)  # fmt: skip
 
     def missing(self) -> list[int]:
         """Typed, not displayed, not dropped: what a drain still waits for."""

@@ -207,6 +207,7 @@ class RpcPeer:
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._next = 0
+        self._reading = False
         self.connected = False
         self.trail: list[str] = []  # connection states with their monotonic time, for a hang's note
         self.pids: list[int] = []  # every process started, to check none is left
@@ -220,50 +221,63 @@ class RpcPeer:
         )  # fmt: skip
         self.pids.append(self.proc.pid)
         self.connected = False
+        self._pending = {}
+        self._reading = True
         self._reader = asyncio.create_task(self._read(self.proc))
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
-        while line := await proc.stdout.readline():
-            message = json.loads(line)
-            if "method" not in message:
-                future = self._pending.pop(message["id"], None)
-                if future is not None and not future.done():
-                    future.set_result(message)
-                continue
-            params = message["params"]
-            match message["method"]:
-                case "message.received":
-                    self._on_display(self.name, params["text"])
-                case "message.state":
-                    self._on_state(self.name, params["id"], params["state"])
-                case "connection.state":
-                    self.connected = params["state"] == "connected"
-                    self.trail.append(f"{time.monotonic():.1f} {params['state']} {params['detail'][:80]}")
-                case "smp.requested":
-                    self.post("smp.respond", account=ACCOUNT, contact=params["contact"], secret=SMP_SECRET)
+        pending = self._pending  # this process's calls (a restart gets a new dict)
+        try:
+            while line := await proc.stdout.readline():
+                message = json.loads(line)
+                if "method" not in message:
+                    future = pending.pop(message["id"], None)
+                    if future is not None and not future.done():
+                        future.set_result(message)
+                    continue
+                self._notification(message["method"], message["params"])
+                self._changes.poke()
+        finally:
+            self._reading = False
+            for future in pending.values():
+                if not future.done():
+                    future.set_exception(PeerGone(self.name))
+            pending.clear()
             self._changes.poke()
-        for future in self._pending.values():
-            if not future.done():
-                future.set_exception(PeerGone(self.name))
-        self._pending.clear()
-        self._changes.poke()
+
+    def _notification(self, method: str, params: dict[str, Any]) -> None:
+        match method:
+            case "message.received":
+                self._on_display(self.name, params["text"])
+            case "message.state":
+                self._on_state(self.name, params["id"], params["state"])
+            case "connection.state":
+                self.connected = params["state"] == "connected"
+                self.trail.append(f"{time.monotonic():.1f} {params['state']} {params['detail'][:80]}")
+            case "smp.requested":
+                self.fire("smp.respond", account=ACCOUNT, contact=params["contact"], secret=SMP_SECRET)
 
     def post(self, method: str, **params: Any) -> asyncio.Future[dict[str, Any]]:
         """Write a request without waiting for its answer (the kill may come first)."""
         self._next += 1
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        if self.proc is None or self.proc.stdin is None or self.proc.returncode is not None:
+        proc = self.proc
+        if proc is None or proc.stdin is None or proc.returncode is not None or not self._reading:
             future.set_exception(PeerGone(self.name))
             return future
         self._pending[self._next] = future
         request = {"jsonrpc": "2.0", "id": self._next, "method": method, "params": params}
         try:
-            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            proc.stdin.write(json.dumps(request).encode() + b"\n")
         except (BrokenPipeError, ConnectionResetError):
             self._pending.pop(self._next, None)
             future.set_exception(PeerGone(self.name))
         return future
+
+    def fire(self, method: str, **params: Any) -> None:
+        """`post` and forget: the answer (or the kill that beats it) is not waited for."""
+        self.post(method, **params).add_done_callback(lambda f: f.cancelled() or f.exception())
 
     async def call(self, method: str, **params: Any) -> Any:
         """Raises: PeerGone, RpcError, TimeoutError."""

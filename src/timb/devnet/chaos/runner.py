@@ -130,6 +130,7 @@ class Campaign:
         self.bob: RpcPeer | None = None
         self._audit_path = d / "bob-audit.jsonl"
         self._seen_bad = (0, 0, 0)
+        self._seen_lost = 0
         self._smp_started = False
 
     # ---- callbacks from the peers ----
@@ -146,6 +147,7 @@ class Campaign:
     async def run(self) -> Result:
         started = time.monotonic()
         _install_hook()
+        _audit.clear()
         self.o.say(f"chaos: seed {self.o.seed}, {len(self.o.faults)} cycles, run tag {self.run_tag}")
         try:
             await self._setup()
@@ -204,8 +206,12 @@ class Campaign:
     async def _burst(self, n: int) -> None:
         for _ in range(n):
             await self._type_alice()
-            with contextlib.suppress(PeerGone, RpcError):
+            try:
                 await self._type_bob()
+            except (PeerGone, RpcError):
+                pass  # killed mid-burst, or asked before the restarted client unlocked
+            except TimeoutError:
+                self.tally.notes.append("bob did not answer message.send in time")
 
     async def _probe(self, since: float) -> float | None:
         """One new message each way; seconds from ``since`` until both are displayed, or None."""
@@ -272,11 +278,11 @@ class Campaign:
                 await asyncio.sleep(fault.delay_s / 3)
                 await self._kill_bob()
             case FaultKind.KILL_MID_SMP:
-                self.bob.post("smp.start", account=ACCOUNT, contact=self._jid("alice"), secret=SMP_SECRET)
+                self.bob.fire("smp.start", account=ACCOUNT, contact=self._jid("alice"), secret=SMP_SECRET)
                 await asyncio.sleep(fault.delay_s / 3)
                 await self._kill_bob()
             case FaultKind.KILL_MID_SAVE:
-                self.bob.post("settings.set", auto_connect=bool(int(fault.delay_s * 1000) % 2))
+                self.bob.fire("settings.set", auto_connect=bool(int(fault.delay_s * 1000) % 2))
                 await asyncio.sleep(fault.delay_s / 50)
                 await self._kill_bob()
             case FaultKind.PROSODY_RESTART:
@@ -315,6 +321,13 @@ class Campaign:
         v = self.streams["alice"].verdict() + self.streams["bob"].verdict()
         bad = (v.duplicated, v.out_of_order, v.corrupt)
         what = f"cycle {n} ({fault.kind.value}, {fault})"
+        if v.lost != self._seen_lost:
+            lost = {
+                s: {seq: "/".join(self.streams[s].states.get(seq, [])) for seq in self.streams[s].lost_seqs()}
+                for s in self.streams
+            }
+            self.tally.notes.append(f"{what}: shown sent, not displayed (yet), with their states: {lost}")
+            self._seen_lost = v.lost
         if bad != self._seen_bad:
             dups = {s: self.streams[s].duplicated_seqs() for s in self.streams}
             self.tally.notes.append(f"{what}: duplicated/out-of-order/corrupt now {bad}; duplicates {dups}")
@@ -383,12 +396,17 @@ class Campaign:
         await self.infra.stop()
         pids = self.infra.pids() + (self.bob.pids if self.bob else [])
         self.tally.leftover_processes = sum(1 for pid in pids if process_alive(pid))
-        for v in audit_violations(_audit, self.infra.tor_ports()) + self._bob_audit():
+        self.tally.client_starts = len(self.bob.pids) if self.bob else 0
+        bob_log = self._bob_log()
+        self.tally.audited_connects = sum(1 for kind, _ in _audit + bob_log if kind == "connect")
+        for v in audit_violations(_audit, self.infra.tor_ports()) + audit_violations(
+            bob_log, self.infra.tor_ports()
+        ):
             self.tally.plaintext += 1
             self.tally.notes.append(f"a client dialled outside tor: {v}")
 
-    def _bob_audit(self) -> list[str]:
+    def _bob_log(self) -> list[tuple[str, object]]:
         if not self._audit_path.exists():
             return []
         entries = [json.loads(line) for line in self._audit_path.read_text().splitlines()]
-        return audit_violations([(e[0], e[1]) for e in entries], self.infra.tor_ports())
+        return [(e[0], e[1]) for e in entries]
