@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -10,6 +13,7 @@ from timb.devnet.chaos import ledger
 from timb.devnet.chaos.ledger import Stream
 from timb.devnet.chaos.plan import ALL, KILLS, FaultKind, parse_kinds, plan
 from timb.devnet.chaos.report import Tally, percentile, table
+from timb.devnet.chaos.runner import audit_violations, process_alive
 
 RUN = "00c0ffee"
 
@@ -144,3 +148,28 @@ def test_percentile_and_table() -> None:
     text = table(tally, ledger.Verdict(10, 9, 1, 0, 0, 0, 0, 0), 12.0)
     assert "seed 5, 2 cycles" in text and "lost 0" in text
     assert "Prosody restart                  2     1" in text
+
+
+def test_the_audit_flags_any_dial_outside_tor_and_any_name_lookup() -> None:
+    allowed = {("127.0.0.1", 9050)}
+    log: list[tuple[str, object]] = [
+        ("connect", ("127.0.0.1", 9050)),
+        ("socket.getaddrinfo", "127.0.0.1"),
+        ("connect", ("127.0.0.1", 5222)),  # Prosody directly: not through tor
+        ("connect", "/run/some.sock"),
+        ("socket.getaddrinfo", "timb.test"),  # a local name lookup
+        ("socket.gethostbyname", "8.8.8.8"),
+    ]
+    assert audit_violations(log, allowed) == [
+        "connect ('127.0.0.1', 5222)",
+        "connect /run/some.sock",
+        "socket.getaddrinfo of a host name",
+        "socket.gethostbyname 8.8.8.8",
+    ]
+
+
+def test_a_finished_child_is_not_alive() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert not process_alive(child.pid)
+    assert process_alive(os.getpid())

@@ -133,6 +133,11 @@ class Campaign:
         self._seen_lost = 0
         self._smp_started = False
 
+    def _note(self, text: str) -> None:
+        """A finding or an oddity: printed at once and kept for the table."""
+        self.tally.notes.append(text)
+        self.o.say(f"  note: {text}")
+
     # ---- callbacks from the peers ----
 
     def _display(self, peer: str, text: str) -> None:
@@ -211,7 +216,7 @@ class Campaign:
             except (PeerGone, RpcError):
                 pass  # killed mid-burst, or asked before the restarted client unlocked
             except TimeoutError:
-                self.tally.notes.append("bob did not answer message.send in time")
+                self._note("bob did not answer message.send in time")
 
     async def _probe(self, since: float) -> float | None:
         """One new message each way; seconds from ``since`` until both are displayed, or None."""
@@ -233,7 +238,7 @@ class Campaign:
         if self.bob.proc is not None and self.bob.proc.returncode is None:
             return
         if self.bob.proc is not None:
-            self.tally.notes.append(f"bob's process ended by itself (exit {self.bob.proc.returncode})")
+            self._note(f"bob's process ended by itself (exit {self.bob.proc.returncode})")
             await self.bob.kill()
             self.streams["bob"].sender_killed()
         await self._restart_bob()
@@ -245,7 +250,7 @@ class Campaign:
         except RpcError as exc:
             if exc.code == PROFILE_ERROR:
                 self.tally.corrupt_vaults += 1
-                self.tally.notes.append(f"bob's profile did not open after a fault: {exc}")
+                self._note(f"bob's profile did not open after a fault: {exc}")
             raise
 
     async def _kill_bob(self) -> None:
@@ -326,18 +331,18 @@ class Campaign:
                 s: {seq: "/".join(self.streams[s].states.get(seq, [])) for seq in self.streams[s].lost_seqs()}
                 for s in self.streams
             }
-            self.tally.notes.append(f"{what}: shown sent, not displayed (yet), with their states: {lost}")
+            self._note(f"{what}: shown sent, not displayed (yet), with their states: {lost}")
             self._seen_lost = v.lost
         if bad != self._seen_bad:
             dups = {s: self.streams[s].duplicated_seqs() for s in self.streams}
-            self.tally.notes.append(f"{what}: duplicated/out-of-order/corrupt now {bad}; duplicates {dups}")
+            self._note(f"{what}: duplicated/out-of-order/corrupt now {bad}; duplicates {dups}")
             self._seen_bad = bad
         if self.run_tag.encode() in self.infra.server_bytes():
             self.tally.plaintext += 1
-            self.tally.notes.append(f"{what}: a message text is in Prosody's files")
+            self._note(f"{what}: a message text is in Prosody's files")
         if recovery is None:
             assert self.alice is not None and self.bob is not None
-            self.tally.notes.append(
+            self._note(
                 f"{what}: hang; alice's connection {self.alice.trail[-4:]}, bob's {self.bob.trail[-4:]}"
                 f" (now {time.monotonic():.1f})"
             )
@@ -354,7 +359,7 @@ class Campaign:
         if not done:
             missing = {s: self.streams[s].missing() for s in self.streams}
             lost = {s: self.streams[s].lost_seqs() for s in self.streams}
-            self.tally.notes.append(f"after the drain still missing {missing}; of those shown sent: {lost}")
+            self._note(f"after the drain still missing {missing}; of those shown sent: {lost}")
 
     async def _verify_profiles(self) -> None:
         """Both clients closed and opened again from disk: the vault unlocks, the history reads
@@ -368,7 +373,7 @@ class Campaign:
                 history = await peer.history(self._jid("bob" if peer.name == "alice" else "alice"))
             except (RpcError, PeerGone) as exc:
                 self.tally.corrupt_vaults += 1
-                self.tally.notes.append(f"{peer.name}'s profile did not open or read: {exc}")
+                self._note(f"{peer.name}'s profile did not open or read: {exc}")
                 continue
             finally:
                 await peer.close()
@@ -377,7 +382,7 @@ class Campaign:
             blob = b"".join(p.read_bytes() for p in (self.o.directory / name).rglob("*") if p.is_file())
             if self.run_tag.encode() in blob:
                 self.tally.plaintext += 1
-                self.tally.notes.append(f"{name}'s profile directory holds a message text in the clear")
+                self._note(f"{name}'s profile directory holds a message text in the clear")
 
     def _check_history(self, name: str, history: list[str]) -> None:
         # History records what was written and what was displayed; only texts of the run count.
@@ -385,7 +390,7 @@ class Campaign:
             parsed = ledger.parse(self.run_tag, text)
             if parsed is None or not parsed.intact:
                 self.tally.corrupt_vaults += 1
-                self.tally.notes.append(f"{name}'s history holds a text that is not intact")
+                self._note(f"{name}'s history holds a text that is not intact")
                 return
 
     async def _teardown(self) -> None:
@@ -403,7 +408,7 @@ class Campaign:
             bob_log, self.infra.tor_ports()
         ):
             self.tally.plaintext += 1
-            self.tally.notes.append(f"a client dialled outside tor: {v}")
+            self._note(f"a client dialled outside tor: {v}")
 
     def _bob_log(self) -> list[tuple[str, object]]:
         if not self._audit_path.exists():
