@@ -57,6 +57,7 @@ def test_each_message_is_delivered_pending_dropped_or_lost() -> None:
         out_of_order=0,
         corrupt=0,
         lost_with_sender=1,
+        lost_confirmed=0,
     )
     assert s.lost_seqs() == [1]
     assert not s.verdict().clean
@@ -70,7 +71,7 @@ def test_a_loss_while_the_sender_lived_is_told_apart() -> None:
     s.state_shown("id1", "sent")
     s.sender_killed()
     v = s.verdict()
-    assert (v.lost, v.lost_with_sender) == (2, 1)
+    assert (v.lost, v.lost_with_sender, v.lost_confirmed) == (2, 1, 1)
 
 
 def test_a_message_still_pending_at_the_end_is_not_lost() -> None:

@@ -15,7 +15,8 @@ message:
 * lost: shown as sent (or delivered) at some point and never displayed: must be 0. Of those,
   ``lost_with_sender`` were still unconfirmed (not shown delivered) when the sender's process was
   killed: the re-send queue lives in the sender's memory only (docs/core.md scopes "no loss" to
-  what was on the wire); the rest are lost although the sender lived.
+  what was on the wire); the rest are lost although the sender lived. ``lost_confirmed`` were
+  shown DELIVERED: a false confirmation (tests/unit/test_findings_burst_confirmation.py).
 
 Displays are also checked for duplicates, order (a number below one already displayed) and
 corruption (a text of this run whose digest does not match, or not of this run at all).
@@ -68,6 +69,7 @@ class Verdict:
     out_of_order: int
     corrupt: int
     lost_with_sender: int = 0
+    lost_confirmed: int = 0
 
     def __add__(self, other: Verdict) -> Verdict:
         return Verdict(*(a + b for a, b in zip(_astuple(self), _astuple(other), strict=True)))
@@ -79,7 +81,7 @@ class Verdict:
 
 def _astuple(v: Verdict) -> tuple[int, ...]:
     return (v.typed, v.delivered, v.pending, v.dropped, v.lost, v.duplicated, v.out_of_order, v.corrupt,
-            v.lost_with_sender)  # fmt: skip
+            v.lost_with_sender, v.lost_confirmed)  # fmt: skip
 
 
 @dataclass
@@ -97,6 +99,7 @@ class Stream:
     unconfirmed_at_kill: set[int] = field(default_factory=set)
     displayed: list[int] = field(default_factory=list)
     corrupt: int = 0
+    strays: list[str] = field(default_factory=list)  # what the corrupt displays were (no text)
     out_of_order: int = 0
     _early_states: dict[str, list[str]] = field(default_factory=dict)
     _issued: int = 0
@@ -140,9 +143,13 @@ class Stream:
         parsed = parse(self.run, text)
         if parsed is None or not parsed.intact or parsed.sender != self.sender:
             self.corrupt += 1
+            # Not a campaign text: say what it looks like (OTR noise starts "?OTR"), never more.
+            self.strays.append("not ours: " + ("?OTR..." if text.startswith("?OTR") else f"{len(text)} chars")
+                               if parsed is None else f"altered #{parsed.seq}")  # fmt: skip
             return
         if parsed.seq not in self.typed:
             self.corrupt += 1  # displayed before (or without) anyone typing it
+            self.strays.append(f"never typed #{parsed.seq}")
             return
         if self.displayed and parsed.seq < max(self.displayed) and parsed.seq not in self.displayed:
             self.out_of_order += 1
@@ -162,8 +169,9 @@ class Stream:
                 pending += 1
         duplicated = len(self.displayed) - len(shown)
         with_sender = len(self.unconfirmed_at_kill - shown)
+        confirmed = sum(1 for seq in self.lost_seqs() if "delivered" in self.states.get(seq, []))
         return Verdict(len(self.typed), delivered, pending, dropped, lost, duplicated, self.out_of_order,
-                       self.corrupt, with_sender)  # fmt: skip
+                       self.corrupt, with_sender, confirmed)  # fmt: skip
 
     def missing(self) -> list[int]:
         """Typed, not displayed, not dropped: what a drain still waits for."""

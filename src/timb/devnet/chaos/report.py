@@ -31,6 +31,7 @@ class Tally:
     corrupt_vaults: int = 0
     leftover_processes: int = 0
     audited_connects: int = 0  # connects the audit hooks saw (0 would mean they saw nothing)
+    disk_full_refusals: int = 0  # saves refused under the file-size limit (the fault bit)
     client_starts: int = 0  # processes of the jsonrpc client (1 + the restarts after a kill)
     notes: list[str] = field(default_factory=list)
 
@@ -49,8 +50,9 @@ def table(tally: Tally, verdict: Verdict, elapsed_s: float) -> str:
         f"chaos campaign: seed {tally.seed}, {tally.cycles} cycles in {elapsed_s:.0f} s",
         f"  typed {verdict.typed}  delivered {verdict.delivered}  pending at the end {verdict.pending}"
         f"  dropped unsent with a killed client {verdict.dropped}",
-        f"  lost {verdict.lost} (of which unconfirmed when their sender was killed"
-        f" {verdict.lost_with_sender})  duplicated {verdict.duplicated}  out of order {verdict.out_of_order}"
+        f"  lost {verdict.lost} (shown delivered {verdict.lost_confirmed}; unconfirmed when their"
+        f" sender was killed {verdict.lost_with_sender})",
+        f"  duplicated {verdict.duplicated}  out of order {verdict.out_of_order}"
         f"  corrupt texts {verdict.corrupt}",
         f"  plaintext {tally.plaintext}  corrupt vaults {tally.corrupt_vaults}"
         f"  processes left {tally.leftover_processes}  hangs {sum(tally.hangs.values())}",

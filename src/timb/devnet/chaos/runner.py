@@ -310,9 +310,13 @@ class Campaign:
         assert self.bob is not None
         self.bob.limit_file_size(0)
         try:
-            with contextlib.suppress(RpcError):
-                dummy = f"full{secrets.token_hex(3)}@timb.test"
+            dummy = f"full{secrets.token_hex(3)}@timb.test"
+            try:
                 await self.bob.call("contact.add", account=ACCOUNT, jid=dummy)
+            except RpcError:
+                self.tally.disk_full_refusals += 1  # the save failed, as it must: the fault bit
+            else:
+                self._note("a vault save succeeded under RLIMIT_FSIZE 0: the disk-full fault did not bite")
             for _ in range(3):
                 with contextlib.suppress(RpcError):
                     await self._type_bob()
@@ -335,7 +339,10 @@ class Campaign:
             self._seen_lost = v.lost
         if bad != self._seen_bad:
             dups = {s: self.streams[s].duplicated_seqs() for s in self.streams}
-            self._note(f"{what}: duplicated/out-of-order/corrupt now {bad}; duplicates {dups}")
+            strays = {s: self.streams[s].strays[-5:] for s in self.streams}
+            self._note(
+                f"{what}: duplicated/out-of-order/corrupt now {bad}; duplicates {dups}; corrupt {strays}"
+            )
             self._seen_bad = bad
         if self.run_tag.encode() in self.infra.server_bytes():
             self.tally.plaintext += 1
