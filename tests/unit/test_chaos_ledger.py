@@ -97,6 +97,17 @@ def test_duplicates_order_and_corruption_are_counted() -> None:
     assert s.duplicated_seqs() == [2]
 
 
+def test_a_repeat_after_the_receiver_restarted_is_told_apart() -> None:
+    s = Stream(RUN, "alice")
+    texts = typed(s, 2)
+    s.displayed_text(texts[0], life=1)
+    s.displayed_text(texts[0], life=2)  # re-sent to the restarted receiver
+    s.displayed_text(texts[1], life=2)
+    s.displayed_text(texts[1], life=2)  # twice in one process
+    v = s.verdict()
+    assert (v.duplicated, v.duplicated_across) == (2, 1)
+
+
 def test_a_state_that_arrives_before_the_id_is_kept() -> None:
     s = Stream(RUN, "bob")
     s.state_shown("early", "sent")

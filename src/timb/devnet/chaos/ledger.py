@@ -18,7 +18,9 @@ message:
   what was on the wire); the rest are lost although the sender lived. ``lost_confirmed`` were
   shown DELIVERED: a false confirmation (tests/unit/test_findings_burst_confirmation.py).
 
-Displays are also checked for duplicates, order (a number below one already displayed) and
+Displays are also checked for duplicates (``duplicated_across``: the receiver showed it again
+after a restart, when the sender re-sent what the dead process displayed but never
+acknowledged), order (a number below one already displayed) and
 corruption (a text of this run whose digest does not match, or not of this run at all).
 """
 
@@ -70,6 +72,7 @@ class Verdict:
     corrupt: int
     lost_with_sender: int = 0
     lost_confirmed: int = 0
+    duplicated_across: int = 0  # of ``duplicated``: shown again by a later process of the receiver
 
     def __add__(self, other: Verdict) -> Verdict:
         return Verdict(*(a + b for a, b in zip(_astuple(self), _astuple(other), strict=True)))
@@ -81,7 +84,7 @@ class Verdict:
 
 def _astuple(v: Verdict) -> tuple[int, ...]:
     return (v.typed, v.delivered, v.pending, v.dropped, v.lost, v.duplicated, v.out_of_order, v.corrupt,
-            v.lost_with_sender, v.lost_confirmed)  # fmt: skip
+            v.lost_with_sender, v.lost_confirmed, v.duplicated_across)  # fmt: skip
 
 
 @dataclass
@@ -98,6 +101,8 @@ class Stream:
     dropped: set[int] = field(default_factory=set)
     unconfirmed_at_kill: set[int] = field(default_factory=set)
     displayed: list[int] = field(default_factory=list)
+    _displayed_in: set[tuple[int, int]] = field(default_factory=set)  # (seq, receiver's life)
+    _within: int = 0  # displays repeated within one life of the receiver
     corrupt: int = 0
     strays: list[str] = field(default_factory=list)  # what the corrupt displays were (no text)
     out_of_order: int = 0
@@ -138,8 +143,9 @@ class Stream:
                 self.unconfirmed_at_kill.add(seq)
         self._early_states.clear()
 
-    def displayed_text(self, text: str) -> None:
-        """The receiver's UI displayed ``text`` (from this stream's sender)."""
+    def displayed_text(self, text: str, life: int = 0) -> None:
+        """The receiver's UI displayed ``text`` (from this stream's sender) in its process
+        number ``life`` (a restart is a new life: a repeat there is counted apart)."""
         parsed = parse(self.run, text)
         if parsed is None or not parsed.intact or parsed.sender != self.sender:
             self.corrupt += 1
@@ -154,6 +160,9 @@ class Stream:
         if self.displayed and parsed.seq < max(self.displayed) and parsed.seq not in self.displayed:
             self.out_of_order += 1
         self.displayed.append(parsed.seq)
+        if (parsed.seq, life) in self._displayed_in:
+            self._within += 1
+        self._displayed_in.add((parsed.seq, life))
 
     def verdict(self) -> Verdict:
         shown = set(self.displayed)
@@ -171,7 +180,7 @@ class Stream:
         with_sender = len(self.unconfirmed_at_kill - shown)
         confirmed = sum(1 for seq in self.lost_seqs() if "delivered" in self.states.get(seq, []))
         return Verdict(len(self.typed), delivered, pending, dropped, lost, duplicated, self.out_of_order,
-                       self.corrupt, with_sender, confirmed)  # fmt: skip
+                       self.corrupt, with_sender, confirmed, duplicated - self._within)  # fmt: skip
 
     def missing(self) -> list[int]:
         """Typed, not displayed, not dropped: what a drain still waits for."""

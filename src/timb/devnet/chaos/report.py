@@ -52,7 +52,8 @@ def table(tally: Tally, verdict: Verdict, elapsed_s: float) -> str:
         f"  dropped unsent with a killed client {verdict.dropped}",
         f"  lost {verdict.lost} (shown delivered {verdict.lost_confirmed}; unconfirmed when their"
         f" sender was killed {verdict.lost_with_sender})",
-        f"  duplicated {verdict.duplicated}  out of order {verdict.out_of_order}"
+        f"  duplicated {verdict.duplicated} (after a restart of the receiver {verdict.duplicated_across})"
+        f"  out of order {verdict.out_of_order}"
         f"  corrupt texts {verdict.corrupt}",
         f"  plaintext {tally.plaintext}  corrupt vaults {tally.corrupt_vaults}"
         f"  processes left {tally.leftover_processes}  hangs {sum(tally.hangs.values())}",

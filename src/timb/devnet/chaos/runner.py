@@ -142,7 +142,8 @@ class Campaign:
 
     def _display(self, peer: str, text: str) -> None:
         sender = "bob" if peer == "alice" else "alice"
-        self.streams[sender].displayed_text(text)
+        life = len(self.bob.pids) if peer == "bob" and self.bob is not None else 1
+        self.streams[sender].displayed_text(text, life)
 
     def _state(self, peer: str, msg_id: str, state: str) -> None:
         self.streams[peer].state_shown(msg_id, state)
