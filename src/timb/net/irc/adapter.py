@@ -25,7 +25,7 @@ from timb.common.secret import Secret
 from timb.net.base import ConnectionState, ConnectionStateChanged, Dialer, ErrorEvent
 from timb.net.irc import ctcp
 from timb.net.irc.account import IrcAccount, ReconnectPolicy
-from timb.net.irc.connection import IrcConnection, open_connection
+from timb.net.irc.connection import IrcConnection, establish
 from timb.net.irc.errors import (
     AdapterCrashed,
     AuthError,
@@ -121,7 +121,7 @@ class IrcAdapter:
         acct = self._account
         try:
             async with asyncio.timeout(self._policy.attempt_timeout):
-                conn = await open_connection(acct, self._dialer)
+                conn = await establish(acct, self._dialer)
                 session = IrcSession(
                     SessionConfig(acct.nick, acct.sasl, acct.tls, acct.password, acct.answer_ctcp_ping)
                 )

@@ -1,6 +1,6 @@
 """One IRC connection: a stream tor handed over, TLS on it, lines in, paced lines out.
 
-`open_connection` gets a socket from the `Dialer` (the host name goes to tor inside SOCKS5;
+`establish` gets a socket from the `Dialer` (the host name goes to tor inside SOCKS5;
 nothing is resolved or dialed here) and wraps it with asyncio's ``open_connection(sock=...)``,
 with TLS when the account has it: certificate authorities and the host name, or exactly the
 pinned certificate, checked on the finished handshake before we send a byte.
@@ -35,7 +35,7 @@ def make_context(account: IrcAccount) -> ssl.SSLContext:
     return ctx
 
 
-async def open_connection(account: IrcAccount, dialer: Dialer) -> IrcConnection:
+async def establish(account: IrcAccount, dialer: Dialer) -> IrcConnection:
     """Raises: ConnectError (tor could not reach the server), TlsError."""
     where = f"{account.host}:{account.port}"
     try:
