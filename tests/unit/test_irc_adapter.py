@@ -1,0 +1,195 @@
+"""The asyncio IRC adapter against a scripted server on a socketpair (no tor, no ngircd):
+registration, hostile long lines, SASL refusal, a lost connection re-established with the
+channels rejoined, message splitting, and an empty QUIT."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from timb.common.secret import Secret
+from timb.net.base import ConnectionState, ConnectionStateChanged, ErrorEvent
+from timb.net.irc.adapter import IrcAccount, IrcAdapter, IrcNetEvent, ReconnectPolicy, split_text
+from timb.net.irc.errors import AuthError, MalformedLine, NotConnectedError, UnsendableMessage
+from timb.net.irc.events import PrivateMessage
+from timb.net.irc.flood import FloodPolicy
+from timb.net.irc.sasl import SaslExternal
+
+ONION = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
+FAST = ReconnectPolicy(initial=0.01, maximum=0.05, attempt_timeout=10.0)
+LAX = FloodPolicy(burst_lines=100, lines_per_second=100, burst_bytes=100_000, bytes_per_second=100_000)
+
+
+class Server:
+    """The far end of one socketpair, as asyncio streams."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def line(self) -> str:
+        async with asyncio.timeout(10):
+            return (await self.reader.readline()).decode().rstrip("\r\n")
+
+    async def expect(self, prefix: str) -> str:
+        while not (line := await self.line()).startswith(prefix):
+            pass
+        return line
+
+    def send(self, *lines: str | bytes) -> None:
+        for line in lines:
+            self.writer.write(line if isinstance(line, bytes) else line.encode() + b"\r\n")
+
+    async def register(self, nick: str = "alice") -> None:
+        await self.expect("USER")
+        self.send(f":srv 001 {nick} :Welcome")
+
+
+class PairDialer:
+    """Hands the adapter one end of a fresh socketpair per call; the test gets the other."""
+
+    def __init__(self) -> None:
+        self.servers: asyncio.Queue[Server] = asyncio.Queue()
+        self.calls: list[tuple[str, int, str]] = []
+        self.handed: list[Server] = []
+
+    async def open_socket(self, host: str, port: int, *, isolation: str) -> object:
+        self.calls.append((host, port, isolation))
+        ours, theirs = socket.socketpair()
+        ours.setblocking(False)
+        reader, writer = await asyncio.open_connection(sock=theirs)
+        server = Server(reader, writer)
+        self.handed.append(server)
+        self.servers.put_nowait(server)
+        return ours
+
+    def close(self) -> None:
+        while not self.servers.empty():
+            self.servers.get_nowait().writer.close()
+        for server in self.handed:
+            server.writer.close()
+
+    async def next_server(self) -> Server:
+        async with asyncio.timeout(10):
+            return await self.servers.get()
+
+
+class Collected:
+    def __init__(self, adapter: IrcAdapter) -> None:
+        self.seen: list[IrcNetEvent] = []
+        self._changed = asyncio.Event()
+        self.task = asyncio.create_task(self._pump(adapter))
+
+    async def _pump(self, adapter: IrcAdapter) -> None:
+        async for event in adapter.events():
+            self.seen.append(event)
+            self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[Any], bool]) -> Any:
+        async with asyncio.timeout(10):
+            while True:
+                for event in self.seen:
+                    if predicate(event):
+                        return event
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[IrcAdapter, PairDialer, Collected]]:
+    dialer = PairDialer()
+    adapter = IrcAdapter(IrcAccount(host=ONION, nick="alice", tls=False, flood=LAX), dialer, policy=FAST)
+    events = Collected(adapter)
+    yield adapter, dialer, events
+    await adapter.disconnect()
+    events.task.cancel()
+    dialer.close()
+
+
+async def connected(adapter: IrcAdapter, dialer: PairDialer) -> Server:
+    task = asyncio.create_task(adapter.connect())
+    server = await dialer.next_server()
+    await server.register()
+    await task
+    return server
+
+
+async def test_registers_and_survives_an_overlong_line(world: Any) -> None:
+    adapter, dialer, events = world
+    server = await connected(adapter, dialer)
+    assert dialer.calls == [(ONION, 6697, f"irc:alice@{ONION}")]
+    assert adapter.state is ConnectionState.CONNECTED and adapter.nick == "alice"
+    server.send(b"PRIVMSG alice :" + b"x" * 20_000 + b"\r\n", ":bob!b@h PRIVMSG alice :still here")
+    await events.wait_for(lambda e: isinstance(e, ErrorEvent) and isinstance(e.error, MalformedLine))
+    msg = await events.wait_for(lambda e: isinstance(e, PrivateMessage))
+    assert (msg.sender, msg.body) == ("bob", "still here")
+    server.send("PING :tok")
+    assert await server.expect("PONG") == "PONG tok"
+
+
+async def test_sasl_refused_fails_connect_with_auth_error() -> None:
+    dialer = PairDialer()
+    adapter = IrcAdapter(
+        IrcAccount(host=ONION, nick="alice", tls=False, sasl=SaslExternal(), flood=LAX), dialer, policy=FAST
+    )
+    task = asyncio.create_task(adapter.connect())
+    server = await dialer.next_server()
+    await server.expect("CAP LS")
+    server.send("CAP * LS :sasl")
+    await server.expect("CAP REQ")
+    server.send("CAP * ACK :sasl")
+    await server.expect("AUTHENTICATE EXTERNAL")
+    server.send(":srv 904 alice :SASL authentication failed")
+    with pytest.raises(AuthError):
+        await task
+    assert adapter.state is ConnectionState.FAILED
+    await adapter.disconnect()
+
+
+async def test_a_lost_connection_comes_back_and_rejoins_channels(world: Any) -> None:
+    adapter, dialer, events = world
+    server = await connected(adapter, dialer)
+    adapter.join("#room")
+    assert await server.expect("JOIN") == "JOIN #room"
+    server.send(":alice!a@h JOIN #room")
+    await events.wait_for(lambda e: type(e).__name__ == "Joined")
+    server.writer.close()
+    await events.wait_for(
+        lambda e: isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.DISCONNECTED
+    )
+    with pytest.raises(NotConnectedError):
+        await adapter.send_message("bob", "while away")
+    second = await dialer.next_server()
+    await second.register()
+    assert await second.expect("JOIN") == "JOIN #room"
+    assert adapter.state is ConnectionState.CONNECTED
+
+
+async def test_messages_are_split_and_ctcp_is_refused_and_quit_is_empty(world: Any) -> None:
+    adapter, dialer, _ = world
+    server = await connected(adapter, dialer)
+    with pytest.raises(UnsendableMessage):
+        await adapter.send_message("bob", "\x01VERSION\x01")
+    size = adapter.fragment_size("bob")
+    await adapter.send_message("bob", "é" * size)  # 2 bytes each: two lines
+    first, second = await server.expect("PRIVMSG"), await server.expect("PRIVMSG")
+    assert first.startswith("PRIVMSG bob :é") and second.startswith("PRIVMSG bob :é")
+    await adapter.disconnect()
+    assert await server.expect("QUIT") == "QUIT"
+
+
+def test_split_text_never_cuts_a_character() -> None:
+    assert split_text("", 10) == [""]
+    pieces = split_text("aé" * 50, 7)
+    assert "".join(pieces) == "aé" * 50 and all(len(p.encode()) <= 7 for p in pieces)
+
+
+def test_accounts_refuse_plaintext_to_a_non_onion_host() -> None:
+    with pytest.raises(ValueError):
+        IrcAccount(host="irc.example.net", nick="alice", tls=False)
+    with pytest.raises(ValueError):
+        IrcAccount(host=ONION, nick="bad nick")
+    assert "pw" not in repr(IrcAccount(host=ONION, nick="alice", password=Secret("pw")))
