@@ -24,6 +24,7 @@ from timb.net.irc.events import (
     Parted,
     PrivateMessage,
     Registered,
+    ServerNotice,
     SessionFailed,
     TopicChanged,
 )
@@ -303,3 +304,20 @@ def test_names_replies_are_bounded() -> None:
     for i in range(100):
         feed(session, f":srv 353 alice = #c{i} :x")
     assert len(session._names) == 64
+
+
+def test_server_notices_are_not_conversations() -> None:
+    session = IrcSession(SessionConfig("alice"))
+    session.start()
+    events = feed(session, ":irc.test NOTICE * :*** Looking up your hostname", ":irc.test NOTICE alice :hi")
+    assert events == [
+        ServerNotice("irc.test", "*** Looking up your hostname"),
+        ServerNotice("irc.test", "hi"),
+    ]
+
+
+def test_a_server_claiming_huge_lengths_gets_a_typed_error() -> None:
+    session = registered()
+    feed(session, ":srv 005 alice NICKLEN=200 HOSTLEN=250 :are supported")
+    with pytest.raises(UnsendableMessage):
+        session.max_payload("bob")

@@ -44,6 +44,15 @@ class ChannelMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerNotice:
+    """A NOTICE or PRIVMSG from the server itself (no ``nick!user@host``), or to ``*``: never a
+    conversation with a person."""
+
+    sender: str
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class MessageEchoed:
     """The server relayed our own message back (IRCv3 echo-message): it was accepted."""
 
@@ -141,6 +150,7 @@ IrcEvent = (
     Registered
     | PrivateMessage
     | ChannelMessage
+    | ServerNotice
     | MessageEchoed
     | Joined
     | Parted

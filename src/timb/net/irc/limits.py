@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from timb.net.irc.errors import UnsendableMessage
 from timb.net.irc.message import MAX_LINE
 
 #: Defaults where ISUPPORT is silent. HOSTLEN 64 (RFC 1035 labels; ngircd uses 63, InspIRCd
@@ -77,10 +78,11 @@ def max_payload(target: str, limits: ServerLimits, command: str = "PRIVMSG") -> 
     messages to ``target``.
 
     Raises:
-        ValueError: the target is so long that not even a small fragment fits.
+        UnsendableMessage: the target (or the lengths the server claims) leave no room for
+            even a small fragment.
     """
     fixed = longest_prefix(limits) + len(command) + 1 + len(target.encode()) + 2 + 2
     room = MAX_LINE - fixed
     if room < _MIN_PAYLOAD:
-        raise ValueError("the target name leaves no room for a message")
+        raise UnsendableMessage("the target name and the server's limits leave no room for a message")
     return room

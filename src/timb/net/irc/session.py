@@ -36,6 +36,7 @@ from timb.net.irc.events import (
     PrivateMessage,
     Registered,
     ServerClosing,
+    ServerNotice,
     SessionFailed,
     TopicChanged,
     UserQuit,
@@ -272,6 +273,9 @@ class IrcSession:
             return
         target, text = msg.params[0], msg.params[1]
         sender, notice = msg.nick, msg.command == "NOTICE"
+        if "!" not in (msg.source or "") or target == "*":
+            self._emit(ServerNotice(sender, _cut(text)))
+            return
         if self._is_me(sender) and "echo-message" in self._caps.enabled:
             self._emit(MessageEchoed(target))
             return
