@@ -81,6 +81,7 @@ class Inbox:
     """An adapter's private messages, by body, with arrival times."""
 
     def __init__(self, adapter: IrcAdapter) -> None:
+        self.adapter = adapter
         self.arrived: dict[str, float] = {}
         self.closed = False
         self._changed = asyncio.Event()
@@ -94,6 +95,12 @@ class Inbox:
                 self._changed.set()
             elif isinstance(event, ServerClosing):
                 self.closed = True
+
+    async def close(self) -> None:
+        await self.adapter.disconnect()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     async def wait(self, body: str) -> float:
         while body not in self.arrived:
@@ -139,19 +146,18 @@ def pct(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
 
 
-async def adapters(w: World, tag: str) -> tuple[IrcAdapter, IrcAdapter, Inbox]:
+async def adapters(w: World, tag: str) -> tuple[Inbox, Inbox]:
     pin = w.server.pin()
-    a = IrcAdapter(IrcAccount(host=w.onion, nick=f"ta{tag}", port=ONION_PORT, pin=pin), w.tor)
-    b = IrcAdapter(IrcAccount(host=w.onion, nick=f"tb{tag}", port=ONION_PORT, pin=pin), w.tor)
-    Inbox(a)
-    inbox = Inbox(b)
-    await a.connect()
-    await b.connect()
-    return a, b, inbox
+    a = Inbox(IrcAdapter(IrcAccount(host=w.onion, nick=f"ta{tag}", port=ONION_PORT, pin=pin), w.tor))
+    b = Inbox(IrcAdapter(IrcAccount(host=w.onion, nick=f"tb{tag}", port=ONION_PORT, pin=pin), w.tor))
+    await a.adapter.connect()
+    await b.adapter.connect()
+    return a, b
 
 
 async def measure_latency(w: World, probes: int) -> dict[str, list[float]]:
-    a, b, inbox = await adapters(w, "lat")
+    sender, inbox = await adapters(w, "lat")
+    a, b = sender.adapter, inbox.adapter
     ra, rb = await BareClient.connect(w, "ra"), await BareClient.connect(w, "rb")
     await asyncio.sleep(2.0)  # ngircd's penalty after registration is over
     samples: dict[str, list[float]] = {"TIMB adapter": [], "bare client": []}
@@ -164,13 +170,16 @@ async def measure_latency(w: World, probes: int) -> dict[str, list[float]]:
         await rb.until(lambda line, i=i: line.rstrip().endswith(f":probe {i}"))
         samples["bare client"].append(time.monotonic() - started)
         await asyncio.sleep(0.3)  # below the flood limits for both
-    await a.disconnect()
-    await b.disconnect()
+    await sender.close()
+    await inbox.close()
+    for bare in (ra, rb):
+        bare.writer.close()
     return samples
 
 
 async def measure_size(w: World, size: int) -> tuple[int, float, bool]:
-    a, b, inbox = await adapters(w, f"s{size // 1024}")
+    sender, inbox = await adapters(w, f"s{size // 1024}")
+    a, b = sender.adapter, inbox.adapter
     assert b.nick is not None
     fragment = a.fragment_size(b.nick)
     payload = "".join(chr(0x41 + i % 26) for i in range(size))
@@ -182,8 +191,8 @@ async def measure_size(w: World, size: int) -> tuple[int, float, bool]:
     async with asyncio.timeout(size / 100 + 30):
         done = max([await inbox.wait(p) for p in pieces])
     alive = a.state is ConnectionState.CONNECTED and not inbox.closed
-    await a.disconnect()
-    await b.disconnect()
+    await sender.close()
+    await inbox.close()
     return len(pieces), done - started, alive
 
 

@@ -5,16 +5,24 @@ channels rejoined, message splitting, and an empty QUIT."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import socket
+import ssl
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from timb.common.secret import Secret
 from timb.net.base import ConnectionState, ConnectionStateChanged, ErrorEvent
+from timb.net.irc.account import CertificatePin
 from timb.net.irc.adapter import IrcAccount, IrcAdapter, IrcNetEvent, ReconnectPolicy, split_text
-from timb.net.irc.errors import AuthError, MalformedLine, NotConnectedError, UnsendableMessage
+from timb.net.irc.errors import AuthError, MalformedLine, NotConnectedError, TlsError, UnsendableMessage
 from timb.net.irc.events import PrivateMessage
 from timb.net.irc.flood import FloodPolicy
 from timb.net.irc.sasl import SaslExternal
@@ -49,22 +57,32 @@ class Server:
 
 
 class PairDialer:
-    """Hands the adapter one end of a fresh socketpair per call; the test gets the other."""
+    """Hands the adapter one end of a fresh socketpair per call; the test gets the other (with
+    TLS when `certificates` holds a server context for that call)."""
 
     def __init__(self) -> None:
         self.servers: asyncio.Queue[Server] = asyncio.Queue()
         self.calls: list[tuple[str, int, str]] = []
         self.handed: list[Server] = []
+        self.certificates: list[ssl.SSLContext] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def open_socket(self, host: str, port: int, *, isolation: str) -> object:
         self.calls.append((host, port, isolation))
         ours, theirs = socket.socketpair()
         ours.setblocking(False)
-        reader, writer = await asyncio.open_connection(sock=theirs)
-        server = Server(reader, writer)
+        tls = self.certificates.pop(0) if self.certificates else None
+        self._tasks.append(asyncio.create_task(self._serve(theirs, tls)))
+        return ours
+
+    async def _serve(self, sock: socket.socket, tls: ssl.SSLContext | None) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        protocol = asyncio.StreamReaderProtocol(reader)
+        transport, _ = await loop.connect_accepted_socket(lambda: protocol, sock, ssl=tls)
+        server = Server(reader, asyncio.StreamWriter(transport, protocol, reader, loop))
         self.handed.append(server)
         self.servers.put_nowait(server)
-        return ours
 
     def close(self) -> None:
         while not self.servers.empty():
@@ -193,3 +211,58 @@ def test_accounts_refuse_plaintext_to_a_non_onion_host() -> None:
     with pytest.raises(ValueError):
         IrcAccount(host=ONION, nick="bad nick")
     assert "pw" not in repr(IrcAccount(host=ONION, nick="alice", password=Secret("pw")))
+
+
+def server_context(tmp: Path, name: str) -> tuple[ssl.SSLContext, CertificatePin]:
+    """A TLS server context with a fresh self-signed certificate, and that certificate's pin."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp / f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp / f"{name}.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tmp / f"{name}.crt", tmp / f"{name}.key")
+    return ctx, CertificatePin.of(cert.public_bytes(serialization.Encoding.DER))
+
+
+async def test_a_reconnection_to_an_impostor_certificate_fails_and_sends_it_nothing(tmp_path: Path) -> None:
+    """Reconnecting acts for the user: against a server whose certificate changed it stops for
+    good (FAILED, TlsError) and the impostor never reads a byte (no NICK, no PASS)."""
+    real, pin = server_context(tmp_path, "real")
+    impostor, _ = server_context(tmp_path, "impostor")
+    dialer = PairDialer()
+    dialer.certificates = [real, impostor]
+    account = IrcAccount(host=ONION, nick="alice", pin=pin, password=Secret("server-pw"), flood=LAX)
+    adapter = IrcAdapter(account, dialer, policy=FAST)
+    events = Collected(adapter)
+    server = await connected(adapter, dialer)
+    server.writer.close()
+    failed = await events.wait_for(
+        lambda e: isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.FAILED
+    )
+    assert isinstance(failed.error, TlsError)
+    fake = await dialer.next_server()
+    try:
+        async with asyncio.timeout(10):
+            received = await fake.reader.read()
+    except (ConnectionResetError, ssl.SSLError):
+        received = b""  # the adapter aborted the stream (RST) right after the handshake
+    assert received == b""
+    assert len(dialer.calls) == 2  # no further retries after a TLS failure
+    await adapter.disconnect()
+    events.task.cancel()
+    dialer.close()

@@ -6,7 +6,10 @@ does disconnect for 32 KiB of output the recipient has not read. Other servers k
 outright ("Excess Flood"). So we never send faster than the server reads: each bucket holds up
 to ``burst`` tokens and refills at ``rate`` per second; a line may go when both buckets are
 non-negative *and* hold at least its cost or are full, so a line longer than the byte burst still
-goes once the bucket is full, leaving it in debt. The default `FloodPolicy` is ngircd's.
+goes once the bucket is full, leaving it in debt. The default `FloodPolicy` is ngircd's: 3 lines
+at once, 3 lines per second (the rate it relayed a 200-line burst at), 256 bytes per second. A
+slower line rate (2/s was tried) made interactive messages 0.3 s apart wait ~170 ms each
+(bench/irc_bench.py), for no gain on ngircd.
 
 `SendQueue` holds serialized lines (bounded: `SendQueue.limit` bytes; overflow raises, the
 caller decides) with one priority lane for PONG and QUIT, which must not wait behind a long
@@ -26,7 +29,7 @@ class FloodPolicy:
     """Burst and rate, for lines and for bytes. Defaults: ngircd's limits."""
 
     burst_lines: float = 3.0
-    lines_per_second: float = 2.0
+    lines_per_second: float = 3.0
     burst_bytes: float = 256.0
     bytes_per_second: float = 256.0
 
