@@ -18,12 +18,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from timb.common.ids import Jid
 from timb.common.secret import Secret
-from timb.net.base import ConnectionState, ConnectionStateChanged, ErrorEvent
+from timb.net.base import ConnectionState, ConnectionStateChanged, ErrorEvent, MessageFailed, MessageIn
 from timb.net.irc.account import CertificatePin
 from timb.net.irc.adapter import IrcAccount, IrcAdapter, IrcNetEvent, ReconnectPolicy, split_text
+from timb.net.irc.chat import IrcChatAdapter
 from timb.net.irc.errors import AuthError, MalformedLine, NotConnectedError, TlsError, UnsendableMessage
-from timb.net.irc.events import PrivateMessage
+from timb.net.irc.events import CommandFailed, DccRefused, PrivateMessage
 from timb.net.irc.flood import FloodPolicy
 from timb.net.irc.sasl import SaslExternal
 
@@ -266,3 +268,31 @@ async def test_a_reconnection_to_an_impostor_certificate_fails_and_sends_it_noth
     await adapter.disconnect()
     events.task.cancel()
     dialer.close()
+
+
+async def test_the_chat_adapter_speaks_the_cores_protocol(world: Any) -> None:
+    adapter, dialer, _ = world
+    chat = IrcChatAdapter(adapter, ONION)
+    server = await connected(adapter, dialer)
+    bob = chat.contact("Bob")
+    assert bob == Jid("bob", ONION, None)
+    await chat.send_message(bob, "?OTRv23?\nI would like to start an Off-the-Record private conversation")
+    assert (await server.expect("PRIVMSG")).startswith("PRIVMSG bob :?OTRv23? I would like")
+    await chat.send_message(bob, "two\nlines")
+    assert [await server.expect("PRIVMSG"), await server.expect("PRIVMSG")] == [
+        "PRIVMSG bob :two",
+        "PRIVMSG bob :lines",
+    ]
+    with pytest.raises(UnsendableMessage):
+        await chat.send_message(bob, "?OTR:" + "A" * chat.fragment_size(bob))
+    with pytest.raises(UnsendableMessage):
+        await chat.send_message(Jid("bob", "other.example", None), "hi")
+    assert await chat.roster() == ()
+    assert chat._convert(PrivateMessage("Bob", "?OTR:x")) == MessageIn(bob, "?OTR:x")
+    assert chat._convert(PrivateMessage("Bob", "x", notice=True)) is None
+    assert chat._convert(CommandFailed("401", "Bob", "No such nick")) == MessageFailed(
+        None, bob, "irc-no-such-nick"
+    )
+    refused = chat._convert(DccRefused("eve", "SEND"))
+    assert isinstance(refused, ErrorEvent) and "around Tor" in str(refused.error)
+    assert isinstance(chat._convert(PrivateMessage('bad"nick', "x")), ErrorEvent)
