@@ -37,6 +37,7 @@ from tests.fixtures.prosody import free_port  # noqa: E402
 from timb.net.base import ConnectionState  # noqa: E402
 from timb.net.irc.adapter import IrcAccount, IrcAdapter, IrcNetEvent  # noqa: E402
 from timb.net.irc.connection import make_context  # noqa: E402
+from timb.net.irc.errors import ConnectError  # noqa: E402
 from timb.net.irc.events import PrivateMessage, ServerClosing  # noqa: E402
 from timb.tor.client import TorClient  # noqa: E402
 from timb.tor.testnet import TestNetwork  # noqa: E402
@@ -150,9 +151,22 @@ async def adapters(w: World, tag: str) -> tuple[Inbox, Inbox]:
     pin = w.server.pin()
     a = Inbox(IrcAdapter(IrcAccount(host=w.onion, nick=f"ta{tag}", port=ONION_PORT, pin=pin), w.tor))
     b = Inbox(IrcAdapter(IrcAccount(host=w.onion, nick=f"tb{tag}", port=ONION_PORT, pin=pin), w.tor))
-    await a.adapter.connect()
-    await b.adapter.connect()
+    for side in (a, b):
+        await connect_retrying(side.adapter)
     return a, b
+
+
+async def connect_retrying(adapter: IrcAdapter, attempts: int = 3) -> None:
+    """A first connection has no retries by contract; on the busy test network a new onion
+    circuit sometimes fails (SOCKS "general failure"), so the bench tries again."""
+    for attempt in range(attempts):
+        try:
+            await adapter.connect()
+        except ConnectError as exc:
+            say(f"connect failed ({exc}); attempt {attempt + 2} of {attempts}")
+        else:
+            return
+    await adapter.connect()
 
 
 async def measure_latency(w: World, probes: int) -> dict[str, list[float]]:
