@@ -34,20 +34,21 @@ from typing import TYPE_CHECKING
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
 from timb.otr.encoding import encode_mpi
-from timb.otr.errors import OtrError
+from timb.otr.errors import KeyFileError
 from timb.otr.modexp import powmod
 
 if TYPE_CHECKING:
     from timb.otr.keys import PrivateKey
 
-
-class KeyFileError(OtrError):
-    """A key or fingerprint file is malformed; `line` is 1-based."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
-        self.line = line
-        self.reason = message
+__all__ = [
+    "FingerprintEntry",
+    "KeyFileError",
+    "PrivateKeyEntry",
+    "parse_fingerprints",
+    "parse_private_keys",
+    "serialize_fingerprints",
+    "serialize_private_keys",
+]
 
 
 # ---- values ------------------------------------------------------------------------------------

@@ -46,10 +46,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
+from timb.core.storage.errors import HistoryCorrupted, HistoryError
 from timb.core.storage.vault import (
     InsecureProfile,
     JsonObject,
-    StorageError,
     StorageIOError,
     Vault,
     VaultCorrupted,
@@ -73,14 +73,6 @@ _AAD_LABEL: Final = b"TIMB-history-v1\x00"
 _RECORD: Final = struct.Struct(">BBBdI")
 _FLAG_ENCRYPTED: Final = 1
 _FLAG_VERIFIED: Final = 2
-
-
-class HistoryError(StorageError):
-    """Base of the history errors."""
-
-
-class HistoryCorrupted(HistoryError):
-    """A log was truncated, reordered, moved between conversations or damaged."""
 
 
 class Direction(enum.Enum):
