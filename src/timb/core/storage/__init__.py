@@ -1,6 +1,7 @@
 """Encrypted storage: the profile vault and (opt-in) history. See docs/storage.md.
 
 Modules: `vault` (the `Vault` class; re-exports the rest), `vault_format` (the file layout),
+`history` (the history logs on disk), `history_format` (their records and keys),
 `kdf` (passphrase key derivation), `files` (private files, atomic writes, the profile lock),
 `errors` (the error tree, drawn there once).
 """
@@ -11,6 +12,7 @@ from timb.core.storage.history import (
     HistoryCorrupted,
     HistoryEntry,
     HistoryError,
+    Truncated,
 )
 from timb.core.storage.vault import (
     Argon2idParams,
@@ -47,6 +49,7 @@ __all__ = [
     "ScryptParams",
     "StorageError",
     "StorageIOError",
+    "Truncated",
     "UnsupportedVault",
     "Vault",
     "VaultCorrupted",
