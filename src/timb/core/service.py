@@ -6,13 +6,8 @@ task it starts belongs to its `TaskGroup` (``async with TimbService(...) as serv
 are never swallowed. Expected trouble on the network (tor not ready, server unreachable, wrong
 password) becomes `ConnectionStateChanged` and `ErrorEvent`; a bug ends the service loudly.
 
-Commands raise one tree of errors (defined in `timb.core.errors`), so a UI needs nothing else::
-
-    ServiceError
-     ├── ProfileError        no profile unlocked, profile exists/missing, wrong passphrase, storage
-     ├── NotFound            unknown account or contact
-     ├── InvalidRequest      a bad argument (address, port, pin, policy, fingerprint, state)
-     └── Unavailable         tor or the network cannot do it now
+Commands raise only `ServiceError`s (the tree is drawn in `timb.core.errors`), so a UI needs
+nothing else.
 
 The commands are grouped by concept, one module each, over `ServiceBase` (shared state):
 profile and settings (`service_profile`), accounts (`service_accounts`), contacts, presence and
