@@ -178,8 +178,14 @@ def _drawn(errors_module: ModuleType, classes: Classes) -> list[tuple[type | Non
 
 def test_each_errors_module_draws_a_tree_whose_edges_are_real(world) -> None:
     errors_modules, classes = world
-    assert {"timb.common.errors", "timb.core.errors", "timb.core.storage.errors", "timb.net.errors",
-            "timb.otr.errors", "timb.tor.errors"} <= set(errors_modules)
+    assert {
+        "timb.common.errors",
+        "timb.core.errors",
+        "timb.core.storage.errors",
+        "timb.net.errors",
+        "timb.otr.errors",
+        "timb.tor.errors",
+    } <= set(errors_modules)
     for name, module in errors_modules.items():
         for parent, child in _drawn(module, classes):
             if parent is not None:
