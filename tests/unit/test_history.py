@@ -365,6 +365,63 @@ def test_a_damaged_salt_is_reported(env: Env, salt: object) -> None:
         env.history.record(ALICE, _entry("x"))
 
 
+_OPS = st.lists(
+    st.one_of(
+        st.just(("record", 0)),
+        st.just(("delete", 0)),
+        st.just(("steal", 0)),
+        st.tuples(st.just("put_back"), st.integers(0, 7)),
+        st.just(("reopen", 0)),
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ops=_OPS)
+def test_no_sequence_of_deletes_and_copies_brings_a_deleted_message_back(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int]]
+) -> None:
+    """Whatever is copied back, and when: a read is the live log or HistoryCorrupted, never a
+    deleted message; with nothing put back since the last delete it is the live log."""
+    env = Env(tmp_path_factory.mktemp("ops") / "profile")
+    env.on.add(ALICE)
+    live: list[str] = []
+    stolen: list[bytes] = []
+    tampered = False
+    try:
+        for n, (op, k) in enumerate(ops):
+            path = env.root / "history" / f"{_tag(env)}.log"
+            if op == "record":
+                try:
+                    env.history.record(ALICE, _entry(f"m{n}", n))
+                    live.append(f"m{n}")
+                except HistoryCorrupted:
+                    assert tampered
+            elif op == "delete":
+                env.history.delete(ALICE)
+                live, tampered = [], False
+            elif op == "steal" and path.exists():
+                stolen.append(path.read_bytes())
+            elif op == "put_back" and stolen:
+                path.parent.mkdir(mode=0o700, exist_ok=True)
+                path.write_bytes(stolen[k % len(stolen)])
+                tampered = True
+            elif op == "reopen":
+                env.reopen()
+            try:
+                assert [e.body.reveal() for e in env.history.read(ALICE)] == live
+            except HistoryCorrupted:
+                assert tampered
+    finally:
+        env.vault.lock()
+
+
+def _tag(env: Env) -> str:
+    master = env.history._master_key()
+    return "none" if master is None else conversation_tag(master, ALICE).hex()
+
+
 # -- oversize messages are cut, never refused with an exception (issue 9, item 6) --------------
 
 
