@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux
+APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client
 export TIMB_OFFLINE := 1
 
 .PHONY: help demo test lint typecheck pytest fuzz bench deps apt-deps

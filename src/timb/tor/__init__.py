@@ -8,6 +8,7 @@ Error tree (timb.tor.errors)::
      ├── TorStartError             could not start tor (carries tor's log tail)
      │    └── OfflineGuardError    TIMB_OFFLINE=1 and tor is not on the private test network
      ├── ControlError              control-port error reply (.code, .message)
+     ├── BridgeLineError           a malformed bridge line (.line, .field)
      └── StreamError               SOCKS connect failed (.reason)
 """
 
@@ -15,6 +16,7 @@ from timb.tor.client import TorClient
 from timb.tor.control.events import BootstrapStatus
 from timb.tor.control.reply import ControlProtocolError
 from timb.tor.errors import (
+    BridgeLineError,
     ControlError,
     OfflineGuardError,
     StreamError,
@@ -28,6 +30,7 @@ from timb.tor.socks import open_socket, open_stream
 
 __all__ = [
     "BootstrapStatus",
+    "BridgeLineError",
     "ControlError",
     "ControlProtocolError",
     "OfflineGuardError",

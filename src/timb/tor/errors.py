@@ -11,6 +11,7 @@ Error tree::
           │    └── OfflineGuardError   TIMB_OFFLINE=1 and the tor is not on the private
           │                            test network (refused before any packet leaves)
           ├── ControlError         the control port answered with an error reply (.code, .message)
+          ├── BridgeLineError      a bridge line (pasted or from a file) is malformed (.line, .field)
           └── StreamError          tor could not open a stream (SOCKS reply: .reason)
 
 Messages never carry secrets (cookies, keys, passwords); a log tail is the end of tor's own
@@ -62,6 +63,24 @@ class ControlError(TorError):
         self.code = code
         self.message = message
         super().__init__(f"{code} {message}")
+
+
+class BridgeLineError(TorError):
+    """A bridge line is malformed: nothing of the text it came in is used.
+
+    Attributes:
+        line: the 1-based line number in the pasted text (0: the text as a whole).
+        field: what is wrong (``address``, ``port``, ``fingerprint``, ``transport``, ``cert``,
+            ``url``, ...).
+        reason: in words, without the line itself (it may be a bridge the user keeps secret).
+    """
+
+    def __init__(self, line: int, field: str, reason: str) -> None:
+        self.line = line
+        self.field = field
+        self.reason = reason
+        where = f"bridge line {line}" if line else "bridge lines"
+        super().__init__(f"{where}: {field} {reason}")
 
 
 class StreamError(TorError):

@@ -16,6 +16,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from timb.tor.bridges import check_offline_bridges
 from timb.tor.errors import OfflineGuardError
 
 LOOPBACK = "127.0.0.1"
@@ -311,8 +312,7 @@ def check_private_network(options: Mapping[str, Sequence[str]]) -> None:
             for host in _directory_hosts(value):
                 if not _is_loopback(host):
                     raise OfflineGuardError(f"{name} {host!r} is not on loopback")
-    if opts.get("usebridges", ["0"])[-1] == "1" or opts.get("bridge"):
-        raise OfflineGuardError("tor is configured to use bridges")
+    check_offline_bridges(opts)
     _check_proxies(opts)
     for value in opts.get("exitpolicy", []):
         _check_exit_policy(value)
