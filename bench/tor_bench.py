@@ -33,7 +33,7 @@ from pathlib import Path
 
 from timb.tor.client import TorClient
 from timb.tor.testnet import TestNetwork
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 
 CHUNK = 64 * 1024
 ECHO, UPLOAD, DOWNLOAD = b"E", b"U", b"D"

@@ -4,6 +4,7 @@ Error tree (timb.tor.errors)::
 
     TorError
      ├── TorNotReady               not bootstrapped yet
+     │    └── BootstrapStalled     no new bootstrap phase for the stall time-out (.stall)
      ├── TorUnavailable            tor gone: control/SOCKS port refused or closed
      ├── TorStartError             could not start tor (carries tor's log tail)
      │    └── OfflineGuardError    TIMB_OFFLINE=1 and tor is not on the private test network
@@ -16,6 +17,7 @@ from timb.tor.client import TorClient
 from timb.tor.control.events import BootstrapStatus
 from timb.tor.control.reply import ControlProtocolError
 from timb.tor.errors import (
+    BootstrapStalled,
     BridgeLineError,
     ControlError,
     OfflineGuardError,
@@ -29,6 +31,7 @@ from timb.tor.onion import OnionKey, OnionListener, OnionService
 from timb.tor.socks import open_socket, open_stream
 
 __all__ = [
+    "BootstrapStalled",
     "BootstrapStatus",
     "BridgeLineError",
     "ControlError",

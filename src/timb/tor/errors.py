@@ -5,6 +5,8 @@ Error tree::
     Exception
      └── TorError                  anything that went wrong in the Tor layer
           ├── TorNotReady          tor runs but has not bootstrapped (no circuits yet)
+          │    └── BootstrapStalled    no new bootstrap phase for the stall time-out (.stall:
+          │                            where, for how long, why: see timb.tor.stall)
           ├── TorUnavailable       tor is gone: its control or SOCKS port refused or closed
           ├── TorStartError        tor could not be started (binary missing, bad torrc,
           │    │                   exited early); carries the tail of tor's log
@@ -20,6 +22,11 @@ notice log, which holds none of them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from timb.tor.stall import Stall
+
 
 class TorError(Exception):
     """Base of every error raised by timb.tor."""
@@ -27,6 +34,18 @@ class TorError(Exception):
 
 class TorNotReady(TorError):
     """Tor is running but has not finished bootstrapping, so it cannot carry streams yet."""
+
+
+class BootstrapStalled(TorNotReady):
+    """Bootstrap made no progress for the configured time; nothing fell back to anything.
+
+    Attributes:
+        stall: where it stands, for how long, and the likely reason (for the user).
+    """
+
+    def __init__(self, stall: Stall) -> None:
+        self.stall = stall
+        super().__init__(stall.describe())
 
 
 class TorUnavailable(TorError):
