@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import shutil
 import time
@@ -44,6 +45,7 @@ from timb.tor.testnet.bridge import BRIDGE, TRANSPORTS, bridge_relay_torrc, obfs
 from timb.tor.testnet.keys import (
     authority_certificate,
     read_fingerprint,
+    refresh_cached_certificate,
     relay_fingerprint,
     restore_keys,
     save_keys,
@@ -53,12 +55,14 @@ from timb.tor.testnet.wait import (
     ProgressCallback,
     bootstrap_status,
     client_node,
+    enable_network,
     node_state,
     pending_node,
     wait_bootstrapped,
     wait_full_consensus,
 )
 from timb.tor.torrc import (
+    INITIAL_VOTING_INTERVAL,
     DirAuthority,
     NodeSpec,
     TorConfig,
@@ -77,6 +81,20 @@ _UP_ATTEMPTS = 2  # a whole new launch after a consensus or bootstrap timeout
 _log = logging.getLogger(__name__)
 
 __all__ = ["CLIENT", "ProgressCallback", "TestNetwork", "bootstrap_status", "wait_bootstrapped"]
+
+
+# Seconds from spawning the nodes to the first voting boundary (the consensus is published
+# about 1 s after it). Measured: the relays have posted their descriptors and the authorities
+# voted when the boundary was 4.2 s after the spawn. A boundary too early gives a first consensus
+# without all relays, and the next one comes 10 s later; one too late wastes the difference.
+FIRST_BOUNDARY_S = 4.6
+
+
+def first_consensus_offset(now: float) -> int:
+    """``TestingV3AuthVotingStartOffset`` that puts the first voting boundary (tor's intervals
+    of INITIAL_VOTING_INTERVAL seconds, counted from midnight UTC, plus the offset) at the
+    first whole second at least FIRST_BOUNDARY_S after ``now`` (wall clock, as tor reads it)."""
+    return math.ceil(now + FIRST_BOUNDARY_S) % INITIAL_VOTING_INTERVAL
 
 
 class TestNetwork:
@@ -133,6 +151,7 @@ class TestNetwork:
         if state is not None and self._complete(state) and self._all_alive(state):
             client = state.client(CLIENT)
             await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
+            await self._with_bridge(timeout_s=timeout_s)
             return client
         if state is not None:
             self.down()  # half-dead: stop what is left, start afresh
@@ -140,7 +159,10 @@ class TestNetwork:
             try:
                 state = await self._launch(timeout_s=timeout_s)
                 client = state.client(CLIENT)
-                await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress, watch=state)
+                await asyncio.gather(
+                    wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress, watch=state),
+                    self._with_bridge(timeout_s=timeout_s),
+                )
             except TorStartError as e:
                 self.down()
                 if attempt == _UP_ATTEMPTS - 1:
@@ -198,9 +220,11 @@ class TestNetwork:
             d = self._fresh_node_dir(nick)
             restore_keys(self.key_cache, d)
             (d / "keys").mkdir(mode=0o700, exist_ok=True)
-            v3ident = await authority_certificate(d / "keys", dir_port)
+            v3ident, issued = await authority_certificate(d / "keys")
             fingerprint = await relay_fingerprint(self.tor_binary, d, nick, or_port)
             save_keys(self.key_cache, d)
+            if issued:
+                refresh_cached_certificate(self.key_cache, d)
             return DirAuthority(nick, or_port, dir_port, v3ident, fingerprint)
 
         return list(await asyncio.gather(*(one(i) for i in range(AUTHORITIES))))
@@ -219,10 +243,15 @@ class TestNetwork:
             d = self._node_dir(nick) if nick.startswith("auth") else self._fresh_node_dir(nick)
             return NodeSpec(nick, str(d), or_port=or_port, dir_port=dir_port, owner_pid=self.owner_pid)
 
+        offset = first_consensus_offset(time.time())
         nodes = [
             (
                 "authority",
-                authority_torrc(spec(a.nickname, or_port=a.or_port, dir_port=a.dir_port), authorities),
+                authority_torrc(
+                    spec(a.nickname, or_port=a.or_port, dir_port=a.dir_port),
+                    authorities,
+                    voting_offset_s=offset,
+                ),
             )
             for a in authorities
         ]
@@ -248,31 +277,34 @@ class TestNetwork:
         *,
         timeout_s: float,
     ) -> NetworkState:
-        """Launch the relays at once; start the client when the consensus lists all of them.
+        """Launch every node at once, the client with its network disabled; enable it when the
+        consensus lists every relay.
 
-        A client that starts with the network takes the first consensus, which often lists only
-        2-3 relays; its first circuits then reuse the guard as the last hop and fail until the
-        next consensus (10-70 s stalls at 95 %). Started once the consensus is complete, a
-        client bootstraps in about 3 s.
+        A client that joins with the network takes the first consensus, which may list only 2-3
+        relays; its first circuits then reuse the guard as the last hop and fail until the next
+        consensus (10-70 s stalls at 95 %). Let go once the consensus is complete, a client
+        bootstraps in about 2 s; started beforehand, its start-up (keys, state) is done by then.
         """
         relays = [
             (role, ManagedTor(cfg, tor_binary=self.tor_binary)) for role, cfg in nodes if role != "client"
         ]
         (client_cfg,) = [cfg for role, cfg in nodes if role == "client"]
-        for _role, tor in relays:  # all at once: every authority makes the first vote
+        client = ManagedTor(client_cfg.plus(("DisableNetwork", "1")), tor_binary=self.tor_binary)
+        tors = [*relays, ("client", client)]
+        for _role, tor in tors:  # all at once: every authority makes the first vote
             tor.spawn()
             self._managed.append(tor)
         state = NetworkState(
             directory=str(self.directory),
             exit_relay=self.exit_relay,
             authorities=tuple(authorities),
-            nodes=tuple(pending_node(role, tor) for role, tor in relays),
+            nodes=tuple(pending_node(role, tor) for role, tor in tors),
             started_at=time.time(),
         )
         self.state_file.write(state)  # first, so that `down` finds them whatever happens next
-        ready = await asyncio.gather(*(tor.wait_ready(timeout_s=30) for _r, tor in relays))
+        ready = await asyncio.gather(*(tor.wait_ready(timeout_s=30) for _r, tor in tors))
         state = replace(
-            state, nodes=tuple(node_state(role, ep) for (role, _t), ep in zip(relays, ready, strict=True))
+            state, nodes=tuple(node_state(role, ep) for (role, _t), ep in zip(tors, ready, strict=True))
         )
         self.state_file.write(state)
         await wait_full_consensus(
@@ -281,21 +313,15 @@ class TestNetwork:
             timeout_s=timeout_s,
             watch=state,
         )
-        client = ManagedTor(client_cfg, tor_binary=self.tor_binary)
-        client.spawn()
-        self._managed.append(client)
-        self.state_file.add_node(pending_node("client", client))
-        bridged = [ep for (role, _t), ep in zip(relays, ready, strict=True) if role == "bridge"]
-        client_ep, bridge_line = await asyncio.gather(
-            client.wait_ready(timeout_s=30),
-            self._bridge_ready(bridged[0], timeout_s=timeout_s) if bridged else asyncio.sleep(0, None),
-        )
-        self.state_file.add_node(await client_node(client_ep))
-        if bridge_line is not None:
-            self.state_file.set_bridge_line(bridge_line.torrc_value())
+        await enable_network(ready[-1])
+        self.state_file.add_node(await client_node(ready[-1]))
         final = self.state_file.read()
         assert final is not None
         return final
+
+    async def _with_bridge(self, *, timeout_s: float) -> None:
+        if self.bridge is not None:
+            await self.add_bridge(timeout_s=timeout_s)
 
     async def add_bridge(self, *, timeout_s: float = 60.0) -> BridgeLine:
         """Add the obfs4 bridge to the running network (if it has none yet) and return its line.

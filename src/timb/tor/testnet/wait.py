@@ -155,6 +155,21 @@ def node_state(role: str, ep: TorEndpoints) -> NodeState:
     )
 
 
+async def enable_network(ep: TorEndpoints) -> None:
+    """``SETCONF DisableNetwork=0`` on a tor started with its network disabled.
+
+    Raises:
+        ControlError: tor refused.
+        TorUnavailable: its control port went away.
+    """
+    conn = await ControlConnection.connect("127.0.0.1", ep.control_port)
+    try:
+        await conn.authenticate(cookie_path=ep.cookie_path)
+        (await conn.command("SETCONF DisableNetwork=0")).raise_for_status()
+    finally:
+        await conn.close()
+
+
 async def client_node(ep: TorEndpoints) -> NodeState:
     """The client's state, with the SOCKS port tor picked (``SocksPort 127.0.0.1:auto``).
 
