@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.tor import TorNetwork
+from timb.tor.bridge_control import bridge_state, set_bridges
 from timb.tor.bridges import BridgeLine
 from timb.tor.client import TorClient
 from timb.tor.errors import BootstrapStalled
 from timb.tor.stall import StallReason
 from timb.tor.testnet.state import ClientInfo
+from timb.tor.transports import detect_programs
 
 KEEP = 64 * 1024
 TLS_HANDSHAKE = b"\x16\x03"  # record type 22 (handshake), TLS major version 3
@@ -251,3 +253,33 @@ async def test_a_wrong_cert_is_reported_as_a_silent_bridge(
     # obfs4proxy holds a bad handshake 30 s and more before tor logs anything.
     assert stalled.stall.reason in {StallReason.FIRST_HOP_SILENT, StallReason.TRANSPORT_CANNOT_CONNECT}
     assert stalled.stall.status.progress < 10
+
+
+async def test_switching_to_a_working_bridge_needs_no_restart(
+    tor_network: TorNetwork, tor_bridge: BridgeLine
+) -> None:
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    dead_port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    client = await tor_network.add_client(
+        "switch", bridges=[replace(tor_bridge, port=dead_port)], bootstrap=False
+    )
+    try:
+        tor = await attach(client)
+        try:
+            with pytest.raises(BootstrapStalled):
+                await tor.watch_bootstrap(stall_after_s=3)
+            state = await bridge_state(tor)
+            assert state.uses_bridges and state.bridges == (
+                replace(tor_bridge, port=dead_port).torrc_value(),
+            )
+            await set_bridges(tor, [tor_bridge], detect_programs())
+            assert (await tor.wait_bootstrapped(timeout_s=60)).done
+            assert (await bridge_state(tor)).bridges == (tor_bridge.torrc_value(),)
+            assert outgoing_ports(client.pid) <= {tor_bridge.port}
+        finally:
+            await tor.close()
+        assert tor_network.network.alive()[client.nickname]  # the same process throughout
+    finally:
+        tor_network.stop_client(client)

@@ -7,6 +7,7 @@ import pytest
 
 from timb.tor.bridges import BridgeLine, parse_bridge_line, parse_bridge_lines
 from timb.tor.errors import BridgeLineError, OfflineGuardError
+from timb.tor.testnet.bridge import bridge_line_from
 from timb.tor.torrc import TorConfig, check_private_network
 from timb.tor.transports import (
     TransportProgram,
@@ -266,3 +267,28 @@ def test_guard_accepts_loopback_bridges_and_exec_plugins() -> None:
 def test_guard_refuses_public_bridges_and_transports(options: dict[str, list[str]], match: str) -> None:
     with pytest.raises(OfflineGuardError, match=match):
         check_private_network({**PRIVATE, "UseBridges": ["1"], **options})
+
+
+# ---- the private network's bridge line file ----
+
+BRIDGELINE_TXT = f"""# obfs4 torrc client bridge line
+#
+# This file is an automatically generated bridge line based on
+# the current obfs4proxy configuration.  EDITING IT WILL HAVE NO
+# EFFECT.
+#
+# Before distributing this Bridge, edit the placeholder fields
+# to contain the actual values:
+#  <IP ADDRESS>  - The public IP address of your obfs4 bridge.
+#  <PORT>        - The TCP/IP port of your obfs4 bridge.
+#  <FINGERPRINT> - The bridge's fingerprint.
+
+Bridge obfs4 <IP ADDRESS>:<PORT> <FINGERPRINT> cert={CERT} iat-mode=0
+"""
+
+
+def test_obfs4proxys_bridge_line_file_is_filled_in_for_loopback() -> None:
+    line = bridge_line_from(BRIDGELINE_TXT, port=5002, fingerprint=FP)
+    assert line == parse_bridge_line(LOOPBACK_OBFS4)
+    with pytest.raises(BridgeLineError):
+        bridge_line_from("# nothing here\n", port=5002, fingerprint=FP)

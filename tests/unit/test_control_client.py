@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from timb.common.secret import Secret
+from timb.tor.bridge_control import set_bridges
+from timb.tor.bridges import parse_bridge_line
 from timb.tor.client import TorClient
 from timb.tor.control.client import CONTROLLER_TO_SERVER, SERVER_TO_CONTROLLER, ControlConnection
 from timb.tor.control.events import BootstrapEvent
@@ -253,3 +255,18 @@ async def test_attach_without_offline_mode_skips_the_guard(
     async with await TorClient.attach("127.0.0.1", fake_tor.port) as tor:
         assert tor.socks_endpoint == ("127.0.0.1", 9050)
     assert not any(line.startswith("GETCONF") for line in fake_tor.received)
+
+
+async def test_set_bridges_is_judged_by_the_offline_guard_before_anything_is_sent(
+    fake_tor: FakeTor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIMB_OFFLINE", "1")
+    fake_tor.on_getinfo = lambda key: f'250-{key}="127.0.0.1:19050"\r\n250 OK\r\n'
+    public = parse_bridge_line("192.0.2.7:443 " + "AB" * 20)
+    loopback = parse_bridge_line("127.0.0.1:5000 " + "AB" * 20)
+    async with await TorClient.attach("127.0.0.1", fake_tor.port) as tor:
+        with pytest.raises(OfflineGuardError, match=r"192\.0\.2\.7"):
+            await set_bridges(tor, [public], [])
+        assert not any(line.startswith("SETCONF") for line in fake_tor.received)
+        await set_bridges(tor, [loopback], [])
+    assert f'SETCONF UseBridges="1" Bridge="127.0.0.1:5000 {"AB" * 20}"' in fake_tor.received

@@ -216,6 +216,10 @@ class TorClient:
         self._bootstrapped = True
         return watch.status
 
+    def forget_bootstrap(self) -> None:
+        """Ask tor again before the next stream: it was reconfigured and bootstraps anew."""
+        self._bootstrapped = False
+
     async def _require_ready(self) -> tuple[str, int]:
         """The SOCKS endpoint, once tor can carry streams.
 
