@@ -12,7 +12,7 @@ FORMATTED := src/timb/otr/keyfiles.py src/timb/otr/sexp.py src/timb/otr/dsa_para
 	tests/unit/test_vault.py tests/unit/test_core_history_oversize.py fuzz/fuzz_history.py \
 	fuzz/fuzz_keyfiles.py
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client
+APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client ngircd
 export TIMB_OFFLINE := 1
 
 .PHONY: help demo test lint typecheck pytest fuzz bench deps apt-deps

@@ -25,6 +25,9 @@ PURE_MODULES = [
     "tor/stall.py",
     "tor/control/reply.py",
     "tor/control/events.py",
+    # the sans-I/O IRC client (issue 17): everything in net/irc but the asyncio adapter
+    *(f"net/irc/{name}.py" for name in ("message", "limits", "flood", "ctcp", "sasl", "caps", "session")),
+    *(f"net/irc/{name}.py" for name in ("events", "errors")),
 ]
 # common/clock.py and common/random.py are the two doors to time and randomness.
 PURE_EXEMPT = {"common/clock.py", "common/random.py"}

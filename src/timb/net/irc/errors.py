@@ -1,0 +1,47 @@
+"""Errors of the IRC adapter: the net layer's tree (timb.net.base) plus IRC leaves.
+
+Error tree::
+
+    NetError                          (timb.net.base)
+     ├── ConnectError                 tor could not open the stream, or it was lost
+     ├── TlsError                     certificate not trusted / pin mismatch
+     ├── AuthError                    SASL refused, or no mechanism we accept (fatal)
+     ├── NotConnectedError            no session right now
+     ├── RemoteError                  the server answered a command with an error numeric
+     ├── AdapterCrashed               an exception escaped the session (a bug)
+     ├── MalformedLine                remote: a line we cannot parse (dropped; nothing changed)
+     └── UnsendableMessage            local: a command we refuse to serialize (CR/LF/NUL,
+                                      a space in a middle parameter, over 512 bytes)
+"""
+
+from __future__ import annotations
+
+from timb.net.base import (
+    AdapterCrashed,
+    AuthError,
+    ConnectError,
+    NetError,
+    NotConnectedError,
+    RemoteError,
+    TlsError,
+)
+
+__all__ = [
+    "AdapterCrashed",
+    "AuthError",
+    "ConnectError",
+    "MalformedLine",
+    "NetError",
+    "NotConnectedError",
+    "RemoteError",
+    "TlsError",
+    "UnsendableMessage",
+]
+
+
+class MalformedLine(NetError):
+    """The server sent a line that is not an IRC message (the text never quotes the line)."""
+
+
+class UnsendableMessage(NetError, ValueError):
+    """A command we will not put on the wire: it would inject a line or exceed the limit."""
