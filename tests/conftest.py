@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.tor",
     "tests.fixtures.prosody",
     "tests.fixtures.otr_peers",
+    "tests.fixtures.ricochet",
 ]

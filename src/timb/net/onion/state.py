@@ -117,6 +117,10 @@ class ConnectionState:
         """Past version negotiation and not closed."""
         return self.state is State.OPEN
 
+    @property
+    def closed(self) -> bool:
+        return self.state is State.CLOSED
+
     # ---- internals: output ----
 
     def _send(self, channel: int, data: bytes) -> None:
