@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux
+# the Ricochet Refresh test peer's runtime (../shared/peers/ricochet/runtime-packages.txt)
+APT_PACKAGES += libprotobuf32 libqt5core5a libqt5gui5 libqt5network5 libqt5qml5 libssl3 libstdc++6 libgcc-s1
 export TIMB_OFFLINE := 1
 
 .PHONY: help demo test lint typecheck pytest fuzz bench deps apt-deps
