@@ -113,7 +113,7 @@ class OnionPeer:
         key = OnionKey.parse(self.identity.key_blob())
         self._listener = await OnionListener.start(
             self.tor.control,
-            self._on_inbound,
+            self.handle_inbound,
             virtual_port=RICOCHET_PORT,
             key=key,
             await_publication=self._await_publication,
@@ -129,9 +129,14 @@ class OnionPeer:
         if self._listener is not None:
             listener, self._listener = self._listener, None
             await listener.close()
-        for link in list(self._links):
+        links = list(self._links)
+        for link in links:
             link.conn.close()
             self._flush(link)
+        if links:  # each link loop sees its core closed within one tick and ends
+            await asyncio.wait(
+                [asyncio.ensure_future(link.done.wait()) for link in links], timeout=5 * self._tick
+            )
         tasks = list(self._tasks) + list(self._dialers.values())
         for task in tasks:
             task.cancel()
@@ -245,7 +250,8 @@ class OnionPeer:
         link.conn.close()
         self._flush(link)
 
-    async def _on_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handle_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One stream tor forwarded from our onion service (the listener's handler)."""
         strangers = sum(1 for link in self._links if not link.assigned)
         if not self._running or strangers >= self._max_strangers:
             writer.close()
