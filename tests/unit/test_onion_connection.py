@@ -20,6 +20,7 @@ from timb.net.onion.events import (
     MessageReceived,
     ProtocolViolation,
 )
+from timb.net.onion.identity import OnionIdentity
 from timb.net.onion.state import Channel, Direction
 
 
@@ -150,8 +151,9 @@ def test_request_limits_on_arrival_answer_error() -> None:
 
 def test_a_forged_proof_is_refused() -> None:
     """Mallory claims Alice's address but signs with her own key."""
-    c = OnionConnection(Role.CLIENT, MALLORY, now=0, random=DeterministicRandom(b"m"), peer=BOB.address)
-    object.__setattr__(c.identity, "address", ALICE.address)
+    mallory = OnionIdentity(MALLORY.seed)  # her own copy, as the shared one must stay honest
+    mallory.address = ALICE.address
+    c = OnionConnection(Role.CLIENT, mallory, now=0, random=DeterministicRandom(b"m"), peer=BOB.address)
     s = OnionConnection(Role.SERVER, BOB, now=0, random=DeterministicRandom(b"s"))
     for _ in range(5):
         s.receive_data(c.data_to_send(), 0)

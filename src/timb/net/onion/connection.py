@@ -99,6 +99,8 @@ class OnionConnection(ConnectionState):
                 self._on_packet(packet, now)
                 if not self.is_open:
                     return
+            if self._reader.error is not None:
+                raise self._reader.error
         except OnionError as e:
             self._close(e)
 

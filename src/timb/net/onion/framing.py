@@ -62,12 +62,17 @@ class Packet:
 
 
 class PacketReader:
-    """Splits a byte stream into packets. Holds at most one incomplete packet (< 64 KiB)."""
+    """Splits a byte stream into packets. Holds at most one incomplete packet (< 64 KiB).
 
-    __slots__ = ("_buffer",)
+    A size below the 4-byte header cannot be resynchronised: the packets before it are still
+    returned (the peer sent them), `error` is set, and every later `feed` raises it.
+    """
+
+    __slots__ = ("_buffer", "error")
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        self.error: FrameError | None = None
 
     @property
     def pending(self) -> int:
@@ -77,8 +82,10 @@ class PacketReader:
         """Every packet completed by ``data``, in order.
 
         Raises:
-            FrameError: a size below the 4-byte header (the stream cannot be resynchronised).
+            FrameError: the stream broke in an earlier call.
         """
+        if self.error is not None:
+            raise self.error
         self._buffer += data
         packets: list[Packet] = []
         pos = 0
@@ -86,7 +93,9 @@ class PacketReader:
         while len(buf) - pos >= HEADER_LEN:
             size = int.from_bytes(buf[pos : pos + 2], "big")
             if size < HEADER_LEN:
-                raise FrameError("packet size below the header length")
+                self.error = FrameError("packet size below the header length")
+                buf.clear()
+                return packets
             if len(buf) - pos < size:
                 break
             channel = int.from_bytes(buf[pos + 2 : pos + 4], "big")
