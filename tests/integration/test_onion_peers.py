@@ -102,3 +102,27 @@ async def test_reject_block_and_per_contact_isolation(three: Any) -> None:
     alice.request_contact(carol.address, "please?")
     await a_ev.wait(pe.RequestAnswered, peer=carol.address, status=Status.Rejected, timeout=90)
     assert not c_ev.of(pe.ContactRequest)
+
+
+async def test_mutual_contacts_connect_once_and_chat(
+    tor_network: TorNetwork, second_client: ClientInfo
+) -> None:
+    """Both sides know each other and dial at once: Ricochet's duplicate rule leaves one
+    connection that both agree on, and messages flow on it."""
+    async with (
+        timb_peer(tor_network.client) as (alice, a_ev),
+        timb_peer(second_client) as (bob, b_ev),
+    ):
+        alice.add_contact(bob.address)
+        bob.add_contact(alice.address)
+        await asyncio.gather(
+            a_ev.wait(pe.ContactOnline, peer=bob.address, timeout=90),
+            b_ev.wait(pe.ContactOnline, peer=alice.address, timeout=90),
+        )
+        for i in range(3):
+            (mid,) = alice.send_message(bob.address, f"ping {i}")
+            assert (await b_ev.wait(pe.MessageIn, peer=alice.address)).text == f"ping {i}"
+            await a_ev.wait(pe.MessageAcked, peer=bob.address, message_id=mid)
+            (mid,) = bob.send_message(alice.address, f"pong {i}")
+            assert (await a_ev.wait(pe.MessageIn, peer=bob.address)).text == f"pong {i}"
+            await b_ev.wait(pe.MessageAcked, peer=alice.address, message_id=mid)

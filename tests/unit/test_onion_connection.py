@@ -262,3 +262,16 @@ def test_empty_text_is_refused() -> None:
     pair = contact_pair()
     with pytest.raises(OnionUsageError):
         pair.client.send_message("")
+
+
+def test_unsent_messages_move_to_a_replacement_connection_with_their_ids() -> None:
+    old, new = contact_pair(), contact_pair()
+    ids = old.client.send_message("queued " * 400)  # the chat channel is not open yet
+    moved = old.client.take_unsent()
+    assert [msg.message_id for msg in moved] == list(ids)
+    old.client.close()
+    assert not any(e.__class__.__name__ == "MessageUndelivered" for e in old.client.take_events())
+    new.client.resend(moved)
+    new.pump()
+    _, s = new.take()
+    assert [e for e in s if isinstance(e, MessageReceived)] == [MessageReceived(ids, "queued " * 400)]

@@ -364,9 +364,11 @@ class OnionPeer:
                 link.conn.close()
                 return
             current.assigned = False
+            unsent = current.conn.take_unsent()  # queued before its chat channel opened
             current.conn.close()
             self._active[peer] = link
             link.assigned = True
+            link.conn.resend(unsent)
             self._flush(current)
             return
         self._active[peer] = link

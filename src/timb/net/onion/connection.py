@@ -166,18 +166,41 @@ class OnionConnection(ConnectionState):
         if self.purpose is not Purpose.KNOWN_CONTACT or self.state is not State.OPEN:
             raise OnionUsageError("messages go only on an open contact connection")
         parts = chat.split_text(text)
-        ch = self._outbound_chat()
-        ids = []
+        msgs = []
         for i, part in enumerate(parts):
             ident = self._next_message_id
             self._next_message_id = (ident + 1) & 0xFFFFFFFF
-            msg = m.ChatMessage(part, ident, min(time_delta, 0), more=i < len(parts) - 1)
-            ids.append(ident)
+            msgs.append(m.ChatMessage(part, ident, min(time_delta, 0), more=i < len(parts) - 1))
+        self._send_chat(msgs)
+        return tuple(msg.message_id for msg in msgs)
+
+    def take_unsent(self) -> list[m.ChatMessage]:
+        """The messages still queued for a chat channel that is not open yet (they never went
+        out): taken away, so that a replacement connection can carry them (`resend`)."""
+        unsent: list[m.ChatMessage] = []
+        for ch in self._channels.values():
+            unsent += ch.queued
+            ch.queued = []
+        return unsent
+
+    def resend(self, msgs: list[m.ChatMessage]) -> None:
+        """Send messages taken from another connection to the same contact, ids unchanged.
+
+        Raises:
+            OnionUsageError: not an open contact connection.
+        """
+        if msgs:
+            if self.purpose is not Purpose.KNOWN_CONTACT or self.state is not State.OPEN:
+                raise OnionUsageError("messages go only on an open contact connection")
+            self._send_chat(msgs)
+
+    def _send_chat(self, msgs: list[m.ChatMessage]) -> None:
+        ch = self._outbound_chat()
+        for msg in msgs:
             if ch.opened:
                 self._send(ch.ident, m.encode_chat(msg))
             else:
                 ch.queued.append(msg)
-        return tuple(ids)
 
     # ---- internals: input ----
 
