@@ -39,6 +39,7 @@ bench: deps
 	$(BIN)/python bench/tor_bench.py
 	$(BIN)/python bench/otr_bench.py
 	$(BIN)/python bench/xmpp_bench.py
+	$(BIN)/python bench/onion_bench.py
 
 deps: apt-deps $(STAMP)
 

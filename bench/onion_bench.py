@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import statistics
 import sys
 import tempfile
@@ -71,6 +72,9 @@ async def attach(client: ClientInfo) -> TorClient:
 
 
 async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None:  # the echo gets every help: no Nagle on its loopback side
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         while data := await reader.read(4096):
             writer.write(data)
@@ -159,7 +163,8 @@ async def memory(contacts: int) -> None:
             raise OSError("not used")
 
     bob_id = OnionIdentity.generate(SystemRandom())
-    bob = OnionPeer(NoTor(), bob_id, tick_interval=1.0)  # type: ignore[arg-type]
+    # every contact connects at once: raise the cap on not-yet-authenticated connections
+    bob = OnionPeer(NoTor(), bob_id, max_strangers=contacts + 1)  # type: ignore[arg-type]
     bob._running = True
     server = await asyncio.start_server(bob.handle_inbound, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
