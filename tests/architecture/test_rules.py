@@ -20,8 +20,10 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "timb"
 # Pure modules: whole packages, plus single parser modules named here.
 PURE_PACKAGES = ["otr", "common"]
 PURE_MODULES = ["tor/torrc.py", "tor/control/reply.py", "tor/control/events.py"] + [
-    f"net/onion/{name}.py"  # the Ricochet v3 core: everything in net/onion but the asyncio adapter
-    for name in ("wire", "messages", "framing", "state", "connection", "chat", "identity", "events", "errors")
+    # the Ricochet v3 core: every module of net/onion but its asyncio adapter
+    f"net/onion/{path.name}"
+    for path in sorted((SRC / "net" / "onion").glob("*.py"))
+    if path.name != "adapter.py"
 ]
 # common/clock.py and common/random.py are the two doors to time and randomness.
 PURE_EXEMPT = {"common/clock.py", "common/random.py"}

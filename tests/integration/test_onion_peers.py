@@ -12,7 +12,9 @@ import pytest
 
 from tests.fixtures.tor import TorNetwork, _run_sync
 from tests.integration.onion_helpers import timb_peer
+from timb.net.base import NotConnectedError
 from timb.net.onion import peer_events as pe
+from timb.net.onion.book import ContactState
 from timb.net.onion.messages import Status
 from timb.tor.client import TorClient
 from timb.tor.testnet_state import ClientInfo
@@ -125,4 +127,29 @@ async def test_mutual_contacts_connect_once_and_chat(
             await a_ev.wait(pe.MessageAcked, peer=bob.address, message_id=mid)
             (mid,) = bob.send_message(alice.address, f"pong {i}")
             assert (await a_ev.wait(pe.MessageIn, peer=bob.address)).text == f"pong {i}"
+            await b_ev.wait(pe.MessageAcked, peer=alice.address, message_id=mid)
+
+
+async def test_restarted_contact_is_redialled_and_chat_resumes(
+    tor_network: TorNetwork, second_client: ClientInfo
+) -> None:
+    """Bob goes offline (his service is removed) and comes back with the same identity: Alice
+    sees him go, redials with backoff, and messages flow again in both directions."""
+    async with timb_peer(tor_network.client, backoff=(0.5, 4.0)) as (alice, a_ev):
+        async with timb_peer(second_client) as (bob, b_ev):
+            bob_identity = bob.identity
+            alice.add_contact(bob.address)
+            bob.book.set(alice.address, ContactState.ALLOWED)  # Bob knows Alice, does not dial
+            await a_ev.wait(pe.ContactOnline, peer=bob.address, timeout=90)
+        await a_ev.wait(pe.ContactOffline, peer=bob.address, timeout=30)
+        with pytest.raises(NotConnectedError):
+            alice.send_message(bob.address, "while you were away")
+        async with timb_peer(second_client, identity=bob_identity) as (bob, b_ev):
+            bob.book.set(alice.address, ContactState.ALLOWED)
+            await a_ev.wait(pe.ContactOnline, peer=bob.address, timeout=90)
+            (mid,) = alice.send_message(bob.address, "welcome back")
+            assert (await b_ev.wait(pe.MessageIn, peer=alice.address)).text == "welcome back"
+            await a_ev.wait(pe.MessageAcked, peer=bob.address, message_id=mid)
+            (mid,) = bob.send_message(alice.address, "thanks")
+            assert (await a_ev.wait(pe.MessageIn, peer=bob.address)).text == "thanks"
             await b_ev.wait(pe.MessageAcked, peer=alice.address, message_id=mid)
