@@ -7,7 +7,8 @@ point MSGSTATE_ENCRYPTED becomes unset, SMP must abandon its state").
 
 Alice (the initiator) calls `start()`; Bob receives SMP1/SMP1Q, gets `SmpQuestion`, and once his
 user types the answer calls `respond()`. Every group element and exponent is range-checked and
-every zero-knowledge proof verified exactly as libotr's sm.c does; anything wrong is reported as an
+every zero-knowledge proof verified exactly as libotr's sm.c does, and, beyond libotr, every group
+element received must have order q (see `_check_group_elem`); anything wrong is reported as an
 event (`SmpCheated`) with an SMP abort TLV to send, never raised out of `receive()`.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from timb.common.random import Random
 from timb.otr.encoding import Reader, encode_int, encode_mpi
 from timb.otr.errors import LocalError, MalformedMessage
-from timb.otr.modexp import DH_GENERATOR, DH_MODULUS, DH_ORDER, invert, powmod
+from timb.otr.modexp import DH_GENERATOR, DH_MODULUS, DH_ORDER, has_order_q, invert, powmod
 from timb.otr.tlv import Tlv, TlvType
 
 # The spec's names: g1 is the DH generator, the modulus is the 1536-bit prime, q = (p-1)/2.
@@ -182,6 +183,11 @@ def _check_group_elem(value: int) -> None:
     # libotr check_group_elem: 2 <= value <= p-2.
     if not 2 <= value <= _P - 2:
         raise _Cheat("group element out of range")
+    # Beyond libotr: the element must have order q. One of order 2q (a non-residue such as p - g1^a)
+    # passes the range check and, with a chosen even hash, its proof; the responder's values then
+    # carry the Legendre symbol of their exponents, which leaks a bit of the secret's hash.
+    if not has_order_q(value):
+        raise _Cheat("group element not of order q")
 
 
 def _check_expon(value: int) -> None:
