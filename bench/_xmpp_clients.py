@@ -45,6 +45,7 @@ class BarePair:
     """carol -> dave, stock slixmpp."""
 
     label = "bare slixmpp"
+    tapped = None  # not a TorClientXMPP: the wire tap does not see it
 
     def __init__(self, sender: BareClient, receiver: BareClient) -> None:
         self.sender = sender
@@ -83,10 +84,11 @@ class AdapterPair:
 
     label = "TIMB adapter"
 
-    def __init__(self, alice: XmppAdapter, bob_jid: Jid, arrivals: Arrivals) -> None:
+    def __init__(self, alice: XmppAdapter, alice_jid: Jid, bob_jid: Jid, arrivals: Arrivals) -> None:
         self.alice = alice
         self.bob_jid = bob_jid
         self.arrivals = arrivals
+        self.tapped = (str(alice_jid.bare), str(bob_jid.bare))
         self._sends: set[asyncio.Task[str]] = set()
 
     def send(self, body: str) -> None:
@@ -132,7 +134,7 @@ class AdapterPair:
                 consumers = [group.create_task(consume(x, x is adapters[1])) for x in adapters]
                 try:
                     await asyncio.gather(*(x.connect() for x in adapters))
-                    yield cls(adapters[0], Jid.parse(b[0]), arrivals)
+                    yield cls(adapters[0], Jid.parse(a[0]), Jid.parse(b[0]), arrivals)
                 finally:
                     for adapter in adapters:
                         await adapter.disconnect()
@@ -147,10 +149,11 @@ class TimbPair:
 
     label = "TIMB + OTR"
 
-    def __init__(self, alice: TimbService, bob_jid: str, arrivals: Arrivals) -> None:
+    def __init__(self, alice: TimbService, alice_jid: str, bob_jid: str, arrivals: Arrivals) -> None:
         self.alice = alice
         self.bob_jid = bob_jid
         self.arrivals = arrivals
+        self.tapped = (str(Jid.parse(alice_jid).bare), str(Jid.parse(bob_jid).bare))
 
     def send(self, body: str) -> None:
         self.alice.send_message("main", self.bob_jid, body)
@@ -201,7 +204,7 @@ class TimbPair:
                 async with asyncio.timeout(CONNECT_TIMEOUT):
                     await connected["alice"].wait()
                     await connected["bob"].wait()
-                pair = cls(alice, b[0], arrivals)
+                pair = cls(alice, a[0], b[0], arrivals)
                 # The first message starts OTR (query, AKE) and is sent once the session is private.
                 pair.send("warm-up: start OTR")
                 await arrivals.wait("warm-up: start OTR", CONNECT_TIMEOUT)
