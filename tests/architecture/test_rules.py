@@ -29,7 +29,11 @@ PURE_MODULES = [
     *(f"net/irc/{name}.py" for name in ("message", "limits", "flood", "ctcp", "sasl", "caps", "session")),
     *(f"net/irc/{name}.py" for name in ("events", "errors")),
     # the Ricochet v3 core: every module of net/onion but its asyncio adapter
-    *(f"net/onion/{path.name}" for path in sorted((SRC / "net" / "onion").glob("*.py")) if path.name != "adapter.py"),
+    *(
+        f"net/onion/{path.name}"
+        for path in sorted((SRC / "net" / "onion").glob("*.py"))
+        if path.name != "adapter.py"
+    ),
 ]
 # common/clock.py and common/random.py are the two doors to time and randomness.
 PURE_EXEMPT = {"common/clock.py", "common/random.py"}
