@@ -1,14 +1,9 @@
-"""Errors of the IRC adapter: the net layer's tree (timb.net.base) plus IRC leaves.
+"""Errors of the IRC adapter: the net layer's tree (drawn in timb.net.errors) plus the IRC-only
+leaves drawn here (tests/architecture checks it).
 
 Error tree::
 
-    NetError                          (timb.net.base)
-     ├── ConnectError                 tor could not open the stream, or it was lost
-     ├── TlsError                     certificate not trusted / pin mismatch
-     ├── AuthError                    SASL refused, or no mechanism we accept (fatal)
-     ├── NotConnectedError            no session right now
-     ├── RemoteError                  the server answered a command with an error numeric
-     ├── AdapterCrashed               an exception escaped the session (a bug)
+    NetError
      ├── MalformedLine                remote: a line we cannot parse (dropped; nothing changed)
      └── UnsendableMessage            local: a command we refuse to serialize (CR/LF/NUL,
                                       a space in a middle parameter, over 512 bytes)
@@ -16,7 +11,7 @@ Error tree::
 
 from __future__ import annotations
 
-from timb.net.base import (
+from timb.net.errors import (
     AdapterCrashed,
     AuthError,
     ConnectError,
