@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.fixtures.prosody",
     "tests.fixtures.otr_peers",
     "tests.fixtures.ircd",
+    "tests.fixtures.ricochet",
 ]

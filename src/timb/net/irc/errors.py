@@ -1,14 +1,12 @@
 """Errors of the IRC adapter: the net layer's tree (drawn in timb.net.errors) plus the IRC-only
-leaves drawn here (tests/architecture checks it). Commands raise ConnectError, TlsError,
-AuthError (SASL refused or unavailable: fatal), NotConnectedError and RemoteError as the net
-layer defines them.
+leaves drawn here (tests/architecture checks it).
 
 Error tree::
 
     NetError
-     ├── MalformedLine            remote: a line we cannot parse (dropped; nothing changed)
-     └── UnsendableMessage        local (also a ValueError): a command we refuse to serialize
-                                  (CR/LF/NUL, a space in a middle parameter, over 512 bytes)
+     ├── MalformedLine                remote: a line we cannot parse (dropped; nothing changed)
+     └── UnsendableMessage            local: a command we refuse to serialize (CR/LF/NUL,
+                                      a space in a middle parameter, over 512 bytes)
 """
 
 from __future__ import annotations
