@@ -6,7 +6,8 @@ checksummed messages while faults chosen from a printed seed are injected; after
 both ends are checked (exactly once, in order, never shown sent and then lost, no plaintext on
 the server or the profiles, the vault opens, no process left) and a table of figures is printed.
 
-Modules: ``ledger`` (the messages and the verdict, pure), ``plan`` (faults from the seed, pure),
-``report`` (the table, pure), ``infra`` (the only importer of the demo stack and of tor: network,
-Prosody, onion, fault primitives), ``peers`` (the two clients), ``runner`` (the campaign).
+Modules: ``errors`` (their tree), ``ledger`` (the messages and the verdict, pure), ``plan``
+(faults from the seed, pure), ``report`` (the table, pure), ``infra`` (the only importer of the
+demo stack and of tor: network, Prosody, onion, fault primitives), ``peers`` (the two clients),
+``runner`` (the campaign).
 """

@@ -32,6 +32,7 @@ from timb.core.events import (
     SmpRequested,
 )
 from timb.core.service import ServiceError, TimbService, TorSettings
+from timb.devnet.chaos.errors import PeerGone, RpcError
 
 PASSPHRASE = "chaos campaign passphrase"  # noqa: S105 - a throwaway profile on a private network
 SMP_SECRET = "chaos shared secret"  # noqa: S105 - the same throwaway
@@ -84,18 +85,6 @@ sys.addaudithook(hook)
 from timb.ui.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """.replace("RESOLVER_LIST", repr(list(_RESOLVERS)))
-
-
-class PeerGone(Exception):
-    """The peer's process died (or was killed) while a call waited for its answer."""
-
-
-class RpcError(Exception):
-    """A JSON-RPC error reply (code and message, never parameter values)."""
-
-    def __init__(self, method: str, error: dict[str, Any]) -> None:
-        super().__init__(f"{method}: {error.get('code')} {error.get('message')}")
-        self.code = int(error.get("code", 0))
 
 
 class JumpClock:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from timb.core.service import ServiceError
 from timb.devnet.chaos import ledger
+from timb.devnet.chaos.errors import PeerGone, RpcError
 from timb.devnet.chaos.infra import Infra
 from timb.devnet.chaos.ledger import Stream, Verdict
 from timb.devnet.chaos.peers import (
@@ -34,8 +35,6 @@ from timb.devnet.chaos.peers import (
     JumpClock,
     LocalPeer,
     Login,
-    PeerGone,
-    RpcError,
     RpcPeer,
 )
 from timb.devnet.chaos.plan import Fault, FaultKind
