@@ -1,12 +1,14 @@
 """Vault benchmark (issue 14, load): a profile's vault holding 1,000 trust entries, with a history
 of 10,000 records, against an empty vault in the same run.
 
-Measured, each on this machine in this run (median of ``--rounds``):
+Measured, each on this machine in this run (median of ``--rounds``, the two profiles in
+alternate rounds):
 
 * unlock: `Vault.unlock` with the default KDF (Argon2id or scrypt: dominated by the KDF);
 * save: `Vault.save` (encrypt, fsync a temp file, rename, fsync the directory, rotate the backup);
 * history read: all 10,000 records of one conversation (`History.read`);
-* history append: one record (the log append and fsync, then a vault save for its count).
+* history append: one record, the first after opening (it reads the log to find its end), the
+  log append and fsync, then a vault save for its count.
 
 The ratio column divides by the empty vault's figure: what 1,000 trust entries and 10,000 history
 records cost on top of the KDF and the fsyncs every vault pays.
@@ -21,6 +23,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from timb.common.ids import Fingerprint
@@ -85,34 +88,59 @@ def fill_history(vault: Vault, directory: Path, records: int) -> tuple[History, 
     return History(vault, directory / "history", lambda _c: True), conversation, per_record
 
 
-def measure(root: Path, trust: int, records: int, rounds: int) -> dict[str, float]:
+@dataclass
+class Profile:
+    directory: Path
+    vault: Vault
+    history: History
+    conversation: str
+    per_record: float
+    samples: dict[str, list[float]] = field(default_factory=dict)
+
+
+def prepare(root: Path, trust: int, records: int) -> Profile:
     directory = root / f"profile-{trust}-{records}"
     vault = Vault.create(directory, PASS, data={"trust": trust_section(trust)} if trust else None)
     history, conversation, per_record = fill_history(vault, directory, records)
-    figures = {"save": timed(vault.save, rounds)}
-    figures["history read"] = timed(lambda: history.read(conversation), rounds)
+    return Profile(directory, vault, history, conversation, per_record)
+
+
+def one_round(p: Profile) -> None:
+    """Each operation once (rounds alternate between the profiles, against drift on a shared host)."""
     line = HistoryEntry(Direction.OUTGOING, 1.0, Secret("one more line"), True, False)
-    figures["history append"] = timed(lambda: history.record(conversation, line), rounds)
-    figures["size KiB"] = (directory / "vault.timb").stat().st_size / 1024
-    vault.lock()
-
-    def unlock() -> None:
-        Vault.unlock(directory, PASS).lock()
-
-    figures["unlock"] = timed(unlock, rounds)
-    figures["fill per record"] = per_record
-    return figures
+    ops: dict[str, Callable[[], object]] = {
+        "save": p.vault.save,
+        "history read": lambda: p.history.read(p.conversation),
+        "history append": lambda: p.history.record(p.conversation, line),
+    }
+    for name, op in ops.items():
+        p.samples.setdefault(name, []).append(timed(op, 1))
+    p.vault.lock()
+    t0 = time.perf_counter()
+    p.vault = Vault.unlock(p.directory, PASS)
+    p.samples.setdefault("unlock", []).append(time.perf_counter() - t0)
+    p.history = History(p.vault, p.directory / "history", lambda _c: True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--trust", type=int, default=1_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="timb-vault-bench-") as tmp:
-        empty = measure(Path(tmp), 0, 1, args.rounds)
-        full = measure(Path(tmp), args.trust, args.records, args.rounds)
+        profiles = [prepare(Path(tmp), 0, 1), prepare(Path(tmp), args.trust, args.records)]
+        for _ in range(args.rounds):
+            for p in profiles:
+                one_round(p)
+        figures = []
+        for p in profiles:
+            f = {k: statistics.median(v) for k, v in p.samples.items()}
+            f["fill per record"] = p.per_record
+            f["size KiB"] = (p.directory / "vault.timb").stat().st_size / 1024
+            p.vault.lock()
+            figures.append(f)
+        empty, full = figures
     print(f"vault: {args.trust} trust entries + {args.records} history records vs an empty vault "
           f"(median of {args.rounds})")  # fmt: skip
     print(f"  {'':<18}{'empty':>12}{'full':>12}{'ratio':>8}")
