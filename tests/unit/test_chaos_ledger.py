@@ -10,10 +10,10 @@ import sys
 import pytest
 
 from timb.devnet.chaos import ledger
+from timb.devnet.chaos.checks import audit_violations, process_alive
 from timb.devnet.chaos.ledger import Stream
 from timb.devnet.chaos.plan import ALL, KILLS, FaultKind, parse_kinds, plan
 from timb.devnet.chaos.report import Tally, percentile, table
-from timb.devnet.chaos.runner import audit_violations, process_alive
 
 RUN = "00c0ffee"
 

@@ -177,8 +177,9 @@ class Stream:
             else:
                 pending += 1
         duplicated = len(self.displayed) - len(shown)
-        with_sender = len(self.unconfirmed_at_kill - shown)
-        confirmed = sum(1 for seq in self.lost_seqs() if "delivered" in self.states.get(seq, []))
+        confirmed_seqs = {seq for seq in self.lost_seqs() if "delivered" in self.states.get(seq, [])}
+        confirmed = len(confirmed_seqs)
+        with_sender = len(self.unconfirmed_at_kill - shown - confirmed_seqs)  # never counted twice
         return Verdict(len(self.typed), delivered, pending, dropped, lost, duplicated, self.out_of_order,
                        self.corrupt, with_sender, confirmed, duplicated - self._within)  # fmt: skip
 

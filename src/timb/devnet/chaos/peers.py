@@ -32,6 +32,7 @@ from timb.core.events import (
     SmpRequested,
 )
 from timb.core.service import ServiceError, TimbService, TorSettings
+from timb.devnet.chaos.checks import RESOLVERS
 from timb.devnet.chaos.errors import PeerGone, RpcError
 
 PASSPHRASE = "chaos campaign passphrase"  # noqa: S105 - a throwaway profile on a private network
@@ -63,13 +64,6 @@ class Hooks:
     changes: Changes
 
 
-_RESOLVERS = (
-    "socket.getaddrinfo",
-    "socket.gethostbyname",
-    "socket.gethostbyname_ex",
-    "socket.gethostbyaddr",
-    "socket.getnameinfo",
-)
 _AUDITED_MAIN = """
 import json, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -84,7 +78,7 @@ def hook(event, args):
 sys.addaudithook(hook)
 from timb.ui.cli.main import main
 sys.exit(main(sys.argv[1:]))
-""".replace("RESOLVER_LIST", repr(list(_RESOLVERS)))
+""".replace("RESOLVER_LIST", repr(list(RESOLVERS)))
 
 
 class JumpClock:

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
-import os
 import secrets
-import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +20,7 @@ from pathlib import Path
 
 from timb.core.service import ServiceError
 from timb.devnet.chaos import ledger
+from timb.devnet.chaos.checks import audit_log, audit_violations, auditing, install_hook, process_alive
 from timb.devnet.chaos.errors import PeerGone, RpcError
 from timb.devnet.chaos.infra import Infra
 from timb.devnet.chaos.ledger import Stream, Verdict
@@ -41,57 +38,6 @@ from timb.devnet.chaos.plan import Fault, FaultKind
 from timb.devnet.chaos.report import Tally, table
 
 PROFILE_ERROR = -32001
-_RESOLVERS = ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr",
-              "socket.getnameinfo")  # fmt: skip
-_audit: list[tuple[str, object]] = []
-_auditing = threading.Event()
-
-
-def _hook(event: str, args: tuple[object, ...]) -> None:
-    # The in-process client runs on the main thread; worker threads (Prosody restarts) do not dial.
-    if not _auditing.is_set() or threading.current_thread() is not threading.main_thread():
-        return
-    if event == "socket.connect":
-        _audit.append(("connect", args[1]))
-    elif event in _RESOLVERS:
-        _audit.append((event, args[0]))
-
-
-_hook_installed = False
-
-
-def _install_hook() -> None:
-    global _hook_installed  # noqa: PLW0603 - an audit hook cannot be removed: install it once
-    if not _hook_installed:
-        sys.addaudithook(_hook)
-        _hook_installed = True
-
-
-def audit_violations(log: list[tuple[str, object]], allowed: set[tuple[str, int]]) -> list[str]:
-    """Connects anywhere but our tors' loopback ports, and name lookups of anything but a
-    loopback IP literal."""
-    bad = []
-    for kind, target in log:
-        if kind == "connect":
-            if not isinstance(target, (tuple, list)) or (str(target[0]), int(target[1])) not in allowed:
-                bad.append(f"connect {target}")
-            continue
-        try:
-            if not ipaddress.ip_address(str(target)).is_loopback:
-                bad.append(f"{kind} {target}")
-        except ValueError:
-            bad.append(f"{kind} of a host name")
-    return bad
-
-
-def process_alive(pid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # reap our own zombie children first
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 @dataclass
@@ -151,8 +97,8 @@ class Campaign:
 
     async def run(self) -> Result:
         started = time.monotonic()
-        _install_hook()
-        _audit.clear()
+        install_hook()
+        audit_log.clear()
         self.o.say(f"chaos: seed {self.o.seed}, {len(self.o.faults)} cycles, run tag {self.run_tag}")
         try:
             await self._setup()
@@ -161,7 +107,7 @@ class Campaign:
             await self._drain()
             await self._verify_profiles()
         finally:
-            _auditing.clear()
+            auditing.clear()
             await self._teardown()
         verdict = self.streams["alice"].verdict() + self.streams["bob"].verdict()
         return Result(self.tally, verdict, time.monotonic() - started)
@@ -182,7 +128,7 @@ class Campaign:
         hooks = Hooks(self._display, self._state, self.changes)
         self.alice = LocalPeer(d / "alice", self.infra.tors["alice"].settings(), self.clock, hooks)
         self.bob = RpcPeer(d / "bob", self.infra.tors["bob"].settings(), self._audit_path, hooks)
-        _auditing.set()
+        auditing.set()
         await self._open(self.alice, create=True)
         await self._open(self.bob, create=True)
         recovered = await self._probe(time.monotonic())
@@ -205,6 +151,11 @@ class Campaign:
         except PeerGone:
             # Typed, but the UI died before it answered: it never showed this message as sent.
             stream.typed_as(seq, f"unanswered-{seq}")
+            raise
+        except (RpcError, TimeoutError) as exc:
+            # Refused (or no answer): the text must then never be displayed; if it is, the
+            # display is counted as "never typed" and this note says why it was refused.
+            self._note(f"bob's message #{seq} was refused: {type(exc).__name__} {exc}")
             raise
         stream.typed_as(seq, msg_id)
 
@@ -410,8 +361,8 @@ class Campaign:
         self.tally.leftover_processes = sum(1 for pid in pids if process_alive(pid))
         self.tally.client_starts = len(self.bob.pids) if self.bob else 0
         bob_log = self._bob_log()
-        self.tally.audited_connects = sum(1 for kind, _ in _audit + bob_log if kind == "connect")
-        for v in audit_violations(_audit, self.infra.tor_ports()) + audit_violations(
+        self.tally.audited_connects = sum(1 for kind, _ in audit_log + bob_log if kind == "connect")
+        for v in audit_violations(audit_log, self.infra.tor_ports()) + audit_violations(
             bob_log, self.infra.tor_ports()
         ):
             self.tally.plaintext += 1
