@@ -116,6 +116,16 @@ def test_a_state_that_arrives_before_the_id_is_kept() -> None:
     assert s.shown_sent == {0}
 
 
+def test_a_display_may_come_before_the_send_answered_but_not_without_it() -> None:
+    s = Stream(RUN, "bob")
+    early, never = s.next_seq(), s.next_seq()
+    s.displayed_text(ledger.compose(RUN, "bob", early))  # the display beat the send's answer
+    s.typed_as(early, "id-early")
+    s.displayed_text(ledger.compose(RUN, "bob", never))  # its send never answered at all
+    v = s.verdict()
+    assert (v.delivered, v.corrupt) == (1, 1)
+
+
 def test_sequence_numbers_are_never_reused() -> None:
     s = Stream(RUN, "bob")
     first = s.next_seq()  # typing it failed: never recorded

@@ -153,10 +153,12 @@ class Stream:
             self.strays.append("not ours: " + ("?OTR..." if text.startswith("?OTR") else f"{len(text)} chars")
                                if parsed is None else f"altered #{parsed.seq}")  # fmt: skip
             return
-        if parsed.seq not in self.typed:
-            self.corrupt += 1  # displayed before (or without) anyone typing it
+        if parsed.seq not in self.typed and parsed.seq >= self._issued:
+            self.corrupt += 1  # a number the campaign never gave out: nobody typed it
             self.strays.append(f"never typed #{parsed.seq}")
             return
+        # A number given out whose send has not answered yet (the answer and the display race
+        # in one event loop) is fine: `verdict` counts it as corrupt only if it never does.
         if self.displayed and parsed.seq < max(self.displayed) and parsed.seq not in self.displayed:
             self.out_of_order += 1
         self.displayed.append(parsed.seq)
@@ -166,6 +168,7 @@ class Stream:
 
     def verdict(self) -> Verdict:
         shown = set(self.displayed)
+        unanswered = {seq for seq in shown if seq not in self.typed}  # displayed, typing never confirmed
         delivered = pending = dropped = lost = 0
         for seq in self.typed:
             if seq in shown:
@@ -180,8 +183,9 @@ class Stream:
         confirmed_seqs = {seq for seq in self.lost_seqs() if "delivered" in self.states.get(seq, [])}
         confirmed = len(confirmed_seqs)
         with_sender = len(self.unconfirmed_at_kill - shown - confirmed_seqs)  # never counted twice
+        corrupt = self.corrupt + len(unanswered)
         return Verdict(len(self.typed), delivered, pending, dropped, lost, duplicated, self.out_of_order,
-                       self.corrupt, with_sender, confirmed, duplicated - self._within)  # fmt: skip
+                       corrupt, with_sender, confirmed, duplicated - self._within)  # fmt: skip
 
     def missing(self) -> list[int]:
         """Typed, not displayed, not dropped: what a drain still waits for."""
