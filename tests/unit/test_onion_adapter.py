@@ -214,3 +214,11 @@ def test_isolation_keys_differ_per_contact() -> None:
         for a in (ALICE.address, MALLORY.address, OnionAddress(stranger(1).address.host))
     }
     assert len(keys) == 3
+
+
+def test_a_resent_message_is_shown_once() -> None:
+    peer = OnionPeer(NoTor(), BOB)  # type: ignore[arg-type]
+    assert peer._first_time(ALICE.address, (7, 8))
+    assert not peer._first_time(ALICE.address, (7, 8))  # the same text again, after a replacement
+    assert peer._first_time(MALLORY.address, (7, 8))  # ids are per contact
+    assert peer._first_time(ALICE.address, (9,))

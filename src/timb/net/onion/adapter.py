@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ from timb.tor.onion import OnionKey, OnionListener
 RICOCHET_PORT = 9878
 REPLACE_AFTER = 30.0  # seconds: Ricochet replaces a contact connection older than this
 _READ_SIZE = 65536
+SEEN_IDS = 512  # recent message ids kept per contact, to drop re-sent duplicates
 
 
 @dataclass(eq=False, slots=True)
@@ -92,6 +94,7 @@ class OnionPeer:
         self._dialers: dict[OnionAddress, asyncio.Task[None]] = {}
         self._wake: dict[OnionAddress, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._seen: dict[OnionAddress, deque[int]] = {}
         self._running = False
 
     @property
@@ -191,6 +194,7 @@ class OnionPeer:
 
     def forget(self, peer: OnionAddress) -> None:
         self.book.forget(peer)
+        self._seen.pop(peer, None)
         self._drop(peer)
 
     def is_online(self, peer: OnionAddress) -> bool:
@@ -318,7 +322,8 @@ class OnionPeer:
             case ev.BecameContact() if peer is not None:
                 self._assign(peer, link)
             case ev.MessageReceived(message_ids=ids, text=text, time_delta=delta) if peer is not None:
-                self._events.put_nowait(pe.MessageIn(peer, text, ids, delta))
+                if self._first_time(peer, ids):
+                    self._events.put_nowait(pe.MessageIn(peer, text, ids, delta))
             case ev.MessageAcknowledged(message_id=mid, accepted=ok) if peer is not None:
                 self._events.put_nowait(pe.MessageAcked(peer, mid, ok))
             case ev.MessageUndelivered(message_id=mid) if peer is not None:
@@ -329,6 +334,15 @@ class OnionPeer:
                 self._events.put_nowait(pe.PeerError(peer if link.conn.authenticated else None, error))
             case _:
                 pass
+
+    def _first_time(self, peer: OnionAddress, ids: tuple[int, ...]) -> bool:
+        """False for a text whose ids we saw lately from ``peer``: re-sent after a connection was
+        replaced (both TIMB and libtego re-send unacknowledged messages with their ids)."""
+        seen = self._seen.setdefault(peer, deque(maxlen=SEEN_IDS))
+        if ids and ids[-1] in seen:
+            return False
+        seen.extend(ids)
+        return True
 
     def _on_unknown_to_peer(self, link: _Link) -> None:
         peer = link.conn.peer
@@ -364,7 +378,7 @@ class OnionPeer:
                 link.conn.close()
                 return
             current.assigned = False
-            unsent = current.conn.take_unsent()  # queued before its chat channel opened
+            unsent = current.conn.take_unsent()  # unacknowledged or still queued: re-sent on the winner
             current.conn.close()
             self._active[peer] = link
             link.assigned = True
