@@ -199,7 +199,7 @@ def test_keepalive_is_answered_and_a_silent_peer_is_dead() -> None:
     pair.client.tick(pair.now + 60)
     pair.now += 60
     pair.pump()  # the server answers: the link is alive
-    assert pair.client.state is State.OPEN
+    assert pair.client.state is State.OPEN and pair.client.keepalive_replies == 1
     pair.client.tick(pair.now + 60)  # asks again, no pump: no answer
     pair.client.tick(pair.now + 89)
     assert pair.client.state is State.OPEN

@@ -36,7 +36,7 @@ from timb.net.onion.connection import OnionConnection
 from timb.net.onion.errors import OnionAuthError, OnionError, OnionProtocolError, OnionUsageError
 from timb.net.onion.identity import OnionIdentity
 from timb.net.onion.messages import Status
-from timb.net.onion.state import Role
+from timb.net.onion.state import KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, Role
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
 from timb.tor.onion import OnionKey, OnionListener
@@ -73,6 +73,7 @@ class OnionPeer:
         max_requests: int = 16,
         request_rate: int = 10,
         await_publication: bool = True,
+        keepalive: tuple[float, float] = (KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT),
     ) -> None:
         self.tor = tor
         self.identity = identity
@@ -86,6 +87,7 @@ class OnionPeer:
         self._max_requests = max_requests
         self._limiter = RequestLimiter(request_rate)
         self._await_publication = await_publication
+        self._keepalive = keepalive  # (ask after this much silence, give up this much later)
         self._listener: OnionListener | None = None
         self._events: asyncio.Queue[pe.PeerEvent | BaseException] = asyncio.Queue()
         self._links: set[_Link] = set()
@@ -200,6 +202,11 @@ class OnionPeer:
     def is_online(self, peer: OnionAddress) -> bool:
         return peer in self._active
 
+    def keepalive_replies(self, peer: OnionAddress) -> int:
+        """How many of our keep-alives the contact's current connection has answered."""
+        link = self._active.get(peer)
+        return 0 if link is None else link.conn.keepalive_replies
+
     def send_message(self, peer: OnionAddress, text: str) -> tuple[int, ...]:
         """Send ``text`` (split into parts when longer than 2000 UTF-16 units); the parts' ids.
 
@@ -239,6 +246,8 @@ class OnionPeer:
             # a client we know, or (dialling side) one we asked: Ricochet's implicit accept
             is_contact=self.book.is_contact if role is Role.SERVER else self.book.wants_connection,
             screen_request=self._screen,
+            keepalive_interval=self._keepalive[0],
+            keepalive_timeout=self._keepalive[1],
         )
 
     def _screen(self, peer: OnionAddress) -> Status:

@@ -283,7 +283,7 @@ class OnionConnection(ChannelAdmission):
             case m.KeepAlive(response_requested=True):
                 self._control(m.KeepAlive(response_requested=False))
             case m.KeepAlive():
-                pass
+                self.keepalive_replies += 1
             case m.EnableFeatures():
                 self._control(m.FeaturesEnabled())
             case m.FeaturesEnabled():

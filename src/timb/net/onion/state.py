@@ -103,6 +103,7 @@ class ConnectionState:
         self._keepalive_timeout = keepalive_timeout
         self._last_received = now
         self._ping_sent_at: float | None = None
+        self.keepalive_replies = 0  # KeepAlive answers received (libtego answers, never asks)
         self._hello = bytearray()
         self._reader = framing.PacketReader()
         self._out = bytearray()
