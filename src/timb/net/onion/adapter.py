@@ -267,7 +267,8 @@ class OnionPeer:
 
     async def handle_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One stream tor forwarded from our onion service (the listener's handler)."""
-        strangers = sum(1 for link in self._links if not link.assigned)
+        # inbound connections not (yet) a contact's; our own dialling does not count
+        strangers = sum(1 for link in self._links if not link.assigned and not link.outbound)
         if not self._running or strangers >= self._max_strangers:
             writer.close()
             return
