@@ -29,7 +29,7 @@ from typing import Any
 from timb.common.clock import Clock, SystemClock
 from timb.common.ids import OnionAddress
 from timb.common.random import Random, SystemRandom
-from timb.net.base import AdapterCrashed, NotConnectedError
+from timb.net.errors import AdapterCrashed, NotConnectedError
 from timb.net.onion import events as ev
 from timb.net.onion import peer_events as pe
 from timb.net.onion.book import ContactBook, ContactState, RequestLimiter
