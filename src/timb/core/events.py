@@ -183,9 +183,12 @@ class SubscriptionRequested:
 
 @dataclass(frozen=True, slots=True)
 class ErrorEvent:
-    """Something went wrong outside any command (a command's own failure is raised to its caller)."""
+    """Something went wrong outside any command (a command's own failure is raised to its caller).
+    ``account`` and ``contact`` name what it concerns when it concerns one ("" otherwise)."""
 
     message: str
+    account: str = ""
+    contact: str = ""
 
 
 CoreEvent = (

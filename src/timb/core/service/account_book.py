@@ -169,7 +169,7 @@ class AccountBook:
     def poll(self) -> None:
         """Let every conversation core act on time passing (AKE timeouts, re-sends)."""
         for runtime in list(self.runtimes.values()):
-            runtime.act(lambda c: c.poll())
+            runtime.poll()
 
     def connect(self, account_id: str) -> None:
         runtime = self.runtime(account_id)
