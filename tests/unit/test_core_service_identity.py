@@ -96,3 +96,13 @@ async def test_import_errors_are_clear(libotr: ctypes.CDLL, tmp_path: Path) -> N
         with pytest.raises(InvalidRequest, match="disconnect"):
             await s.import_libotr("main", key_file)
         assert s.list_accounts()[0]["fingerprint"] == added["fingerprint"]  # unchanged
+
+
+async def test_a_path_with_a_nul_is_refused_not_raised(tmp_path: Path) -> None:
+    async with TimbService(tmp_path / "p") as service:
+        await service.create_profile(Secret("a passphrase"))
+        await service.add_account("main", "alice@timb.test", Secret("pw"))
+        with pytest.raises(InvalidRequest, match="NUL"):
+            await service.import_libotr("main", "key\x00file")
+        with pytest.raises(InvalidRequest, match="NUL"):
+            await service.export_libotr("main", tmp_path / "out\x00key")

@@ -19,6 +19,7 @@ from timb.common.secret import Secret
 from timb.core.accounts import Account, Accounts, normalise_pin
 from timb.core.conversations import Conversations
 from timb.core.errors import NotFound, ProfileError, Unavailable
+from timb.core.service.checks import require_unicode
 from timb.core.service.contact_book import ContactBook
 from timb.core.service.runtime import AccountRuntime, RuntimeHooks
 from timb.core.service.session import ProfileSession
@@ -124,6 +125,8 @@ class AccountBook:
 
     async def add(self, account_id: str, jid: str, password: Secret[str], **options: Any) -> dict[str, Any]:
         self._session.require()
+        require_unicode(jid, "the address")
+        require_unicode(password.reveal(), "the password")
         with translated():
             account = self._accounts.add(account_id, jid, password, self._rng, **options)
         key = await asyncio.to_thread(PrivateKey.generate)
@@ -134,6 +137,8 @@ class AccountBook:
 
     async def update(self, account_id: str, **changes: Any) -> dict[str, Any]:
         runtime = self.runtime(account_id)
+        if changes.get("password") is not None:
+            require_unicode(changes["password"].reveal(), "the password")
         changes["tls_pin_sha256"] = normalise_pin(changes.get("tls_pin_sha256"))
         with translated():
             runtime.account = self._accounts.update(

@@ -52,6 +52,8 @@ def _read(path: Path) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise InvalidRequest(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL in the path: no file can have that name
+        raise InvalidRequest("cannot read the file: its name holds a NUL") from None
 
 
 def _write_new(path: Path, text: str) -> None:
@@ -62,6 +64,8 @@ def _write_new(path: Path, text: str) -> None:
         raise InvalidRequest(f"{path} exists already: choose a new file") from None
     except OSError as exc:
         raise InvalidRequest(f"cannot create {path}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL in the path
+        raise InvalidRequest("cannot create the file: its name holds a NUL") from None
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
         out.flush()

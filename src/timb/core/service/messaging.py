@@ -13,6 +13,7 @@ from timb.common.secret import Secret
 from timb.core.errors import InvalidRequest, NotFound
 from timb.core.events import MessageState, TrustLevel
 from timb.core.service.account_book import AccountBook
+from timb.core.service.checks import require_unicode
 from timb.core.service.contact_book import ContactBook, parse_contact
 from timb.core.service.history import HistoryPart
 from timb.core.service.session import ProfileSession
@@ -42,6 +43,7 @@ class Messaging:
         runtime = self._accounts.runtime(account_id)
         name = parse_contact(contact)
         self._book.refuse_blocked(account_id, name)
+        require_unicode(text, "the text")  # never let it reach OTR (it cannot be encoded)
         with translated():
             msg_id = runtime.act(lambda c: c.send(name, text))
         self._history.remember(account_id, name, Direction.OUTGOING, text)
@@ -97,11 +99,14 @@ class Messaging:
         self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
     ) -> None:
         name = parse_contact(contact)
+        require_unicode(secret.reveal(), "the secret")
+        require_unicode(question or "", "the question")
         with translated():
             self._accounts.runtime(account_id).act(lambda c: c.smp_start(name, secret, question))
 
     def smp_respond(self, account_id: str, contact: str, secret: Secret[str]) -> None:
         name = parse_contact(contact)
+        require_unicode(secret.reveal(), "the secret")
         with translated():
             self._accounts.runtime(account_id).act(lambda c: c.smp_respond(name, secret))
 

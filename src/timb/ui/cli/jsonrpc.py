@@ -48,6 +48,7 @@ from timb.core.service import (
     Unavailable,
     default_profile_dir,
 )
+from timb.core.service.checks import is_unicode
 from timb.ui.tui.crash import redacted_report
 
 MAX_LINE = 1 << 20  # a longer line gets a parse error (in pieces) and reading goes on
@@ -273,7 +274,9 @@ class JsonRpcServer:
             return None
         try:
             message = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except RecursionError:  # valid JSON, nested deeper than Python's parser goes
+            return _dump(_error(None, PARSE_ERROR, "parse error: the line nests too deeply"))
+        except ValueError:  # not JSON, or a number over Python's 4300-digit limit
             return _dump(_error(None, PARSE_ERROR, "parse error: the line is not valid JSON"))
         if isinstance(message, list):
             if not message:
@@ -341,6 +344,8 @@ def _check_params(method: str, spec: list[_Param], params: object) -> dict[str, 
         bad_bool = isinstance(value, bool) and param.type is int
         if not isinstance(value, param.type) or bad_bool:
             raise RpcError(INVALID_PARAMS, f"{method}: parameter {param.name!r} has the wrong type")
+        if isinstance(value, str) and not is_unicode(value):  # "\ud800": no layer below can encode it
+            raise RpcError(INVALID_PARAMS, f"{method}: parameter {param.name!r} is not valid Unicode")
         kwargs[_ARGUMENT_NAMES.get(param.name, param.name)] = value
     return kwargs
 
@@ -350,7 +355,10 @@ def _error(request_id: object, code: int, message: str) -> dict[str, Any]:
 
 
 def _dump(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    if not is_unicode(line):  # a lone surrogate (in a request id, say) goes out as its escape
+        line = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
+    return line
 
 
 # -- the process ------------------------------------------------------------------------------
