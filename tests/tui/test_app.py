@@ -373,6 +373,21 @@ async def test_smp_outcome_is_shown(outcome: SmpOutcome, verified: bool, words: 
         assert words in text_of(list(view.query(MessageRow))[-1])
 
 
+@pytest.mark.parametrize("outcome", [SmpOutcome.FAILED, SmpOutcome.CHEATED])
+async def test_a_failed_smp_that_took_the_verification_away_says_so_loudly(outcome: SmpOutcome) -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        view = await open_chat(pilot)
+        service.emit(SmpFinished("alice", BOB, outcome, False, THEIRS, unverified=True))
+        await pilot.pause(0.1)
+        line = text_of(list(view.query(MessageRow))[-1])
+        assert "NO LONGER VERIFIED" in line and "in the middle" in line
+        notices = [n for n in app._notifications if "NO LONGER VERIFIED" in n.message]
+        assert [n.severity for n in notices] == ["error"]
+
+
 async def test_contact_settings_change_policy_and_history() -> None:
     service = ready_service()
     app = TimbApp(service=service)

@@ -26,8 +26,11 @@ from timb.core.events import (
     OtrState,
     OtrStateChanged,
     OtrUnavailable,
+    SmpFinished,
+    SmpOutcome,
     SmpRequested,
     TrustChanged,
+    TrustLevel,
 )
 from timb.core.service import InvalidRequest, NotFound, ProfileError, TimbService
 from timb.core.storage import StorageError
@@ -246,7 +249,7 @@ async def test_history_is_off_by_default_and_records_only_when_turned_on(tmp_pat
         assert await bob.service.read_history("main", ALICE) == []
 
 
-async def test_smp_success_marks_the_contact_verified(tmp_path: Path) -> None:
+async def test_smp_success_marks_the_contact_verified_and_a_later_failure_unverifies(tmp_path: Path) -> None:
     server = FakeServer()
     async with running(tmp_path / "a", server) as alice, running(tmp_path / "b", server) as bob:
         await setup(alice, ALICE, BOB)
@@ -271,6 +274,21 @@ async def test_smp_success_marks_the_contact_verified(tmp_path: Path) -> None:
         )  # no question: a shared secret verifies both ways
         known = alice.service.fingerprints("main", BOB)["known"]
         assert known == [{"fingerprint": bob.service.fingerprints("main")["ours"], "trust": "verified"}]
+        # A later check whose answers differ may be a man in the middle: the key is no longer
+        # verified, on both sides (as libotr), and the event says so.
+        alice.service.smp_start("main", BOB, Secret("our secret"))
+        await bob.wait(lambda ev: len([e for e in ev if isinstance(e, SmpRequested)]) == 2)
+        bob.service.smp_respond("main", ALICE, Secret("another secret"))
+        for client, peer in ((alice, BOB), (bob, ALICE)):
+            await client.wait(lambda ev: any(isinstance(e, SmpFinished) and e.unverified for e in ev))
+            [failed] = [e for e in client.events if isinstance(e, SmpFinished) and e.unverified]
+            assert failed.outcome is SmpOutcome.FAILED and not failed.verified
+            assert any(
+                isinstance(e, TrustChanged) and e.trust is TrustLevel.UNVERIFIED for e in client.events
+            )
+            last = [e for e in client.events if isinstance(e, OtrStateChanged) and e.contact == peer][-1]
+            assert last.state is OtrState.PRIVATE_UNVERIFIED
+            assert [k["trust"] for k in client.service.fingerprints("main", peer)["known"]] == ["unverified"]
 
 
 async def test_nothing_is_sent_to_a_distrusted_key(tmp_path: Path) -> None:

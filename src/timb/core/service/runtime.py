@@ -140,20 +140,23 @@ class AccountRuntime:
             if event is None:
                 return
             try:
-                self._apply(event)
+                event = self._apply(event)
             except Exception as exc:  # noqa: BLE001 - one event's failure, reported (module docstring)
                 self._failed(exc, type(event).__name__, getattr(event, "contact", ""))
             self._hooks.emit(event)
 
-    def _apply(self, event: CoreEvent) -> None:
-        """What an event from the conversations core changes before the UI sees it."""
+    def _apply(self, event: CoreEvent) -> CoreEvent:
+        """What an event from the conversations core changes before the UI sees it (returned)."""
         if isinstance(event, OtrStateChanged):
             self._hooks.trust.observe(event)
         elif isinstance(event, SmpFinished):
-            if self._hooks.trust.smp_finished(event):
-                self._conversations.refresh_trust(event.contact)
+            changed = self._hooks.trust.smp_finished(event)
+            if changed is not None:
+                self._conversations.refresh_trust(event.contact)  # the badge follows the trust
+                return changed
         elif isinstance(event, MessageReceived):
             self._hooks.remember(event.account, event.contact, Direction.INCOMING, event)
+        return event
 
     def _failed(self, exc: Exception, what: str, contact: str) -> None:
         # The type only: an exception's text may quote what the peer sent.

@@ -30,6 +30,13 @@ def smp_outcome_words(event: SmpFinished) -> tuple[str, SeverityLevel]:
         case SmpOutcome.SUCCEEDED:
             # Answering their question proves us to them, not them to us (as libotr).
             return "you answered their question correctly (this does not verify them)", "information"
+        case SmpOutcome.FAILED | SmpOutcome.CHEATED if event.unverified:
+            why = "the answers differ" if event.outcome is SmpOutcome.FAILED else "it was tampered with"
+            return (
+                f"verification FAILED ({why}): {event.contact}'s key is NO LONGER VERIFIED."
+                " Someone may be in the middle: check the fingerprint another way",
+                "error",
+            )
         case SmpOutcome.FAILED:
             return "verification FAILED: the answers differ", "error"
         case SmpOutcome.CHEATED:
