@@ -14,12 +14,12 @@ import pytest
 from tests.unit.fake_network import FakeServer
 from timb.common.ids import Jid
 from timb.common.secret import Secret
-from timb.core.demo.bot import DemoBot
-from timb.core.demo.script import run_script
-from timb.core.demo.stack import ACCOUNT, DEMO_PASSPHRASE, DemoFacts
 from timb.core.errors import Unavailable
 from timb.core.events import OtrState
 from timb.core.service import TimbService, TorSettings
+from timb.devnet.demo.bot import DemoBot
+from timb.devnet.demo.script import run_script
+from timb.devnet.demo.stack import ACCOUNT, DEMO_PASSPHRASE, DemoFacts
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -15,8 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from timb.common.secret import Secret
-from timb.core.demo.bot import DemoBot
-from timb.core.demo.stack import ACCOUNT, DemoFacts, Say
 from timb.core.errors import Unavailable
 from timb.core.events import (
     ConnectionState,
@@ -33,6 +31,8 @@ from timb.core.events import (
     TrustChanged,
 )
 from timb.core.service import TimbService
+from timb.devnet.demo.bot import DemoBot
+from timb.devnet.demo.stack import ACCOUNT, DemoFacts, Say
 
 STEP_TIMEOUT_S = 120.0
 QUESTION = "What is the demo secret?"
