@@ -21,6 +21,7 @@ from timb.core.conversations import Conversations
 from timb.core.errors import NotFound, ProfileError, Unavailable
 from timb.core.service.checks import require_unicode
 from timb.core.service.contact_book import ContactBook
+from timb.core.service.results import AccountInfo
 from timb.core.service.runtime import AccountRuntime, RuntimeHooks
 from timb.core.service.session import ProfileSession
 from timb.core.service.translate import translated
@@ -123,7 +124,7 @@ class AccountBook:
 
     # -- commands ---------------------------------------------------------------------------------
 
-    async def add(self, account_id: str, jid: str, password: Secret[str], **options: Any) -> dict[str, Any]:
+    async def add(self, account_id: str, jid: str, password: Secret[str], **options: Any) -> AccountInfo:
         self._session.require()
         require_unicode(jid, "the address")
         require_unicode(password.reveal(), "the password")
@@ -135,7 +136,7 @@ class AccountBook:
         await self._session.save()
         return self.describe(account)
 
-    async def update(self, account_id: str, **changes: Any) -> dict[str, Any]:
+    async def update(self, account_id: str, **changes: Any) -> AccountInfo:
         runtime = self.runtime(account_id)
         if changes.get("password") is not None:
             require_unicode(changes["password"].reveal(), "the password")
@@ -166,7 +167,7 @@ class AccountBook:
     async def disconnect(self, account_id: str) -> None:
         await self.runtime(account_id).link.stop()
 
-    def describe_all(self) -> list[dict[str, Any]]:
+    def describe_all(self) -> list[AccountInfo]:
         """Raises: ProfileError (none unlocked)."""
         self._session.require()
         return [self.describe(a) for a in self._accounts]
@@ -182,7 +183,7 @@ class AccountBook:
             lambda link: link.run(lambda: self._networks.adapter_for(runtime), runtime.on_net_event)
         )
 
-    async def register(self, account_id: str, server: str, **options: Any) -> dict[str, Any]:
+    async def register(self, account_id: str, server: str, **options: Any) -> AccountInfo:
         username = "timb-" + self._rng.randbytes(6).hex()
         password = Secret(base64.urlsafe_b64encode(self._rng.randbytes(18)).decode())
         await self.add(account_id, f"{username}@{server}", password, **options)
@@ -205,13 +206,18 @@ class AccountBook:
         contacts = self._book.names(runtime.id)
         runtime.rekey(key, self._conversations(runtime.account, key, contacts), contacts)
 
-    def describe(self, account: Account) -> dict[str, Any]:
-        runtime = self.runtimes.get(account.id)
-        info = account.public()
-        info["connected"] = bool(runtime and runtime.connected)
-        if runtime is not None:
-            info["fingerprint"] = runtime.key.fingerprint().human()
-        return info
+    def describe(self, account: Account) -> AccountInfo:
+        runtime = self.runtimes[account.id]
+        return AccountInfo(
+            account.id,
+            account.jid,
+            account.host,
+            account.port,
+            account.tls_pin_sha256,
+            account.auto_connect,
+            runtime.connected,
+            runtime.key.fingerprint(),
+        )
 
     # -- keys and runtimes ------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from timb.common.clock import Clock, SystemClock
 from timb.common.random import Random, SystemRandom
@@ -27,6 +27,17 @@ from timb.core.service.contacts import Contacts
 from timb.core.service.history import HistoryPart
 from timb.core.service.identity import Identity
 from timb.core.service.messaging import Messaging
+from timb.core.service.results import (
+    AccountInfo,
+    ContactInfo,
+    Fingerprints,
+    HistoryItem,
+    KeyExport,
+    KeyImport,
+    KnownKey,
+    SendResult,
+    SettingsInfo,
+)
 from timb.core.service.runtime import RuntimeHooks
 from timb.core.service.session import ProfileSession
 from timb.core.service.tasks import TaskOwner
@@ -153,14 +164,15 @@ class TimbService:
         """Re-encrypt the profile with a new passphrase. Raises: ProfileError (wrong old one)."""
         await self._session.change_passphrase(old, new)
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> SettingsInfo:
         """``{"history": bool, "otr_policy": str, "auto_connect": bool, "tor": {...}}``: the
         defaults for conversations and contacts without their own, whether every account connects
         at unlock, and how this service reaches tor (chosen when it starts).
 
         Raises: ProfileError (no profile unlocked).
         """
-        return {**self._session.describe(), "tor": self._tor_settings.describe()}
+        current = self._session.settings
+        return SettingsInfo(current.history, current.otr_policy, current.auto_connect, self._tor.describe())
 
     async def set_settings(
         self, *, history: bool | None = None, otr_policy: str | None = None, auto_connect: bool | None = None
@@ -183,7 +195,7 @@ class TimbService:
         port: int = 5222,
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
-    ) -> dict[str, Any]:
+    ) -> AccountInfo:
         """Add an account (with a new OTR key); returns its public description.
         Raises: ProfileError, InvalidRequest."""
         return await self._accounts.add(
@@ -205,7 +217,7 @@ class TimbService:
         port: int | None = None,
         tls_pin_sha256: str | None = None,
         auto_connect: bool | None = None,
-    ) -> dict[str, Any]:
+    ) -> AccountInfo:
         """Change an account's settings (those given); they apply at the next connection.
         Raises: NotFound, InvalidRequest."""
         return await self._accounts.update(
@@ -217,7 +229,7 @@ class TimbService:
             auto_connect=auto_connect,
         )
 
-    def list_accounts(self) -> list[dict[str, Any]]:
+    def list_accounts(self) -> list[AccountInfo]:
         return self._accounts.describe_all()
 
     async def remove_account(self, account_id: str) -> None:
@@ -239,7 +251,7 @@ class TimbService:
         host: str | None = None,
         port: int = 5222,
         tls_pin_sha256: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> AccountInfo:
         """Create a throwaway account on ``server`` by in-band registration (XEP-0077) with a
         random name and password, through tor like any connection; returns its description
         (as `add_account`) once the server accepted it and the account is connected. On failure
@@ -259,7 +271,7 @@ class TimbService:
         Raises: NotFound, InvalidRequest."""
         await self._contacts.add(account_id, jid, policy=policy)
 
-    def list_contacts(self, account_id: str) -> list[dict[str, Any]]:
+    def list_contacts(self, account_id: str) -> list[ContactInfo]:
         """Each contact: jid, policy (effective OTR policy), otr (state), presence ("offline",
         "available", away/chat/dnd/xa), subscription (RFC 6121: none/to/from/both, or None when
         the roster has not said), history (effective: recorded or not), blocked.
@@ -307,8 +319,8 @@ class TimbService:
 
     # -- messages and OTR -----------------------------------------------------------------------------
 
-    def send_message(self, account_id: str, contact: str, text: str) -> str:
-        """Queue a message; returns its id. It stays PENDING until a private session exists.
+    def send_message(self, account_id: str, contact: str, text: str) -> SendResult:
+        """Queue a message; returns its id and state. It stays PENDING until a private session exists.
 
         Raises: NotFound, InvalidRequest (bad address, the address is blocked, or a text OTR
         cannot carry).
@@ -325,13 +337,13 @@ class TimbService:
     def end_otr(self, account_id: str, contact: str) -> None:
         self._messaging.end(account_id, contact)
 
-    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]:
+    def fingerprints(self, account_id: str, contact: str | None = None) -> Fingerprints:
         """Our fingerprint; with a contact, theirs in the current session and every known one."""
         return self._messaging.fingerprints(account_id, contact)
 
     async def set_trust(
         self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
-    ) -> dict[str, Any]:
+    ) -> KnownKey:
         """Mark a contact's fingerprint verified (checked by hand), distrusted or unverified.
         Raises: NotFound, InvalidRequest."""
         return await self._messaging.set_trust(account_id, contact, fingerprint, trust)
@@ -360,7 +372,7 @@ class TimbService:
         which is off by default). Existing logs are kept; `delete_history` removes them."""
         await self._messaging.set_history(account_id, contact, enabled)
 
-    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
+    async def read_history(self, account_id: str, contact: str) -> list[HistoryItem]:
         """The recorded messages of one conversation, oldest first. Raises: ProfileError."""
         return await self._messaging.read_history(account_id, contact)
 
@@ -371,7 +383,7 @@ class TimbService:
 
     async def import_libotr(
         self, account_id: str, private_key_path: Path | str, fingerprints_path: Path | str | None = None
-    ) -> dict[str, Any]:
+    ) -> KeyImport:
         """Replace the account's OTR key with its key from a libotr ``otr.private_key`` file and
         merge the contacts' fingerprints (and their trust) from ``otr.fingerprints``. The account
         must be disconnected (pending messages fail). Returns ``{"fingerprint": ours,
@@ -384,7 +396,7 @@ class TimbService:
 
     async def export_libotr(
         self, account_id: str, private_key_path: Path | str, fingerprints_path: Path | str | None = None
-    ) -> dict[str, Any]:
+    ) -> KeyExport:
         """Write the account's OTR key as a libotr ``otr.private_key`` file (and the contacts'
         fingerprints as ``otr.fingerprints``; distrusted ones unverified, libotr has no such
         state), new files with mode 0600. Returns ``{"fingerprint": ours, "fingerprints_exported": n}``.

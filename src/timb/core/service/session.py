@@ -159,15 +159,6 @@ class ProfileSession:
         """Raises: ProfileError (none unlocked)."""
         return self.require().settings
 
-    def describe(self) -> dict[str, Any]:
-        """The settings as the UIs show them. Raises: ProfileError (none unlocked)."""
-        current = self.settings
-        return {
-            "history": current.history,
-            "otr_policy": current.otr_policy,
-            "auto_connect": current.auto_connect,
-        }
-
     async def update_settings(
         self, *, history: bool | None, otr_policy: str | None, auto_connect: bool | None
     ) -> None:

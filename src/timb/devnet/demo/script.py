@@ -142,7 +142,8 @@ async def _conversation(
     )
 
     say("Fingerprints compared (libotr's format):")
-    seen = service.fingerprints(ACCOUNT, bot)["theirs"]
+    theirs = service.fingerprints(ACCOUNT, bot).theirs
+    seen = theirs.human() if theirs else None
     own = demo_bot.fingerprint()
     say(f"  the bot's key, as you see it:  {seen}")
     say(f"  the bot's key, as it says:     {own}")

@@ -213,7 +213,7 @@ class DemoStack:
 
     async def _until_connected(self, service: TimbService, bot: DemoBot) -> None:
         deadline = time.monotonic() + LOGIN_TIMEOUT_S
-        while not (service.list_accounts()[0]["connected"] and bot.connected()):
+        while not (service.list_accounts()[0].connected and bot.connected()):
             if time.monotonic() > deadline:
                 detail = "; ".join(bot.errors[-3:]) or "no error reported"
                 raise Unavailable(

@@ -9,7 +9,7 @@ from textual.notifications import SeverityLevel
 
 from timb.common.secret import Secret
 from timb.core.errors import ServiceError
-from timb.core.events import KeyChanged, SmpFinished, SmpOutcome
+from timb.core.events import KeyChanged, SmpFinished, SmpOutcome, TrustLevel
 from timb.ui.tui.screens.verify import (
     FingerprintDialog,
     KeyChangedScreen,
@@ -59,21 +59,20 @@ class Verification:
         except ServiceError as exc:
             app.notify(str(exc), severity="error", markup=False)
             return
-        theirs = prints.get("theirs")
-        trusted = any(
-            k["fingerprint"] == theirs and k["trust"] == "verified" for k in prints.get("known", [])
-        )
+        theirs = prints.theirs
+        trusted = prints.is_verified(theirs)
 
         async def chosen(choice: str | None) -> None:
             if choice == "verified" and theirs:
                 try:
-                    await service.set_trust(account, contact, theirs, "verified")
+                    await service.set_trust(account, contact, theirs.human(), TrustLevel.VERIFIED.value)
                 except ServiceError as exc:
                     app.notify(str(exc), severity="error", markup=False)
             elif choice == "smp":
                 self.start_smp(account, contact)
 
-        app.push_screen(FingerprintDialog(contact, prints["ours"], theirs, trusted=trusted), chosen)
+        shown = theirs.human() if theirs else None
+        app.push_screen(FingerprintDialog(contact, prints.ours.human(), shown, trusted=trusted), chosen)
 
     def start_smp(self, account: str, contact: str) -> None:
         """Ask the contact a question (or for a shared secret)."""
