@@ -90,7 +90,9 @@ class FakeService:
 
     def _account(self, account_id: str) -> AccountInfo:
         a = self.accounts[account_id]
-        return AccountInfo(a["id"], Jid.parse(a["jid"]), None, 5222, None, False, a["connected"], OURS)
+        return AccountInfo(
+            a["id"], Jid.parse(a["jid"]), None, 5222, None, False, "xmpp", a["connected"], OURS
+        )
 
     def list_accounts(self) -> list[AccountInfo]:
         if not self.unlocked:

@@ -1,20 +1,14 @@
 """The Tor layer: the only package that opens sockets, and only to tor's loopback ports.
 
-Error tree (timb.tor.errors)::
-
-    TorError
-     ├── TorNotReady               not bootstrapped yet
-     ├── TorUnavailable            tor gone: control/SOCKS port refused or closed
-     ├── TorStartError             could not start tor (carries tor's log tail)
-     │    └── OfflineGuardError    TIMB_OFFLINE=1 and tor is not on the private test network
-     ├── ControlError              control-port error reply (.code, .message)
-     └── StreamError               SOCKS connect failed (.reason)
+Errors: the tree is drawn once, in `timb.tor.errors`.
 """
 
 from timb.tor.client import TorClient
 from timb.tor.control.events import BootstrapStatus
 from timb.tor.control.reply import ControlProtocolError
 from timb.tor.errors import (
+    BootstrapStalled,
+    BridgeLineError,
     ControlError,
     OfflineGuardError,
     StreamError,
@@ -27,7 +21,9 @@ from timb.tor.onion import OnionKey, OnionListener, OnionService
 from timb.tor.socks import open_socket, open_stream
 
 __all__ = [
+    "BootstrapStalled",
     "BootstrapStatus",
+    "BridgeLineError",
     "ControlError",
     "ControlProtocolError",
     "OfflineGuardError",

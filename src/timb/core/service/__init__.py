@@ -6,15 +6,8 @@ task it starts belongs to its `TaskGroup` (``async with TimbService(...) as serv
 are never swallowed. Expected trouble on the network (tor not ready, server unreachable, wrong
 password) becomes `ConnectionStateChanged` and `ErrorEvent`; a bug ends the service loudly.
 
-Commands raise one tree of errors (defined in `timb.core.errors`), so a UI needs nothing else::
-
-    ServiceError
-     ├── ProfileError        no profile unlocked, profile exists/missing, wrong passphrase, storage
-     ├── NotFound            unknown account, contact or message
-     ├── InvalidRequest      a bad argument (address, port, pin, policy, fingerprint, state)
-     └── Unavailable         tor or the network cannot do it now
-
-What lower layers raise becomes one of these in one place: the table in `translate`.
+Commands raise only `ServiceError`s (the tree is drawn once, in `timb.core.errors`), so a UI
+needs nothing else. What lower layers raise becomes one of these in one place: the table in `translate`.
 
 The parts
 ---------

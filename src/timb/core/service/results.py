@@ -40,6 +40,7 @@ class AccountInfo:
     port: int
     tls_pin_sha256: str | None
     auto_connect: bool
+    network: str  # "xmpp" or "irc"
     connected: bool
     fingerprint: Fingerprint  # ours, for this account
 
