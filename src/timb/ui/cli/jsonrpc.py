@@ -53,7 +53,7 @@ from timb.core.service import (
     default_profile_dir,
 )
 from timb.core.service.checks import is_unicode
-from timb.ui.tui.crash import redacted_report
+from timb.ui.crash import redacted_report
 
 MAX_LINE = 1 << 20  # a longer line gets a parse error (in pieces) and reading goes on
 

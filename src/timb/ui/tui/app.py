@@ -34,8 +34,9 @@ from timb.core.events import (
     TorFailed,
     TrustChanged,
 )
-from timb.ui.tui.contacts import Contacts
-from timb.ui.tui.crash import TimbCrashed, redacted_report, write_report
+from timb.ui.crash import TimbCrashed, redacted_report, write_report
+from timb.ui.tui.flows.contacts import Contacts
+from timb.ui.tui.flows.verification import Verification
 from timb.ui.tui.screens.accounts import AccountsScreen
 from timb.ui.tui.screens.dialogs import AddContactDialog
 from timb.ui.tui.screens.main import MainScreen
@@ -43,7 +44,6 @@ from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import SettingsScreen
 from timb.ui.tui.screens.tor import TorErrorScreen
 from timb.ui.tui.service_api import ServiceApi
-from timb.ui.tui.verification import Verification
 from timb.ui.tui.widgets.badge import BADGE_WORDS
 from timb.ui.tui.widgets.conversation import ConversationView
 from timb.ui.tui.widgets.sidebar import ContactItem

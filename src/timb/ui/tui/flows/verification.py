@@ -3,13 +3,12 @@ alarm. The dialogs are in screens/verify.py; this wires them to the service for 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.notifications import SeverityLevel
 
 from timb.common.secret import Secret
 from timb.core.errors import ServiceError
 from timb.core.events import KeyChanged, SmpFinished, SmpOutcome, TrustLevel
+from timb.ui.tui.flows.host import FlowHost
 from timb.ui.tui.screens.verify import (
     FingerprintDialog,
     KeyChangedScreen,
@@ -17,9 +16,6 @@ from timb.ui.tui.screens.verify import (
     SmpRequest,
     SmpStartDialog,
 )
-
-if TYPE_CHECKING:
-    from timb.ui.tui.app import TimbApp
 
 
 def smp_outcome_words(event: SmpFinished) -> tuple[str, SeverityLevel]:
@@ -48,7 +44,7 @@ def smp_outcome_words(event: SmpFinished) -> tuple[str, SeverityLevel]:
 class Verification:
     """The verification dialogs of one app, talking to its service."""
 
-    def __init__(self, app: TimbApp) -> None:
+    def __init__(self, app: FlowHost) -> None:
         self.app = app
 
     def fingerprints(self, account: str, contact: str) -> None:
