@@ -214,3 +214,13 @@ async def test_register_account_needs_an_adapter_that_can(tmp_path: Path) -> Non
         with pytest.raises(Unavailable, match="cannot create accounts"):
             await s.register_account("x", "timb.test")
         assert s.list_accounts() == []
+
+
+async def test_publishing_an_onion_needs_tor_and_a_port(tmp_path: Path) -> None:
+    async with TimbService(tmp_path / "p") as service:
+        with pytest.raises(InvalidRequest, match="port"):
+            await service.publish_onion(0)
+        with pytest.raises(Unavailable, match="no tor"):
+            await service.publish_onion(5222)
+        with pytest.raises(InvalidRequest):
+            await service.unpublish_onion("not-an-onion")

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from timb.common.ids import OnionAddress
 from timb.core.errors import Unavailable
 from timb.core.events import CoreEvent, TorBootstrap, TorFailed
 from timb.tor.client import TorClient
@@ -178,6 +179,28 @@ class TorLink:
 
     def describe(self) -> TorInfo:
         return self.settings.describe(private_network=self.private_network)
+
+    async def publish(self, local_port: int, virtual_port: int) -> OnionAddress:
+        """Publish 127.0.0.1:``local_port`` as an ephemeral onion service on ``virtual_port``
+        (a new key, not kept: the service ends when the control connection closes) and wait for
+        its descriptor to be uploaded.
+
+        Raises: Unavailable (no tor, or tor failed), TorError (tor refused or timed out).
+        """
+        client = await self.dialer()
+        if client is None:
+            raise Unavailable("no tor configured: give a tor control port (--tor-control)")
+        service = await client.add_onion(
+            [(virtual_port, local_port)], discard_key=True, await_publication=True
+        )
+        return service.address
+
+    async def unpublish(self, address: OnionAddress) -> None:
+        """Raises: Unavailable (no tor), TorError (tor does not know the service)."""
+        client = await self.dialer()
+        if client is None:
+            raise Unavailable("no tor configured: give a tor control port (--tor-control)")
+        await client.del_onion(address)
 
     async def _attach(self) -> TorClient:
         settings = self.settings

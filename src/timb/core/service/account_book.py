@@ -31,6 +31,7 @@ from timb.otr import PrivateKey
 from timb.otr.instance_tags import generate_instance_tag
 
 ACCOUNTS_SECTION = "accounts"
+POLL_INTERVAL = 1.0
 KEYS_SECTION = "otr_keys"
 
 AdapterFactory = Callable[[Account, "net.Dialer | None"], net.Adapter]
@@ -127,6 +128,7 @@ class AccountBook:
         self._rng = rng
         self._accounts = Accounts()
         self.runtimes: dict[str, AccountRuntime] = {}
+        session.keep(ACCOUNTS_SECTION, self.to_section)
 
     def __iter__(self) -> Iterator[Account]:
         return iter(self._accounts)
@@ -203,6 +205,12 @@ class AccountBook:
         """Raises: ProfileError (none unlocked)."""
         self._session.require()
         return [self.describe(a) for a in self._accounts]
+
+    async def poll_forever(self) -> None:
+        """`poll` every POLL_INTERVAL seconds (a background task, cancelled at close)."""
+        while True:
+            await asyncio.sleep(POLL_INTERVAL)
+            self.poll()
 
     def poll(self) -> None:
         """Let every conversation core act on time passing (AKE timeouts, re-sends)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from timb.common.ids import Fingerprint, Jid
+from timb.common.ids import Fingerprint, Jid, OnionAddress
 from timb.core.events import MessageState, OtrState, TrustLevel
 from timb.core.tor_link import TorInfo
 
@@ -24,6 +24,7 @@ __all__ = [
     "KeyExport",
     "KeyImport",
     "KnownKey",
+    "OnionInfo",
     "SendResult",
     "SettingsInfo",
     "TorInfo",
@@ -112,6 +113,16 @@ class KeyImport:
 class KeyExport:
     fingerprint: Fingerprint
     fingerprints_exported: int
+
+
+@dataclass(frozen=True, slots=True)
+class OnionInfo:
+    """A local port published as an onion service: reach ``address``:``virtual_port`` through
+    tor to get 127.0.0.1:``local_port``."""
+
+    address: OnionAddress
+    virtual_port: int
+    local_port: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,8 @@ SERVICE_METHODS: dict[str, tuple[str, dict[str, str]]] = {
     "history.set": ("set_history", {}),
     "history.read": ("read_history", {}),
     "history.delete": ("delete_history", {}),
+    "onion.publish": ("publish_onion", {}),
+    "onion.unpublish": ("unpublish_onion", {}),
 }
 
 
