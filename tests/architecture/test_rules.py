@@ -26,6 +26,15 @@ PURE_MODULES = [
     "tor/testnet/schedule.py",
     "tor/control/reply.py",
     "tor/control/events.py",
+    # the sans-I/O IRC client (issue 17): everything in net/irc but the asyncio adapter
+    *(f"net/irc/{name}.py" for name in ("message", "limits", "flood", "ctcp", "sasl", "caps", "session")),
+    *(f"net/irc/{name}.py" for name in ("events", "errors")),
+    # the Ricochet v3 core: every module of net/onion but the asyncio adapter and its redialler
+    *(
+        f"net/onion/{path.name}"
+        for path in sorted((SRC / "net" / "onion").glob("*.py"))
+        if path.name not in {"adapter.py", "dialing.py"}
+    ),
 ]
 # common/clock.py and common/random.py are the two doors to time and randomness.
 PURE_EXEMPT = {"common/clock.py", "common/random.py"}
