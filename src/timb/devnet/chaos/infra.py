@@ -20,9 +20,9 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from timb.core.service import TorSettings
 from timb.devnet import network as devnet
 from timb.devnet.demo.prosody import DemoProsody
-from timb.core.service import TorSettings
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
 from timb.tor.process import pick_free_ports

@@ -161,11 +161,11 @@ class LocalPeer:
 
     def send(self, contact: str, text: str) -> str:
         assert self.service is not None
-        return self.service.send_message(ACCOUNT, contact, text)
+        return self.service.send_message(ACCOUNT, contact, text).id
 
     async def history(self, contact: str) -> list[str]:
         assert self.service is not None
-        return [r["text"] for r in await self.service.read_history(ACCOUNT, contact)]
+        return [r.text for r in await self.service.read_history(ACCOUNT, contact)]
 
     async def close(self) -> None:
         if self.service is not None:
