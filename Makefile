@@ -68,7 +68,7 @@ apt-deps:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,gui]'
 	@# python-potr pins pycrypto, which does not build on Python >= 3.10; the tests run it on
 	@# pycryptodome through a small shim (tests/interop/potr_shim.py), so install it without deps.
 	$(BIN)/python -m pip install -q --no-deps python-potr==1.0.2
