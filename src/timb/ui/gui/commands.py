@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from timb.common.secret import Secret
@@ -73,13 +74,18 @@ class Commands:
         self.service, self.tasks = window.service, window.tasks
         self.open_dialogs: list[QDialog] = []
 
-    def _open(self, dialog: QDialog) -> QDialog:
-        """Show ``dialog`` without a nested event loop; kept until it closes."""
+    def _open(self, dialog: QDialog, *, blocking: bool = False) -> QDialog:
+        """Show ``dialog`` without a nested event loop; kept until it closes. ``blocking``: modal
+        to the whole application (``open()`` would make it modal to the window only)."""
         self.open_dialogs.append(dialog)
         dialog.finished.connect(
             lambda _: self.open_dialogs.remove(dialog) if dialog in self.open_dialogs else None
         )
-        dialog.open()
+        if blocking:
+            dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+            dialog.show()
+        else:
+            dialog.open()
         return dialog
 
     def dialogs(self, kind: type[QDialog]) -> list[QDialog]:
@@ -264,6 +270,6 @@ class Commands:
                 self.fingerprints(event.account, event.contact)
 
         dialog.chosen.connect(chosen)
-        self._open(dialog)
+        self._open(dialog, blocking=True)
         dialog.raise_()
         dialog.activateWindow()

@@ -217,6 +217,7 @@ class KeyChangedDialog(_Dialog):
     ) -> None:
         super().__init__(tr("WARNING: new key"), parent)
         self.account, self.contact = account, contact
+        self.setModal(True)
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
         self.text(tr("WARNING: {contact} HAS A NEW KEY").format(contact=contact), bold=True)

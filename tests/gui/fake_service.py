@@ -1,0 +1,43 @@
+"""The TUI's fake service (tests/tui/fake_service.py) with the few commands only the GUI calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.tui.fake_service import OURS, THEIRS, FakeService
+
+__all__ = ["OURS", "THEIRS", "GuiFakeService"]
+
+
+class GuiFakeService(FakeService):
+    def __init__(self, *, profile: str | None = None) -> None:
+        super().__init__(profile=profile)
+        self.closed = False
+        self.prefs: dict[str, Any] = {"history": False, "otr_policy": "always", "auto_connect": False}
+        self.requests: dict[str, list[str]] = {}
+
+    async def close(self) -> None:
+        self.calls.append(("close",))
+        self.closed = True
+        self.unlocked = False
+        self.queue.put_nowait(None)
+
+    def settings(self) -> dict[str, Any]:
+        return {**self.prefs, "tor": {"mode": "attach", "control_port": 9051, "private_network": True}}
+
+    async def set_settings(
+        self, *, history: bool | None = None, otr_policy: str | None = None, auto_connect: bool | None = None
+    ) -> None:
+        self.calls.append(("set_settings", history, otr_policy, auto_connect))
+        for key, value in (("history", history), ("otr_policy", otr_policy), ("auto_connect", auto_connect)):
+            if value is not None:
+                self.prefs[key] = value
+
+    async def unblock_contact(self, account_id: str, jid: str) -> None:
+        self.calls.append(("unblock_contact", account_id, jid))
+
+    def list_blocked(self, account_id: str) -> list[str]:
+        return [c for c, d in self.contacts.get(account_id, {}).items() if d.get("blocked")]
+
+    def subscription_requests(self, account_id: str) -> list[str]:
+        return list(self.requests.get(account_id, []))
