@@ -1,6 +1,6 @@
 """Every user-visible string goes through `tr` (Qt's translation system).
 
-`tr("text")` is what ``pyside6-lupdate`` extracts (into the context "QCoreApplication"), so the
+`tr("text")` is what ``pyside6-lupdate`` extracts (into the empty context), so the
 translator's ``.ts`` file is made by the tool, not by hand; `install` loads the compiled ``.qm``
 for the system's language (or ``TIMB_LANG``). Placeholders use ``str.format`` names, never
 f-strings, so a translation can move them: ``tr("{contact} asks you to verify").format(...)``.
@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
 I18N_DIR = Path(__file__).with_name("translations")
-CONTEXT = "QCoreApplication"  # what lupdate gives a plain tr() call
+CONTEXT = ""  # the context pyside6-lupdate gives a plain tr() call
 LANGUAGES = ("en", "fr")  # English is the source language
 
 
