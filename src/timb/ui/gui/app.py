@@ -46,12 +46,16 @@ class GuiApp:
         self.exit_status: int | None = None
         self._quit = asyncio.Event()
         self._events: asyncio.Task[None] | None = None
+        self._started = False
 
     def _show_error(self, message: str) -> None:
         self.window.show_status(message, error=True)
 
     def start(self) -> None:
         """Show the window; ask for the passphrase unless the profile is unlocked already."""
+        if self._started:
+            return
+        self._started = True
         self.window.show()
         self._events = asyncio.ensure_future(self._consume_events())
         self._events.add_done_callback(self._events_ended)
