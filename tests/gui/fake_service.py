@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.tui.fake_service import OURS, THEIRS, FakeService
+from timb.common.secret import Secret
 
 __all__ = ["OURS", "THEIRS", "GuiFakeService"]
 
@@ -15,6 +16,25 @@ class GuiFakeService(FakeService):
         self.closed = False
         self.prefs: dict[str, Any] = {"history": False, "otr_policy": "always", "auto_connect": False}
         self.requests: dict[str, list[str]] = {}
+
+    async def add_account(
+        self,
+        account_id: str,
+        jid: str,
+        password: Secret[str],
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        tls_pin_sha256: str | None = None,
+        auto_connect: bool = False,
+        network: str = "xmpp",
+    ) -> dict[str, Any]:
+        info = await super().add_account(
+            account_id, jid, password, host=host, port=port or 5222, tls_pin_sha256=tls_pin_sha256
+        )
+        self.calls[-1] = (*self.calls[-1], network)
+        self.accounts[account_id]["network"] = network
+        return info
 
     async def close(self) -> None:
         self.calls.append(("close",))

@@ -120,8 +120,16 @@ def test_add_account_and_throwaway_registration(make_gui: MakeGui) -> None:
     throwaway.register()
     gui.settle()
     assert gui.service.calls[-1][:3] == ("register_account", "throwaway", "timb.test")
+    irc = AddAccountDialog(gui.service, gui.app.tasks, accounts)
+    irc.network.setCurrentIndex(irc.network.findData("irc"))
+    assert irc.port.value() == 6697 and not irc.buttons[1].isEnabled()
+    irc.jid.setText("dana@irc.timb.test")
+    irc.submit()  # no password: IRC without SASL
+    gui.settle()
+    assert gui.service.calls[-1][:3] == ("add_account", "dana", "dana@irc.timb.test")
+    assert gui.service.calls[-1][-1] == "irc" and gui.service.calls[-1][5] == 6697
     accounts.refresh()
-    assert accounts.list.count() == 3
+    assert accounts.list.count() == 4
 
 
 def test_contacts_presence_requests_and_block(make_gui: MakeGui) -> None:

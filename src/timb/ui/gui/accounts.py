@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -30,6 +31,7 @@ from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.tasks import Tasks
 
 XMPP_PORT = 5222
+IRC_PORT = 6697  # IRC over TLS
 
 
 def connection_words(state: ConnectionState) -> str:
@@ -62,7 +64,13 @@ class AddAccountDialog(QDialog):
         super().__init__(parent)
         self.service, self.tasks = service, tasks
         self.setWindowTitle(tr("Add an account"))
-        self.jid = named(QLineEdit(self), tr("Address"), tr("Your XMPP address, user@server"))
+        self.network = named(QComboBox(self), tr("Network"), tr("The chat network of this account"))
+        self.network.addItem(tr("XMPP (Jabber)"), "xmpp")
+        self.network.addItem(tr("IRC (private messages, over TLS)"), "irc")
+        self.network.currentIndexChanged.connect(self._network_changed)
+        self.jid = named(
+            QLineEdit(self), tr("Address"), tr("Your address: user@server for XMPP, nick@server for IRC")
+        )
         self.password = named(QLineEdit(self), tr("Password"), tr("The account's password"))
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.host = named(
@@ -86,6 +94,7 @@ class AddAccountDialog(QDialog):
         cancel.clicked.connect(self.reject)
         self.buttons = [add, register, cancel]
         form = QFormLayout()
+        form.addRow(tr("&Network:"), self.network)
         form.addRow(tr("A&ddress:"), self.jid)
         form.addRow(tr("&Password:"), self.password)
         form.addRow(tr("&Host:"), self.host)
@@ -99,6 +108,11 @@ class AddAccountDialog(QDialog):
         layout.addWidget(self.error)
         layout.addLayout(row)
 
+    def _network_changed(self) -> None:
+        irc = self.network.currentData() == "irc"
+        self.port.setValue(IRC_PORT if irc else XMPP_PORT)
+        self.buttons[1].setEnabled(not irc)  # in-band registration is XMPP's (XEP-0077)
+
     def _options(self) -> tuple[str | None, int, str | None]:
         return self.host.text().strip() or None, self.port.value(), self.pin.text().strip() or None
 
@@ -107,7 +121,8 @@ class AddAccountDialog(QDialog):
 
     def submit(self) -> None:
         jid, password = self.jid.text().strip(), self.password.text()
-        if not jid or not password:
+        network = str(self.network.currentData())
+        if not jid or (not password and network == "xmpp"):
             self.error.setText(tr("The address and the password are required."))
             return
         host, port, pin = self._options()
@@ -119,6 +134,7 @@ class AddAccountDialog(QDialog):
             host=host,
             port=port,
             tls_pin_sha256=pin,
+            network=network,
         )
         self._busy(tr("Adding…"))
         self.tasks.spawn(command, self._done, on_error=self._refused)

@@ -41,9 +41,10 @@ class ServiceApi(Protocol):
         password: Secret[str],
         *,
         host: str | None = None,
-        port: int = 5222,
+        port: int | None = None,
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
+        network: str = "xmpp",
     ) -> dict[str, Any]: ...
 
     async def register_account(
