@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog
 
 from tests.gui.conftest import Gui
@@ -287,3 +287,15 @@ def test_crash_in_a_command_is_reported_redacted(make_gui: MakeGui) -> None:
     report = gui.app.crash_report
     assert report is not None and "builtins.KeyError" in report and secret not in report
     assert gui.app.exit_status == 1
+
+
+def test_the_badge_paints_its_colour(make_gui: MakeGui) -> None:
+    """Words in white need their fill: the badge's background must actually be painted."""
+    gui = unlocked(make_gui, "bob@timb.test")
+    gui.window.open("alice", "bob@timb.test")
+    view = gui.window.views[("alice", "bob@timb.test")]
+    for state, colour in ((OtrState.NOT_PRIVATE, "#b00020"), (OtrState.PRIVATE_VERIFIED, "#1b7f3b")):
+        view.set_otr_state(state)
+        image = gui.window.grab().toImage()  # painted as part of the window, as on screen
+        spot = view.badge.mapTo(gui.window, QPoint(2, view.badge.height() // 2))
+        assert image.pixelColor(spot).name() == colour

@@ -7,6 +7,7 @@ so they read in dark, light and high-contrast themes alike.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QWidget
 
 from timb.core.events import OtrState
@@ -52,7 +53,10 @@ class PrivacyBadge(QWidget):
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.icon)
         layout.addWidget(self.words, 1)
-        self.setAutoFillBackground(True)
+        self.setObjectName("privacy-badge")
+        self.setAttribute(
+            Qt.WidgetAttribute.WA_StyledBackground, True
+        )  # else a stylesheet fill is not painted
         self.state = OtrState.NOT_PRIVATE
         self.set_state(OtrState.NOT_PRIVATE)
 
@@ -63,6 +67,7 @@ class PrivacyBadge(QWidget):
         self.icon.setPixmap(self.style().standardIcon(icon).pixmap(size, size))
         self.words.setText(badge_words(state))
         self.setStyleSheet(
-            f"PrivacyBadge {{ background: {fill}; }} QLabel {{ color: {text}; font-weight: bold; }}"
+            f"#privacy-badge {{ background: {fill}; border-radius: 4px; }}"
+            f" QLabel {{ color: {text}; background: transparent; font-weight: bold; }}"
         )
         named(self, tr("Privacy: {state}").format(state=badge_words(state)), badge_explanation(state))
