@@ -30,15 +30,24 @@ from timb.ui.gui.app import GuiApp, qt_application
 from timb.ui.gui.verify import FingerprintDialog, SmpStartDialog
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-DISPLAY = ":87"
 
 
 def start_xvfb() -> subprocess.Popen[bytes]:
+    """Our own Xvfb on a free display; returns once it accepts clients (-displayfd tells us)."""
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         sys.exit("needs Xvfb (Debian package xvfb)")
-    proc = subprocess.Popen([xvfb, DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-    os.environ["DISPLAY"] = DISPLAY
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        [xvfb, "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"], pass_fds=(write,)
+    )
+    os.close(write)
+    with os.fdopen(read) as ready:
+        display = ready.readline().strip()  # written when the server is ready
+    if not display:
+        proc.kill()
+        sys.exit("Xvfb did not start")
+    os.environ["DISPLAY"] = f":{display}"
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     os.environ.setdefault("TIMB_LANG", "en")
     os.environ["TIMB_OFFLINE"] = "1"
