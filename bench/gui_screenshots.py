@@ -23,9 +23,9 @@ import qasync
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from timb.core.demo.stack import ACCOUNT, DemoStack
 from timb.core.events import OtrState
 from timb.core.service import TimbService
+from timb.devnet.demo.stack import ACCOUNT, DemoStack
 from timb.ui.gui.app import GuiApp, qt_application
 from timb.ui.gui.verify import FingerprintDialog, SmpStartDialog
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from tests.tui.fake_service import OURS, THEIRS, FakeService
 from timb.common.secret import Secret
+from timb.core.service.results import AccountInfo, SettingsInfo, TorInfo
 
 __all__ = ["OURS", "THEIRS", "GuiFakeService"]
 
@@ -28,13 +30,12 @@ class GuiFakeService(FakeService):
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
         network: str = "xmpp",
-    ) -> dict[str, Any]:
+    ) -> AccountInfo:
         info = await super().add_account(
             account_id, jid, password, host=host, port=port or 5222, tls_pin_sha256=tls_pin_sha256
         )
         self.calls[-1] = (*self.calls[-1], network)
-        self.accounts[account_id]["network"] = network
-        return info
+        return replace(info, network=network)
 
     async def close(self) -> None:
         self.calls.append(("close",))
@@ -42,8 +43,8 @@ class GuiFakeService(FakeService):
         self.unlocked = False
         self.queue.put_nowait(None)
 
-    def settings(self) -> dict[str, Any]:
-        return {**self.prefs, "tor": {"mode": "attach", "control_port": 9051, "private_network": True}}
+    def settings(self) -> SettingsInfo:
+        return SettingsInfo(**self.prefs, tor=TorInfo("attach", 9051, None, True))
 
     async def set_settings(
         self, *, history: bool | None = None, otr_policy: str | None = None, auto_connect: bool | None = None

@@ -79,10 +79,13 @@ def test_gui_over_tor_and_prosody(
             add.host.setText(prosody_onion)
             add.pin.setText(pin)
             add.submit()
-            await until(lambda: bool(service.list_accounts()))
+            # Wait for the command itself: while the account's key is generated the service lists
+            # an account it cannot describe yet (a core race, reported; not the GUI's to hide).
+            await app.tasks.settle()
+            assert service.list_accounts()
             accounts.refresh()
             accounts.connect_selected()
-            await until(lambda: bool(service.list_accounts()[0]["connected"]))
+            await until(lambda: service.list_accounts()[0].connected)
             assert w.tor.bar.value() == 100
             accounts.accept()
 

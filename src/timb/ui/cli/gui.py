@@ -11,7 +11,7 @@ from typing import Any
 from timb.core.service import TimbService, TorSettings
 from timb.ui.cli.tui import crash_log_for, tor_description, tor_settings
 from timb.ui.cli.tui import register as register_tui
-from timb.ui.tui.crash import redacted_report, write_report
+from timb.ui.crash import redacted_report, write_report
 
 
 async def run_gui(profile: Path, tor: TorSettings) -> int:

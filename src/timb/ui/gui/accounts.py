@@ -4,7 +4,6 @@ in-band registration (a random name on a server that allows it), connect, discon
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from timb.common.secret import Secret
 from timb.core.events import ConnectionState
+from timb.core.service.results import AccountInfo
 from timb.ui.gui.a11y import named
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.service_api import ServiceApi
@@ -58,7 +58,7 @@ class AddAccountDialog(QDialog):
     """Add an account (address and password) or register a throwaway one on the address' server.
     ``added(info)`` once the service has it."""
 
-    added = Signal(dict)
+    added = Signal(object)
 
     def __init__(self, service: ServiceApi, tasks: Tasks, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,7 +117,7 @@ class AddAccountDialog(QDialog):
         return self.host.text().strip() or None, self.port.value(), self.pin.text().strip() or None
 
     def _taken(self) -> set[str]:
-        return {str(a["id"]) for a in self.service.list_accounts()}
+        return {a.id for a in self.service.list_accounts()}
 
     def submit(self) -> None:
         jid, password = self.jid.text().strip(), self.password.text()
@@ -157,7 +157,7 @@ class AddAccountDialog(QDialog):
         for button in self.buttons[:2]:
             button.setEnabled(False)
 
-    def _done(self, info: dict[str, Any]) -> None:
+    def _done(self, info: AccountInfo) -> None:
         self.added.emit(info)
         self.accept()
 
@@ -215,9 +215,9 @@ class AccountsDialog(QDialog):
     def refresh(self) -> None:
         self.list.clear()
         for account in self.service.list_accounts():
-            account_id = str(account["id"])
+            account_id = account.id
             state = self.connections.get(account_id, ConnectionState.DISCONNECTED)
-            item = QListWidgetItem(f"{account_id}: {account['jid']} ({connection_words(state)})")
+            item = QListWidgetItem(f"{account_id}: {account.jid} ({connection_words(state)})")
             item.setData(Qt.ItemDataRole.UserRole, account_id)
             self.list.addItem(item)
         if self.list.count():

@@ -3,7 +3,7 @@
 Qt and asyncio share one loop through qasync (docs/gui.md says why): service commands are
 asyncio tasks owned by `Tasks`, core events are read by one task and shown in order. Crashes
 never print Python's traceback (which quotes exception messages and whose frames hold message
-text): the report is `timb.ui.tui.crash.redacted_report`, types and frames only.
+text): the report is `timb.ui.crash.redacted_report`, types and frames only.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from typing import Any
 from PySide6.QtWidgets import QApplication
 
 from timb.core.errors import ProfileError
+from timb.ui.crash import redacted_report, write_report
 from timb.ui.gui.events import handle_event
 from timb.ui.gui.i18n import install
 from timb.ui.gui.profile import ProfileDialog
 from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.tasks import Tasks
 from timb.ui.gui.window import MainWindow
-from timb.ui.tui.crash import redacted_report, write_report
 
 
 class GuiApp:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog
 
 from timb.common.secret import Secret
 from timb.core.events import KeyChanged
+from timb.core.service.results import Fingerprints
 from timb.ui.gui.accounts import AccountsDialog
 from timb.ui.gui.dialogs import AddContactDialog, confirm_dialog, subscription_dialog
 from timb.ui.gui.i18n import tr
@@ -122,7 +123,7 @@ class Commands:
     # -- contacts --------------------------------------------------------------------------------
 
     def add_contact(self) -> None:
-        accounts = [str(a["id"]) for a in self.service.list_accounts()]
+        accounts = [a.id for a in self.service.list_accounts()]
         if not accounts:
             self.w.show_status(tr("Add an account first (F2)."), error=True)
             return
@@ -204,17 +205,13 @@ class Commands:
 
     def fingerprints(self, account: str, contact: str) -> None:
         """Ours and theirs; "They match" marks their key verified."""
-        prints: dict[str, object] = {}
-        if not self.tasks.run(lambda: prints.update(self.service.fingerprints(account, contact))):
+        prints: list[Fingerprints] = []
+        if not self.tasks.run(lambda: prints.append(self.service.fingerprints(account, contact))):
             return
-        theirs = prints.get("theirs")
-        theirs = theirs if isinstance(theirs, str) else None
-        known = prints.get("known")
-        trusted = isinstance(known, list) and any(
-            k.get("fingerprint") == theirs and k.get("trust") == "verified" for k in known
-        )
+        found = prints[0]
+        theirs = None if found.theirs is None else found.theirs.human()
         dialog = FingerprintDialog(
-            contact, str(prints.get("ours", "")), theirs, trusted=trusted, parent=self.w
+            contact, found.ours.human(), theirs, trusted=found.is_verified(found.theirs), parent=self.w
         )
 
         def chosen(choice: object) -> None:

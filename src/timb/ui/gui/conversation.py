@@ -6,8 +6,6 @@ before it went out encrypted. Incoming plaintext (outside OTR) is marked as such
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from timb.core.events import MessageState, OtrState
+from timb.core.service.results import HistoryDirection, HistoryItem
 from timb.ui.gui.a11y import named
 from timb.ui.gui.badge import PrivacyBadge
 from timb.ui.gui.i18n import tr
@@ -142,10 +141,10 @@ class ConversationView(QWidget):
         font.setItalic(True)
         item.setFont(font)
 
-    def add_history(self, entries: list[dict[str, Any]]) -> None:
+    def add_history(self, entries: list[HistoryItem]) -> None:
         for entry in entries:
-            who = tr("me") if entry.get("direction") == "out" else self.contact
-            self._add(tr("{who} (history): {text}").format(who=who, text=entry.get("text", "")))
+            who = tr("me") if entry.direction is HistoryDirection.OUT else self.contact
+            self._add(tr("{who} (history): {text}").format(who=who, text=entry.text))
 
     def set_otr_state(self, state: OtrState) -> None:
         self.badge.set_state(state)

@@ -129,7 +129,11 @@ def _verification_event(w: MainWindow, event: SmpRequested | SmpFinished | Trust
         case SmpFinished(account=account, contact=contact):
             w.commands.withdraw_smp(account, contact)
             text = smp_outcome_words(event)
-            w.conversation(account, contact).add_system(text)
+            view = w.conversation(account, contact)
+            view.add_system(text)
+            if event.unverified:  # a failed check took an earlier verification away
+                text = tr("their key is NO LONGER VERIFIED: a failed check may mean someone in the middle")
+                view.add_system(text)
             w.show_status(f"{contact}: {text}", error=event.outcome is not SmpOutcome.SUCCEEDED)
         case TrustChanged(account=account, contact=contact, fingerprint=fingerprint, trust=trust):
             w.conversation(account, contact).add_system(

@@ -3,8 +3,6 @@ notifications may show message text (off), and how TIMB reaches Tor (chosen when
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from timb.core.service.results import TorInfo
 from timb.ui.gui.a11y import named
 from timb.ui.gui.dialogs import policy_box
 from timb.ui.gui.i18n import tr
@@ -26,14 +25,14 @@ from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.tasks import Tasks
 
 
-def tor_words(tor: dict[str, Any]) -> str:
-    if tor.get("mode") == "managed":
+def tor_words(tor: TorInfo) -> str:
+    if tor.mode == "managed":
         text = tr("managed: TIMB runs its own tor")
-    elif tor.get("control_port"):
-        text = tr("attached to the tor at control port {port}").format(port=tor["control_port"])
+    elif tor.control_port:
+        text = tr("attached to the tor at control port {port}").format(port=tor.control_port)
     else:
         text = tr("not configured: accounts cannot connect")
-    if tor.get("private_network"):
+    if tor.private_network:
         text += " " + tr("(private test network)")
     return text
 
@@ -53,9 +52,9 @@ class SettingsDialog(QDialog):
             tr("Keep history"),
             tr("Off by default: conversations are forgotten when TIMB closes"),
         )
-        self.history.setChecked(bool(current.get("history")))
+        self.history.setChecked(current.history)
         self.history.toggled.connect(lambda on: self.tasks.spawn(self.service.set_settings(history=on)))
-        self.default_policy = policy_box(self, str(current.get("otr_policy", "always")))
+        self.default_policy = policy_box(self, current.otr_policy)
         self.default_policy.setAccessibleName(tr("Default encryption policy"))
         self.default_policy.currentIndexChanged.connect(
             lambda _: self.tasks.spawn(
@@ -67,7 +66,7 @@ class SettingsDialog(QDialog):
             tr("Connect at unlock"),
             tr("Connect all accounts through Tor as soon as the profile is unlocked"),
         )
-        self.auto_connect.setChecked(bool(current.get("auto_connect")))
+        self.auto_connect.setChecked(current.auto_connect)
         self.auto_connect.toggled.connect(
             lambda on: self.tasks.spawn(self.service.set_settings(auto_connect=on))
         )
@@ -84,7 +83,7 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Default &encryption:"), self.default_policy)
         form.addRow(self.auto_connect)
         form.addRow(self.notify_text)
-        form.addRow(tr("Tor:"), QLabel(tor_words(dict(current.get("tor", {}))), general))
+        form.addRow(tr("Tor:"), QLabel(tor_words(current.tor), general))
         form.addRow(QLabel(tr("How Tor is reached is chosen when TIMB starts (timb gui --help)."), general))
         layout = QVBoxLayout(self)
         layout.addWidget(general)
@@ -97,14 +96,14 @@ class SettingsDialog(QDialog):
         box = QGroupBox(tr("One contact"), self)
         self.contact = named(QComboBox(box), tr("Contact"), tr("The contact whose settings are below"))
         for account in self.service.list_accounts():
-            for contact in self.service.list_contacts(str(account["id"])):
+            for contact in self.service.list_contacts(account.id):
                 self.contact.addItem(
-                    f"{contact['jid']} ({account['id']})",
+                    f"{contact.jid} ({account.id})",
                     [
-                        str(account["id"]),
-                        str(contact["jid"]),
-                        str(contact["policy"]),
-                        bool(contact.get("history")),
+                        account.id,
+                        contact.jid,
+                        contact.policy,
+                        contact.history,
                     ],
                 )
         self.contact_policy = policy_box(box)

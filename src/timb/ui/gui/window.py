@@ -157,8 +157,8 @@ class MainWindow(QMainWindow):
 
     def send(self, view: ConversationView, text: str) -> None:
         def command() -> None:
-            msg_id = self.service.send_message(view.account, view.contact, text)
-            view.add_outgoing(msg_id, text, self.service.message_state(view.account, msg_id))
+            sent = self.service.send_message(view.account, view.contact, text)
+            view.add_outgoing(sent.id, text, sent.state)
 
         self.tasks.run(command)
 
@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
             accounts = self.service.list_accounts()
         except ProfileError:
             return
-        known = {str(a["id"]) for a in accounts}
+        known = {a.id for a in accounts}
         for account, contact in list(self.views):
             if account not in known:
                 self.drop_view(account, contact)
@@ -190,9 +190,9 @@ class MainWindow(QMainWindow):
         self.accounts.show_accounts(
             [
                 (
-                    str(a["id"]),
-                    str(a["jid"]),
-                    self.connections.get(str(a["id"]), ConnectionState.DISCONNECTED),
+                    a.id,
+                    str(a.jid),
+                    self.connections.get(a.id, ConnectionState.DISCONNECTED),
                 )
                 for a in accounts
             ]
@@ -201,17 +201,17 @@ class MainWindow(QMainWindow):
     def load_contacts(self) -> None:
         """After unlock: every account's contacts, their presence and privacy."""
         for account in self.service.list_accounts():
-            account_id = str(account["id"])
+            account_id = account.id
             self.connections.setdefault(
                 account_id,
-                ConnectionState.CONNECTED if account.get("connected") else ConnectionState.DISCONNECTED,
+                ConnectionState.CONNECTED if account.connected else ConnectionState.DISCONNECTED,
             )
             for contact in self.service.list_contacts(account_id):
                 self.contact_list.add_contact(
                     account_id,
-                    str(contact["jid"]),
-                    presence=str(contact.get("presence", "offline")),
-                    blocked=contact.get("blocked") is True,
+                    contact.jid,
+                    presence=contact.presence,
+                    blocked=contact.blocked,
                 )
         self.refresh_accounts()
 

@@ -4,134 +4,134 @@
 <context>
     <name />
     <message>
-        <location filename="../accounts.py" line="39" />
+        <location filename="../accounts.py" line="38" />
         <source>disconnected</source>
         <translation>déconnecté</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="40" />
+        <location filename="../accounts.py" line="39" />
         <source>connecting</source>
         <translation>connexion en cours</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="41" />
+        <location filename="../accounts.py" line="40" />
         <source>connected</source>
         <translation>connecté</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="42" />
+        <location filename="../accounts.py" line="41" />
         <source>failed</source>
         <translation>échec</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="66" />
+        <location filename="../accounts.py" line="65" />
         <source>Add an account</source>
         <translation>Ajouter un compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="67" />
+        <location filename="../accounts.py" line="66" />
         <source>Network</source>
         <translation>Réseau</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="67" />
+        <location filename="../accounts.py" line="66" />
         <source>The chat network of this account</source>
         <translation>Le réseau de discussion de ce compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="68" />
+        <location filename="../accounts.py" line="67" />
         <source>XMPP (Jabber)</source>
         <translation>XMPP (Jabber)</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="69" />
+        <location filename="../accounts.py" line="68" />
         <source>IRC (private messages, over TLS)</source>
         <translation>IRC (messages privés, par TLS)</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="72" />
+        <location filename="../accounts.py" line="71" />
         <source>Address</source>
         <translation>Adresse</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="72" />
+        <location filename="../accounts.py" line="71" />
         <source>Your address: user@server for XMPP, nick@server for IRC</source>
         <translation>Votre adresse : utilisateur@serveur pour XMPP, pseudo@serveur pour IRC</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="74" />
+        <location filename="../accounts.py" line="73" />
         <source>Password</source>
         <translation>Mot de passe</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="74" />
+        <location filename="../accounts.py" line="73" />
         <source>The account's password</source>
         <translation>Le mot de passe du compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="77" />
+        <location filename="../accounts.py" line="76" />
         <source>Server host</source>
         <translation>Hôte du serveur</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="77" />
+        <location filename="../accounts.py" line="76" />
         <source>Optional: the host to reach, e.g. an onion</source>
         <translation>Facultatif : l’hôte à joindre, par exemple une adresse onion</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="79" />
+        <location filename="../accounts.py" line="78" />
         <source>Server port</source>
         <translation>Port du serveur</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="79" />
+        <location filename="../accounts.py" line="78" />
         <source>The XMPP port, 5222 unless told otherwise</source>
         <translation>Le port XMPP, 5222 sauf indication contraire</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="82" />
+        <location filename="../accounts.py" line="81" />
         <source>TLS pin</source>
         <translation>Empreinte TLS</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="82" />
+        <location filename="../accounts.py" line="81" />
         <source>Optional: SHA-256 of the server's certificate</source>
         <translation>Facultatif : SHA-256 du certificat du serveur</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="85" />
+        <location filename="../accounts.py" line="84" />
         <location filename="../dialogs.py" line="113" />
         <source>&amp;Add</source>
         <translation>&amp;Ajouter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="85" />
+        <location filename="../accounts.py" line="84" />
         <location filename="../dialogs.py" line="113" />
         <source>Add</source>
         <translation>Ajouter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="85" />
+        <location filename="../accounts.py" line="84" />
         <source>Add this account</source>
         <translation>Ajouter ce compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="87" />
+        <location filename="../accounts.py" line="86" />
         <source>Create a &amp;throwaway account</source>
         <translation>Créer un compte &amp;jetable</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="88" />
+        <location filename="../accounts.py" line="87" />
         <source>Create a throwaway account</source>
         <translation>Créer un compte jetable</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="89" />
+        <location filename="../accounts.py" line="88" />
         <source>A random name and password on the server typed in the address field</source>
         <translation>Un nom et un mot de passe aléatoires sur le serveur indiqué dans le champ adresse</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="91" />
+        <location filename="../accounts.py" line="90" />
         <location filename="../dialogs.py" line="92" />
         <location filename="../dialogs.py" line="114" />
         <location filename="../verify.py" line="143" />
@@ -139,369 +139,369 @@
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="91" />
+        <location filename="../accounts.py" line="90" />
         <location filename="../dialogs.py" line="114" />
         <source>Close without adding</source>
         <translation>Fermer sans ajouter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="97" />
+        <location filename="../accounts.py" line="96" />
         <source>&amp;Network:</source>
         <translation>&amp;Réseau :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="98" />
+        <location filename="../accounts.py" line="97" />
         <location filename="../dialogs.py" line="120" />
         <source>A&amp;ddress:</source>
         <translation>A&amp;dresse :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="99" />
+        <location filename="../accounts.py" line="98" />
         <source>&amp;Password:</source>
         <translation>&amp;Mot de passe :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="100" />
+        <location filename="../accounts.py" line="99" />
         <source>&amp;Host:</source>
         <translation>&amp;Hôte :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="101" />
+        <location filename="../accounts.py" line="100" />
         <source>P&amp;ort:</source>
         <translation>P&amp;ort :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="102" />
+        <location filename="../accounts.py" line="101" />
         <source>TLS p&amp;in:</source>
         <translation>Empre&amp;inte TLS :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="126" />
+        <location filename="../accounts.py" line="125" />
         <source>The address and the password are required.</source>
         <translation>L’adresse et le mot de passe sont obligatoires.</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="139" />
+        <location filename="../accounts.py" line="138" />
         <source>Adding…</source>
         <translation>Ajout…</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="145" />
+        <location filename="../accounts.py" line="144" />
         <source>Type the server's name in the address field, e.g. example.org.</source>
         <translation>Tapez le nom du serveur dans le champ adresse, par exemple example.org.</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="151" />
+        <location filename="../accounts.py" line="150" />
         <source>Creating an account on {server} (through Tor, this takes a moment)…</source>
         <translation>Création d’un compte sur {server} (par Tor, cela prend un moment)…</translation>
     </message>
     <message>
+        <location filename="../accounts.py" line="183" />
         <location filename="../accounts.py" line="184" />
-        <location filename="../accounts.py" line="185" />
         <source>Accounts</source>
         <translation>Comptes</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="185" />
+        <location filename="../accounts.py" line="184" />
         <source>Your accounts and their connection</source>
         <translation>Vos comptes et leur connexion</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="189" />
+        <location filename="../accounts.py" line="188" />
         <source>&amp;Add…</source>
         <translation>&amp;Ajouter…</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="189" />
+        <location filename="../accounts.py" line="188" />
         <source>Add an account or create a throwaway one</source>
         <translation>Ajouter un compte ou en créer un jetable</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="192" />
+        <location filename="../accounts.py" line="191" />
         <source>&amp;Connect</source>
         <translation>&amp;Connecter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="193" />
+        <location filename="../accounts.py" line="192" />
         <source>Connect the selected account through Tor</source>
         <translation>Connecter le compte choisi par Tor</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="198" />
+        <location filename="../accounts.py" line="197" />
         <source>&amp;Disconnect</source>
         <translation>&amp;Déconnecter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="199" />
+        <location filename="../accounts.py" line="198" />
         <source>Disconnect the selected account</source>
         <translation>Déconnecter le compte choisi</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="202" />
-        <location filename="../commands.py" line="141" />
+        <location filename="../accounts.py" line="201" />
+        <location filename="../commands.py" line="142" />
         <source>&amp;Remove</source>
         <translation>&amp;Supprimer</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="202" />
+        <location filename="../accounts.py" line="201" />
         <source>Forget the selected account, its key and contacts</source>
         <translation>Oublier le compte choisi, sa clé et ses contacts</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="203" />
-        <location filename="../settings.py" line="92" />
+        <location filename="../accounts.py" line="202" />
+        <location filename="../settings.py" line="91" />
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="203" />
+        <location filename="../accounts.py" line="202" />
         <source>Close this window</source>
         <translation>Fermer cette fenêtre</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="257" />
+        <location filename="../accounts.py" line="256" />
         <source>Remove account</source>
         <translation>Supprimer le compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="258" />
+        <location filename="../accounts.py" line="257" />
         <source>Forget {account}, its OTR key and its contacts?</source>
         <translation>Oublier {account}, sa clé OTR et ses contacts ?</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="27" />
+        <location filename="../badge.py" line="28" />
         <source>NOT PRIVATE</source>
         <translation>NON PRIVÉ</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="28" />
+        <location filename="../badge.py" line="29" />
         <source>PRIVATE UNVERIFIED</source>
         <translation>PRIVÉ NON VÉRIFIÉ</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="29" />
+        <location filename="../badge.py" line="30" />
         <source>PRIVATE VERIFIED</source>
         <translation>PRIVÉ VÉRIFIÉ</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="30" />
+        <location filename="../badge.py" line="31" />
         <source>FINISHED</source>
         <translation>TERMINÉ</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="36" />
+        <location filename="../badge.py" line="37" />
         <source>No private session: messages wait, nothing is sent in the clear.</source>
         <translation>Pas de session privée : les messages attendent, rien n’est envoyé en clair.</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="37" />
+        <location filename="../badge.py" line="38" />
         <source>Encrypted, but you have not verified who holds the other key.</source>
         <translation>Chiffré, mais vous n’avez pas vérifié qui détient l’autre clé.</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="38" />
+        <location filename="../badge.py" line="39" />
         <source>Encrypted to a key you verified.</source>
         <translation>Chiffré pour une clé que vous avez vérifiée.</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="39" />
+        <location filename="../badge.py" line="40" />
         <source>They ended the private session: messages wait until you start a new one.</source>
         <translation>Votre contact a terminé la session privée : les messages attendent que vous en ouvriez une nouvelle.</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="68" />
+        <location filename="../badge.py" line="73" />
         <source>Privacy: {state}</source>
         <translation>Confidentialité : {state}</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="42" />
+        <location filename="../commands.py" line="43" />
         <source>&amp;TIMB</source>
         <translation>&amp;TIMB</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="44" />
+        <location filename="../commands.py" line="45" />
         <source>&amp;Accounts…</source>
         <translation>&amp;Comptes…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="45" />
+        <location filename="../commands.py" line="46" />
         <source>&amp;Settings…</source>
         <translation>&amp;Réglages…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="46" />
+        <location filename="../commands.py" line="47" />
         <source>&amp;Panic: end everything and quit</source>
         <translation>&amp;Panique : tout arrêter et quitter</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="47" />
+        <location filename="../commands.py" line="48" />
         <source>&amp;Quit</source>
         <translation>&amp;Quitter</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="51" />
+        <location filename="../commands.py" line="52" />
         <location filename="../window.py" line="67" />
         <source>&amp;Contacts</source>
         <translation>&amp;Contacts</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="53" />
+        <location filename="../commands.py" line="54" />
         <source>&amp;Add contact…</source>
         <translation>&amp;Ajouter un contact…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="54" />
+        <location filename="../commands.py" line="55" />
         <source>&amp;Remove contact</source>
         <translation>&amp;Supprimer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="55" />
+        <location filename="../commands.py" line="56" />
         <source>&amp;Block contact</source>
         <translation>&amp;Bloquer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="56" />
+        <location filename="../commands.py" line="57" />
         <source>&amp;Go to contacts</source>
         <translation>&amp;Aller aux contacts</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="60" />
+        <location filename="../commands.py" line="61" />
         <source>C&amp;onversation</source>
         <translation>C&amp;onversation</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="62" />
+        <location filename="../commands.py" line="63" />
         <source>Go &amp;private (start OTR)</source>
         <translation>Passer en &amp;privé (démarrer OTR)</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="63" />
+        <location filename="../commands.py" line="64" />
         <source>&amp;End private session</source>
         <translation>&amp;Terminer la session privée</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="64" />
+        <location filename="../commands.py" line="65" />
         <source>&amp;Verify fingerprints…</source>
         <translation>&amp;Vérifier les empreintes…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="65" />
+        <location filename="../commands.py" line="66" />
         <source>Verify with a &amp;secret (SMP)…</source>
         <translation>Vérifier par un &amp;secret (SMP)…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="127" />
+        <location filename="../commands.py" line="128" />
         <source>Add an account first (F2).</source>
         <translation>Ajoutez d’abord un compte (F2).</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="139" />
+        <location filename="../commands.py" line="140" />
         <source>Remove contact</source>
         <translation>Supprimer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="140" />
+        <location filename="../commands.py" line="141" />
         <source>Remove {contact} from {account}?</source>
         <translation>Supprimer {contact} de {account} ?</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="188" />
+        <location filename="../commands.py" line="189" />
         <source>starting a private session…</source>
         <translation>ouverture d’une session privée…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="237" />
+        <location filename="../commands.py" line="234" />
         <source>verification (SMP) started: waiting for them</source>
         <translation>vérification (SMP) lancée : en attente de votre contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="251" />
+        <location filename="../commands.py" line="248" />
         <source>answer sent: checking…</source>
         <translation>réponse envoyée : vérification…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="253" />
+        <location filename="../commands.py" line="250" />
         <source>you refused to answer their verification</source>
         <translation>vous avez refusé de répondre à sa vérification</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="34" />
+        <location filename="../conversation.py" line="33" />
         <source>pending: waiting for a private session</source>
         <translation>en attente d’une session privée</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="35" />
+        <location filename="../conversation.py" line="34" />
         <source>sent encrypted</source>
         <translation>envoyé chiffré</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="36" />
+        <location filename="../conversation.py" line="35" />
         <source>delivered</source>
         <translation>remis</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="37" />
+        <location filename="../conversation.py" line="36" />
         <source>not sent</source>
         <translation>non envoyé</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="67" />
+        <location filename="../conversation.py" line="66" />
         <source>Messages</source>
         <translation>Messages</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="68" />
+        <location filename="../conversation.py" line="67" />
         <source>The conversation, oldest first; your messages show their state</source>
         <translation>La conversation, du plus ancien au plus récent ; vos messages indiquent leur état</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="72" />
+        <location filename="../conversation.py" line="71" />
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="72" />
+        <location filename="../conversation.py" line="71" />
         <source>Type a message; Enter sends, Shift+Enter starts a new line</source>
         <translation>Tapez un message ; Entrée l’envoie, Maj+Entrée commence une nouvelle ligne</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="77" />
+        <location filename="../conversation.py" line="76" />
         <source>&amp;Send</source>
         <translation>&amp;Envoyer</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="77" />
+        <location filename="../conversation.py" line="76" />
         <source>Send</source>
         <translation>Envoyer</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="77" />
+        <location filename="../conversation.py" line="76" />
         <source>Send the message</source>
         <translation>Envoyer le message</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="121" />
+        <location filename="../conversation.py" line="120" />
         <source>me ({state}): {text}</source>
         <translation>moi ({state}) : {text}</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="135" />
+        <location filename="../conversation.py" line="134" />
         <location filename="../events.py" line="74" />
         <source>{contact}: {text}</source>
         <translation>{contact} : {text}</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="137" />
+        <location filename="../conversation.py" line="136" />
         <source>{contact} (NOT ENCRYPTED): {text}</source>
         <translation>{contact} (NON CHIFFRÉ) : {text}</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="147" />
+        <location filename="../conversation.py" line="146" />
         <source>me</source>
         <translation>moi</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="148" />
+        <location filename="../conversation.py" line="147" />
         <source>{who} (history): {text}</source>
         <translation>{who} (historique) : {text}</translation>
     </message>
@@ -676,17 +676,22 @@
         <translation>{contact} vous demande une vérification (SMP)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="136" />
+        <location filename="../events.py" line="135" />
+        <source>their key is NO LONGER VERIFIED: a failed check may mean someone in the middle</source>
+        <translation>sa clé N’EST PLUS VÉRIFIÉE : un échec peut signaler quelqu’un au milieu</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="140" />
         <source>key {fingerprint} is now {trust}</source>
         <translation>la clé {fingerprint} est maintenant {trust}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="142" />
+        <location filename="../events.py" line="146" />
         <source>WARNING: {contact} presents a NEW KEY {fingerprint}</source>
         <translation>ATTENTION : {contact} présente une NOUVELLE CLÉ {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="166" />
+        <location filename="../events.py" line="170" />
         <source>Tor failed: {message}</source>
         <translation>Échec de Tor : {message}</translation>
     </message>
@@ -831,153 +836,153 @@
         <translation>Déverrouillage…</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="31" />
+        <location filename="../settings.py" line="30" />
         <source>managed: TIMB runs its own tor</source>
         <translation>géré : TIMB lance son propre tor</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="33" />
+        <location filename="../settings.py" line="32" />
         <source>attached to the tor at control port {port}</source>
         <translation>relié au tor du port de contrôle {port}</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="35" />
+        <location filename="../settings.py" line="34" />
         <source>not configured: accounts cannot connect</source>
         <translation>non configuré : les comptes ne peuvent pas se connecter</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="37" />
+        <location filename="../settings.py" line="36" />
         <source>(private test network)</source>
         <translation>(réseau de test privé)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="49" />
+        <location filename="../settings.py" line="48" />
         <source>Settings</source>
         <translation>Réglages</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="52" />
+        <location filename="../settings.py" line="51" />
         <source>Keep &amp;history (encrypted in the profile)</source>
         <translation>Garder l’&amp;historique (chiffré dans le profil)</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="53" />
+        <location filename="../settings.py" line="52" />
         <source>Keep history</source>
         <translation>Garder l’historique</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="54" />
+        <location filename="../settings.py" line="53" />
         <source>Off by default: conversations are forgotten when TIMB closes</source>
         <translation>Désactivé par défaut : les conversations sont oubliées à la fermeture de TIMB</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="59" />
+        <location filename="../settings.py" line="58" />
         <source>Default encryption policy</source>
         <translation>Politique de chiffrement par défaut</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="66" />
+        <location filename="../settings.py" line="65" />
         <source>&amp;Connect every account at unlock</source>
         <translation>&amp;Connecter tous les comptes au déverrouillage</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="67" />
+        <location filename="../settings.py" line="66" />
         <source>Connect at unlock</source>
         <translation>Connecter au déverrouillage</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="68" />
+        <location filename="../settings.py" line="67" />
         <source>Connect all accounts through Tor as soon as the profile is unlocked</source>
         <translation>Connecter tous les comptes par Tor dès que le profil est déverrouillé</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="75" />
+        <location filename="../settings.py" line="74" />
         <source>Show message &amp;text in notifications</source>
         <translation>Afficher le &amp;texte des messages dans les notifications</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="76" />
+        <location filename="../settings.py" line="75" />
         <source>Message text in notifications</source>
         <translation>Texte des messages dans les notifications</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="77" />
+        <location filename="../settings.py" line="76" />
         <source>Off: notifications are read by other software, so they only say a message arrived</source>
         <translation>Désactivé : d’autres logiciels lisent les notifications, elles disent donc seulement qu’un message est arrivé</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="81" />
+        <location filename="../settings.py" line="80" />
         <source>General</source>
         <translation>Général</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="84" />
+        <location filename="../settings.py" line="83" />
         <source>Default &amp;encryption:</source>
         <translation>&amp;Chiffrement par défaut :</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="87" />
+        <location filename="../settings.py" line="86" />
         <source>Tor:</source>
         <translation>Tor :</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="88" />
+        <location filename="../settings.py" line="87" />
         <source>How Tor is reached is chosen when TIMB starts (timb gui --help).</source>
         <translation>La façon de joindre Tor se choisit au démarrage de TIMB (timb gui --help).</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="92" />
+        <location filename="../settings.py" line="91" />
         <source>Close the settings</source>
         <translation>Fermer les réglages</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="97" />
+        <location filename="../settings.py" line="96" />
         <source>One contact</source>
         <translation>Un contact</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="98" />
+        <location filename="../settings.py" line="97" />
         <source>Contact</source>
         <translation>Contact</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="98" />
+        <location filename="../settings.py" line="97" />
         <source>The contact whose settings are below</source>
         <translation>Le contact dont les réglages sont ci-dessous</translation>
     </message>
     <message>
+        <location filename="../settings.py" line="111" />
         <location filename="../settings.py" line="112" />
-        <location filename="../settings.py" line="113" />
         <source>Keep history of this conversation</source>
         <translation>Garder l’historique de cette conversation</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="114" />
+        <location filename="../settings.py" line="113" />
         <source>Off unless you turn it on</source>
         <translation>Désactivé sauf si vous l’activez</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="116" />
+        <location filename="../settings.py" line="115" />
         <source>&amp;Save for this contact</source>
         <translation>&amp;Enregistrer pour ce contact</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="116" />
+        <location filename="../settings.py" line="115" />
         <source>Save for this contact</source>
         <translation>Enregistrer pour ce contact</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="116" />
+        <location filename="../settings.py" line="115" />
         <source>Apply</source>
         <translation>Appliquer</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="120" />
+        <location filename="../settings.py" line="119" />
         <source>C&amp;ontact:</source>
         <translation>C&amp;ontact :</translation>
     </message>
     <message>
-        <location filename="../settings.py" line="121" />
+        <location filename="../settings.py" line="120" />
         <source>Encr&amp;yption:</source>
         <translation>Chi&amp;ffrement :</translation>
     </message>
