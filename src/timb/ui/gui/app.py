@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -47,6 +48,7 @@ class GuiApp:
         self._quit = asyncio.Event()
         self._events: asyncio.Task[None] | None = None
         self._started = False
+        self._restore: Callable[[], None] = lambda: None  # undoes install_crash_handlers
 
     def _show_error(self, message: str) -> None:
         self.window.show_status(message, error=True)
@@ -97,8 +99,10 @@ class GuiApp:
         status = self.exit_status or 0
         self.tasks.cancel()
         await self.service.close()
-        if self._events is not None:
+        if self._events is not None:  # the service's events end when it closes
+            await asyncio.wait({self._events}, timeout=5)
             self._events.cancel()
+        self._restore()
         self.window.hide()
         self.window.deleteLater()
         return status
@@ -126,8 +130,16 @@ class GuiApp:
             error = context.get("exception")
             self.crash(error if isinstance(error, BaseException) else RuntimeError("asyncio error"))
 
+        loop = asyncio.get_running_loop()
+        previous_hook, previous_handler = sys.excepthook, loop.get_exception_handler()
+
+        def restore() -> None:
+            sys.excepthook = previous_hook
+            loop.set_exception_handler(previous_handler)
+
+        self._restore = restore
         sys.excepthook = hook
-        asyncio.get_running_loop().set_exception_handler(loop_handler)
+        loop.set_exception_handler(loop_handler)
 
 
 def qt_application(argv: list[str] | None = None) -> QApplication:
