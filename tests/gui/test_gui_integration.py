@@ -79,10 +79,7 @@ def test_gui_over_tor_and_prosody(
             add.host.setText(prosody_onion)
             add.pin.setText(pin)
             add.submit()
-            # Wait for the command itself: while the account's key is generated the service lists
-            # an account it cannot describe yet (a core race, reported; not the GUI's to hide).
-            await app.tasks.settle()
-            assert service.list_accounts()
+            await until(lambda: bool(service.list_accounts()))  # also while its key is generated
             accounts.refresh()
             accounts.connect_selected()
             await until(lambda: service.list_accounts()[0].connected)
