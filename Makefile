@@ -40,7 +40,7 @@ typecheck: deps
 	$(BIN)/mypy
 
 pytest: deps
-	$(BIN)/pytest -q
+	bash tests/run_split.sh $(BIN)
 
 fuzz: deps
 	$(BIN)/python fuzz/run_all.py
