@@ -31,6 +31,7 @@ PURE_MODULES = [
     *(f"net/irc/{name}.py" for name in ("events", "errors")),
     # in-band bytestreams for file transfer (issue 15): a sans-I/O codec
     "net/xmpp/ibb.py",
+    "net/xmpp/socks5_bytestreams.py",
     # the Ricochet v3 core: every module of net/onion but the asyncio adapter and its redialler
     *(
         f"net/onion/{path.name}"
