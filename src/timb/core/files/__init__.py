@@ -11,6 +11,7 @@ from timb.core.files.errors import (
     FileTooLarge,
     FileTransferError,
     MetadataStripError,
+    TransferRefused,
 )
 from timb.core.files.metadata import MetadataReport, strip_metadata
 from timb.core.files.names import MAX_NAME_BYTES, sanitise_name
@@ -24,6 +25,7 @@ __all__ = [
     "IncomingFile",
     "MetadataReport",
     "MetadataStripError",
+    "TransferRefused",
     "sanitise_name",
     "strip_metadata",
 ]

@@ -10,6 +10,7 @@ Error tree::
      └── FileTransferError       a file cannot be sent or received safely
           ├── FileTooLarge       over the size cap the user set
           ├── FileIntegrityError the bytes received are not what the sender declared (size, hash)
+          ├── TransferRefused    no private OTR session, unknown transfer, or not in that state
           └── MetadataStripError mat2 failed or is missing: the file is not sent as it is
 """
 
@@ -25,6 +26,10 @@ class FileTooLarge(FileTransferError):
 
 
 class FileIntegrityError(FileTransferError):
+    pass
+
+
+class TransferRefused(FileTransferError):
     pass
 
 
