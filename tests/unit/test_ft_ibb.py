@@ -26,7 +26,8 @@ def test_the_xeps_example_elements_parse() -> None:
 
 
 def test_elements_round_trip_through_xml() -> None:
-    for element in [Open("s1", 4096), Data("s1", 7, b"\x00\xff" * 10), Close("s1")]:
+    elements: list[Open | Data | Close] = [Open("s1", 4096), Data("s1", 7, b"\x00\xff" * 10), Close("s1")]
+    for element in elements:
         wire = ET.tostring(element.to_element())
         assert parse(ET.fromstring(wire)) == element
 
