@@ -15,6 +15,7 @@ from timb.core.files.errors import (
 )
 from timb.core.files.metadata import MetadataReport, strip_metadata
 from timb.core.files.names import MAX_NAME_BYTES, sanitise_name
+from timb.core.files.outgoing import OutgoingFile, prepare_outgoing
 from timb.core.files.saver import IncomingFile
 
 __all__ = [
@@ -25,7 +26,9 @@ __all__ = [
     "IncomingFile",
     "MetadataReport",
     "MetadataStripError",
+    "OutgoingFile",
     "TransferRefused",
+    "prepare_outgoing",
     "sanitise_name",
     "strip_metadata",
 ]
