@@ -91,6 +91,8 @@ class Networks:
     def __init__(self, factory: AdapterFactory, tor: TorLink) -> None:
         self._factory = factory
         self._tor = tor
+        # Told of every new adapter (the channel part takes an IRC adapter's channel events).
+        self.on_adapter: Callable[[str, net.Adapter], None] | None = None
 
     async def adapter_for(self, runtime: AccountRuntime) -> net.Adapter:
         """Raises: Unavailable (tor could not be reached; registration asked of an adapter that
@@ -101,6 +103,8 @@ class Networks:
             if register is None:
                 raise Unavailable("this network cannot create accounts in-band")
             register()
+        if self.on_adapter is not None:
+            self.on_adapter(runtime.id, adapter)
         return adapter
 
 

@@ -22,6 +22,7 @@ from timb.core.service.account_book import (
     Networks,
     default_adapter_factory,
 )
+from timb.core.service.channels import Channels
 from timb.core.service.contact_book import ContactBook
 from timb.core.service.contacts import Contacts
 from timb.core.service.history import HistoryPart
@@ -77,6 +78,9 @@ class TimbService:
         self._contacts = Contacts(self._session, self._accounts, self._book, self._emit)
         self._messaging = Messaging(self._session, self._accounts, self._book, self._trust, self._history)
         self._identity = Identity(self._session, self._accounts, self._trust)
+        # IRC channels (plaintext, never OTR): commands on `service.channels`, see its module.
+        self.channels = Channels(self._session, self._accounts, self._history, self._emit)
+        networks.on_adapter = self.channels.attach
         self._session.keep(ACCOUNTS_SECTION, self._accounts.to_section)
         self._session.keep(TRUST_SECTION, self._trust.to_dict)
         self._closed = False
