@@ -5,6 +5,7 @@ no history unless turned on for that channel, channels never touching OTR, hosti
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,3 +260,37 @@ async def test_channels_need_a_connected_irc_account(tmp_path: Path) -> None:
             s.channels.join_channel("x", "#timb")
         with pytest.raises(Unavailable):
             s.channels.join_channel("irc", "#timb")
+
+
+async def test_jsonrpc_channel_methods_refuse_an_unconfirmed_first_message_with_their_own_code(
+    tmp_path: Path,
+) -> None:
+    from timb.ui.cli.jsonrpc import JsonRpcServer, event_to_notification  # noqa: PLC0415
+
+    server = FakeIrcServer()
+    async with running(tmp_path / "a", server) as alice:
+        await irc_setup(alice, "alice")
+        rpc = JsonRpcServer(alice.service)
+
+        async def call(method: str, **params: object) -> dict[str, Any]:
+            line = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+            reply = await rpc.handle_line(line)
+            assert reply is not None
+            result: dict[str, Any] = json.loads(reply)
+            return result
+
+        assert (await call("channel.join", account="irc", channel="#timb"))["result"] is None
+        await alice.wait(of(ChannelJoined, channel="#timb"))
+        joined_event = next(e for e in alice.events if isinstance(e, ChannelJoined))
+        assert event_to_notification(joined_event) == {
+            "jsonrpc": "2.0",
+            "method": "channel.joined",
+            "params": {"account": "irc", "channel": "#timb", "banner": banner("#timb")},
+        }
+        refused = await call("channel.send", account="irc", channel="#timb", text="hello 4f2a")
+        assert refused["error"]["code"] == -32004 and "NOT PRIVATE" in refused["error"]["message"]
+        assert "4f2a" not in refused["error"]["message"] and server.said == []
+        sent = await call("channel.send", account="irc", channel="#timb", text="hello 4f2a", confirmed=True)
+        assert sent["result"]["id"] and server.said == ["hello 4f2a"]
+        [listed] = (await call("channel.list", account="irc"))["result"]
+        assert (listed["private"], listed["confirmed"], listed["history"]) == (False, True, False)

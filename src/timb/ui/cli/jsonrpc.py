@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
+from timb.core.errors import ConfirmationRequired
 from timb.core.events import (
     ConnectionStateChanged,
     CoreEvent,
@@ -48,6 +49,7 @@ from timb.core.service import (
     Unavailable,
     default_profile_dir,
 )
+from timb.ui.cli.jsonrpc_channels import CHANNEL_NOTIFICATIONS, CONFIRMATION_REQUIRED, channel_methods
 from timb.ui.tui.crash import redacted_report
 
 MAX_LINE = 1 << 20  # a longer line gets a parse error (in pieces) and reading goes on
@@ -65,6 +67,7 @@ UNAVAILABLE = -32003
 _ERROR_CODES: list[tuple[type[ServiceError], int]] = [
     (ProfileError, PROFILE_ERROR),
     (NotFound, NOT_FOUND),
+    (ConfirmationRequired, CONFIRMATION_REQUIRED),  # before its base, InvalidRequest
     (InvalidRequest, INVALID_PARAMS),
     (Unavailable, UNAVAILABLE),
 ]
@@ -84,6 +87,7 @@ NOTIFICATIONS: dict[type, str] = {
     PresenceChanged: "contact.presence",
     SubscriptionRequested: "contact.subscription_request",
     ErrorEvent: "error",
+    **CHANNEL_NOTIFICATIONS,
 }
 
 
@@ -228,6 +232,7 @@ class JsonRpcServer:
             "history.read": ([_p("account"), _p("contact")], s.read_history),
             "history.delete": ([_p("account"), _p("contact")], s.delete_history),
             "shutdown": ([], self._shutdown),
+            **channel_methods(s, _p),
         }
 
     # -- adapters for methods whose params are secrets or need shaping ---------------------------
