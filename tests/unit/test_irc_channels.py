@@ -150,12 +150,12 @@ async def test_a_channel_is_not_private_and_its_first_message_leaves_only_when_c
         assert event.banner == banner("#timb") == "NOT PRIVATE: everyone in #timb and the server reads this"
         await alice.wait(of(ChannelMembersChanged, members=("alice", "bob")))
         [info] = alice.service.channels.list_channels("irc")
-        assert info["private"] is False and info["banner"] == event.banner and info["joined"]
+        assert info.private is False and info.banner == event.banner and info.joined
 
         with pytest.raises(ConfirmationRequired, match="NOT PRIVATE: everyone in #timb"):
             await alice.service.channels.send_channel_message("irc", "#timb", "hello all")
         assert server.said == []  # nothing left
-        assert not alice.service.channels.list_channels("irc")[0]["confirmed"]
+        assert not alice.service.channels.list_channels("irc")[0].confirmed
 
         await alice.service.channels.send_channel_message("irc", "#timb", "hello all", confirmed=True)
         await alice.service.channels.send_channel_message("irc", "#timb", "second, no question")
@@ -196,7 +196,7 @@ async def test_channel_history_is_off_even_when_the_profile_records_and_on_only_
         await joined(bob, "#a")
         await joined(bob, "#b")
         await alice.service.channels.set_channel_history("irc", "#b", True)
-        assert [c["history"] for c in alice.service.channels.list_channels("irc")] == [False, True]
+        assert [c.history for c in alice.service.channels.list_channels("irc")] == [False, True]
         for channel in ("#a", "#b"):
             await alice.service.channels.send_channel_message(
                 "irc", channel, f"out {channel}", confirmed=True
@@ -208,7 +208,7 @@ async def test_channel_history_is_off_even_when_the_profile_records_and_on_only_
         await service.unlock_profile(PASS)
         assert await service.channels.read_channel_history("irc", "#a") == []
         entries = await service.channels.read_channel_history("irc", "#b")
-        assert [(e["direction"], e["text"], e["encrypted"]) for e in entries] == [
+        assert [(e.direction.value, e.text, e.encrypted) for e in entries] == [
             ("out", "out #b", False),
             ("in", "in #b", False),
         ]
@@ -235,16 +235,16 @@ async def test_hostile_and_refused_channel_events_change_nothing(tmp_path: Path)
             adapter.later(event)
         adapter.later(TopicChanged("#timb", "the topic", "carol"))
         await alice.wait(of(ChannelTopicChanged, channel="#timb"))
-        assert [c["channel"] for c in channels.list_channels("irc")] == ["#timb"]
+        assert [c.channel for c in channels.list_channels("irc")] == ["#timb"]
         assert not any(isinstance(e, ChannelMessageReceived) for e in alice.events)
-        assert channels.list_channels("irc")[0]["topic"] == "the topic"
+        assert channels.list_channels("irc")[0].topic == "the topic"
         adapter.later(Joined("#timb", "carol", me=False))
         adapter.later(NickChanged("carol", "carla", me=False))
         await alice.wait(of(ChannelMembersChanged, members=("alice", "carla")))
         # A text IRC cannot carry is a typed error, and it does not count as confirmed.
         with pytest.raises(InvalidRequest):
             await channels.send_channel_message("irc", "#timb", "two\nlines", confirmed=True)
-        assert server.said == [] and not channels.list_channels("irc")[0]["confirmed"]
+        assert server.said == [] and not channels.list_channels("irc")[0].confirmed
         with pytest.raises(InvalidRequest):
             await channels.set_channel_history("irc", "not-a-channel", True)
 
@@ -291,6 +291,6 @@ async def test_jsonrpc_channel_methods_refuse_an_unconfirmed_first_message_with_
         assert refused["error"]["code"] == -32004 and "NOT PRIVATE" in refused["error"]["message"]
         assert "4f2a" not in refused["error"]["message"] and server.said == []
         sent = await call("channel.send", account="irc", channel="#timb", text="hello 4f2a", confirmed=True)
-        assert sent["result"]["id"] and server.said == ["hello 4f2a"]
+        assert sent["result"].startswith("irc-") and server.said == ["hello 4f2a"]
         [listed] = (await call("channel.list", account="irc"))["result"]
         assert (listed["private"], listed["confirmed"], listed["history"]) == (False, True, False)

@@ -37,6 +37,7 @@ from timb.core.events import (
 )
 from timb.core.service.account_book import AccountBook
 from timb.core.service.history import HistoryPart
+from timb.core.service.results import HistoryItem
 from timb.core.service.session import ProfileSession
 from timb.core.service.translate import translated
 from timb.core.storage.history import Direction
@@ -80,6 +81,20 @@ class ChannelHost(Protocol):
     def request_names(self, channel: str) -> None: ...
 
     async def send_channel(self, channel: str, text: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """A channel as a UI shows it. ``private`` is always False: the banner says why."""
+
+    channel: str
+    joined: bool
+    private: bool
+    banner: str
+    topic: str | None
+    members: tuple[str, ...]
+    confirmed: bool  # the first message was confirmed (the next ones leave without asking)
+    history: bool
 
 
 @dataclass(slots=True)
@@ -152,23 +167,21 @@ class Channels:
         with translated():
             host.request_names(channel)
 
-    def list_channels(self, account_id: str) -> list[dict[str, Any]]:
-        """Each channel we are in or asked to join: ``channel``, ``joined``, ``private`` (always
-        False), ``banner``, ``topic``, ``members``, ``confirmed``, ``history``.
-        Raises: ProfileError, NotFound."""
+    def list_channels(self, account_id: str) -> list[ChannelInfo]:
+        """Each channel we are in or asked to join. Raises: ProfileError, NotFound."""
         self._accounts.runtime(account_id)
         on = self._history_on(account_id)
         return [
-            {
-                "channel": c.name,
-                "joined": c.joined,
-                "private": False,
-                "banner": banner(c.name),
-                "topic": c.topic,
-                "members": sorted(c.members),
-                "confirmed": c.confirmed,
-                "history": key in on,
-            }
+            ChannelInfo(
+                c.name,
+                c.joined,
+                False,
+                banner(c.name),
+                c.topic,
+                tuple(sorted(c.members)),
+                c.confirmed,
+                key in on,
+            )
             for key, c in sorted(self._state.get(account_id, {}).items())
         ]
 
@@ -203,7 +216,7 @@ class Channels:
         await self._history.set(account_id, _fold(channel), enabled)  # explicit, never the default
         await self._session.save()
 
-    async def read_channel_history(self, account_id: str, channel: str) -> list[dict[str, Any]]:
+    async def read_channel_history(self, account_id: str, channel: str) -> list[HistoryItem]:
         self._accounts.runtime(account_id)
         return await self._history.read(account_id, _fold(channel))
 

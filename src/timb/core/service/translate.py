@@ -21,6 +21,7 @@ from timb.net import base as net
 from timb.net.irc.errors import UnsendableMessage
 from timb.otr import LocalError
 from timb.otr.keyfiles import KeyFileError
+from timb.tor.errors import TorError
 
 Message = Callable[[Exception], str]
 
@@ -35,6 +36,7 @@ TABLE: Final[tuple[tuple[type[Exception], type[ServiceError], Message], ...]] = 
     (LocalError, InvalidRequest, str),  # a text or an SMP step OTR refuses (caller misuse)
     (net.NotConnectedError, Unavailable, lambda _exc: "the account is not connected"),
     (UnsendableMessage, InvalidRequest, str),  # IRC: a line we will not send (CR/LF, too long)
+    (TorError, Unavailable, lambda exc: f"tor: {exc}"),
 )
 
 _TYPES: Final = tuple(row[0] for row in TABLE)

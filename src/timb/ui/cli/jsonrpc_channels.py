@@ -1,12 +1,15 @@
 """The IRC channel methods and notifications of `timb jsonrpc` (docs/jsonrpc.md, "IRC channels").
 
-Kept beside `jsonrpc` so the channel surface reads in one place; `jsonrpc` registers them. Channel
-messages are plaintext by nature: ``channel.send`` refuses the first message in a channel with
-`CONFIRMATION_REQUIRED` unless ``confirmed`` is true, and nothing has left then.
+As for the service's other methods (`jsonrpc_schema`), each JSON method names a method, here of
+``service.channels`` (`timb.core.service.channels.Channels`), and its parameters come from that
+method's signature. Channel messages are plaintext by nature: ``channel.send`` refuses the first
+message in a channel with `CONFIRMATION_REQUIRED` unless ``confirmed`` is true (nothing left then).
 """
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +22,8 @@ from timb.core.events import (
     ChannelTopicChanged,
 )
 from timb.core.service import TimbService
+from timb.core.service.channels import Channels
+from timb.ui.cli.jsonrpc_schema import Param
 
 CONFIRMATION_REQUIRED = -32004  # the first message in a channel was not confirmed: nothing sent
 
@@ -31,23 +36,36 @@ CHANNEL_NOTIFICATIONS: dict[type, str] = {
     ChannelFailed: "channel.failed",
 }
 
+CHANNEL_METHODS: dict[str, str] = {
+    "channel.join": "join_channel",
+    "channel.part": "part_channel",
+    "channel.set_topic": "set_channel_topic",
+    "channel.names": "refresh_members",
+    "channel.list": "list_channels",
+    "channel.send": "send_channel_message",
+    "channel.set_history": "set_channel_history",
+    "channel.read_history": "read_channel_history",
+    "channel.delete_history": "delete_channel_history",
+}
 
-def channel_methods(service: TimbService, p: Callable[..., Any]) -> dict[str, tuple[list[Any], Any]]:
-    """The methods, each ``name: ([params], function)``; ``p`` makes a param spec (`jsonrpc._p`)."""
-    c = service.channels
-    account, channel = p("account"), p("channel")
+_JSON_TYPES: dict[object, tuple[type, ...]] = {str: (str,), bool: (bool,)}
 
-    async def send(account_id: str, channel: str, text: str, confirmed: bool = False) -> dict[str, str]:
-        return {"id": await c.send_channel_message(account_id, channel, text, confirmed=confirmed)}
 
+def channel_params(name: str) -> list[Param]:
+    """A channel method's parameters from its signature (``account`` is ``account_id``)."""
+    function = getattr(Channels, name)
+    hints = typing.get_type_hints(function)
+    params = []
+    for argument in list(inspect.signature(function).parameters.values())[1:]:
+        kinds = _JSON_TYPES[hints[argument.name]]  # channel commands take text and flags only
+        required = argument.default is inspect.Parameter.empty
+        json_name = "account" if argument.name == "account_id" else argument.name
+        params.append(Param(json_name, kinds, required, argument.name))
+    return params
+
+
+def channel_methods(service: TimbService) -> dict[str, tuple[list[Param], Callable[..., Any]]]:
     return {
-        "channel.join": ([account, channel], c.join_channel),
-        "channel.part": ([account, channel], c.part_channel),
-        "channel.set_topic": ([account, channel, p("topic")], c.set_channel_topic),
-        "channel.names": ([account, channel], c.refresh_members),
-        "channel.list": ([account], c.list_channels),
-        "channel.send": ([account, channel, p("text"), p("confirmed", bool, False)], send),
-        "channel.set_history": ([account, channel, p("enabled", bool)], c.set_channel_history),
-        "channel.read_history": ([account, channel], c.read_channel_history),
-        "channel.delete_history": ([account, channel], c.delete_channel_history),
+        method: (channel_params(name), getattr(service.channels, name))
+        for method, name in CHANNEL_METHODS.items()
     }
