@@ -64,7 +64,7 @@ def irc_adapter(account: Account, dialer: net.Dialer) -> net.Adapter:
     from timb.net.irc.adapter import IrcAccount, IrcAdapter  # noqa: PLC0415
     from timb.net.irc.chat import IrcChatAdapter  # noqa: PLC0415
     from timb.net.irc.sasl import SaslPlain  # noqa: PLC0415
-    from timb.net.xmpp.tls import CertificatePin  # noqa: PLC0415
+    from timb.net.tls import CertificatePin  # noqa: PLC0415
 
     pin = CertificatePin.from_hex(account.tls_pin_sha256) if account.tls_pin_sha256 else None
     sasl = SaslPlain(account.jid.local, account.password) if account.password.reveal() else None
