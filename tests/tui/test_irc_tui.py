@@ -14,11 +14,12 @@ from textual.widgets import Input, Static
 
 from tests.unit.test_core_service import PASS, running
 from tests.unit.test_irc_channels import FakeIrcServer, irc_setup, of
+from timb.common.secret import Secret
 from timb.core.events import ChannelJoined, ChannelMessageReceived
 from timb.core.service import TimbService
 from timb.ui import tui
 from timb.ui.tui.screens.dialogs import ConfirmDialog
-from timb.ui.tui.screens.irc import CHANNEL_EVENTS, AddIrcAccountDialog, ChannelsScreen
+from timb.ui.tui.screens.irc import CHANNEL_EVENTS, AddIrcAccountDialog, ChannelsScreen, IrcFlow
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -108,3 +109,17 @@ async def test_the_add_irc_account_dialog_stores_an_irc_account(tmp_path: Path) 
         [account] = alice.service.list_accounts()
         assert (account.network, str(account.jid), account.port) == ("irc", "alice@irc.test", 6697)
         assert account.tls_pin_sha256 == "ab" * 32
+
+
+async def test_the_sasl_key_command_shows_the_public_key_to_register(tmp_path: Path) -> None:
+    async with running(tmp_path / "a", FakeIrcServer()) as alice:
+        await alice.service.create_profile(PASS)
+        await alice.service.add_account("irc", "alice@irc.test", Secret(""), network="irc")
+        app = Host(alice.service)
+        async with app.run_test(size=(100, 30)) as pilot:
+            flow = IrcFlow(app, alice.service)
+            await flow.sasl_key().wait()
+            await pilot.pause()
+            key = alice.service.irc_sasl.irc_sasl_key("irc")  # made by the command
+            shown = [n.message for n in app._notifications]
+            assert any(key.register in m and "PRIVATE" not in m for m in shown)

@@ -63,11 +63,15 @@ def irc_adapter(account: Account, dialer: net.Dialer) -> net.Adapter:
     only for now (channels and their NOT PRIVATE banner are still to come, docs/irc.md)."""
     from timb.net.irc.adapter import IrcAccount, IrcAdapter  # noqa: PLC0415
     from timb.net.irc.chat import IrcChatAdapter  # noqa: PLC0415
-    from timb.net.irc.sasl import SaslPlain  # noqa: PLC0415
+    from timb.net.irc.sasl import SaslEcdsa, SaslMechanism, SaslPlain  # noqa: PLC0415
     from timb.net.tls import CertificatePin  # noqa: PLC0415
 
     pin = CertificatePin.from_hex(account.tls_pin_sha256) if account.tls_pin_sha256 else None
-    sasl = SaslPlain(account.jid.local, account.password) if account.password.reveal() else None
+    sasl: SaslMechanism | None = None
+    if account.sasl_key_pem is not None:  # a key the user registered with NickServ wins
+        sasl = SaslEcdsa(account.jid.local, Secret(account.sasl_key_pem.reveal().encode()))
+    elif account.password.reveal():
+        sasl = SaslPlain(account.jid.local, account.password)
     irc = IrcAccount(
         host=account.connect_host,
         nick=account.jid.local,

@@ -20,6 +20,7 @@ from timb.core.service.contact_book import ContactBook
 from timb.core.service.contacts import Contacts
 from timb.core.service.history import HistoryPart
 from timb.core.service.identity import Identity
+from timb.core.service.irc_sasl import IrcSasl
 from timb.core.service.messaging import Messaging
 from timb.core.service.onions import Onions
 from timb.core.service.runtime import RuntimeHooks
@@ -74,6 +75,7 @@ class TimbService:
         # IRC channels (plaintext, never OTR): commands on `service.channels`, see its module.
         self.channels = Channels(self._session, self._accounts, self._history, self._emit)
         networks.on_adapter = self.channels.attach
+        self.irc_sasl = IrcSasl(self._accounts)  # SASL keys of IRC accounts, see its module
         self._session.keep(TRUST_SECTION, self._trust.to_dict)
         self._closed = False
 

@@ -349,6 +349,7 @@ class TimbApp(App[int]):
             )
             yield SystemCommand("Add IRC account", "Nick, server, port, TLS pin, SASL", self.irc.add_account)
             yield SystemCommand("IRC channels", "Join, part, talk (NOT PRIVATE)", self.irc.open_channels)
+            yield SystemCommand("IRC SASL key", "A key to log in with, for NickServ", self.irc.sasl_key)
         if isinstance(screen, AccountsScreen):
             yield SystemCommand("Add account", "Add an XMPP account", screen.action_add)
             yield SystemCommand("Connect account", "Connect the selected account", screen.action_connect)

@@ -17,9 +17,10 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ListItem, ListView, RichLog, Select, Static
+from textual.worker import Worker
 
 from timb.common.secret import Secret
-from timb.core.errors import ConfirmationRequired, ServiceError
+from timb.core.errors import ConfirmationRequired, InvalidRequest, ServiceError
 from timb.core.events import (
     ChannelFailed,
     ChannelJoined,
@@ -283,6 +284,31 @@ class IrcFlow:
             self.app.notify("Add an IRC account first.", severity="warning")
             return
         self.app.push_screen(ChannelsScreen(channels, accounts[0]))
+
+    def sasl_key(self) -> Worker[None]:
+        """Show the first IRC account's SASL ECDSA public key (made on first use) and how to
+        register it with NickServ."""
+        return self.app.run_worker(self._sasl_key(), group="irc-sasl")
+
+    async def _sasl_key(self) -> None:
+        sasl = getattr(self.service, "irc_sasl", None)
+        accounts = [a.id for a in self.service.list_accounts() if a.network == "irc"]
+        if sasl is None or not accounts:
+            self.app.notify("Add an IRC account first.", severity="warning")
+            return
+        try:
+            try:
+                key = sasl.irc_sasl_key(accounts[0])
+            except InvalidRequest:
+                key = await sasl.make_irc_sasl_key(accounts[0])
+        except ServiceError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        self.app.notify(
+            f"{accounts[0]}: SASL {key.mechanism} from the next connection. Register it once: {key.register}",
+            timeout=60,
+            markup=False,
+        )
 
     def event(self, event: ChannelEvent) -> None:
         """Give a channel event to every open `ChannelsScreen`."""
