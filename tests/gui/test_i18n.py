@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -88,7 +89,10 @@ def test_no_user_visible_literal_bypasses_tr() -> None:
 
 
 def test_the_compiled_french_is_current(tmp_path: Path) -> None:
-    lrelease = shutil.which("pyside6-lrelease")
+    # The venv's scripts sit beside its python; `make test` does not put them on PATH.
+    lrelease = shutil.which("pyside6-lrelease", path=str(Path(sys.executable).parent)) or shutil.which(
+        "pyside6-lrelease"
+    )
     assert lrelease is not None, "pyside6-lrelease comes with PySide6-Essentials"
     subprocess.run([lrelease, str(FR_TS), "-qm", str(tmp_path / "fr.qm")], check=True, capture_output=True)
     assert (tmp_path / "fr.qm").read_bytes() == FR_QM.read_bytes(), "run pyside6-lrelease (docs/gui.md)"
