@@ -52,6 +52,9 @@ class TorSettings:
     data_dir: Path | None = None
     dir_authorities: tuple[str, ...] = field(default=())
     devnet_dir: Path | None = None
+    # UseBridges/Bridge/ClientTransportPlugin lines for a managed tor (from the connection
+    # assistant, `timb.core.service.tor_settings.bridge_torrc`); an attached tor ignores them.
+    bridge_options: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def mode(self) -> str:
@@ -115,8 +118,10 @@ def managed_torrc(settings: TorSettings, owner_pid: int) -> TorConfig:
         if state is None:
             raise TorError(f"no private network in {settings.devnet_dir}")
         authorities = list(state.authorities)
+    bridges = settings.bridge_options
     if authorities:
-        return client_torrc(NodeSpec(MANAGED_NICKNAME, data_dir, owner_pid=owner_pid), authorities)
+        node = NodeSpec(MANAGED_NICKNAME, data_dir, owner_pid=owner_pid)
+        return client_torrc(node, authorities).plus(*bridges)
     return TorConfig(
         (
             ("DataDirectory", data_dir),
@@ -124,6 +129,7 @@ def managed_torrc(settings: TorSettings, owner_pid: int) -> TorConfig:
             ("Log", f"notice file {data_dir}/notice.log"),
             ("SocksPort", f"{LOOPBACK}:auto"),
             *control_options(None, owner_pid),
+            *bridges,
         )
     )
 
