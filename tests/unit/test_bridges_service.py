@@ -4,6 +4,7 @@ reconfigured with SETCONF (a recording fake control connection: no tor starts he
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from timb.core.service.session import ProfileSession
 from timb.core.service.tor_connection import TorConnection
 from timb.core.tor_link import TorSettings
 from timb.tor.control.reply import Reply, ReplyLine
+from timb.ui.cli.jsonrpc import JsonRpcServer
 
 CERT = "A" * 70
 LOOPBACK_OBFS4 = f"obfs4 127.0.0.1:7001 {'C' * 40} cert={CERT} iat-mode=0"
@@ -98,3 +100,25 @@ async def test_a_running_managed_tor_is_reconfigured_without_restart(tmp_path: P
     await TorConnection(session, attached).choose("custom", lines=LOOPBACK_OBFS4)  # type: ignore[arg-type]
     assert attached.client.control.commands == []  # an attached tor is configured where it runs
     await session.close()
+
+
+async def _call(server: JsonRpcServer, method: str, params: dict[str, object]) -> dict[str, Any]:
+    request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    line = await server.handle_line(json.dumps(request))
+    assert line is not None
+    reply: dict[str, Any] = json.loads(line)
+    return reply
+
+
+async def test_jsonrpc_get_and_set_bridges(service: TimbService) -> None:
+    server = JsonRpcServer(service)
+    assert (await _call(server, "tor.bridges.get", {}))["result"]["mode"] is None
+    refused = await _call(server, "tor.bridges.set", {"mode": "builtin", "transport": "obfs4"})
+    assert refused["error"]["code"] == -32602 and "TIMB_OFFLINE=1" in refused["error"]["message"]
+    bad = await _call(server, "tor.bridges.set", {"mode": "custom", "lines": "obfs4 127.0.0.1:1 xyz"})
+    assert bad["error"]["code"] == -32602 and "bridge line 1" in bad["error"]["message"]
+    ok = await _call(server, "tor.bridges.set", {"mode": "custom", "lines": LOOPBACK_OBFS4})
+    assert ok["result"] is None
+    got = (await _call(server, "tor.bridges.get", {}))["result"]
+    assert (got["mode"], got["bridge_count"], got["managed"]) == ("custom", 1, False)
+    assert "127.0.0.1" not in json.dumps(got)  # given lines are never shown back
