@@ -134,3 +134,10 @@ def test_tor_accepts_the_managed_torrc_with_builtin_bridges(tmp_path: Path) -> N
     with pytest.raises(OfflineGuardError):
         check_private_network(config.as_getconf())  # a public line: never started, only verified
     verify_config(config, tmp_path / "verify", wrapper=("unshare", "-rn"))
+
+
+def test_a_held_managed_tor_starts_with_its_network_disabled(tmp_path: Path) -> None:
+    held = TorSettings(managed=True, data_dir=tmp_path, dir_authorities=(AUTH.line(),), hold_network=True)
+    assert managed_torrc(held, owner_pid=1).get("DisableNetwork") == ["1"]
+    free = TorSettings(managed=True, data_dir=tmp_path, dir_authorities=(AUTH.line(),))
+    assert managed_torrc(free, owner_pid=1).get("DisableNetwork") == []

@@ -55,6 +55,10 @@ class TorSettings:
     # UseBridges/Bridge/ClientTransportPlugin lines for a managed tor (from the connection
     # assistant, `timb.core.service.tor_settings.bridge_torrc`); an attached tor ignores them.
     bridge_options: tuple[tuple[str, str], ...] = field(default=())
+    # Managed: start with DisableNetwork 1, so our tor contacts nothing until the connection
+    # assistant's choice (kept in the encrypted profile) is known and applied: where Tor is
+    # blocked or dangerous, even one direct attempt before unlock would show a censor Tor use.
+    hold_network: bool = False
 
     @property
     def mode(self) -> str:
@@ -119,6 +123,8 @@ def managed_torrc(settings: TorSettings, owner_pid: int) -> TorConfig:
             raise TorError(f"no private network in {settings.devnet_dir}")
         authorities = list(state.authorities)
     bridges = settings.bridge_options
+    if settings.hold_network:
+        bridges = (*bridges, ("DisableNetwork", "1"))
     if authorities:
         node = NodeSpec(MANAGED_NICKNAME, data_dir, owner_pid=owner_pid)
         return client_torrc(node, authorities).plus(*bridges)

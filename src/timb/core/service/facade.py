@@ -70,7 +70,7 @@ class TimbService:
         self._contacts = Contacts(self._session, self._accounts, self._book, self._emit)
         self._messaging = Messaging(self._session, self._accounts, self._book, self._trust, self._history)
         self._onions = Onions(self._tor)
-        self._tor_connection = TorConnection(self._session, self._tor)
+        self._tor_connection = TorConnection(self._session, self._tor, self._emit)
         self._identity = Identity(self._session, self._accounts, self._trust)
         self._session.keep(TRUST_SECTION, self._trust.to_dict)
         self._closed = False
@@ -136,6 +136,7 @@ class TimbService:
             self._session.abandon()
             self._accounts.reset()
             raise
+        self._tasks.spawn(self._tor_connection.apply_stored())
         self._accounts.connect_at_unlock(everyone=profile.settings.auto_connect)
 
     async def change_passphrase(self, old: Secret[str], new: Secret[str]) -> None:

@@ -6,14 +6,20 @@ a transport no installed program carries named with its package, and under ``TIM
 the built-in (public) bridges refused. A managed tor that is running is reconfigured at once
 (``SETCONF``, no restart: `timb.tor.bridge_control.set_bridges`); an attached tor is never
 touched (it is configured where it runs, and `describe` says whether it uses bridges).
+
+A managed tor started with ``hold_network`` (``DisableNetwork 1``) contacts nothing until a
+choice exists: the stored one at unlock (`apply_stored`), or the first answer to the question
+(`choose`); only then ``DisableNetwork 0``, after the bridges are in place.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from timb.core.errors import InvalidRequest, Unavailable
+from timb.core.errors import InvalidRequest, ServiceError, Unavailable
+from timb.core.events import CoreEvent, TorFailed
 from timb.core.service.session import ProfileSession
 from timb.core.service.tor_settings import (
     BridgeChoice,
@@ -48,9 +54,12 @@ class TorConnectionInfo:
 
 
 class TorConnection:
-    def __init__(self, session: ProfileSession, tor: TorLink) -> None:
+    def __init__(
+        self, session: ProfileSession, tor: TorLink, emit: Callable[[CoreEvent], None] = lambda _: None
+    ) -> None:
         self._session = session
         self._tor = tor
+        self._emit = emit
         self._builtin: BuiltinBridges | None = None
         self._programs: tuple[TransportProgram, ...] | None = None
 
@@ -96,18 +105,36 @@ class TorConnection:
         store_choice(profile.vault, choice)
         await self._apply(choice, builtin, programs)
 
+    async def apply_stored(self) -> None:
+        """After unlock: put the stored choice into a held managed tor and let it connect (no
+        choice stored: it stays held until `choose`). A failure is a `TorFailed` event: this
+        runs as a task, and a tor that cannot take the choice never connects without it."""
+        if not (self._tor.settings.managed and self._tor.settings.hold_network):
+            return
+        try:
+            choice = load_choice(self._session.require().vault)
+            if choice is not None:
+                await self._apply(choice, *await self._facts())
+        except ServiceError as exc:
+            self._emit(TorFailed(str(exc)))
+
     async def _apply(
         self, choice: BridgeChoice, builtin: BuiltinBridges, programs: tuple[TransportProgram, ...]
     ) -> None:
-        client = self._tor.client
-        if client is None or not self._tor.settings.managed:
-            return  # applied when our tor starts; an attached tor is configured where it runs
+        settings = self._tor.settings
+        if not settings.managed:
+            return  # an attached tor is configured where it runs
+        client = await self._tor.dialer() if settings.hold_network else self._tor.client
+        if client is None:
+            return
         try:
             if choice.uses_bridges:
                 await set_bridges(client, chosen_bridges(choice, builtin), programs)
             else:
                 reply = await client.control.command("RESETCONF UseBridges Bridge ClientTransportPlugin")
                 reply.raise_for_status()
+            if settings.hold_network:  # only now, with the bridges in place
+                (await client.control.command("SETCONF DisableNetwork=0")).raise_for_status()
         except (TorError, ValueError) as exc:
             raise Unavailable(f"tor did not take the new bridges: {exc}") from None
 
