@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from timb.common.ids import OnionAddress
+from timb.core.errors import Unavailable
+from timb.core.service.account_book import _known_onion
 from timb.tor.errors import KnownServersError
-from timb.tor.known_servers import FORMAT, load_known_servers, parse_known_servers
+from timb.tor.known_servers import ENV_FILE, FORMAT, known_onion, load_known_servers, parse_known_servers
 
 ONION = OnionAddress.from_public_key(bytes(range(32)))
 
@@ -62,3 +64,17 @@ def test_a_bad_entry_refuses_the_whole_file(servers: list[object], entry: int, f
 def test_a_bad_file_is_refused(text: str, field: str) -> None:
     with pytest.raises(KnownServersError, match=field):
         parse_known_servers(text)
+
+
+def test_the_users_list_replaces_the_shipped_one_and_a_bad_one_fails_closed(tmp_path: Path) -> None:
+    path = tmp_path / "known.json"
+    path.write_text(_doc({"domain": "chat.example.org", "onion": str(ONION)}))
+    assert known_onion("chat.example.org", environ={ENV_FILE: str(path)}) == ONION
+    assert known_onion("chat.example.org", environ={}) is None
+    path.write_text("{ damaged")
+    with pytest.raises(KnownServersError):
+        known_onion("chat.example.org", environ={ENV_FILE: str(path)})
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(ENV_FILE, str(path))
+        with pytest.raises(Unavailable, match="known servers"):
+            _known_onion("chat.example.org")  # never silently through an exit relay

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -97,3 +98,20 @@ def _entry(index: int, entry: object) -> tuple[tuple[str, str], OnionAddress]:
     except InvalidIdentifier as exc:
         raise KnownServersError(index, "onion", str(exc)) from None
     return (str(protocol), domain.lower().rstrip(".")), address
+
+
+ENV_FILE = "TIMB_KNOWN_SERVERS"  # the user's own list (replaces the shipped one)
+
+
+def known_onion(
+    domain: str, protocol: str = "xmpp", environ: Mapping[str, str] | None = None
+) -> OnionAddress | None:
+    """The onion to dial for an account on ``domain`` that names no host: from the file in
+    ``$TIMB_KNOWN_SERVERS`` if set, else the shipped list.
+
+    Raises: KnownServersError, OSError (the user's file is unreadable: never silently ignored,
+    so a connection does not leave through an exit relay because of a typo).
+    """
+    env = os.environ if environ is None else environ
+    path = env.get(ENV_FILE)
+    return load_known_servers(Path(path) if path else None).onion_for(domain, protocol)
