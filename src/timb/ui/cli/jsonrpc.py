@@ -33,6 +33,7 @@ from timb.core.events import (
     SubscriptionRequested,
     TorBootstrap,
     TorFailed,
+    TorStalled,
     TrustChanged,
 )
 from timb.core.service import (
@@ -80,6 +81,7 @@ NOTIFICATIONS: dict[type, str] = {
     ConnectionStateChanged: "connection.state",
     TorBootstrap: "tor.bootstrap",
     TorFailed: "tor.failed",
+    TorStalled: "tor.stalled",
     PresenceChanged: "contact.presence",
     SubscriptionRequested: "contact.subscription_request",
     ErrorEvent: "error",
