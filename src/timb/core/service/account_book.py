@@ -75,11 +75,15 @@ def irc_adapter(account: Account, dialer: net.Dialer) -> net.Adapter:
     only for now (channels and their NOT PRIVATE banner are still to come, docs/irc.md)."""
     from timb.net.irc.adapter import IrcAccount, IrcAdapter  # noqa: PLC0415
     from timb.net.irc.chat import IrcChatAdapter  # noqa: PLC0415
-    from timb.net.irc.sasl import SaslPlain  # noqa: PLC0415
-    from timb.net.xmpp.tls import CertificatePin  # noqa: PLC0415
+    from timb.net.irc.sasl import SaslEcdsa, SaslMechanism, SaslPlain  # noqa: PLC0415
+    from timb.net.tls import CertificatePin  # noqa: PLC0415
 
     pin = CertificatePin.from_hex(account.tls_pin_sha256) if account.tls_pin_sha256 else None
-    sasl = SaslPlain(account.jid.local, account.password) if account.password.reveal() else None
+    sasl: SaslMechanism | None = None
+    if account.sasl_key_pem is not None:  # a key the user registered with NickServ wins
+        sasl = SaslEcdsa(account.jid.local, Secret(account.sasl_key_pem.reveal().encode()))
+    elif account.password.reveal():
+        sasl = SaslPlain(account.jid.local, account.password)
     irc = IrcAccount(
         host=account.connect_host,
         nick=account.jid.local,
@@ -106,6 +110,8 @@ class Networks:
     def __init__(self, factory: AdapterFactory, tor: TorLink) -> None:
         self._factory = factory
         self._tor = tor
+        # Told of every new adapter (the channel part takes an IRC adapter's channel events).
+        self.on_adapter: Callable[[str, net.Adapter], None] | None = None
 
     async def adapter_for(self, runtime: AccountRuntime) -> net.Adapter:
         """Raises: Unavailable (tor could not be reached; registration asked of an adapter that
@@ -116,6 +122,8 @@ class Networks:
             if register is None:
                 raise Unavailable("this network cannot create accounts in-band")
             register()
+        if self.on_adapter is not None:
+            self.on_adapter(runtime.id, adapter)
         return adapter
 
 

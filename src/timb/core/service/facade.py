@@ -15,10 +15,12 @@ from timb.core.events import CoreEvent, MessageState
 from timb.core.profile import Profile
 from timb.core.service import results
 from timb.core.service.account_book import AccountBook, AdapterFactory, Networks, default_adapter_factory
+from timb.core.service.channels import Channels
 from timb.core.service.contact_book import ContactBook
 from timb.core.service.contacts import Contacts
 from timb.core.service.history import HistoryPart
 from timb.core.service.identity import Identity
+from timb.core.service.irc_sasl import IrcSasl
 from timb.core.service.messaging import Messaging
 from timb.core.service.onions import Onions
 from timb.core.service.runtime import RuntimeHooks
@@ -72,6 +74,10 @@ class TimbService:
         self._onions = Onions(self._tor)
         self._tor_connection = TorConnection(self._session, self._tor, self._emit)
         self._identity = Identity(self._session, self._accounts, self._trust)
+        # IRC channels (plaintext, never OTR): commands on `service.channels`, see its module.
+        self.channels = Channels(self._session, self._accounts, self._history, self._emit)
+        networks.on_adapter = self.channels.attach
+        self.irc_sasl = IrcSasl(self._accounts)  # SASL keys of IRC accounts, see its module
         self._session.keep(TRUST_SECTION, self._trust.to_dict)
         self._closed = False
 
