@@ -159,6 +159,20 @@ class TorBootstrap:
 
 
 @dataclass(frozen=True, slots=True)
+class TorStalled:
+    """Bootstrap made no new phase for the stall time-out (`timb.tor.stall`): where it stands
+    (``progress``, ``tag``: pluggable-transport stages included, e.g. ``conn_done_pt``), why
+    (``reason``: a `StallReason` name), ``message`` for the user and ``advice``: what to offer
+    (bridges, another transport). Nothing was reconfigured and nothing fell back to direct."""
+
+    progress: int
+    tag: str
+    reason: str
+    message: str
+    advice: str
+
+
+@dataclass(frozen=True, slots=True)
 class TorFailed:
     """Tor could not be reached or started (accounts cannot connect until the service restarts
     with working tor settings). ``message`` is tor's own explanation, safe to show."""
@@ -265,6 +279,7 @@ CoreEvent = (
     | KeyChanged
     | ConnectionStateChanged
     | TorBootstrap
+    | TorStalled
     | TorFailed
     | PresenceChanged
     | SubscriptionRequested

@@ -29,6 +29,8 @@ from timb.core.tor_link import TorLink
 from timb.net import base as net
 from timb.otr import PrivateKey
 from timb.otr.instance_tags import generate_instance_tag
+from timb.tor.errors import KnownServersError
+from timb.tor.known_servers import known_onion
 
 ACCOUNTS_SECTION = "accounts"
 POLL_INTERVAL = 1.0
@@ -50,12 +52,22 @@ def default_adapter_factory(account: Account, dialer: net.Dialer | None) -> net.
     xmpp = XmppAccount(
         jid=account.jid,
         password=account.password,
-        host=account.host,
+        host=account.host or _known_onion(account.jid.domain),
         port=account.port,
         pin=pin,
         isolation=account.isolation_key,
     )
     return XmppAdapter(xmpp, dialer)
+
+
+def _known_onion(domain: str) -> str | None:
+    """The server's own onion when it is on the known list (the TLS certificate is still
+    checked for ``domain``), so the connection never leaves Tor through an exit relay."""
+    try:
+        onion = known_onion(domain)
+    except (KnownServersError, OSError) as exc:
+        raise Unavailable(f"the known servers list cannot be read: {exc}") from None
+    return None if onion is None else onion.host
 
 
 def irc_adapter(account: Account, dialer: net.Dialer) -> net.Adapter:

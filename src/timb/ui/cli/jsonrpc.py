@@ -34,6 +34,7 @@ from timb.core.events import (
     SubscriptionRequested,
     TorBootstrap,
     TorFailed,
+    TorStalled,
     TrustChanged,
 )
 from timb.core.service import (
@@ -83,6 +84,7 @@ NOTIFICATIONS: dict[type, str] = {
     ConnectionStateChanged: "connection.state",
     TorBootstrap: "tor.bootstrap",
     TorFailed: "tor.failed",
+    TorStalled: "tor.stalled",
     PresenceChanged: "contact.presence",
     SubscriptionRequested: "contact.subscription_request",
     ErrorEvent: "error",
