@@ -27,6 +27,8 @@ from timb.core.service.contacts import Contacts
 from timb.core.service.history import HistoryPart
 from timb.core.service.identity import Identity
 from timb.core.service.messaging import Messaging
+from timb.core.service.onion_part import OnionPart, PeerFactory
+from timb.core.service.onion_store import ONION_SECTION
 from timb.core.service.runtime import RuntimeHooks
 from timb.core.service.session import ProfileSession
 from timb.core.service.tasks import TaskOwner
@@ -44,6 +46,7 @@ class TimbService:
         tor: how to reach tor (attach to a control port, or a managed tor); None runs without
             tor (accounts cannot connect).
         adapter_factory: makes a network adapter for an account (tests pass fakes).
+        onion_peer_factory: makes the onion peer of an identity online (tests pass fakes).
         clock, rng: injected for tests.
     """
 
@@ -53,6 +56,7 @@ class TimbService:
         *,
         tor: TorSettings | None = None,
         adapter_factory: AdapterFactory | None = None,
+        onion_peer_factory: PeerFactory | None = None,
         clock: Clock | None = None,
         rng: Random | None = None,
     ) -> None:
@@ -79,6 +83,17 @@ class TimbService:
         self._identity = Identity(self._session, self._accounts, self._trust)
         self._session.keep(ACCOUNTS_SECTION, self._accounts.to_section)
         self._session.keep(TRUST_SECTION, self._trust.to_dict)
+        # serverless onion chat: identities, contacts, waiting messages (see onion_part)
+        self.onion = OnionPart(
+            self._session,
+            self._emit,
+            self._tasks.spawn,
+            self._tor,
+            clock=self._clock,
+            rng=self._rng,
+            peer_factory=onion_peer_factory,
+        )
+        self._session.keep(ONION_SECTION, self.onion.to_section)
         self._closed = False
 
     # -- lifetime -----------------------------------------------------------------------------
@@ -108,6 +123,7 @@ class TimbService:
         self._closed = True
         for runtime in list(self._accounts.runtimes.values()):
             await runtime.link.stop()
+        await self.onion.close()
         await self._tor.close()
         await self._session.close()
         self._events.put_nowait(None)
@@ -125,6 +141,7 @@ class TimbService:
         while not self._closed:
             await asyncio.sleep(POLL_INTERVAL)
             self._accounts.poll()
+            self.onion.poll()
 
     # -- profile and settings -----------------------------------------------------------------------
 
@@ -136,6 +153,7 @@ class TimbService:
         await self._session.create(passphrase)
         self._accounts.reset()
         self._trust.load(None)
+        self.onion.reset()
 
     async def unlock_profile(self, passphrase: Secret[str]) -> None:
         """Raises: ProfileError (no profile, wrong passphrase, damaged, in use)."""
@@ -143,9 +161,11 @@ class TimbService:
         try:
             self._trust.load(self._session.section(TRUST_SECTION))
             self._accounts.load()
+            self.onion.load()
         except BaseException:
             self._session.abandon()
             self._accounts.reset()
+            self.onion.reset()
             raise
         self._accounts.connect_at_unlock(everyone=profile.settings.auto_connect)
 
