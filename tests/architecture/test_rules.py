@@ -23,6 +23,7 @@ PURE_MODULES = [
     "tor/torrc.py",
     "tor/bridges.py",
     "tor/stall.py",
+    "tor/testnet/schedule.py",
     "tor/control/reply.py",
     "tor/control/events.py",
     # the sans-I/O IRC client (issue 17): everything in net/irc but the asyncio adapter

@@ -18,8 +18,8 @@ from timb.common.clock import Clock
 from timb.common.ids import OnionAddress
 from timb.common.random import Random
 from timb.common.secret import Secret
-from timb.core.errors import InvalidRequest, NotFound, ProfileError, Unavailable
-from timb.core.events import CoreEvent
+from timb.core.errors import InvalidRequest, NotFound, ProfileError, ServiceError, Unavailable
+from timb.core.events import CoreEvent, ErrorEvent
 from timb.core.onion_events import (
     OnionContactChanged,
     OnionIdentityChanged,
@@ -158,8 +158,14 @@ class OnionPart:
         await self._session.save()
         self._emit(OnionIdentityChanged(identity_id, online=False, deleted=True, expired=expired))
 
+    async def poll_forever(self) -> None:
+        """`poll` every second (a background task, cancelled at close)."""
+        while True:
+            await asyncio.sleep(1.0)
+            self.poll()
+
     def poll(self) -> None:
-        """Delete burners whose time has passed (called every second by the service)."""
+        """Delete burners whose time has passed."""
         now = self._clock.now()
         for ident in list(self.identities.values()):
             if ident.expires is not None and ident.expires <= now:
@@ -167,7 +173,10 @@ class OnionPart:
                 self._spawn(self._expire(ident.id))
 
     async def _expire(self, identity_id: str) -> None:
-        await self.delete_identity(identity_id, expired=True)
+        try:
+            await self.delete_identity(identity_id, expired=True)
+        except ServiceError as exc:  # the profile was locked meanwhile: an event, not a task failure
+            self._emit(ErrorEvent(f"could not delete the expired identity {identity_id}: {exc}"))
 
     # ---- online ----
 
