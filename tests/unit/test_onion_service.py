@@ -57,7 +57,7 @@ class Side:
 
     @property
     def address(self) -> str:
-        return str(self.onion.list_identities()[0]["address"])
+        return self.onion.list_identities()[0].address
 
 
 @contextlib.asynccontextmanager
@@ -99,8 +99,8 @@ async def test_request_accept_and_chat_both_ways(tmp_path: Path) -> None:
         await befriend(a, b)
         request = next(e for e in b.events if isinstance(e, OnionContactRequested))
         assert request.contact == a.address and request.message == "hi, it's A"
-        assert [c["verified"] for c in a.onion.list_contacts("me")] == [True]  # entered by the user
-        assert [c["verified"] for c in b.onion.list_contacts("me")] == [False]  # a stranger's request
+        assert [c.verified for c in a.onion.list_contacts("me")] == [True]  # entered by the user
+        assert [c.verified for c in b.onion.list_contacts("me")] == [False]  # a stranger's request
         m1 = a.onion.send_message("me", b.address, "hello B")
         await a.wait(delivered(a, m1))
         m2 = b.onion.send_message("me", a.address, "hello A")
@@ -113,7 +113,7 @@ async def test_request_accept_and_chat_both_ways(tmp_path: Path) -> None:
             OnionMessageState.DELIVERED,
         ]
         await b.onion.verify_contact("me", a.address)
-        assert [c["verified"] for c in b.onion.list_contacts("me")] == [True]
+        assert [c.verified for c in b.onion.list_contacts("me")] == [True]
 
 
 async def test_waiting_message_survives_a_restart_and_goes_when_both_online(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ async def test_reject_block_and_block_unknown(tmp_path: Path) -> None:
         await b.onion.set_block_unknown(True)
         await a.onion.add_contact("me", b.address)
         assert b.onion.list_contacts("me") == []  # refused without asking
-        assert a.onion.list_contacts("me")[0]["status"] == "rejected"
+        assert a.onion.list_contacts("me")[0].status == "rejected"
         await b.onion.set_block_unknown(False)
         with pytest.raises(InvalidRequest):
             a.onion.send_message("me", b.address, "to a refusal")
@@ -194,7 +194,7 @@ async def test_reject_block_and_block_unknown(tmp_path: Path) -> None:
         await b.onion.block("me", a.address)
         with pytest.raises(NotFound):
             await b.onion.accept("me", a.address)
-        assert b.onion.list_contacts("me")[0]["status"] == "blocked"
+        assert b.onion.list_contacts("me")[0].status == "blocked"
 
 
 async def test_requests_from_strangers_are_capped(tmp_path: Path) -> None:
@@ -218,10 +218,10 @@ async def test_burner_is_deleted_with_its_key_when_it_expires(tmp_path: Path) ->
         clock.advance(61)
         a.onion.poll()
         await a.wait(lambda ev: any(isinstance(e, OnionIdentityChanged) and e.expired for e in ev))
-        assert [i["id"] for i in a.onion.list_identities()] == ["me"]
+        assert [i.id for i in a.onion.list_identities()] == ["me"]
         assert len(net.peers) == 0  # its onion service is gone too
     async with running(tmp_path / "a", net, create=False) as a:
-        assert [i["id"] for i in a.onion.list_identities()] == ["me"]
+        assert [i.id for i in a.onion.list_identities()] == ["me"]
 
 
 async def test_bad_input_is_refused(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from typing import Any
 
 from timb.common.clock import Clock
@@ -58,6 +59,25 @@ def default_peer_factory(tor: TorClient | None, identity: OnionIdentity, nicknam
     return OnionPeer(tor, identity, nickname=nickname)
 
 
+@dataclass(frozen=True, slots=True)
+class OnionIdentityInfo:
+    id: str
+    address: str  # ricochet:<56 chars>, to give to contacts
+    nickname: str
+    burner: bool
+    expires: float | None
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OnionContactInfo:
+    contact: str  # ricochet:<56 chars>
+    status: str  # contact, requested, incoming, blocked, rejected
+    verified: bool
+    nickname: str
+    online: bool = False
+
+
 class OnionPart:
     """Commands on onion identities and contacts; events go out through ``emit``."""
 
@@ -102,8 +122,8 @@ class OnionPart:
     # ---- identities ----
 
     async def create_identity(
-        self, identity_id: str, *, nickname: str = "", burner_seconds: float | None = None
-    ) -> dict[str, Any]:
+        self, identity_id: str, *, nickname: str = "", burner_seconds: int | float | None = None
+    ) -> OnionIdentityInfo:
         """A new identity (a fresh Ed25519 key); a burner when ``burner_seconds`` is given.
 
         Raises: ProfileError, InvalidRequest (bad or duplicate id, bad expiry, too many).
@@ -124,19 +144,20 @@ class OnionPart:
         await self._session.save()
         return self.describe(ident)
 
-    def list_identities(self) -> list[dict[str, Any]]:
+    def list_identities(self) -> list[OnionIdentityInfo]:
         self._session.require()
         return [self.describe(i) for i in self.identities.values()]
 
-    def describe(self, ident: StoredIdentity) -> dict[str, Any]:
-        return {
-            "id": ident.id,
-            "address": contact_id(ident.address),
-            "nickname": ident.nickname,
-            "burner": ident.expires is not None,
-            "expires": ident.expires,
-            "online": ident.id in self._online and self._online[ident.id][0].online,
-        }
+    def describe(self, ident: StoredIdentity) -> OnionIdentityInfo:
+        runtime = self._runtime(ident.id)
+        return OnionIdentityInfo(
+            ident.id,
+            contact_id(ident.address),
+            ident.nickname,
+            ident.expires is not None,
+            ident.expires,
+            runtime is not None and runtime.online,
+        )
 
     def identity(self, identity_id: str) -> StoredIdentity:
         """Raises: ProfileError (none unlocked), NotFound."""
@@ -146,8 +167,13 @@ class OnionPart:
             raise NotFound(f"no onion identity {identity_id!r}")
         return ident
 
-    async def delete_identity(self, identity_id: str, *, expired: bool = False) -> None:
-        """Take it offline and delete it with its key; its waiting messages fail."""
+    async def delete_identity(self, identity_id: str) -> None:
+        """Take it offline and delete it with its key; its waiting messages fail.
+
+        Raises: ProfileError, NotFound."""
+        await self._delete(identity_id, expired=False)
+
+    async def _delete(self, identity_id: str, *, expired: bool) -> None:
         ident = self.identity(identity_id)
         await self.go_offline(identity_id)
         del self.identities[identity_id]
@@ -174,7 +200,7 @@ class OnionPart:
 
     async def _expire(self, identity_id: str) -> None:
         try:
-            await self.delete_identity(identity_id, expired=True)
+            await self._delete(identity_id, expired=True)
         except ServiceError as exc:  # the profile was locked meanwhile: an event, not a task failure
             self._emit(ErrorEvent(f"could not delete the expired identity {identity_id}: {exc}"))
 
@@ -227,7 +253,7 @@ class OnionPart:
 
     # ---- contacts ----
 
-    async def add_contact(self, identity_id: str, contact: str, *, message: str = "") -> dict[str, Any]:
+    async def add_contact(self, identity_id: str, contact: str, *, message: str = "") -> OnionContactInfo:
         """Ask the ``ricochet:`` id the user entered (verified: it came out of band).
 
         Raises: ProfileError, NotFound, InvalidRequest (bad id, our own, blocked, too many)."""
@@ -300,15 +326,16 @@ class OnionPart:
         await self._session.save()
         self._changed(ident, entry)
 
-    def list_contacts(self, identity_id: str) -> list[dict[str, Any]]:
+    def list_contacts(self, identity_id: str) -> list[OnionContactInfo]:
         ident = self.identity(identity_id)
         runtime = self._runtime(identity_id)
-        out = []
-        for c in ident.contacts.values():
-            info = self._contact_info(c)
-            info["online"] = bool(runtime and runtime.online and runtime.peer.is_online(c.address))
-            out.append(info)
-        return out
+        return [
+            replace(
+                self._contact_info(c),
+                online=bool(runtime and runtime.online and runtime.peer.is_online(c.address)),
+            )
+            for c in ident.contacts.values()
+        ]
 
     async def set_block_unknown(self, value: bool) -> None:
         """Refuse every request from an address that is not a contact, without asking."""
@@ -373,8 +400,8 @@ class OnionPart:
                 OnionMessageStateChanged(w.id, OnionMessageState.FAILED, ident.id, contact_id(address))
             )
 
-    def _contact_info(self, c: OnionContact) -> dict[str, Any]:
-        return {"contact": c.name, "status": c.status.value, "verified": c.verified, "nickname": c.nickname}
+    def _contact_info(self, c: OnionContact) -> OnionContactInfo:
+        return OnionContactInfo(c.name, c.status.value, c.verified, c.nickname)
 
     def _changed(self, ident: StoredIdentity, c: OnionContact) -> None:
         self._emit(OnionContactChanged(ident.id, c.name, c.status.value, c.verified))

@@ -46,6 +46,7 @@ from timb.core.service import (
     default_profile_dir,
 )
 from timb.core.service.checks import is_unicode
+from timb.ui.cli.jsonrpc_onion import ONION_NOTIFICATIONS, onion_methods
 from timb.ui.cli.jsonrpc_schema import SERVICE_METHODS, Param, service_params, to_json
 from timb.ui.crash import redacted_report
 
@@ -83,6 +84,7 @@ NOTIFICATIONS: dict[type, str] = {
     PresenceChanged: "contact.presence",
     SubscriptionRequested: "contact.subscription_request",
     ErrorEvent: "error",
+    **ONION_NOTIFICATIONS,
 }
 
 
@@ -108,6 +110,7 @@ class JsonRpcServer:
             method: (service_params(method), getattr(service, name))
             for method, (name, _renames) in SERVICE_METHODS.items()
         }
+        self._methods.update(onion_methods(service))
         self._methods["shutdown"] = ([], self._shutdown)
 
     def _shutdown(self) -> None:
