@@ -162,9 +162,11 @@ class AccountBook:
         self._session.require()
         require_unicode(jid, "the address")
         require_unicode(password.reveal(), "the password")
+        # The key first: while it is made (in a thread) the account must not be listed yet, or a
+        # concurrent list_accounts finds an account without its runtime.
+        key = await asyncio.to_thread(PrivateKey.generate)
         with translated():
             account = self._accounts.add(account_id, jid, password, self._rng, **options)
-        key = await asyncio.to_thread(PrivateKey.generate)
         self._store_key(account.id, key)
         self.runtimes[account.id] = self._make_runtime(account, key, [])
         await self._session.save()
