@@ -235,3 +235,21 @@ async def test_bad_input_is_refused(tmp_path: Path) -> None:
             await a.onion.create_identity("me")
         with pytest.raises(NotFound):
             a.onion.send_message("nobody", a.address, "x")
+
+
+async def test_nothing_goes_to_an_address_the_user_did_not_accept(tmp_path: Path) -> None:
+    net = FakeNet()
+    async with running(tmp_path / "a", net, create=True) as a:
+        await a.onion.go_online("me")
+        peer = net.peers[parse_contact_id(a.address)]
+        stranger = OnionIdentity(Secret(b"\x07" * 32)).address
+        peer.push(pe.ContactRequest(stranger, "", "let me in"))
+        await a.wait(lambda ev: any(isinstance(e, OnionContactRequested) for e in ev))
+        with pytest.raises(InvalidRequest):  # a request is not a contact
+            a.onion.send_message("me", f"ricochet:{stranger.service_id}", "hello?")
+        peer.online.add(stranger)  # a confused or hostile layer below says it is connected
+        peer.push(pe.ContactOnline(stranger))
+        peer.push(pe.MessageIn(stranger, "unsolicited", (1,)))
+        await a.onion.add_contact("me", OnionIdentity(Secret(b"\x08" * 32)).address.service_id)
+        assert peer.sent == [] and a.received() == []
+        assert [c.status for c in a.onion.list_contacts("me")] == ["incoming", "requested"]

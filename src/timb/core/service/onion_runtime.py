@@ -149,10 +149,10 @@ class IdentityRuntime:
 
     def _on_online(self, who: OnionAddress) -> None:
         contact = self.ident.contacts.get(who)
-        if contact is None:
-            return
-        if contact.status in (ContactStatus.REQUESTED, ContactStatus.INCOMING):
-            self._set_status(contact, ContactStatus.CONTACT)  # the peer only takes contacts' connections
+        if contact is None or contact.status not in (ContactStatus.CONTACT, ContactStatus.REQUESTED):
+            return  # only the user makes a contact: a stranger's request stays a request
+        if contact.status is ContactStatus.REQUESTED:
+            self._set_status(contact, ContactStatus.CONTACT)  # asked (or accepted) by the user
         self._hooks.emit(OnionPresenceChanged(self.ident.id, contact.name, online=True))
         self.flush(who)
 
