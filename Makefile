@@ -13,7 +13,7 @@ FORMATTED := src/timb/otr/keyfiles.py src/timb/otr/sexp.py src/timb/otr/dsa_para
 	fuzz/fuzz_keyfiles.py src/timb/devnet/chaos $(wildcard tests/unit/test_chaos_*.py \
 	tests/unit/test_findings_*.py) tests/integration/test_chaos_short.py bench/vault_bench.py
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client ngircd
+APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client ngircd mat2
 # the Ricochet Refresh test peer's runtime (../shared/peers/ricochet/runtime-packages.txt)
 APT_PACKAGES += libprotobuf32 libqt5core5a libqt5gui5 libqt5network5 libqt5qml5 libssl3 libstdc++6 libgcc-s1
 # The Qt GUI's runtime (PySide6's wheel bundles Qt, not these; the tests use Qt's offscreen platform)
