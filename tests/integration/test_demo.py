@@ -108,6 +108,7 @@ def test_scripted_demo_without_a_terminal() -> None:
         own = re.search(r"the bot's key, as it says: +([0-9A-F ]{44})", out)
         assert seen and own and seen.group(1) == own.group(1)
         assert "they match" in out
+        assert re.search(r"bot -> you: 'echo: .+'   \[serverless", out)  # the onion chat, no server
         assert "SMP result: succeeded" in out
         assert "stopped: the bot, your account, the onion service, Prosody" in out
         assert_nothing_left(demo_dir, reported_pids(out))

@@ -13,17 +13,19 @@ from tests.unit.onion_pair import ALICE, BOB, MALLORY
 from timb.common.ids import OnionAddress
 from timb.common.random import DeterministicRandom, SystemRandom
 from timb.common.secret import Secret
+from timb.net.errors import NotConnectedError
 from timb.net.onion import peer_events as pe
 from timb.net.onion.adapter import OnionPeer
 from timb.net.onion.book import ContactState
 from timb.net.onion.connection import OnionConnection
 from timb.net.onion.dialing import Redialler
-from timb.net.onion.errors import FrameError
+from timb.net.onion.errors import FrameError, OnionUsageError
 from timb.net.onion.events import (
     ConnectionClosed,
     ConnectionEvent,
     ContactRequestAnswered,
     MessageAcknowledged,
+    MessageReceived,
 )
 from timb.net.onion.identity import OnionIdentity
 from timb.net.onion.messages import Status
@@ -278,3 +280,21 @@ async def test_redialler_backs_off_stops_when_unwanted_and_wakes() -> None:
     await asyncio.wait_for(asyncio.gather(*d._tasks.values()), 5)
     assert not d._tasks
     await d.stop()
+
+
+async def test_resend_message_keeps_its_ids_and_accepting_a_gone_request_asks_back(harness: Harness) -> None:
+    with pytest.raises(NotConnectedError):
+        harness.peer.resend_message(ALICE.address, "not online", (1,))
+    harness.peer.book.set(ALICE.address, ContactState.ALLOWED)
+    alice = await Dialler.open(harness.port, ALICE)
+    await alice.step_until(lambda: alice.conn.purpose.value == "known-contact")
+    await harness.until(lambda: harness.peer.is_online(ALICE.address))
+    with pytest.raises(OnionUsageError):
+        harness.peer.resend_message(ALICE.address, "x" * 2500, (5,))  # two parts, one id
+    harness.peer.resend_message(ALICE.address, "again", (4242,))
+    await alice.step_until(lambda: any(isinstance(e, MessageReceived) for e in alice.events))
+    (got,) = [e for e in alice.events if isinstance(e, MessageReceived)]
+    assert got.message_ids == (4242,) and got.text == "again"
+    alice.close()
+    harness.peer.accept_request(MALLORY.address)  # its request's connection is gone
+    assert harness.peer.book.get(MALLORY.address) is ContactState.REQUESTING

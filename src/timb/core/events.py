@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, field
 
 from timb.common.ids import Fingerprint
+from timb.core.onion_events import OnionEvent
 
 
 class MessageState(enum.Enum):
@@ -290,4 +291,5 @@ CoreEvent = (
     | ChannelTopicChanged
     | ChannelMembersChanged
     | ChannelFailed
+    | OnionEvent
 )

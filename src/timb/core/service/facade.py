@@ -22,6 +22,8 @@ from timb.core.service.history import HistoryPart
 from timb.core.service.identity import Identity
 from timb.core.service.irc_sasl import IrcSasl
 from timb.core.service.messaging import Messaging
+from timb.core.service.onion_part import OnionPart, PeerFactory
+from timb.core.service.onion_store import ONION_SECTION
 from timb.core.service.onions import Onions
 from timb.core.service.runtime import RuntimeHooks
 from timb.core.service.session import ProfileSession
@@ -39,6 +41,7 @@ class TimbService:
         tor: how to reach tor (attach to a control port, or a managed tor); None runs without
             tor (accounts cannot connect).
         adapter_factory: makes a network adapter for an account (tests pass fakes).
+        onion_peer_factory: makes the onion peer of an identity online (tests pass fakes).
         clock, rng: injected for tests.
     """
 
@@ -48,6 +51,7 @@ class TimbService:
         *,
         tor: TorSettings | None = None,
         adapter_factory: AdapterFactory | None = None,
+        onion_peer_factory: PeerFactory | None = None,
         clock: Clock | None = None,
         rng: Random | None = None,
     ) -> None:
@@ -79,6 +83,17 @@ class TimbService:
         networks.on_adapter = self.channels.attach
         self.irc_sasl = IrcSasl(self._accounts)  # SASL keys of IRC accounts, see its module
         self._session.keep(TRUST_SECTION, self._trust.to_dict)
+        # serverless onion chat: identities, contacts, waiting messages (see onion_part)
+        self.onion = OnionPart(
+            self._session,
+            self._emit,
+            self._tasks.spawn,
+            self._tor,
+            clock=self._clock,
+            rng=self._rng,
+            peer_factory=onion_peer_factory,
+        )
+        self._session.keep(ONION_SECTION, self.onion.to_section)
         self._closed = False
 
     # -- lifetime -----------------------------------------------------------------------------
@@ -88,6 +103,7 @@ class TimbService:
         self._session.run_in(self._tasks.spawn)
         self._history.run_in(self._tasks.spawn)
         self._tasks.background(self._accounts.poll_forever(), "timb-poll")
+        self._tasks.background(self.onion.poll_forever(), "timb-onion-poll")
         if self._tor.wanted:
             self._tasks.background(self._tor.run(), "timb-tor")
         return self
@@ -108,6 +124,7 @@ class TimbService:
         self._closed = True
         for runtime in list(self._accounts.runtimes.values()):
             await runtime.link.stop()
+        await self.onion.close()
         await self._tor.close()
         await self._session.close()
         self._events.put_nowait(None)
@@ -131,6 +148,7 @@ class TimbService:
         await self._session.create(passphrase)
         self._accounts.reset()
         self._trust.load(None)
+        self.onion.reset()
 
     async def unlock_profile(self, passphrase: Secret[str]) -> None:
         """Raises: ProfileError (no profile, wrong passphrase, damaged, in use)."""
@@ -138,9 +156,11 @@ class TimbService:
         try:
             self._trust.load(self._session.section(TRUST_SECTION))
             self._accounts.load()
+            self.onion.load()
         except BaseException:
             self._session.abandon()
             self._accounts.reset()
+            self.onion.reset()
             raise
         self._tasks.spawn(self._tor_connection.apply_stored())
         self._accounts.connect_at_unlock(everyone=profile.settings.auto_connect)

@@ -20,6 +20,7 @@ from timb.core.accounts import Account
 from timb.core.errors import ServiceError
 from timb.core.events import CoreEvent, ErrorEvent, MessageReceived, SmpRequested
 from timb.core.service import TimbService, TorSettings
+from timb.devnet.demo.onion_chat import bot_go_online, bot_handle
 from timb.net import base as net
 
 ACCOUNT = "bot"
@@ -56,10 +57,12 @@ class DemoBot:
     ) -> None:
         self.service = TimbService(directory, tor=tor, adapter_factory=adapter_factory)
         self.secret = secret
+        self._tor = tor
         self.errors: list[str] = []
         self._on_event = on_event
         self._task: asyncio.Task[None] | None = None
         self._entered = False
+        self.onion_address = ""  # its ricochet: id, once online
 
     async def start(
         self,
@@ -78,6 +81,8 @@ class DemoBot:
         await self.service.add_contact(ACCOUNT, contact)
         self._task = asyncio.create_task(self._answer(), name="timb-demo-bot")
         await self.service.connect(ACCOUNT)
+        if self._tor.mode != "none":  # without tor (unit tests over an in-memory server): no onion
+            self.onion_address = await bot_go_online(self.service)
 
     def connected(self) -> bool:
         return self.service.list_accounts()[0].connected
@@ -95,7 +100,8 @@ class DemoBot:
             if self._on_event is not None:
                 self._on_event(event)
             try:
-                self._handle(event)
+                if not await bot_handle(self.service, event):
+                    self._handle(event)
             except ServiceError as exc:  # e.g. the user aborted SMP meanwhile: keep answering
                 self.errors.append(str(exc))
 

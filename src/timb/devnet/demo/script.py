@@ -32,6 +32,7 @@ from timb.core.events import (
 )
 from timb.core.service import TimbService
 from timb.devnet.demo.bot import DemoBot
+from timb.devnet.demo.onion_chat import run_onion_script
 from timb.devnet.demo.stack import ACCOUNT, DemoFacts, Say
 
 STEP_TIMEOUT_S = 120.0
@@ -116,6 +117,8 @@ async def run_script(service: TimbService, bot: DemoBot, facts: DemoFacts, say: 
     finally:
         consumer.cancel()
         await asyncio.gather(consumer, return_exceptions=True)
+    if bot.onion_address:
+        await run_onion_script(service, bot.onion_address, say)
 
 
 def _require_encrypted(event: CoreEvent, verified: bool) -> None:

@@ -30,6 +30,7 @@ from timb.common.clock import Clock, SystemClock
 from timb.common.ids import OnionAddress
 from timb.common.random import Random, SystemRandom
 from timb.net.errors import AdapterCrashed, NotConnectedError
+from timb.net.onion import chat
 from timb.net.onion import events as ev
 from timb.net.onion import peer_events as pe
 from timb.net.onion.book import ContactBook, ContactState, RequestLimiter
@@ -37,7 +38,7 @@ from timb.net.onion.connection import OnionConnection
 from timb.net.onion.dialing import Redialler
 from timb.net.onion.errors import OnionAuthError, OnionError, OnionProtocolError, OnionUsageError
 from timb.net.onion.identity import OnionIdentity
-from timb.net.onion.messages import Status
+from timb.net.onion.messages import ChatMessage, Status
 from timb.net.onion.state import KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, Role
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
@@ -178,11 +179,15 @@ class OnionPeer:
 
     def accept_request(self, peer: OnionAddress) -> None:
         """Accept ``peer``'s request (on its waiting connection, or by dialling it back)."""
-        self.book.set(peer, ContactState.ALLOWED)
         link = self._requests.pop(peer, None)
         if link is not None and link.conn.is_open:
+            self.book.set(peer, ContactState.ALLOWED)
             link.conn.accept_request(self._clock.now())
             self._flush(link)
+        else:
+            # its connection is gone: ask it back. It is asking us, so it takes us at once; as a
+            # contact we would read its "unknown" answer (it has not made us one yet) as a refusal.
+            self.book.set(peer, ContactState.REQUESTING, self.nickname)
         self._dialler.ensure(peer)
 
     def reject_request(self, peer: OnionAddress) -> None:
@@ -222,6 +227,26 @@ class OnionPeer:
         ids = link.conn.send_message(text)
         self._flush(link)
         return ids
+
+    def resend_message(self, peer: OnionAddress, text: str, ids: tuple[int, ...]) -> None:
+        """Send again a text that went on a connection which died unacknowledged, with its parts'
+        first ids (a TIMB receiver drops a repeated id; libtego re-sends the same way).
+
+        Raises:
+            NotConnectedError: ``peer`` is offline.
+            OnionUsageError: ``ids`` do not match the text's parts, or a bad text.
+        """
+        link = self._active.get(peer)
+        if link is None or not link.conn.is_open:
+            raise NotConnectedError("the contact is offline")
+        parts = chat.split_text(text)
+        if len(parts) != len(ids):
+            raise OnionUsageError("one id per part of the text")
+        last = len(parts) - 1
+        link.conn.resend(
+            [ChatMessage(p, i, 0, more=k < last) for k, (p, i) in enumerate(zip(parts, ids, strict=True))]
+        )
+        self._flush(link)
 
     # ---- internals: connections ----
 

@@ -49,6 +49,7 @@ from timb.core.service import (
 )
 from timb.core.service.checks import is_unicode
 from timb.ui.cli.jsonrpc_channels import CHANNEL_NOTIFICATIONS, CONFIRMATION_REQUIRED, channel_methods
+from timb.ui.cli.jsonrpc_onion import ONION_NOTIFICATIONS, onion_methods
 from timb.ui.cli.jsonrpc_schema import SERVICE_METHODS, Param, service_params, to_json
 from timb.ui.crash import redacted_report
 
@@ -89,6 +90,7 @@ NOTIFICATIONS: dict[type, str] = {
     SubscriptionRequested: "contact.subscription_request",
     ErrorEvent: "error",
     **CHANNEL_NOTIFICATIONS,
+    **ONION_NOTIFICATIONS,
 }
 
 
@@ -115,6 +117,7 @@ class JsonRpcServer:
             for method, (name, _renames) in SERVICE_METHODS.items()
         }
         self._methods.update(channel_methods(service))
+        self._methods.update(onion_methods(service))
         self._methods["shutdown"] = ([], self._shutdown)
 
     def _shutdown(self) -> None:

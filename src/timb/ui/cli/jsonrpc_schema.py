@@ -79,7 +79,7 @@ SERVICE_METHODS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def _json_types(hint: object) -> tuple[tuple[type, ...], bool]:
+def json_types(hint: object) -> tuple[tuple[type, ...], bool]:
     """The JSON types for a service argument's annotation, and whether it is a `Secret`."""
     union = typing.get_origin(hint) in (typing.Union, types.UnionType)
     parts = typing.get_args(hint) if union else (hint,)
@@ -107,7 +107,7 @@ def service_params(method: str) -> list[Param]:
     json_names = {v: k for k, v in {"account": "account_id", **renames}.items()}
     params = []
     for argument in list(inspect.signature(function).parameters.values())[1:]:
-        kinds, secret = _json_types(hints[argument.name])
+        kinds, secret = json_types(hints[argument.name])
         required = argument.default is inspect.Parameter.empty
         params.append(
             Param(json_names.get(argument.name, argument.name), kinds, required, argument.name, secret)
