@@ -28,7 +28,7 @@ class NodeState:
     roles without them)."""
 
     nickname: str
-    role: str  # "authority", "relay", "exit", "client"
+    role: str  # "authority", "relay", "exit", "bridge", "client"
     pid: int
     data_dir: str
     control_port: int | None = None
