@@ -42,7 +42,7 @@ exception.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from timb.common.clock import Clock
 from timb.common.ids import Fingerprint
@@ -52,6 +52,7 @@ from timb.core.delivery import Deliveries
 from timb.core.events import (
     CoreEvent,
     ErrorEvent,
+    HeldForKeyChange,
     MessageReceived,
     MessageState,
     OtrState,
@@ -94,6 +95,9 @@ class Conversations:
         is_verified: ``(contact, fingerprint) -> bool``, from the trust store.
         is_distrusted: ``(contact, fingerprint) -> bool``: the user marked this key as not the
             contact's; nothing is sent to it (messages stay PENDING, `OtrUnavailable` says why).
+        known_keys: ``contact -> fingerprints``: the contact's keys the user has seen (the trust
+            store, without distrusted ones). A message typed before any session is written for
+            these (or for the first session's key when there are none).
         policy: the default policy (ALWAYS); `set_policy` overrides it per contact.
     """
 
@@ -107,6 +111,7 @@ class Conversations:
         rng: Random,
         is_verified: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
         is_distrusted: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
+        known_keys: Callable[[str], Collection[Fingerprint]] = lambda _c: (),
         policy: Policy = Policy.ALWAYS,
         max_fragment_size: int | None = None,
     ) -> None:
@@ -117,6 +122,7 @@ class Conversations:
         self._rng = rng
         self._is_verified = is_verified
         self._is_distrusted = is_distrusted
+        self._known_keys = known_keys
         self._default_policy = policy
         self._max_fragment_size = max_fragment_size
         self._contacts: dict[str, ContactState] = {}
@@ -146,7 +152,11 @@ class Conversations:
             raise LocalError("message text must not contain NUL")
         c = self._contact(contact)
         msg_id = self._rng.randbytes(8).hex()
-        self._messages.add(msg_id, contact, text, needs_otr=requires_encryption(c.policy))
+        current = c.current.conv.their_fingerprint if c.current and c.current.conv.encrypted else None
+        written_for = frozenset({current} if current else {*self._known_keys(contact), *c.known})
+        self._messages.add(
+            msg_id, contact, text, needs_otr=requires_encryption(c.policy), written_for=written_for
+        )
         c.queue.append(msg_id)
         c.ake_retries = 0
         self._flush(c)
@@ -168,8 +178,36 @@ class Conversations:
     def fail_pending(self, contact: str) -> None:
         """Give up on every message still held for ``contact``: they become FAILED."""
         c = self._contact(contact)
-        self._messages.fail(c.queue)
+        self._messages.fail([*c.queue, *c.held])
         c.queue.clear()
+        c.held.clear()
+
+    def held(self, contact: str) -> list[str]:
+        """Messages held for a key change (`HeldForKeyChange`), oldest first."""
+        c = self._contacts.get(contact)
+        return list(c.held) if c is not None else []
+
+    def release_held(self, contact: str, fingerprint: Fingerprint) -> None:
+        """The user's decision: send the held messages to the key ``fingerprint``, which must be
+        the key of the contact's private session now (so a key that changed again since the
+        user looked is not the one that gets them).
+
+        Raises: PolicyViolation: the session is not private with this key.
+        """
+        c = self._contact(contact)
+        session = c.current
+        if session is None or not session.conv.encrypted or session.conv.their_fingerprint != fingerprint:
+            raise PolicyViolation("the contact's private session does not have this key")
+        for msg_id in c.held:
+            self._messages[msg_id].written_for = frozenset({fingerprint})
+        c.queue[:0], c.held = c.held, []
+        self._flush(c)
+
+    def discard_held(self, contact: str) -> None:
+        """The user's decision: the held messages are never sent (FAILED)."""
+        c = self._contact(contact)
+        self._messages.fail(c.held)
+        c.held.clear()
 
     def message_state(self, msg_id: str) -> MessageState:
         """Raises: KeyError for an unknown id."""
@@ -254,21 +292,16 @@ class Conversations:
         c = self._contact(contact)
         header = peek(wire)
         ctx = RouteContext(self.instance_tag, lambda: self._master(c), lambda: self._mid_ake(c))
-        routed = route(c, header, ctx)
-        if routed is Lost.LOST_SESSION:
+        session = route(c, header, ctx)
+        if session is Lost.LOST_SESSION:
             self._start_ake(c)
             return
-        if routed is None:
+        if session is None:
             return
-        session, data = routed
         if header.type in _AKE_TYPES:
             c.ake_activity = self._clock.now()
-        session.unreadable = False
         session.conv.receive(wire)
         self._drain(c, session)
-        if data is not None and session.bound and not session.unreadable:
-            session.suspect = False  # it reads what we send: alive
-            self._messages.confirm(session.unconfirmed, data.recipient_keyid)
 
     def data_to_send(self) -> list[tuple[str, str]]:
         """``(contact, wire)`` pairs for the network, in order."""
@@ -321,9 +354,11 @@ class Conversations:
                 self._gone_secure(c, session)
             case otr.MessageReceived(text=text, encrypted=encrypted):
                 self._received(c, session, text, encrypted)
-            case otr.UnreadableMessage() | otr.MalformedMessageReceived():
-                # Our conversation answered with an OTR error; the peer's asks for a new AKE.
-                session.unreadable = True
+            case otr.DataMessageAuthenticated(recipient_keyid=keyid) if session.bound:
+                # Only a message that decrypted and passed its MAC says the peer is alive and
+                # reads what we send; its key id is the authenticated one (issue 9, item 4).
+                session.suspect = False
+                self._messages.confirm(session.unconfirmed, keyid)
             case otr.PeerError():
                 # Something we sent was lost: re-key (once, however many errors came) and re-send.
                 session.suspect = True
@@ -388,7 +423,14 @@ class Conversations:
                 carried.extend(old.unconfirmed)
                 session.ack_due = session.ack_due or old.ack_due
             old.unconfirmed.clear()
-        session.unconfirmed[:0] = self._messages.carry_over(carried)
+        # Carried only to the key they were written for (the server may have re-keyed bob's own
+        # instance with its key): the others go back to the queue, where _flush holds them.
+        fingerprint = session.conv.their_fingerprint
+        assert fingerprint is not None
+        stays = [m for m in carried if self._may_go(c, m, fingerprint)]
+        resend.extend(m for m in carried if m not in stays)
+        session.unconfirmed[:0] = self._messages.carry_over(stays)
+        c.known.add(fingerprint)
         c.sessions[tag] = session
         c.current = session
         c.ake_activity = None
@@ -400,6 +442,7 @@ class Conversations:
     # -- sending --------------------------------------------------------------------------------
 
     def _flush(self, c: ContactState) -> None:
+        self._readmit_held(c)
         if not c.queue:
             return
         session = c.current
@@ -407,21 +450,53 @@ class Conversations:
             self._unavailable(c, "the contact's key in this session is distrusted: nothing is sent")
             return
         if session is not None and session.conv.encrypted and not session.suspect:
-            while c.queue:
-                msg = self._messages[c.queue.pop(0)]
-                session.conv.send(msg.text.reveal())
-                for wire in session.conv.data_to_send():
-                    h = peek(wire)
-                    if msg.announced is None and h.type == MessageType.DATA and h.sender_keyid is not None:
-                        msg.announced = h.sender_keyid + 1  # the key this message announces
-                    self._queue_wire(c, session, wire)
-                session.unconfirmed.append(msg.id)
-                self._messages.sent(msg)
-            self._drain(c, session)
+            self._send_in(c, session)
         elif requires_encryption(c.policy) or self._messages[c.queue[0]].needs_otr:
             self._start_ake(c)
         else:
             self._send_unprotected(c, session or self._master(c))
+
+    def _send_in(self, c: ContactState, session: Session) -> None:
+        """Send the queue in a private session: each message only if written for its key."""
+        fingerprint = session.conv.their_fingerprint
+        assert fingerprint is not None
+        held: list[str] = []
+        for msg_id in list(c.queue):
+            msg = self._messages[msg_id]
+            c.queue.remove(msg_id)
+            if not self._may_go(c, msg_id, fingerprint):
+                held.append(msg_id)
+                continue
+            msg.written_for = frozenset({fingerprint})
+            announced = session.conv.send(msg.text.reveal())
+            if msg.announced is None:
+                msg.announced = announced  # the key this message announces
+            for wire in session.conv.data_to_send():
+                self._queue_wire(c, session, wire)
+            session.unconfirmed.append(msg.id)
+            self._messages.sent(msg)
+        self._drain(c, session)
+        if held:
+            c.held.extend(held)
+            written_for = {k for m in held for k in self._messages[m].written_for}
+            self._emit(HeldForKeyChange(self.account, c.name, tuple(held), tuple(written_for), fingerprint))
+
+    def _may_go(self, c: ContactState, msg_id: str, fingerprint: Fingerprint) -> bool:
+        """Whether a message may go to (or be confirmed by) the key ``fingerprint``: the key it
+        was written for, a key the user verified, or any key for one written when none was known."""
+        written_for = self._messages[msg_id].written_for
+        return not written_for or fingerprint in written_for or self._is_verified(c.name, fingerprint)
+
+    def _readmit_held(self, c: ContactState) -> None:
+        """Held messages go back to the queue once the session has a key they may go to (the
+        one they were written for came back, or the user verified the new one)."""
+        session = c.current
+        fingerprint = session.conv.their_fingerprint if session and session.conv.encrypted else None
+        if fingerprint is None or not c.held:
+            return
+        back = [m for m in c.held if self._may_go(c, m, fingerprint)]
+        c.held = [m for m in c.held if m not in back]
+        c.queue[:0] = back
 
     def _send_unprotected(self, c: ContactState, target: Session) -> None:
         # Only for messages typed while the user had set this contact's policy to not require

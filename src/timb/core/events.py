@@ -142,6 +142,21 @@ class KeyChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldForKeyChange:
+    """LOUD: messages written for some keys (``written_for``: the session's key when the user
+    typed or first sent them; typed before any session, the contact's known keys) were not sent
+    because the contact's session now has another key (``offered``). They stay PENDING until
+    the user releases them to that key (`release_held`) or discards them (`discard_held`).
+    Either the contact has a new key, or someone is in the middle."""
+
+    account: str
+    contact: str
+    ids: tuple[str, ...]
+    written_for: tuple[Fingerprint, ...]
+    offered: Fingerprint
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionStateChanged:
     account: str
     state: ConnectionState
@@ -197,6 +212,7 @@ CoreEvent = (
     | SmpFinished
     | TrustChanged
     | KeyChanged
+    | HeldForKeyChange
     | ConnectionStateChanged
     | TorBootstrap
     | TorFailed

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from timb.common.ids import Fingerprint
 from timb.core.events import OtrState
 from timb.core.otr_header import Header, Kind, MessageType
 from timb.otr import Conversation, Policy
@@ -27,7 +28,6 @@ class Session:
     bound: bool = False
     awaiting: bool = False  # sent a query or D-H commit and waits for the answer
     ack_due: bool = False
-    unreadable: bool = False  # set while a Data Message we fed turned out unreadable
 
 
 @dataclass(slots=True)
@@ -38,11 +38,13 @@ class ContactState:
     master: Session | None = None  # unbound: starts AKEs, meets unknown instances
     current: Session | None = None
     queue: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # PENDING, not for the current key: the user decides
+    known: set[Fingerprint] = field(default_factory=set)  # keys of this run's sessions
     ake_activity: float | None = None  # last AKE message sent or received; None: no AKE under way
     ake_retries: int = 0
     unavailable_reported: bool = False
     ake_route: dict[int, Session] = field(default_factory=dict)
-    fragments: dict[int, tuple[Session, Header]] = field(default_factory=dict)  # by sender tag
+    fragments: dict[int, Session] = field(default_factory=dict)  # by sender tag
     shown_state: OtrState = OtrState.NOT_PRIVATE
 
 
@@ -70,27 +72,22 @@ class RouteContext:
     mid_ake: Callable[[], bool]
 
 
-def route(c: ContactState, h: Header, ctx: RouteContext) -> tuple[Session, Header | None] | Lost | None:
-    """The session for a message, and the header of the Data Message it completes, if any;
-    None: drop it; LOST_SESSION: a Data Message for another instance of us (we lost the session
-    the peer still holds: re-key)."""
+def route(c: ContactState, h: Header, ctx: RouteContext) -> Session | Lost | None:
+    """The session for a message; None: drop it; LOST_SESSION: a Data Message for another
+    instance of us (we lost the session the peer still holds: re-key). Nothing read here
+    confirms anything: the header is not authenticated."""
     if h.kind in (Kind.QUERY, Kind.TAGGED, Kind.ERROR, Kind.PLAIN):
-        session = _route_unencoded(c, h, ctx)
-        return None if session is None else (session, None)
+        return _route_unencoded(c, h, ctx)
     if h.receiver not in (0, ctx.instance_tag):
         # For another instance of us: the peer still holds a session with us that we lost.
         return Lost.LOST_SESSION if h.type == MessageType.DATA else None
     if h.kind is Kind.FRAGMENT and not h.first_fragment:
         found = c.fragments.get(h.sender)
-        if found is None:
-            return c.sessions.get(h.sender) or ctx.master(), None
-        session, first = found
-        return session, first if h.last_fragment and first.type == MessageType.DATA else None
+        return found if found is not None else c.sessions.get(h.sender) or ctx.master()
     session = _route_encoded(c, h, ctx)
     if h.kind is Kind.FRAGMENT:
-        c.fragments[h.sender] = (session, h)
-        return session, h if h.last_fragment and h.type == MessageType.DATA else None
-    return session, h if h.type == MessageType.DATA else None
+        c.fragments[h.sender] = session
+    return session
 
 
 def _route_unencoded(c: ContactState, h: Header, ctx: RouteContext) -> Session | None:

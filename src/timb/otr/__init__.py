@@ -24,6 +24,7 @@ from timb.otr.errors import (
     RemoteError,
 )
 from timb.otr.events import (
+    DataMessageAuthenticated,
     Event,
     ExtraSymmetricKeyReceived,
     GoneInsecure,
@@ -47,6 +48,7 @@ from timb.otr.policy import Policy
 __all__ = [
     "AuthState",
     "Conversation",
+    "DataMessageAuthenticated",
     "DecryptionFailed",
     "Event",
     "ExtraSymmetricKeyReceived",

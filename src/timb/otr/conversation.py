@@ -54,6 +54,9 @@ ERROR_UNREADABLE = "You transmitted an unreadable encrypted message."
 ERROR_MALFORMED = "You transmitted a malformed data message."
 
 
+_HANDLED_TLVS = frozenset(TlvType)
+
+
 class MessageState(enum.Enum):
     MSGSTATE_PLAINTEXT = "plaintext"
     MSGSTATE_ENCRYPTED = "encrypted"
@@ -175,8 +178,12 @@ class Conversation:
 
     # --- user actions ---------------------------------------------------------------------------
 
-    def send(self, text: str) -> None:
+    def send(self, text: str) -> int | None:
         """Send the user's text as the message state and policy require.
+
+        Returns the id of our D-H key the Data Message announces (``sender_keyid + 1``): a reply
+        naming it as its recipient key id was written after this message arrived. None when no
+        Data Message went out (held, or plaintext).
 
         Raises:
             PolicyViolation: in MSGSTATE_FINISHED (the peer ended the session).
@@ -186,10 +193,12 @@ class Conversation:
         if "\x00" in text:
             raise LocalError("message text must not contain NUL")
         versions = self._versions
+        if self._state is MessageState.MSGSTATE_ENCRYPTED:
+            # Before the policy: a policy lowered during a private session must not make text
+            # typed now leave in the clear while the session (and the user's badge) is private.
+            return self._send_data(text.encode("utf-8"))[1]
         if not versions:
             self._outbox.append(text)
-        elif self._state is MessageState.MSGSTATE_ENCRYPTED:
-            self._send_data(text.encode("utf-8"))
         elif self._state is MessageState.MSGSTATE_FINISHED:
             # "Inform the user that the message cannot be sent at this time."
             raise PolicyViolation("the peer ended the private conversation; end() or start() first")
@@ -204,6 +213,7 @@ class Conversation:
             self._outbox.append(text + wire.whitespace_tag(versions))
         else:
             self._outbox.append(text)
+        return None
 
     def start(self) -> None:
         """ "User requests to start an OTR conversation": send a Query Message.
@@ -241,7 +251,7 @@ class Conversation:
         if not 0 <= use <= 0xFFFFFFFF or len(data) > 0xFFFF - 4:
             raise LocalError("TLV 8 holds a 4-byte use and at most 65531 bytes of data")
         tlv = Tlv(TlvType.EXTRA_SYMMETRIC_KEY, use.to_bytes(4, "big") + data)
-        keys = self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
+        keys, _ = self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
         return Secret(keys.extra_symmetric_key())
 
     # --- the Socialist Millionaires' Protocol (timb.otr.smp) ----------------------------------
@@ -398,6 +408,8 @@ class Conversation:
                 tlvs = decode_tlvs(plaintext[nul + 1 :])
             except MalformedMessage:
                 self._events.append(ev.MalformedMessageReceived("malformed TLVs in a data message"))
+        unhandled = tuple(t for t in tlvs if t.type not in _HANDLED_TLVS)
+        self._events.append(ev.DataMessageAuthenticated(message.recipient_keyid, unhandled))
         if human:
             self._events.append(ev.MessageReceived(human.decode("utf-8", errors="replace"), encrypted=True))
         self._handle_tlvs(tlvs, keys)
@@ -470,15 +482,19 @@ class Conversation:
         for text in held:
             self._send_data(text.encode("utf-8"))
 
-    def _send_data(self, payload: bytes, tlvs: list[Tlv] | None = None, flags: int = 0) -> SessionKeys:
+    def _send_data(
+        self, payload: bytes, tlvs: list[Tlv] | None = None, flags: int = 0
+    ) -> tuple[SessionKeys, int]:
+        """Seal and queue one Data Message; returns its keys and the key id it announces."""
         session = self._session
         assert session is not None
         if tlvs:
             payload += b"\x00" + encode_tlvs(tlvs)
+        announced = session.our_keyid  # seal() sends our_dh[our_keyid] as the next D-H key
         text, keys = session.seal(payload, flags)
         self._last_sent = self._clock.now()
         self._send_encoded(text, session.protocol_version, session.their_instance_tag)
-        return keys
+        return keys, announced
 
     def _send_encoded(self, text: str, version: int, receiver_tag: int) -> None:
         self._outbox.extend(
