@@ -323,7 +323,7 @@ def test_fragmented_messages_route_and_arrive(keys) -> None:
     assert any(peek(w).kind.value == "fragment" for w in link.wires)
 
 
-def test_end_then_new_message_rekeys_automatically(world) -> None:
+def test_after_the_peer_ended_nothing_goes_until_the_user_goes_private_again(world) -> None:
     link, alice, bob, typed = world
     say(alice, BOB, "message one", typed)
     link.pump()
@@ -333,6 +333,9 @@ def test_end_then_new_message_rekeys_automatically(world) -> None:
     assert bob.core.otr_state(ALICE) is OtrState.FINISHED
     msg = say(bob, ALICE, "message two", typed)
     assert bob.core.message_state(msg) is MessageState.PENDING
+    link.pump()
+    assert alice.texts() == []  # MSGSTATE_FINISHED: not even a Query left on its own
+    bob.core.start(ALICE)
     link.pump()
     assert alice.texts() == ["message two"]
     assert bob.core.otr_state(ALICE) is OtrState.PRIVATE_UNVERIFIED

@@ -134,8 +134,11 @@ class Conversations:
 
     def set_policy(self, contact: str, policy: Policy) -> None:
         """Override the policy for one contact. Messages typed while encryption was required stay
-        encrypted-only even if the policy is lowered later."""
+        encrypted-only even if the policy is lowered later. A policy without OTR ("never") ends
+        the private sessions first, so the badge says "not private" before anything is sent."""
         c = self._contact(contact)
+        if not (Policy.ALLOW_V2 in policy or Policy.ALLOW_V3 in policy):
+            self.end(contact)
         c.policy = policy
         for session in [*c.sessions.values(), *([c.master] if c.master else [])]:
             session.conv.policy = otr_policy(policy)
@@ -270,6 +273,8 @@ class Conversations:
                 if session.ack_due and session.conv.encrypted:
                     session.conv.send("")  # an empty Data Message: the peer shows nothing
                     session.ack_due = False
+                    for wire in session.conv.data_to_send():
+                        self._queue_wire(c, session, wire, needs_otr=True)
                     self._drain(c, session)
             if c.ake_activity is not None and now - c.ake_activity > AKE_TIMEOUT and c.queue:
                 self._ake_timed_out(c)
@@ -333,13 +338,18 @@ class Conversations:
             self._queue_wire(c, session, wire)
         self._update_state(c)
 
-    def _queue_wire(self, c: ContactState, session: Session, wire: str) -> None:
+    def _queue_wire(self, c: ContactState, session: Session, wire: str, *, needs_otr: bool = False) -> bool:
+        """Pass one wire string on; False: refused. ``needs_otr``: it carries a message typed
+        while encryption was required (or an acknowledgement), so only an OTR encoded message
+        may carry it, whatever the policy is now."""
         h = peek(wire)
-        if requires_encryption(c.policy) and h.kind in (Kind.PLAIN, Kind.TAGGED):
+        if (needs_otr and h.kind not in (Kind.ENCODED, Kind.FRAGMENT)) or (
+            requires_encryption(c.policy) and h.kind in (Kind.PLAIN, Kind.TAGGED)
+        ):
             # The OTR layer must never do this; if it ever does, the text stays here. (Judged by
             # the OTR header, not a "?OTR" prefix: a user's text may begin with one.)
             self._emit(ErrorEvent(f"{c.name}: refused to send a message that was not OTR-encoded"))
-            return
+            return False
         if h.kind is Kind.QUERY or h.type == MessageType.DH_COMMIT:
             session.awaiting = True
         if h.kind is Kind.QUERY or (h.type in _AKE_TYPES and h.type != MessageType.SIGNATURE):
@@ -347,6 +357,7 @@ class Conversations:
         elif h.type == MessageType.DATA:
             session.ack_due = False  # anything we send tells the peer we are alive
         self._outbox.append((c.name, wire))
+        return True
 
     def _on_otr_event(self, c: ContactState, session: Session, event: otr.Event) -> None:
         match event:
@@ -445,6 +456,11 @@ class Conversations:
         self._readmit_held(c)
         if not c.queue:
             return
+        if c.current is not None and c.current.conv.finished:
+            # Protocol-v3: "inform the user that the message cannot be sent at this time";
+            # nothing leaves, under any policy, until the user ends or restarts the session.
+            self._unavailable(c, "the contact ended the private conversation: go private again to send")
+            return
         session = c.current
         if session is not None and session.conv.encrypted and self._distrusted(c, session):
             self._unavailable(c, "the contact's key in this session is distrusted: nothing is sent")
@@ -471,8 +487,10 @@ class Conversations:
             announced = session.conv.send(msg.text.reveal())
             if msg.announced is None:
                 msg.announced = announced  # the key this message announces
-            for wire in session.conv.data_to_send():
-                self._queue_wire(c, session, wire)
+            wires = session.conv.data_to_send()
+            if not all([self._queue_wire(c, session, w, needs_otr=msg.needs_otr) for w in wires]):
+                c.queue.insert(0, msg_id)  # never went out: stays PENDING, and the run stops
+                break
             session.unconfirmed.append(msg.id)
             self._messages.sent(msg)
         self._drain(c, session)
@@ -502,8 +520,6 @@ class Conversations:
         # Only for messages typed while the user had set this contact's policy to not require
         # encryption: the OTR layer decides what goes out (plaintext, perhaps whitespace-tagged).
         # A held message that needs OTR stops the run, so the order is kept.
-        if target.conv.finished:
-            target.conv.end()
         while c.queue and not self._messages[c.queue[0]].needs_otr:
             msg = self._messages[c.queue.pop(0)]
             target.conv.send(msg.text.reveal())
@@ -523,8 +539,10 @@ class Conversations:
 
     def _start_ake(self, c: ContactState, *, force: bool = False) -> None:
         now = self._clock.now()
-        if not force and self._ake_live(c):
-            return  # one AKE at a time: a burst of triggers must not flood the peer
+        if not force and (self._ake_live(c) or (c.current is not None and c.current.conv.finished)):
+            # One AKE at a time: a burst of triggers must not flood the peer. After the peer
+            # ended the session only the user restarts it (`start`).
+            return
         if not (Policy.ALLOW_V2 in c.policy or Policy.ALLOW_V3 in c.policy):
             self._unavailable(c, "OTR is disabled for this contact (policy never)")
             return
