@@ -27,8 +27,8 @@ from timb.core.events import (
     SmpFinished,
     SmpRequested,
 )
-from timb.core.otr_header import peek
 from timb.otr import Conversation, LocalError, Policy, PolicyViolation, PrivateKey
+from timb.otr.instances import peek
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
 

@@ -162,5 +162,5 @@ def test_a_forged_unreadable_data_message_confirms_nothing(world) -> None:
     alice.core.receive(BOB, _forged_data(0x2222, 0x1111))
     assert alice.core.message_state(secret) is MessageState.SENT
     c = alice.core._contacts[BOB]
-    assert c.sessions[0x2222].suspect  # not cleared by a message nobody authenticated
+    assert c.instances.children[0x2222].suspect  # not cleared by a message nobody authenticated
     assert isinstance(alice.core, Conversations)

@@ -9,8 +9,8 @@ import pytest
 
 from tests.unit.test_core_conversations import ALICE, BOB, keys, say, world
 from timb.core.events import MessageState, OtrState, OtrStateChanged, OtrUnavailable
-from timb.core.otr_header import Kind, peek
 from timb.otr import Conversation, Policy
+from timb.otr.instances import Kind, peek
 
 __all__ = ["keys", "world"]  # fixtures
 
