@@ -13,8 +13,14 @@ from tests.unit.otr_link import CAROL_KEY
 from tests.unit.test_core_conversations import ALICE, BOB, Peer, keys, make, say, world
 from timb.common.ids import Fingerprint
 from timb.core.conversations import Conversations
-from timb.core.events import HeldForKeyChange, MessageState, OtrState
-from timb.otr import PolicyViolation
+from timb.core.events import (
+    HeldForKeyChange,
+    MessageState,
+    OtrState,
+    OtrStateChanged,
+    ProtocolDowngraded,
+)
+from timb.otr import Policy, PolicyViolation
 
 __all__ = ["keys", "world"]  # fixtures
 
@@ -164,3 +170,24 @@ def test_a_forged_unreadable_data_message_confirms_nothing(world) -> None:
     c = alice.core._contacts[BOB]
     assert c.instances.children[0x2222].suspect  # not cleared by a message nobody authenticated
     assert isinstance(alice.core, Conversations)
+
+
+def test_a_v2_session_after_v3_ones_with_the_same_key_is_a_loud_downgrade(world, keys) -> None:
+    link, alice, _bob, typed = world
+    say(alice, BOB, "over version 3", typed)
+    link.pump()
+    alice.collect()
+    states = [e for e in alice.events if isinstance(e, OtrStateChanged) and e.fingerprint]
+    assert states[-1].protocol_version == 3
+    link.detach(BOB)
+    # The server strips "3" from the query: bob (or anyone with bob's key) ends up on version 2.
+    v2 = make(BOB, keys, link.clock, b"bob-v2", 0x2223, policy=Policy.ALWAYS & ~Policy.ALLOW_V3)
+    link.attach(v2)
+    v2.core.start(ALICE)
+    link.pump()
+    alice.collect()
+    (warning,) = [e for e in alice.events if isinstance(e, ProtocolDowngraded)]
+    assert (warning.version, warning.previous, warning.fingerprint) == (2, 3, keys[BOB].fingerprint())
+    say(alice, BOB, "version 2 still works", typed)
+    link.pump()
+    assert v2.texts() == ["version 2 still works"]

@@ -57,9 +57,22 @@ def test_query_messages_in_every_form(text: str, versions: set[int]) -> None:
 
 
 def test_our_query_message_parses_back() -> None:
-    text = query_message(frozenset({2, 3}))
+    text = query_message(frozenset({2, 3}), "alice@example.org")
     assert text.startswith("?OTRv23?")
     assert classify_unencoded(text) == QueryMessage(frozenset({2, 3}))
+
+
+def test_our_query_message_is_libotrs_own_text() -> None:
+    # libotr 4.1.1 proto.c, otrl_proto_default_query_msg (what Pidgin, Profanity, Adium send):
+    # nothing in it may tell a TIMB user apart from a libotr client's.
+    libotr = (
+        "?OTRv23?\n<b>alice@example.org</b> has requested an "
+        '<a href="https://otr.cypherpunks.ca/">Off-the-Record private conversation</a>.  '
+        "However, you do not have a plugin to support that.\n"
+        'See <a href="https://otr.cypherpunks.ca/">https://otr.cypherpunks.ca/</a> for more information.'
+    )
+    assert query_message(frozenset({2, 3}), "alice@example.org") == libotr
+    assert query_message(frozenset({3}), "") == "?OTRv3?"  # no name known: the bare tag only
 
 
 def test_error_message_and_plaintext() -> None:

@@ -40,6 +40,7 @@ from timb.core.events import (
     HeldForKeyChange,
     MessageReceived,
     MessageState,
+    ProtocolDowngraded,
     SmpFinished,
     SmpOutcome,
     SmpRequested,
@@ -81,6 +82,7 @@ class Conversations(ConversationsBase):
             store, without distrusted ones). A message typed before any session is written for
             these (or for the first session's key when there are none).
         policy: the default policy (ALWAYS); `set_policy` overrides it per contact.
+        our_name: the account's address, named in our Query Messages as libotr clients do.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class Conversations(ConversationsBase):
         known_keys: Callable[[str], Collection[Fingerprint]] = lambda _c: (),
         policy: Policy = Policy.ALWAYS,
         max_fragment_size: int | None = None,
+        our_name: str = "",
     ) -> None:
         super().__init__(
             account,
@@ -107,6 +110,7 @@ class Conversations(ConversationsBase):
             is_distrusted=is_distrusted,
             policy=policy,
             max_fragment_size=max_fragment_size,
+            our_name=our_name,
         )
         self._known_keys = known_keys
 
@@ -328,11 +332,20 @@ class Conversations(ConversationsBase):
         resend.extend(m for m in carried if m not in stays)
         session.unconfirmed[:0] = self._messages.carry_over(stays)
         c.known.add(fingerprint)
+        self._note_version(c, fingerprint, session.conv.protocol_version)
         c.ake_activity = None
         c.ake_retries = 0
         c.unavailable_reported = False
         c.queue[:0] = self._messages.requeue(resend)
         self._flush(c)
+
+    def _note_version(self, c: ContactState, fingerprint: Fingerprint, version: int | None) -> None:
+        previous = c.last_version.get(fingerprint)
+        if version is None:
+            return
+        if previous is not None and version < previous:
+            self._emit(ProtocolDowngraded(self.account, c.name, fingerprint, version, previous))
+        c.last_version[fingerprint] = max(version, previous or 0)
 
     # -- sending --------------------------------------------------------------------------------
 

@@ -76,10 +76,27 @@ class MessageStateChanged:
 
 @dataclass(frozen=True, slots=True)
 class OtrStateChanged:
+    """``protocol_version``: the OTR version of the private session (2 or 3), None when not
+    private. Version 2 has no instance tags: show it."""
+
     account: str
     contact: str
     state: OtrState
     fingerprint: Fingerprint | None = None
+    protocol_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolDowngraded:
+    """LOUD: a contact who had version ``previous`` sessions with this key now has a session of
+    an older ``version``. Version 2 must keep working (libotr-only clients speak it), but a man
+    in the middle can strip "3" from a Query Message to get a session without instance tags."""
+
+    account: str
+    contact: str
+    fingerprint: Fingerprint
+    version: int
+    previous: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +230,7 @@ CoreEvent = (
     | TrustChanged
     | KeyChanged
     | HeldForKeyChange
+    | ProtocolDowngraded
     | ConnectionStateChanged
     | TorBootstrap
     | TorFailed

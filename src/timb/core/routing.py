@@ -93,8 +93,10 @@ class ConversationsBase:
         is_distrusted: Callable[[str, Fingerprint], bool],
         policy: Policy,
         max_fragment_size: int | None,
+        our_name: str,
     ) -> None:
         self.account = account
+        self._our_name = our_name
         self.instance_tag = instance_tag
         self._key = key
         self._clock = clock
@@ -117,6 +119,7 @@ class ConversationsBase:
                 clock=self._clock,
                 rng=self._rng,
                 instance_tag=self.instance_tag,
+                our_name=self._our_name,
             )
             return Session(conv)
 
@@ -265,18 +268,19 @@ class ConversationsBase:
 
     def _update_state(self, c: ContactState) -> None:
         session = c.current
-        fingerprint = None
+        fingerprint = version = None
         if session is not None and session.conv.encrypted:
             verified = self._verified(c.name, session)
             state = OtrState.PRIVATE_VERIFIED if verified else OtrState.PRIVATE_UNVERIFIED
             fingerprint = session.conv.their_fingerprint
+            version = session.conv.protocol_version
         elif session is not None and session.conv.finished:
             state = OtrState.FINISHED
         else:
             state = OtrState.NOT_PRIVATE
         if state is not c.shown_state:
             c.shown_state = state
-            self._emit(OtrStateChanged(self.account, c.name, state, fingerprint))
+            self._emit(OtrStateChanged(self.account, c.name, state, fingerprint, version))
 
     def _unavailable(self, c: ContactState, reason: str) -> None:
         if not c.unavailable_reported:

@@ -76,8 +76,10 @@ class Conversation:
         rng: Random | None = None,
         instance_tag: int | None = None,
         heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        our_name: str = "",
     ) -> None:
-        """Raises: LocalError for an invalid instance tag or fragment size."""
+        """``our_name``: our address, named in the Query Message as libotr does (empty: the
+        bare query tag). Raises: LocalError for an invalid instance tag or fragment size."""
         if max_fragment_size is not None and max_fragment_size < 64:
             raise LocalError("max_fragment_size is too small for OTR (at least 64)")
         self._key = key
@@ -89,6 +91,7 @@ class Conversation:
         tag = generate_instance_tag(self._rng) if instance_tag is None else instance_tag
         self.our_instance_tag = validate_instance_tag(tag)
         self._heartbeat_interval = heartbeat_interval
+        self._our_name = our_name
         self._ake = AuthenticatedKeyExchange(key, self._rng, self.our_instance_tag)
         self._smp = SmpEngine(self._rng)
         self._reassembler = Reassembler()
@@ -455,7 +458,7 @@ class Conversation:
     # --- internals ------------------------------------------------------------------------------
 
     def _send_query(self, versions: frozenset[int]) -> None:
-        query = wire.query_message(versions)
+        query = wire.query_message(versions, self._our_name)
         if self.max_fragment_size is not None and len(query) > self.max_fragment_size:
             query = query.partition("\n")[0]  # the bare "?OTRv23?" without the explanation
         self._outbox.append(query)

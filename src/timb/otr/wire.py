@@ -305,13 +305,22 @@ def parse_query(text: str, start: int) -> QueryMessage:
     return QueryMessage(frozenset(versions))
 
 
-def query_message(versions: frozenset[int]) -> str:
-    """A Query Message offering `versions`, with a short explanation for people without OTR."""
+# libotr 4.1.1, proto.c (otrl_proto_default_query_msg): the text every libotr client sends, so
+# that neither the server nor a contact without OTR can tell a TIMB user from a Pidgin one.
+_LIBOTR_QUERY = (
+    "{tag}\n<b>{name}</b> has requested an "
+    '<a href="https://otr.cypherpunks.ca/">Off-the-Record private conversation</a>.  '
+    "However, you do not have a plugin to support that.\n"
+    'See <a href="https://otr.cypherpunks.ca/">https://otr.cypherpunks.ca/</a> for more information.'
+)
+
+
+def query_message(versions: frozenset[int], our_name: str = "") -> str:
+    """A Query Message offering `versions`: libotr's own text, naming us as ``our_name`` (the
+    account's address, as libotr clients do); with no name, the bare tag (as libotr sends when
+    the text does not fit)."""
     tag = "?OTRv" + "".join(str(v) for v in sorted(versions)) + "?"
-    return (
-        tag + "\nI would like to start an Off-the-Record private conversation, but your client "
-        "does not seem to support it. See https://otr.cypherpunks.ca/ for more information."
-    )
+    return _LIBOTR_QUERY.format(tag=tag, name=our_name) if our_name else tag
 
 
 def whitespace_tag(versions: frozenset[int]) -> str:
