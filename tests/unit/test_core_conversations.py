@@ -432,7 +432,7 @@ def test_a_wire_string_that_only_looks_like_otr_is_refused(world, monkeypatch) -
     link.pump()
     assert alice.core.otr_state(BOB) is OtrState.PRIVATE_UNVERIFIED
 
-    def leak(self: Conversation, text: str) -> None:
+    def leak(self: Conversation, text: str, _record: object = None) -> None:
         self._outbox.append(text)
 
     monkeypatch.setattr(Conversation, "send", leak)

@@ -176,6 +176,7 @@ def test_a_v2_session_after_v3_ones_with_the_same_key_is_a_loud_downgrade(world,
     link, alice, _bob, typed = world
     say(alice, BOB, "over version 3", typed)
     link.pump()
+    link.poll()
     alice.collect()
     states = [e for e in alice.events if isinstance(e, OtrStateChanged) and e.fingerprint]
     assert states[-1].protocol_version == 3

@@ -78,7 +78,7 @@ def test_the_last_line_judges_the_message_not_the_current_policy(world, monkeypa
     held = say(alice, BOB, "typed under always", typed)
     alice.core.set_policy(BOB, Policy.OPPORTUNISTIC)  # still private: the session stays
 
-    def leak(self: Conversation, text: str) -> None:
+    def leak(self: Conversation, text: str, _record: object = None) -> None:
         self._outbox.append(text)
 
     monkeypatch.setattr(Conversation, "send", leak)

@@ -57,6 +57,9 @@ from timb.core.routing import (
 from timb.otr import LocalError, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
 from timb.otr.instances import Lost, is_ake, peek
+from timb.otr.tlv import MAX_ACKS, TimbRecord
+
+SEEN_IDS = 4096  # the peer's message ids remembered per contact, to show a re-sent one once
 
 __all__ = ["AKE_RETRIES", "AKE_TIMEOUT", "Conversations"]
 
@@ -217,8 +220,10 @@ class Conversations(ConversationsBase):
         for c in self._contacts.values():
             for session in c.instances.children.values():
                 if session.ack_due and session.conv.encrypted:
-                    session.conv.send("")  # an empty Data Message: the peer shows nothing
+                    # An empty Data Message (the peer shows nothing) with our acknowledgements.
+                    session.conv.send("", TimbRecord(acks=tuple(session.acks_due)))
                     session.ack_due = False
+                    session.acks_due = []
                     for wire in session.conv.data_to_send():
                         self._queue_wire(c, session, wire, needs_otr=True)
                     self._drain(c, session)
@@ -276,11 +281,14 @@ class Conversations(ConversationsBase):
                 self._gone_secure(c, session)
             case otr.MessageReceived(text=text, encrypted=encrypted):
                 self._received(c, session, text, encrypted)
-            case otr.DataMessageAuthenticated(recipient_keyid=keyid) if session.bound:
+            case otr.DataMessageAuthenticated(recipient_keyid=keyid, timb=record) if session.bound:
                 # Only a message that decrypted and passed its MAC says the peer is alive and
                 # reads what we send; its key id is the authenticated one (issue 9, item 4).
                 session.suspect = False
-                self._messages.confirm(session.unconfirmed, keyid)
+                if record is not None:
+                    self._timb_record(c, session, record)
+                elif not session.timb:
+                    self._messages.confirm(session.unconfirmed, keyid)  # libotr: by key ids
             case otr.PeerError():
                 # Something we sent was lost: re-key (once, however many errors came) and re-send.
                 session.suspect = True
@@ -295,8 +303,32 @@ class Conversations(ConversationsBase):
             case _:
                 pass  # state changes are shown by _update_state; SMP progress: nothing yet
 
+    def _timb_record(self, c: ContactState, session: Session, record: TimbRecord) -> None:
+        """A TIMB peer: it names each message it sends and acknowledges each one it decrypted,
+        so DELIVERED means *that* message was read, and a re-sent one is shown once."""
+        session.timb = True
+        session.repeated = False
+        if record.message_id is not None:
+            session.repeated = record.message_id in c.seen_ids
+            c.seen_ids[record.message_id] = None
+            if len(c.seen_ids) > SEEN_IDS:
+                del c.seen_ids[next(iter(c.seen_ids))]
+            session.acks_due = [*session.acks_due, record.message_id][-MAX_ACKS:]
+            session.ack_due = True
+        acked = {i.hex() for i in record.acks}
+        fingerprint = session.conv.their_fingerprint
+        for s in c.instances.children.values():  # an ack may come after a re-key
+            if s.conv.their_fingerprint == fingerprint:
+                self._messages.confirm_ids(s.unconfirmed, acked)
+        waiting = [m for m in c.queue if self._messages[m].written_for == {fingerprint}]
+        self._messages.confirm_ids(waiting, acked)  # read after all: not sent again
+        c.queue = [m for m in c.queue if m in waiting or self._messages[m].written_for != {fingerprint}]
+
     def _received(self, c: ContactState, session: Session, text: str, encrypted: bool) -> None:
         verified = False
+        if encrypted and session.repeated:
+            session.repeated = False  # a re-sent message we had shown already: acknowledged again
+            return
         if encrypted:
             session.ack_due = True
             if session.bound:
@@ -325,6 +357,10 @@ class Conversations(ConversationsBase):
                 carried.extend(old.unconfirmed)
                 session.ack_due = session.ack_due or old.ack_due
             old.unconfirmed.clear()
+            if old.conv.their_fingerprint == fingerprint:  # what we read there is still owed
+                session.acks_due = [*old.acks_due, *session.acks_due][-MAX_ACKS:]
+                session.ack_due = session.ack_due or bool(session.acks_due)
+                old.acks_due = []
         c.instances.bind(session)
         # Carried only to the key they were written for (the server may have re-keyed bob's own
         # instance with its key): the others go back to the queue, where _flush holds them.
@@ -379,7 +415,9 @@ class Conversations(ConversationsBase):
                 held.append(msg_id)
                 continue
             msg.written_for = frozenset({fingerprint})
-            announced = session.conv.send(msg.text.reveal())
+            record = TimbRecord(bytes.fromhex(msg.id), tuple(session.acks_due))
+            session.acks_due = []
+            announced = session.conv.send(msg.text.reveal(), record)
             if msg.announced is None:
                 msg.announced = announced  # the key this message announces
             wires = session.conv.data_to_send()

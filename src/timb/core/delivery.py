@@ -90,6 +90,14 @@ class Deliveries:
             done += 1
         del unconfirmed[:done]
 
+    def confirm_ids(self, queue: list[str], acked: set[str]) -> None:
+        """The peer (a TIMB client) says it decrypted the messages ``acked``: those in ``queue``
+        (a session's unconfirmed ones, or PENDING ones waiting to be re-sent) are DELIVERED and
+        leave it."""
+        for msg_id in [m for m in queue if m in acked]:
+            self.set_state(self._messages[msg_id], MessageState.DELIVERED)
+            queue.remove(msg_id)
+
     def carry_over(self, msg_ids: list[str]) -> list[str]:
         """Messages sent under keys now gone, to the same live instance, in sending order: the
         peer's next readable message (written after the re-key) confirms them; if they came

@@ -42,6 +42,9 @@ class Session(Instance):
     unconfirmed: list[str] = field(default_factory=list)
     suspect: bool = False
     ack_due: bool = False
+    timb: bool = False  # the peer sends TIMB records: DELIVERED only by its acknowledgements
+    acks_due: list[bytes] = field(default_factory=list)  # ids of its messages we decrypted
+    repeated: bool = False  # the Data Message being read repeats one already shown
 
 
 @dataclass(eq=False, slots=True)
@@ -57,6 +60,7 @@ class ContactState:
     unavailable_reported: bool = False
     shown_state: OtrState = OtrState.NOT_PRIVATE
     last_version: dict[Fingerprint, int] = field(default_factory=dict)  # per key: newest version
+    seen_ids: dict[bytes, None] = field(default_factory=dict)  # the peer's message ids, bounded
 
     @property
     def current(self) -> Session | None:
@@ -120,6 +124,7 @@ class ConversationsBase:
                 rng=self._rng,
                 instance_tag=self.instance_tag,
                 our_name=self._our_name,
+                timb_records=True,
             )
             return Session(conv)
 
@@ -221,8 +226,10 @@ class ConversationsBase:
         c.instances.sent(session, h)
         if h.kind is Kind.QUERY or (is_ake(h) and h.type != SIGNATURE):
             c.ake_activity = self._clock.now()  # (a Signature is sent once we are already secure)
-        elif h.type == DATA:
-            session.ack_due = False  # anything we send tells the peer we are alive
+        elif h.type == DATA and not session.acks_due:
+            # Anything we send tells a libotr peer we are alive; a TIMB peer waits for the ids
+            # (an OTR heartbeat carries none).
+            session.ack_due = False
         self._outbox.append((c.name, wire))
         return True
 

@@ -43,7 +43,7 @@ from timb.otr.instance_tags import generate_instance_tag, is_for_us, is_valid_se
 from timb.otr.keys import PrivateKey
 from timb.otr.policy import Policy, allowed_versions, best_version
 from timb.otr.smp import SmpEngine, smp_secret
-from timb.otr.tlv import Tlv, TlvType, decode_tlvs, encode_tlvs
+from timb.otr.tlv import TimbRecord, Tlv, TlvType, decode_tlvs, encode_tlvs, read_timb_record
 
 # libotr (message.c): HEARTBEAT_INTERVAL 60 seconds.
 HEARTBEAT_INTERVAL = 60.0
@@ -77,9 +77,13 @@ class Conversation:
         instance_tag: int | None = None,
         heartbeat_interval: float = HEARTBEAT_INTERVAL,
         our_name: str = "",
+        timb_records: bool = False,
     ) -> None:
         """``our_name``: our address, named in the Query Message as libotr does (empty: the
-        bare query tag). Raises: LocalError for an invalid instance tag or fragment size."""
+        bare query tag). ``timb_records``: every Data Message without other TLVs carries a TIMB
+        record (`timb.otr.tlv.TimbRecord`; heartbeats an empty one), so a TIMB peer knows it
+        may rely on our acknowledgements. Raises: LocalError for an invalid instance tag or
+        fragment size."""
         if max_fragment_size is not None and max_fragment_size < 64:
             raise LocalError("max_fragment_size is too small for OTR (at least 64)")
         self._key = key
@@ -92,6 +96,7 @@ class Conversation:
         self.our_instance_tag = validate_instance_tag(tag)
         self._heartbeat_interval = heartbeat_interval
         self._our_name = our_name
+        self._timb_records = timb_records
         self._ake = AuthenticatedKeyExchange(key, self._rng, self.our_instance_tag)
         self._smp = SmpEngine(self._rng)
         self._reassembler = Reassembler()
@@ -181,8 +186,9 @@ class Conversation:
 
     # --- user actions ---------------------------------------------------------------------------
 
-    def send(self, text: str) -> int | None:
-        """Send the user's text as the message state and policy require.
+    def send(self, text: str, record: TimbRecord | None = None) -> int | None:
+        """Send the user's text as the message state and policy require; ``record``: the TIMB
+        record its Data Message carries (only when encrypted now).
 
         Returns the id of our D-H key the Data Message announces (``sender_keyid + 1``): a reply
         naming it as its recipient key id was written after this message arrived. None when no
@@ -199,7 +205,7 @@ class Conversation:
         if self._state is MessageState.MSGSTATE_ENCRYPTED:
             # Before the policy: a policy lowered during a private session must not make text
             # typed now leave in the clear while the session (and the user's badge) is private.
-            return self._send_data(text.encode("utf-8"))[1]
+            return self._send_data(text.encode("utf-8"), [record.tlv()] if record else None)[1]
         if not versions:
             self._outbox.append(text)
         elif self._state is MessageState.MSGSTATE_FINISHED:
@@ -412,7 +418,8 @@ class Conversation:
             except MalformedMessage:
                 self._events.append(ev.MalformedMessageReceived("malformed TLVs in a data message"))
         unhandled = tuple(t for t in tlvs if t.type not in _HANDLED_TLVS)
-        self._events.append(ev.DataMessageAuthenticated(message.recipient_keyid, unhandled))
+        record = read_timb_record(tlvs)
+        self._events.append(ev.DataMessageAuthenticated(message.recipient_keyid, unhandled, record))
         if human:
             self._events.append(ev.MessageReceived(human.decode("utf-8", errors="replace"), encrypted=True))
         self._handle_tlvs(tlvs, keys)
@@ -491,6 +498,8 @@ class Conversation:
         """Seal and queue one Data Message; returns its keys and the key id it announces."""
         session = self._session
         assert session is not None
+        if not tlvs and self._timb_records:
+            tlvs = [TimbRecord().tlv()]  # heartbeats too: a TIMB peer must not infer from them
         if tlvs:
             payload += b"\x00" + encode_tlvs(tlvs)
         announced = session.our_keyid  # seal() sends our_dh[our_keyid] as the next D-H key
