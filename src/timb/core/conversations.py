@@ -48,6 +48,7 @@ from timb.core.events import (
 from timb.core.routing import (
     AKE_RETRIES,
     AKE_TIMEOUT,
+    MAX_STRANGERS,
     ContactState,
     ConversationsBase,
     Session,
@@ -59,9 +60,9 @@ from timb.otr import events as otr
 from timb.otr.instances import Lost, is_ake, peek
 from timb.otr.tlv import MAX_ACKS, TimbRecord
 
-SEEN_IDS = 4096  # the peer's message ids remembered per contact, to show a re-sent one once
+SEEN_IDS = 1024  # the peer's message ids remembered per contact, to show a re-sent one once
 
-__all__ = ["AKE_RETRIES", "AKE_TIMEOUT", "Conversations"]
+__all__ = ["AKE_RETRIES", "AKE_TIMEOUT", "MAX_STRANGERS", "Conversations"]
 
 _SMP_OUTCOMES = {
     otr.SmpSucceeded: SmpOutcome.SUCCEEDED,
@@ -86,6 +87,8 @@ class Conversations(ConversationsBase):
             these (or for the first session's key when there are none).
         policy: the default policy (ALWAYS); `set_policy` overrides it per contact.
         our_name: the account's address, named in our Query Messages as libotr clients do.
+        is_contact: ``contact -> bool``: the user's contacts; the state of other addresses is
+            bounded (MAX_STRANGERS, the oldest idle one forgotten; `strangers_evicted`).
     """
 
     def __init__(
@@ -102,6 +105,7 @@ class Conversations(ConversationsBase):
         policy: Policy = Policy.ALWAYS,
         max_fragment_size: int | None = None,
         our_name: str = "",
+        is_contact: Callable[[str], bool] = lambda _c: False,
     ) -> None:
         super().__init__(
             account,
@@ -114,6 +118,7 @@ class Conversations(ConversationsBase):
             policy=policy,
             max_fragment_size=max_fragment_size,
             our_name=our_name,
+            is_contact=is_contact,
         )
         self._known_keys = known_keys
 

@@ -32,6 +32,9 @@ from timb.otr.wire import DATA, SIGNATURE, is_encoded_message
 # and started again from scratch, at most AKE_RETRIES times in a row.
 AKE_TIMEOUT = 60.0
 AKE_RETRIES = 3
+# Addresses that are not the user's contacts (anyone can send us OTR messages) kept per account;
+# beyond this the oldest idle one is forgotten (`strangers_evicted` counts them).
+MAX_STRANGERS = 100
 
 
 @dataclass(eq=False, slots=True)
@@ -98,8 +101,12 @@ class ConversationsBase:
         policy: Policy,
         max_fragment_size: int | None,
         our_name: str,
+        is_contact: Callable[[str], bool],
     ) -> None:
         self.account = account
+        self._is_contact = is_contact
+        self._strangers: dict[str, None] = {}  # oldest first
+        self.strangers_evicted = 0
         self._our_name = our_name
         self.instance_tag = instance_tag
         self._key = key
@@ -135,7 +142,31 @@ class ConversationsBase:
         c = self._contacts.get(contact)
         if c is None:
             c = self._contacts[contact] = self._new_contact(contact)
+            if not self._is_contact(contact):
+                self._strangers[contact] = None
+                if len(self._strangers) > MAX_STRANGERS:
+                    self._evict_stranger(keep=contact)
         return c
+
+    def _evict_stranger(self, keep: str) -> None:
+        """Forget the oldest stranger with nothing of ours waiting (else the oldest at all: its
+        messages fail). Bounded memory wins over a stranger's state."""
+
+        def idle(name: str) -> bool:
+            c = self._contacts[name]
+            return not (c.queue or c.held or any(s.unconfirmed for s in c.instances.children.values()))
+
+        candidates = [n for n in self._strangers if n != keep]
+        victim = next((n for n in candidates if idle(n)), candidates[0])
+        c = self._contacts.pop(victim)
+        del self._strangers[victim]
+        unconfirmed = [m for s in c.instances.children.values() for m in s.unconfirmed]
+        self._messages.fail([*c.queue, *c.held, *unconfirmed])
+        self.strangers_evicted += 1
+
+    def accepted(self, contact: str) -> None:
+        """The user made ``contact`` a contact: its state is no longer a stranger's."""
+        self._strangers.pop(contact, None)
 
     # -- queries and SMP -------------------------------------------------------------------------
 
