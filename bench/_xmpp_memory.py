@@ -158,7 +158,7 @@ async def _measure_service(p: dict[str, Any]) -> dict[str, int]:
         figures["connected"] = rss_kib()
         # The service keeps no roster of its own; its adapter (slixmpp's roster) does. The runtime
         # table is private, but the account link and its adapter are what a UI would reach.
-        adapter = service._runtimes["main"].link.adapter
+        adapter = service._accounts.runtimes["main"].link.adapter
         assert adapter is not None
         figures["contacts"] = len(await adapter.roster())
         figures["roster"] = rss_kib()

@@ -21,11 +21,11 @@ with instrumented():
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     from timb.common.secret import Secret
-    from timb.core.storage.history import (
+    from timb.core.storage.errors import HistoryCorrupted
+    from timb.core.storage.history_format import (
         Direction,
-        HistoryCorrupted,
         HistoryEntry,
-        _aad,
+        aad,
         decode_log,
         encode_record,
         file_header,
@@ -69,7 +69,7 @@ def test_one_input(data: bytes) -> None:
     frames = _frames(p)
     if keyed:  # an authentic frame around any plaintext, as record number len(frames)
         nonce, plain = p.blob(12).ljust(12, b"\0"), p.blob(300)
-        sealed = nonce + AESGCM(KEY).encrypt(nonce, plain, _aad(TAG, len(frames)))
+        sealed = nonce + AESGCM(KEY).encrypt(nonce, plain, aad(TAG, len(frames)))
         frames.append(len(sealed).to_bytes(4, "big") + sealed)
     log = HEADER + b"".join(frames)
     if p.flag():

@@ -1,6 +1,6 @@
 """TIMB, the Tor Instant Messaging Bundle.
 
-Layers (imports point down only; see ARCHITECTURE.md and the import-linter contracts in
+Layers (imports point down only; see docs/architecture.md and the import-linter contracts in
 pyproject.toml)::
 
     ui  ->  core  ->  net | otr | tor  ->  common

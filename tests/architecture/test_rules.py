@@ -1,4 +1,4 @@
-"""ARCHITECTURE.md rules 5 and 6, checked on the source tree with `ast`.
+"""docs/architecture.md rules 5 and 6, checked on the source tree with `ast`.
 
 5. Pure modules import no asyncio, socket, ssl, time, os.urandom or random: clock and
    randomness are passed in.

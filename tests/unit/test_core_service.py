@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.unit.fake_network import FakeServer
+from timb.common.ids import Jid
 from timb.common.secret import Secret
 from timb.core.events import (
     ConnectionState,
@@ -210,7 +211,7 @@ async def test_wrong_password_is_a_failed_connection_not_a_crash(tmp_path: Path)
     async with running(tmp_path / "a", server) as alice:
         await alice.service.create_profile(PASS)
         await alice.service.add_account("main", ALICE, Secret("pw"))
-        server.refuse.add(alice.service._accounts.get("main").jid)
+        server.refuse.add(Jid.parse(ALICE))
         await alice.service.connect("main")
         await alice.wait(
             lambda ev: any(
@@ -317,7 +318,7 @@ async def test_a_background_save_that_fails_is_reported_and_the_service_goes_on(
     async with running(tmp_path / "a", server) as alice, running(tmp_path / "b", server) as bob:
         await setup(alice, ALICE, BOB)
         await setup(bob, BOB, ALICE)
-        vault = alice.service._require_profile().vault
+        vault = alice.service._session.require().vault
         save = type(vault).save
 
         def refuse(self: Any) -> None:

@@ -24,7 +24,16 @@ from timb.core.storage import (
     ScryptParams,
     Vault,
 )
-from timb.core.storage.history import MAGIC, _derive, decode_log, encode_record, file_header
+from timb.core.storage.history_format import (
+    MAGIC,
+    MAX_BODY,
+    Truncated,
+    conversation_tag,
+    decode_log,
+    encode_record,
+    file_header,
+    file_key,
+)
 from timb.core.storage.vault import argon2id_available
 
 FAST = Argon2idParams(memory_cost=8, iterations=1, lanes=1) if argon2id_available() else ScryptParams(4, 1, 1)
@@ -220,7 +229,8 @@ def test_record_written_before_a_crash_in_the_vault_save_is_kept(env: Env) -> No
     # is on disk, the vault still says 3.
     master = env.history._master_key()
     assert master is not None
-    tag, key = _derive(master, ALICE)
+    tag = conversation_tag(master, ALICE)
+    key = file_key(master, tag, env.history._salt(tag))
     frame = encode_record(key.reveal(), tag, 3, _entry("m3", 3), bytes(12))
     path.write_bytes(path.read_bytes() + frame)
     assert [e.body.reveal() for e in env.history.read(ALICE)] == ["m0", "m1", "m2", "m3"]
@@ -249,12 +259,203 @@ def test_delete(env: Env) -> None:
 
 
 def test_missing_file_with_a_count_reads_empty(env: Env) -> None:
-    """A crash between unlinking a log and saving the vault must not make history unusable."""
+    """A log file lost (removed by hand, a damaged disk) must not make history unusable."""
     path = _three(env)
     path.unlink()
     assert env.history.read(ALICE) == []
     env.history.record(ALICE, _entry("again"))
     assert [e.body.reveal() for e in env.history.read(ALICE)] == ["again"]
+
+
+# -- a deleted log stays deleted (issue 9, item 10) --------------------------------------------
+
+
+def test_a_deleted_log_copied_back_is_never_read(env: Env, tmp_path: Path) -> None:
+    path = _three(env)
+    stolen = path.read_bytes()
+    env.history.delete(ALICE)
+    path.write_bytes(stolen)  # the attacker (or a backup tool) puts the old file back
+    assert env.history.read(ALICE) == []
+    assert env.history.conversations() == []
+    env.reopen()
+    assert env.history.read(ALICE) == []
+    env.history.record(ALICE, _entry("after the delete"))
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["after the delete"]
+    env.reopen()
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["after the delete"]
+    assert b"m0" not in path.read_bytes() and len(path.read_bytes()) < len(stolen)
+
+
+def test_a_deleted_log_copied_over_its_successor_is_detected(env: Env) -> None:
+    path = _three(env)
+    stolen = path.read_bytes()
+    env.history.delete(ALICE)
+    env.history.record(ALICE, _entry("new"))
+    path.write_bytes(stolen)
+    with pytest.raises(HistoryCorrupted):
+        env.history.read(ALICE)
+
+
+def test_logs_copied_back_after_delete_all_are_never_read(env: Env) -> None:
+    env.on.update({ALICE, BOB})
+    for n in range(2):
+        env.history.record(ALICE, _entry(f"a{n}", n))
+        env.history.record(BOB, _entry(f"b{n}", n))
+    saved = _snapshot(env.root / "history")
+    env.history.delete_all()
+    for name, data in saved.items():
+        (env.root / "history" / name).write_bytes(data)
+    assert env.history.read(ALICE) == [] and env.history.read(BOB) == []
+    env.history.record(BOB, _entry("fresh"))
+    assert [e.body.reveal() for e in env.history.read(BOB)] == ["fresh"]
+
+
+def test_a_crash_inside_delete_leaves_only_an_unreadable_file(env: Env) -> None:
+    """The vault forgets the salt before the file goes: a crash between the two leaves a file
+    that is never read (and is overwritten by the next record)."""
+    path = _three(env)
+    leftover = path.read_bytes()
+    env.history.delete(ALICE)
+    path.write_bytes(leftover)  # what the crash left
+    env.reopen()
+    assert env.history.read(ALICE) == []
+
+
+def test_each_generation_of_a_log_has_its_own_salt(env: Env) -> None:
+    _three(env)
+    logs = env.vault.section("history")["logs"]
+    assert isinstance(logs, dict)
+    (first,) = logs.values()
+    assert isinstance(first, dict) and len(bytes.fromhex(str(first["salt"]))) == 16
+    env.history.delete(ALICE)
+    env.history.record(ALICE, _entry("again"))
+    (second,) = logs.values()
+    assert isinstance(second, dict) and second["salt"] != first["salt"]
+
+
+def test_a_log_from_before_salts_still_reads_and_grows(env: Env) -> None:
+    path = _three(env)
+    master = env.history._master_key()
+    assert master is not None
+    tag = conversation_tag(master, ALICE)
+    legacy = file_key(master, tag, b"").reveal()  # how logs were keyed before salts
+    path.write_bytes(file_header(tag) + encode_record(legacy, tag, 0, _entry("old", 0), bytes(12)))
+    logs = env.vault.section("history")["logs"]
+    assert isinstance(logs, dict)
+    logs[tag.hex()] = {"conversation": ALICE, "count": 1}
+    env.vault.save()
+    env.reopen()
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["old"]
+    env.history.record(ALICE, _entry("new", 1))
+    env.reopen()
+    assert [e.body.reveal() for e in env.history.read(ALICE)] == ["old", "new"]
+
+
+@pytest.mark.parametrize("salt", ["zz", "00" * 8, 7])
+def test_a_damaged_salt_is_reported(env: Env, salt: object) -> None:
+    _three(env)
+    logs = env.vault.section("history")["logs"]
+    assert isinstance(logs, dict)
+    (log,) = logs.values()
+    assert isinstance(log, dict)
+    log["salt"] = salt  # type: ignore[assignment]
+    with pytest.raises(HistoryCorrupted, match="index"):
+        env.history.read(ALICE)
+    with pytest.raises(HistoryCorrupted, match="index"):
+        env.history.record(ALICE, _entry("x"))
+
+
+_OPS = st.lists(
+    st.one_of(
+        st.just(("record", 0)),
+        st.just(("delete", 0)),
+        st.just(("steal", 0)),
+        st.tuples(st.just("put_back"), st.integers(0, 7)),
+        st.just(("reopen", 0)),
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ops=_OPS)
+def test_no_sequence_of_deletes_and_copies_brings_a_deleted_message_back(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int]]
+) -> None:
+    """Whatever is copied back, and when: a read is the live log or HistoryCorrupted, never a
+    deleted message; with nothing put back since the last delete it is the live log."""
+    env = Env(tmp_path_factory.mktemp("ops") / "profile")
+    env.on.add(ALICE)
+    live: list[str] = []
+    stolen: list[bytes] = []
+    tampered = False
+    try:
+        for n, (op, k) in enumerate(ops):
+            path = env.root / "history" / f"{_tag(env)}.log"
+            if op == "record":
+                try:
+                    env.history.record(ALICE, _entry(f"m{n}", n))
+                    live.append(f"m{n}")
+                except HistoryCorrupted:
+                    assert tampered
+            elif op == "delete":
+                env.history.delete(ALICE)
+                live, tampered = [], False
+            elif op == "steal" and path.exists():
+                stolen.append(path.read_bytes())
+            elif op == "put_back" and stolen:
+                path.parent.mkdir(mode=0o700, exist_ok=True)
+                path.write_bytes(stolen[k % len(stolen)])
+                tampered = True
+            elif op == "reopen":
+                env.reopen()
+            try:
+                assert [e.body.reveal() for e in env.history.read(ALICE)] == live
+            except HistoryCorrupted:
+                assert tampered
+    finally:
+        env.vault.lock()
+
+
+def _tag(env: Env) -> str:
+    master = env.history._master_key()
+    return "none" if master is None else conversation_tag(master, ALICE).hex()
+
+
+# -- oversize messages are cut, never refused with an exception (issue 9, item 6) --------------
+
+
+def test_an_oversize_body_is_cut_at_a_character_boundary_with_a_notice(env: Env) -> None:
+    body = "\ufffd" * 400_000  # what 400 kB of invalid UTF-8 through OTR becomes: 1.2 MB
+    entry, truncated = HistoryEntry.fitted(
+        Direction.INCOMING, 1.0, Secret(body), encrypted=True, verified=False
+    )
+    assert truncated == Truncated(original=1_200_000, kept=MAX_BODY - MAX_BODY % 3)
+    assert entry.truncated and entry.body.reveal() == "\ufffd" * (MAX_BODY // 3)
+    env.on.add(ALICE)
+    assert env.history.record(ALICE, entry) is True
+    (back,) = env.history.read(ALICE)
+    assert back.truncated and back.body.reveal() == entry.body.reveal()
+
+
+@pytest.mark.parametrize("tail", ["\U0001f600", "\udc80", "\u00e9", "a"])
+def test_fitted_cuts_any_character_whole(tail: str) -> None:
+    body = "a" * (MAX_BODY - 1) + tail * 3
+    entry, truncated = HistoryEntry.fitted(
+        Direction.OUTGOING, 1.0, Secret(body), encrypted=True, verified=True
+    )
+    assert truncated is not None and truncated.kept <= MAX_BODY
+    kept = entry.body.reveal()
+    assert body.startswith(kept) and len(kept.encode("utf-8", "surrogatepass")) == truncated.kept
+
+
+def test_a_body_that_fits_is_kept_whole() -> None:
+    body = "x" * MAX_BODY
+    entry, truncated = HistoryEntry.fitted(
+        Direction.OUTGOING, 1.0, Secret(body), encrypted=True, verified=True
+    )
+    assert truncated is None and not entry.truncated and entry.body.reveal() == body
+    assert "x" not in repr(entry)
 
 
 def test_symlinked_log_is_refused(env: Env, tmp_path: Path) -> None:

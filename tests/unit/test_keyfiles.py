@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from timb.common import Fingerprint, Secret
+from timb.otr import errors, fingerprint_file, keyfiles
+from timb.otr.dsa_params import dsa_problem, probably_prime
 from timb.otr.keyfiles import (
     FingerprintEntry,
     KeyFileError,
@@ -23,6 +25,7 @@ from timb.otr.keyfiles import (
     serialize_fingerprints,
     serialize_private_keys,
 )
+from timb.otr.sexp import Atom, SexpList, read_one
 
 
 def _numbers(seed: int) -> tuple[int, int, int, int, int]:
@@ -434,3 +437,32 @@ def test_arbitrary_fingerprint_files_raise_only_key_file_error(text: str | bytes
         assert parse_fingerprints(serialize_fingerprints(entries)) == [
             FingerprintEntry(e.username, e.account, e.protocol, e.fingerprint, e.trust or "") for e in entries
         ]
+
+
+# -- the modules keyfiles is made of -----------------------------------------------------------
+
+
+def test_keyfiles_is_a_facade_over_its_parts() -> None:
+    assert keyfiles.KeyFileError is errors.KeyFileError
+    assert keyfiles.parse_fingerprints is fingerprint_file.parse_fingerprints
+    assert keyfiles.FingerprintEntry is fingerprint_file.FingerprintEntry
+    assert issubclass(KeyFileError, errors.OtrError)
+
+
+def test_sexp_reads_one_expression_and_names_what_follows() -> None:
+    root = read_one(b' (a "b c" #4142# |Q0Q=| 3:x\ny\n (d))\n')
+    assert root.head() == b"a"
+    assert [i.value for i in root.items if isinstance(i, Atom)] == [b"a", b"b c", b"AB", b"CD", b"x\ny"]
+    inner = root.find(b"d")
+    assert isinstance(inner, SexpList) and inner.line == 3
+    with pytest.raises(KeyFileError, match="line 1: unexpected data after the list"):
+        read_one(b"(a) (b)", what="list")
+
+
+def test_dsa_params_accepts_a_real_key_and_names_each_flaw() -> None:
+    p, q, g, y, x = _numbers(0)
+    assert dsa_problem(p, q, g, y, x) is None
+    assert dsa_problem(p, q, g, y + 1, x) == "DSA y does not match x (y != g^x mod p)"
+    assert dsa_problem(p, q, g, y, q) == "DSA x is out of range"
+    assert dsa_problem(p, q, 1, y, x) == "DSA g does not generate the order-q subgroup"
+    assert probably_prime(q) and not probably_prime(q * 3) and probably_prime(2) and not probably_prime(1)

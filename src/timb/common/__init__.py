@@ -1,9 +1,6 @@
 """Value types shared by every layer: identifiers, secrets, the clock and randomness.
 
-Error tree::
-
-    ValueError
-     └── InvalidIdentifier        a Jid, OnionAddress or Fingerprint that does not validate
+Errors: the tree is drawn once, in `timb.common.errors`.
 """
 
 from timb.common.errors import InvalidIdentifier

@@ -1,4 +1,10 @@
-"""Errors of the common value types."""
+"""Errors of the common value types: the one drawing of their tree (tests/architecture checks it).
+
+Error tree::
+
+    ValueError
+     └── InvalidIdentifier       a Jid, OnionAddress or Fingerprint that does not validate
+"""
 
 
 class InvalidIdentifier(ValueError):

@@ -6,10 +6,7 @@ certificate, whether to connect at start (default: never unless the user asked),
 isolation key: random, made once and stored, so that each account gets its own Tor circuits and
 two accounts can never be linked by sharing one.
 
-Error tree::
-
-    ValueError
-     └── AccountError            invalid field, unknown or duplicate account id, bad stored record
+Errors: `AccountError`, in the core tree drawn in `timb.core.errors`.
 """
 
 from __future__ import annotations
@@ -22,13 +19,14 @@ from typing import Any
 from timb.common.ids import Jid
 from timb.common.random import Random
 from timb.common.secret import Secret
+from timb.core.errors import RecordError
 
 DEFAULT_XMPP_PORT = 5222
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _PIN_RE = re.compile(r"[0-9a-f]{64}")
 
 
-class AccountError(ValueError):
+class AccountError(RecordError):
     """An account field is invalid, or the account id is unknown or taken."""
 
 

@@ -46,9 +46,20 @@ class HistoryRecorder:
             return  # the default: nothing about the message touches the disk
         now = self._clock.now()
         if isinstance(event, MessageReceived):
-            entry = HistoryEntry(direction, now, Secret(event.text), event.encrypted, event.verified)
+            text, encrypted, verified = event.text, event.encrypted, event.verified
         else:  # an outgoing text: it only ever leaves encrypted under a policy requiring it
-            entry = HistoryEntry(direction, now, Secret(event), True, False)
+            text, encrypted, verified = event, True, False
+        # The peer decides how long a message is: an oversize one is cut, never an exception.
+        entry, truncated = HistoryEntry.fitted(
+            direction, now, Secret(text), encrypted=encrypted, verified=verified
+        )
+        if truncated is not None:
+            self._emit(
+                ErrorEvent(
+                    f"history: a message with {contact} was too long to keep whole; "
+                    f"{truncated.kept} of its {truncated.original} bytes were kept"
+                )
+            )
         self._spawn(self._record(conversation, entry))
 
     async def set(self, account_id: str, contact: str, enabled: bool | None) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from timb.common.errors import InvalidIdentifier
 from timb.common.ids import Fingerprint
+from timb.core.errors import RecordError
 from timb.core.events import TrustLevel
 from timb.otr.keyfiles import FingerprintEntry
 
@@ -44,7 +45,7 @@ _LIBOTR_MANUAL = "verified"
 LIBOTR_XMPP_PROTOCOL = "prpl-jabber"
 
 
-class TrustStoreError(ValueError):
+class TrustStoreError(RecordError):
     """A serialised trust store is malformed, or a key is not a valid (account, contact)."""
 
 

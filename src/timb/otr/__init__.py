@@ -2,15 +2,7 @@
 
 One `Conversation` per remote instance; see `timb.otr.conversation` for the contract.
 
-Error tree::
-
-    OtrError
-     ├── LocalError              the caller misused the API (raised)
-     │    └── PolicyViolation     e.g. sending while the policy forbids it (MSGSTATE_FINISHED)
-     └── RemoteError             the peer (or the network) sent something bad; never raised out of
-          │                       Conversation.receive(): it becomes an event and changes nothing
-          ├── MalformedMessage    cannot be parsed
-          └── DecryptionFailed    MAC or decryption failure; one opaque error, no reason given
+Errors: the tree is drawn once, in `timb.otr.errors`.
 """
 
 from timb.otr.ake import AuthState

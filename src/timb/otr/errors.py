@@ -1,14 +1,16 @@
-"""Errors of the OTR layer.
+"""Errors of the OTR layer: the one drawing of its tree (tests/architecture checks it).
 
 Error tree::
 
     OtrError
      ├── LocalError              the caller misused the API (raised)
-     │    └── PolicyViolation     e.g. sending plaintext while the policy requires encryption
-     └── RemoteError             the peer (or the network) sent something bad; never raised out of
-          │                       Conversation.receive(): it becomes an event and changes nothing
-          ├── MalformedMessage    cannot be parsed
-          └── DecryptionFailed    MAC or decryption failure; one opaque error, no reason given
+     │    └── PolicyViolation    e.g. sending plaintext while the policy requires encryption,
+     │                           or anything at all in MSGSTATE_FINISHED
+     ├── RemoteError             the peer (or the network) sent something bad; never raised out of
+     │    │                      Conversation.receive(): it becomes an event and changes nothing
+     │    ├── MalformedMessage   cannot be parsed
+     │    └── DecryptionFailed   MAC or decryption failure; one opaque error, no reason given
+     └── KeyFileError            a libotr key or fingerprints file is malformed (.line, .reason)
 """
 
 
@@ -37,3 +39,12 @@ class DecryptionFailed(RemoteError):
 
     def __init__(self) -> None:
         super().__init__("message could not be decrypted")
+
+
+class KeyFileError(OtrError):
+    """A key or fingerprint file is malformed; `line` is 1-based."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.reason = message

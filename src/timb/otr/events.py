@@ -3,7 +3,7 @@
 The SMP events are defined in `timb.otr.smp` and re-exported here.
 
 Texts travel as plain `str` here because the owner must display them; the owner keeps them out
-of logs (ARCHITECTURE.md rule 7).
+of logs (docs/architecture.md rule 7).
 """
 
 from __future__ import annotations

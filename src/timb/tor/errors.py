@@ -1,5 +1,7 @@
 """The Tor layer's errors: one tree, every failure of timb.tor is one of these.
 
+This is the one drawing of the tree; tests/architecture compares it with the classes.
+
 Error tree::
 
     Exception
@@ -11,6 +13,8 @@ Error tree::
           │    └── OfflineGuardError   TIMB_OFFLINE=1 and the tor is not on the private
           │                            test network (refused before any packet leaves)
           ├── ControlError         the control port answered with an error reply (.code, .message)
+          ├── ControlProtocolError the control port sent no well-formed (or not the expected)
+          │                        reply, or failed authentication (tor/control/reply.py)
           └── StreamError          tor could not open a stream (SOCKS reply: .reason)
 
 Messages never carry secrets (cookies, keys, passwords); a log tail is the end of tor's own

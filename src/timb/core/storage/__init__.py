@@ -1,23 +1,9 @@
 """Encrypted storage: the profile vault and (opt-in) history. See docs/storage.md.
 
 Modules: `vault` (the `Vault` class; re-exports the rest), `vault_format` (the file layout),
+`history` (the history logs on disk), `history_format` (their records and keys),
 `kdf` (passphrase key derivation), `files` (private files, atomic writes, the profile lock),
-`errors` (the tree below, except the history errors, which live in `history`).
-
-Error tree::
-
-    StorageError
-     ├── WrongPassphrase       the passphrase does not open this vault
-     ├── VaultCorrupted        the vault is damaged or was tampered with (left untouched)
-     ├── UnsupportedVault      a newer format, or a KDF this machine's cryptography lacks
-     ├── VaultNotFound         no vault in the directory
-     ├── VaultExists           create() found a vault already there
-     ├── VaultLocked           the vault was used after lock()
-     ├── ProfileInUse          another TIMB process holds the profile lock
-     ├── InsecureProfile       a profile path belongs to another user or is a symlink
-     ├── StorageIOError        the file system refused (the OSError is the __cause__)
-     └── HistoryError
-          └── HistoryCorrupted a log was truncated, reordered, moved or damaged
+`errors` (the error tree, drawn there once).
 """
 
 from timb.core.storage.history import (
@@ -26,6 +12,7 @@ from timb.core.storage.history import (
     HistoryCorrupted,
     HistoryEntry,
     HistoryError,
+    Truncated,
 )
 from timb.core.storage.vault import (
     Argon2idParams,
@@ -62,6 +49,7 @@ __all__ = [
     "ScryptParams",
     "StorageError",
     "StorageIOError",
+    "Truncated",
     "UnsupportedVault",
     "Vault",
     "VaultCorrupted",

@@ -1,6 +1,22 @@
-"""The storage layer's errors (the tree is drawn in `timb.core.storage`).
+"""The storage layer's errors: the one drawing of their tree (tests/architecture checks it).
 
 Messages never carry a passphrase, a key or a document's contents: only paths and what went wrong.
+
+Error tree::
+
+    StorageError
+     ├── WrongPassphrase         the passphrase does not open this vault
+     ├── VaultCorrupted          the vault is damaged or was tampered with (left untouched)
+     ├── UnsupportedVault        a newer format, or a KDF this machine's cryptography lacks
+     ├── VaultNotFound           no vault in the directory
+     ├── VaultExists             create() found a vault already there
+     ├── VaultLocked             the vault was used after lock()
+     ├── ProfileInUse            another TIMB process holds the profile lock
+     ├── InsecureProfile         a profile path belongs to another user or is a symlink
+     ├── StorageIOError          the file system refused (the OSError is the __cause__)
+     └── HistoryError            base of the history errors
+          └── HistoryCorrupted   a log was truncated, reordered, moved, damaged or restored
+                                 after it was deleted
 """
 
 from __future__ import annotations
@@ -46,7 +62,18 @@ class StorageIOError(StorageError):
     """The file system refused a read or write (the `__cause__` is the OSError)."""
 
 
+class HistoryError(StorageError):
+    """Base of the history errors."""
+
+
+class HistoryCorrupted(HistoryError):
+    """A log was truncated, reordered, moved between conversations, damaged, or restored after
+    it was deleted."""
+
+
 __all__ = [
+    "HistoryCorrupted",
+    "HistoryError",
     "InsecureProfile",
     "ProfileInUse",
     "StorageError",

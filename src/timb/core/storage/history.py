@@ -3,21 +3,16 @@
 Nothing about a message reaches the disk unless `enabled(conversation)` says so (the profile's
 setting or a per-contact override): no file, no directory, no vault change.
 
-When on, the key material comes from the vault (section ``"history"``)::
+This module is the file I/O; the record format and the keys are in `history_format`. When on,
+the vault (section ``"history"``) holds the master key and, per log, the conversation, its salt
+and its number of committed records, so cutting records off the end is detected. Records past
+that count (a crash after the append, before the vault save) are accepted if they authenticate;
+an unauthenticated tail past it is a torn write, ignored and cut on the next append.
 
-    master     32 random bytes, created the first time anything is recorded
-    tag        HMAC-SHA256(master, "conversation" || 0 || conversation)[:16]   (file name: tag.hex())
-    file key   HMAC-SHA256(master, "record key" || 0 || tag)
-
-A log file is ``MAGIC || tag`` followed by frames ``u32 length || nonce(12) || AES-256-GCM``. Each
-record's AAD is ``"TIMB-history-v1" || 0 || tag || u64 index``, so a record authenticates only at its
-own position in its own conversation: reordered, moved or altered records fail. The vault keeps
-the number of committed records per log, so cutting records off the end is detected too. Records
-past that count (a crash after the append, before the vault save) are accepted if they
-authenticate; an unauthenticated tail past it is a torn write, ignored and cut on the next append.
-
-Record plaintext: ``u8 version || u8 direction || u8 flags || f64 timestamp || u32 n || body[n]``,
-zero-padded to a multiple of 64 bytes so the file size tells message lengths only roughly.
+A log starts with a fresh salt, saved in the vault before its first record is written. Deleting
+a log forgets its salt (vault first, then the file): a copy of the old file put back is never
+read again, and the next record starts the log over on top of it. A file the vault does not list
+(put back, or left by a crash in a delete) reads as empty.
 
 Deleting a log removes the file; on SSDs and journaling or copy-on-write file systems the old
 blocks may survive (docs/storage.md).
@@ -26,30 +21,36 @@ blocks may survive (docs/storage.md).
 from __future__ import annotations
 
 import contextlib
-import enum
 import errno
-import hashlib
-import hmac
 import json
-import math
 import os
 import stat
-import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
+from timb.core.storage.errors import HistoryCorrupted, HistoryError
+from timb.core.storage.history_format import (
+    MAGIC,
+    MAX_BODY,
+    NONCE_LEN,
+    SALT_LEN,
+    Direction,
+    HistoryEntry,
+    Truncated,
+    conversation_tag,
+    decode_log,
+    encode_record,
+    file_header,
+    file_key,
+)
 from timb.core.storage.vault import (
     InsecureProfile,
     JsonObject,
-    StorageError,
     StorageIOError,
     Vault,
     VaultCorrupted,
@@ -60,140 +61,7 @@ from timb.core.storage.vault import (
 
 HISTORY_DIR: Final = "history"
 SECTION: Final = "history"
-MAGIC: Final = b"TIMBHST\x00"
-TAG_LEN: Final = 16
-NONCE_LEN: Final = 12
-GCM_TAG_LEN: Final = 16
-RECORD_VERSION: Final = 1
-PAD_BLOCK: Final = 64
-MAX_BODY: Final = 1024 * 1024
-MAX_FRAME: Final = NONCE_LEN + GCM_TAG_LEN + 15 + MAX_BODY + PAD_BLOCK
 MAX_LOG: Final = 1024 * 1024 * 1024
-_AAD_LABEL: Final = b"TIMB-history-v1\x00"
-_RECORD: Final = struct.Struct(">BBBdI")
-_FLAG_ENCRYPTED: Final = 1
-_FLAG_VERIFIED: Final = 2
-
-
-class HistoryError(StorageError):
-    """Base of the history errors."""
-
-
-class HistoryCorrupted(HistoryError):
-    """A log was truncated, reordered, moved between conversations or damaged."""
-
-
-class Direction(enum.Enum):
-    INCOMING = 1
-    OUTGOING = 2
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One message as shown in a conversation. Raises ValueError for a non-finite timestamp or a
-    body over MAX_BODY bytes."""
-
-    direction: Direction
-    timestamp: float
-    body: Secret[str]
-    encrypted: bool
-    verified: bool
-
-    def __post_init__(self) -> None:
-        if not math.isfinite(self.timestamp):
-            raise ValueError("timestamp must be finite")
-        if len(self.body.reveal().encode("utf-8", "surrogatepass")) > MAX_BODY:
-            raise ValueError("message body too large for history")
-
-
-# -- the record format (pure) ------------------------------------------------------------------
-
-
-def file_header(tag: bytes) -> bytes:
-    return MAGIC + tag
-
-
-def _aad(tag: bytes, index: int) -> bytes:
-    return _AAD_LABEL + tag + index.to_bytes(8, "big")
-
-
-def encode_record(key: bytes, tag: bytes, index: int, entry: HistoryEntry, nonce: bytes) -> bytes:
-    """One frame for record number `index` (from 0) of the log `tag`."""
-    body = entry.body.reveal().encode("utf-8", "surrogatepass")
-    flags = (_FLAG_ENCRYPTED if entry.encrypted else 0) | (_FLAG_VERIFIED if entry.verified else 0)
-    plain = _RECORD.pack(RECORD_VERSION, entry.direction.value, flags, entry.timestamp, len(body)) + body
-    plain += bytes(-len(plain) % PAD_BLOCK)
-    sealed = nonce + AESGCM(key).encrypt(nonce, plain, _aad(tag, index))
-    return len(sealed).to_bytes(4, "big") + sealed
-
-
-def _decode_plain(plain: bytes) -> HistoryEntry:
-    try:
-        version, direction, flags, timestamp, n = _RECORD.unpack_from(plain)
-        body = plain[_RECORD.size : _RECORD.size + n].decode("utf-8", "surrogatepass")
-        well_formed = version == RECORD_VERSION and _RECORD.size + n <= len(plain) and not flags & ~3
-        if well_formed:
-            return HistoryEntry(
-                Direction(direction),
-                timestamp,
-                Secret(body),
-                encrypted=bool(flags & _FLAG_ENCRYPTED),
-                verified=bool(flags & _FLAG_VERIFIED),
-            )
-    except (ValueError, struct.error) as e:
-        raise HistoryCorrupted("a history record has an unknown format") from e
-    # Authenticated yet malformed: written by a different format version, not by an attacker.
-    raise HistoryCorrupted("a history record has an unknown format")
-
-
-def decode_log(key: bytes, tag: bytes, data: bytes, committed: int) -> tuple[list[HistoryEntry], int]:
-    """Decrypt a whole log; return its entries and the offset where the good records end.
-
-    The first `committed` records must all be present and authentic; after them, decoding stops
-    quietly at the first incomplete or unauthenticated frame (a torn append).
-
-    Raises:
-        HistoryCorrupted: wrong header, or a committed record is missing, moved or altered.
-    """
-    header = file_header(tag)
-    if len(data) < len(header):
-        if committed == 0 and header.startswith(data):
-            return [], 0  # a crash while the file was being created
-        raise HistoryCorrupted("a history log is truncated")
-    if data[: len(header)] != header:
-        raise HistoryCorrupted("a history log has the wrong header (moved from another conversation?)")
-    entries: list[HistoryEntry] = []
-    offset = len(header)
-    cipher = AESGCM(key)
-    while True:
-        index = len(entries)
-        frame = _next_frame(data, offset)
-        plain = None if frame is None else _open_frame(cipher, tag, index, frame)
-        if frame is None or plain is None:
-            if index < committed:
-                raise HistoryCorrupted(f"history record {index} is missing, out of place or altered")
-            return entries, offset
-        entries.append(_decode_plain(plain))
-        offset += 4 + len(frame)
-
-
-def _next_frame(data: bytes, offset: int) -> bytes | None:
-    if offset + 4 > len(data):
-        return None
-    size = int.from_bytes(data[offset : offset + 4], "big")
-    if not NONCE_LEN + GCM_TAG_LEN <= size <= MAX_FRAME or offset + 4 + size > len(data):
-        return None
-    return data[offset + 4 : offset + 4 + size]
-
-
-def _open_frame(cipher: AESGCM, tag: bytes, index: int, frame: bytes) -> bytes | None:
-    try:
-        return cipher.decrypt(frame[:NONCE_LEN], frame[NONCE_LEN:], _aad(tag, index))
-    except InvalidTag:
-        return None
-
-
-# -- the store ---------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -258,17 +126,33 @@ class History:
 
     def _record(self, conversation: str, entry: HistoryEntry) -> None:
         master = self._master_key() or self._new_master_key()
-        tag, key = _derive(master, conversation)
+        tag = conversation_tag(master, conversation)
         path = self._directory / f"{tag.hex()}.log"
         self._ensure_directory()
+        fresh = self._logs().get(tag.hex()) is None or not os.path.lexists(path)
+        if fresh:
+            self._start_log(tag, conversation)
+        key = file_key(master, tag, self._salt(tag))
         try:
-            self._append(path, tag, key, entry)
+            self._append(path, tag, key, entry, fresh=fresh)
         except OSError as e:
             if e.errno == errno.ELOOP:
                 raise InsecureProfile(f"{path} is a symbolic link; refusing to follow it") from e
             raise StorageIOError(f"cannot write history: {e.strerror}") from e
-        cursor = self._cursors[tag]
-        self._logs()[tag.hex()] = {"conversation": conversation, "count": cursor.next_index}
+        log = self._logs()[tag.hex()]
+        assert isinstance(log, dict)  # _salt() checked it
+        log["count"] = self._cursors[tag].next_index
+        self._vault.save()
+
+    def _start_log(self, tag: bytes, conversation: str) -> None:
+        """A new generation of the log: a fresh salt, saved before any record uses it.
+
+        Whatever file lies there (a deleted log put back, a log whose file was lost) is not ours
+        any more and is overwritten by the first append.
+        """
+        salt = self._random.randbytes(SALT_LEN)
+        self._logs()[tag.hex()] = {"conversation": conversation, "count": 0, "salt": salt.hex()}
+        self._cursors.pop(tag, None)
         self._vault.save()
 
     def read(self, conversation: str) -> list[HistoryEntry]:
@@ -286,7 +170,10 @@ class History:
         master = self._master_key()
         if master is None:
             return []
-        tag, key = _derive(master, conversation)
+        tag = conversation_tag(master, conversation)
+        if self._logs().get(tag.hex()) is None:
+            return []  # a file the vault does not list is a deleted log put back: never read it
+        key = file_key(master, tag, self._salt(tag))
         path = self._directory / f"{tag.hex()}.log"
         try:
             data = read_private_file(path, MAX_LOG)
@@ -316,9 +203,12 @@ class History:
         master = self._master_key()
         if master is None:
             return
-        tag, _key = _derive(master, conversation)
-        # File first, then the count: a crash in between leaves a count with no file, which
-        # reads as empty; the reverse order would resurrect the deleted records.
+        tag = conversation_tag(master, conversation)
+        # The vault first: once the salt is forgotten, the file (or any copy of it) can never be
+        # read again, so a crash before the unlink leaves only unreadable bytes behind.
+        self._cursors.pop(tag, None)
+        if self._logs().pop(tag.hex(), None) is not None:
+            self._vault.save()
         try:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._directory / f"{tag.hex()}.log")
@@ -326,9 +216,6 @@ class History:
                 fsync_directory(self._directory)
         except OSError as e:
             raise StorageIOError(f"cannot delete history: {e.strerror}") from e
-        self._cursors.pop(tag, None)
-        if self._logs().pop(tag.hex(), None) is not None:
-            self._vault.save()
 
     def delete_all(self) -> None:
         """Remove every log, including any the vault does not list (left by a crash before the
@@ -337,8 +224,10 @@ class History:
             self._delete_all()
 
     def _delete_all(self) -> None:
-        for conversation in self.conversations():
-            self._delete(conversation)
+        self._cursors.clear()
+        if self._logs():  # the vault first, as in `_delete`
+            self._logs().clear()
+            self._vault.save()
         try:
             for leftover in self._directory.glob("*.log"):
                 with contextlib.suppress(FileNotFoundError):
@@ -347,10 +236,6 @@ class History:
                 fsync_directory(self._directory)
         except OSError as e:
             raise StorageIOError(f"cannot delete history: {e.strerror}") from e
-        self._cursors.clear()
-        if self._logs():
-            self._logs().clear()
-            self._vault.save()
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -362,6 +247,20 @@ class History:
         if not isinstance(logs, dict):
             raise HistoryCorrupted("the vault's history index is damaged")
         return logs
+
+    def _salt(self, tag: bytes) -> bytes:
+        """The salt of the log's current generation (empty for a log from before salts)."""
+        entry = self._logs().get(tag.hex())
+        if not isinstance(entry, dict):
+            raise HistoryCorrupted("the vault's history index is damaged")
+        encoded = entry.get("salt", "")
+        try:
+            salt = bytes.fromhex(encoded) if isinstance(encoded, str) else None
+        except ValueError:
+            salt = None
+        if salt is None or len(salt) not in (0, SALT_LEN):
+            raise HistoryCorrupted("the vault's history index is damaged")
+        return salt
 
     def _committed(self, tag: bytes) -> int:
         entry = self._logs().get(tag.hex())
@@ -393,17 +292,14 @@ class History:
             raise StorageIOError(f"cannot create {self._directory}: {e.strerror}") from e
         secure_directory(self._directory)
 
-    def _append(self, path: Path, tag: bytes, key: Secret[bytes], entry: HistoryEntry) -> None:
+    def _append(
+        self, path: Path, tag: bytes, key: Secret[bytes], entry: HistoryEntry, *, fresh: bool
+    ) -> None:
         created = not os.path.lexists(path)
-        if created:
-            # A log deleted by hand (or a crash between a delete and the vault save) starts over;
-            # only a log that exists is held to the vault's count.
-            self._logs().pop(tag.hex(), None)
-            self._cursors.pop(tag, None)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             _check_owned(fd, path)
-            cursor = self._cursor(fd, tag, key)
+            cursor = self._cursors[tag] = _Cursor(0, 0) if fresh else self._cursor(fd, tag, key)
             frame = encode_record(
                 key.reveal(), tag, cursor.next_index, entry, self._random.randbytes(NONCE_LEN)
             )
@@ -430,13 +326,6 @@ class History:
             entries, end = decode_log(key.reveal(), tag, data, self._committed(tag))
             cursor = self._cursors[tag] = _Cursor(len(entries), end)
         return cursor
-
-
-def _derive(master: Secret[bytes], conversation: str) -> tuple[bytes, Secret[bytes]]:
-    name = conversation.encode("utf-8", "surrogatepass")
-    tag = hmac.new(master.reveal(), b"conversation\x00" + name, hashlib.sha256).digest()[:TAG_LEN]
-    key = hmac.new(master.reveal(), b"record key\x00" + tag, hashlib.sha256).digest()
-    return tag, Secret(key)
 
 
 def _check_owned(fd: int, path: Path) -> None:
@@ -469,11 +358,14 @@ def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
 
 
 __all__ = [
+    "MAGIC",
+    "MAX_BODY",
     "Direction",
     "History",
     "HistoryCorrupted",
     "HistoryEntry",
     "HistoryError",
+    "Truncated",
     "decode_log",
     "encode_record",
     "file_header",

@@ -3,10 +3,11 @@
 `Vault` is the unlocked vault: an opaque JSON document, the keys to write it back, and the
 profile lock. The pieces it is made of live in their own modules and are re-exported here:
 
-* `timb.core.storage.errors` — the StorageError tree (drawn in `timb.core.storage`);
+* `timb.core.storage.errors` — the StorageError tree (drawn there);
 * `timb.core.storage.kdf` — Argon2id / scrypt parameters and the passphrase KDF;
 * `timb.core.storage.vault_format` — the file layout (header, check value, AES-256-GCM, digest);
-* `timb.core.storage.files` — private files: atomic writes, fsync, permissions, the lock file.
+* `timb.core.storage.files` — private files: atomic writes, fsync, permissions, the lock file;
+* `timb.core.storage.vault_files` — the vault's file names in the profile directory.
 
 The KDF name and parameters live in the authenticated header so they can be raised later
 (``change_passphrase(..., kdf=...)``). Every write is atomic and the previous version is kept as
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,7 +39,6 @@ from timb.core.storage.errors import (
     WrongPassphrase,
 )
 from timb.core.storage.files import (
-    TMP_SUFFIX,
     acquire_lock,
     atomic_write,
     fix_mode,
@@ -59,6 +58,15 @@ from timb.core.storage.kdf import (
     default_kdf_params,
     passphrase_bytes,
 )
+from timb.core.storage.vault_files import (
+    BACKUP_NAME,
+    LOCK_NAME,
+    VAULT_NAME,
+    ensure_empty_or_profile,
+    ensure_no_vault,
+    read_vault_file,
+    vault_exists,
+)
 from timb.core.storage.vault_format import (
     SALT_LEN,
     JsonObject,
@@ -72,9 +80,6 @@ from timb.core.storage.vault_format import (
     intact,
 )
 
-VAULT_NAME: Final = "vault.timb"
-BACKUP_NAME: Final = "vault.timb.bak"
-LOCK_NAME: Final = "vault.lock"
 _FILES: Final = (VAULT_NAME, BACKUP_NAME)
 
 
@@ -152,11 +157,11 @@ class Vault:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as e:
             raise StorageIOError(f"cannot create profile directory {directory}: {e.strerror}") from e
-        _ensure_empty_or_profile(directory)
+        ensure_empty_or_profile(directory)
         secure_directory(directory)
         lock_fd = acquire_lock(directory / LOCK_NAME)
         try:
-            _ensure_no_vault(directory)
+            ensure_no_vault(directory)
             remove_leftover_temps(directory, _FILES)
             header = encode_header(params, rnd.randbytes(SALT_LEN))
             keys = derive_keys(params, secret, header_salt(header))
@@ -210,7 +215,7 @@ class Vault:
         lock_fd = acquire_lock(directory / LOCK_NAME)
         try:
             remove_leftover_temps(directory, _FILES)
-            blob = _read_vault_file(directory, from_backup)
+            blob = read_vault_file(directory, from_backup)
             for other in _FILES:
                 fix_mode(directory / other)
             kdf, header, keys, data = decrypt(blob, passphrase_bytes(passphrase))
@@ -223,7 +228,7 @@ class Vault:
     @staticmethod
     def exists(directory: Path) -> bool:
         """True if `directory` holds a vault (or at least its backup)."""
-        return (Path(directory) / VAULT_NAME).exists() or (Path(directory) / BACKUP_NAME).exists()
+        return vault_exists(Path(directory))
 
     # -- contents ------------------------------------------------------------------------------
 
@@ -380,40 +385,6 @@ class Vault:
     def __repr__(self) -> str:
         state = "locked" if self.is_locked else "unlocked"
         return f"<Vault {self._directory} {state}>"
-
-
-# -- the profile directory ---------------------------------------------------------------------
-
-
-def _ensure_empty_or_profile(directory: Path) -> None:
-    try:
-        names = set(os.listdir(directory))
-    except NotADirectoryError as e:
-        raise InsecureProfile(f"{directory} is not a directory") from e
-    except OSError as e:
-        raise StorageIOError(f"cannot list {directory}: {e.strerror}") from e
-    ours = {VAULT_NAME, BACKUP_NAME, LOCK_NAME}
-    foreign = [n for n in names if n not in ours and not (n.startswith(".vault.") and n.endswith(TMP_SUFFIX))]
-    if foreign:
-        raise InsecureProfile(
-            f"{directory} is not empty and is not a TIMB profile; use a new or empty directory"
-        )
-
-
-def _ensure_no_vault(directory: Path) -> None:
-    if Vault.exists(directory):
-        raise VaultExists(f"{directory} already holds a vault; unlock it instead")
-
-
-def _read_vault_file(directory: Path, from_backup: bool) -> bytes:
-    blob = read_private_file(directory / (BACKUP_NAME if from_backup else VAULT_NAME))
-    if blob is not None:
-        return blob
-    if from_backup:
-        raise VaultNotFound(f"no backup vault in {directory}")
-    if (directory / BACKUP_NAME).exists():
-        raise VaultNotFound(f"no vault in {directory}, but a backup exists: unlock it with from_backup")
-    raise VaultNotFound(f"no vault in {directory}")
 
 
 __all__ = [

@@ -1,21 +1,16 @@
-"""Errors of the XMPP adapter: the net layer's tree (timb.net.base) plus one XMPP-only leaf.
+"""Errors of the XMPP adapter: the net layer's tree (drawn in timb.net.errors) plus the
+XMPP-only leaf drawn here (tests/architecture checks it).
 
 Error tree::
 
-    NetError                          (timb.net.base)
-     ├── ConnectError                 tor could not open the stream, or it was lost
-     ├── TlsError                     certificate not trusted / pin mismatch / no TLS offered
-     ├── AuthError                    SASL failure (wrong password, no acceptable mechanism)
-     ├── NotConnectedError            no session right now
-     ├── RemoteError                  an <iq> or <message> came back with an error (.condition)
-     ├── AdapterCrashed               an exception escaped a slixmpp handler (a bug)
-     └── IncompatibleSlixmpp          the installed slixmpp is not the version whose private
-                                      connect internals the client overrides
+    NetError
+     └── IncompatibleSlixmpp     the installed slixmpp is not the version whose private
+                                 connect internals the client overrides
 """
 
 from __future__ import annotations
 
-from timb.net.base import (
+from timb.net.errors import (
     AdapterCrashed,
     AuthError,
     ConnectError,

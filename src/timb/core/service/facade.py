@@ -1,0 +1,394 @@
+"""`TimbService`, the facade: the commands every UI calls, each delegated to the part that owns
+what it touches (see the package docstring). It holds the parts and the event queue, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from timb.common.clock import Clock, SystemClock
+from timb.common.random import Random, SystemRandom
+from timb.common.secret import Secret
+from timb.core.events import CoreEvent, MessageState
+from timb.core.profile import Profile
+from timb.core.service.account_book import (
+    ACCOUNTS_SECTION,
+    AccountBook,
+    AdapterFactory,
+    Networks,
+    default_adapter_factory,
+)
+from timb.core.service.contact_book import ContactBook
+from timb.core.service.contacts import Contacts
+from timb.core.service.history import HistoryPart
+from timb.core.service.identity import Identity
+from timb.core.service.messaging import Messaging
+from timb.core.service.runtime import RuntimeHooks
+from timb.core.service.session import ProfileSession
+from timb.core.service.tasks import TaskOwner
+from timb.core.service.trust_keeper import TRUST_SECTION, TrustKeeper
+from timb.core.tor_link import TorLink, TorSettings
+
+POLL_INTERVAL = 1.0
+
+
+class TimbService:
+    """The service. Use ``async with TimbService(profile_dir) as service:``; commands are methods.
+
+    Args:
+        profile_dir: the profile directory (created by `create_profile`).
+        tor: how to reach tor (attach to a control port, or a managed tor); None runs without
+            tor (accounts cannot connect).
+        adapter_factory: makes a network adapter for an account (tests pass fakes).
+        clock, rng: injected for tests.
+    """
+
+    def __init__(
+        self,
+        profile_dir: Path,
+        *,
+        tor: TorSettings | None = None,
+        adapter_factory: AdapterFactory | None = None,
+        clock: Clock | None = None,
+        rng: Random | None = None,
+    ) -> None:
+        self.profile_dir = Path(profile_dir)
+        self._clock = clock or SystemClock()
+        self._rng = rng or SystemRandom()
+        self._events: asyncio.Queue[CoreEvent | None] = asyncio.Queue()
+        self._tor_settings = tor or TorSettings()
+        self._tor = TorLink(self._tor_settings, self._emit)
+        self._session = ProfileSession(self.profile_dir, self._rng, self._emit)
+        self._trust = TrustKeeper(self._clock, self._emit, self._session.save_soon)
+        self._book = ContactBook(self._session)
+        self._history = HistoryPart(self._session, self._clock, self._emit)
+        self._tasks = TaskOwner()
+        hooks = RuntimeHooks(
+            self._emit, self._trust, self._history.remember, self._book.is_blocked, self._tasks.spawn
+        )
+        networks = Networks(adapter_factory or default_adapter_factory, self._tor)
+        self._accounts = AccountBook(
+            self._session, self._book, networks=networks, hooks=hooks, clock=self._clock, rng=self._rng
+        )
+        self._contacts = Contacts(self._session, self._accounts, self._book, self._emit)
+        self._messaging = Messaging(self._session, self._accounts, self._book, self._trust, self._history)
+        self._identity = Identity(self._session, self._accounts, self._trust)
+        self._session.keep(ACCOUNTS_SECTION, self._accounts.to_section)
+        self._session.keep(TRUST_SECTION, self._trust.to_dict)
+        self._closed = False
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self._tasks.enter()
+        self._session.run_in(self._tasks.spawn)
+        self._history.run_in(self._tasks.spawn)
+        self._tasks.background(self._poll_loop(), "timb-poll")
+        if self._tor.wanted:
+            self._tasks.background(self._tor.run(), "timb-tor")
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._shutdown()
+        await self._tasks.exit(et, exc, tb)
+
+    async def close(self) -> None:
+        """Disconnect everything and lock the profile (also done on leaving ``async with``)."""
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for runtime in list(self._accounts.runtimes.values()):
+            await runtime.link.stop()
+        await self._tor.close()
+        await self._session.close()
+        self._events.put_nowait(None)
+        self._tasks.cancel_background()
+
+    async def events(self) -> AsyncIterator[CoreEvent]:
+        """Every event, in order, for one consumer; ends when the service closes."""
+        while (event := await self._events.get()) is not None:
+            yield event
+
+    def _emit(self, event: CoreEvent) -> None:
+        self._events.put_nowait(event)
+
+    async def _poll_loop(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(POLL_INTERVAL)
+            self._accounts.poll()
+
+    # -- profile and settings -----------------------------------------------------------------------
+
+    def profile_exists(self) -> bool:
+        return Profile.exists(self.profile_dir)
+
+    async def create_profile(self, passphrase: Secret[str]) -> None:
+        """Raises: ProfileError (one is unlocked, exists, unusable directory, empty passphrase)."""
+        await self._session.create(passphrase)
+        self._accounts.reset()
+        self._trust.load(None)
+
+    async def unlock_profile(self, passphrase: Secret[str]) -> None:
+        """Raises: ProfileError (no profile, wrong passphrase, damaged, in use)."""
+        profile = await self._session.unlock(passphrase)
+        try:
+            self._trust.load(self._session.section(TRUST_SECTION))
+            self._accounts.load()
+        except BaseException:
+            self._session.abandon()
+            self._accounts.reset()
+            raise
+        self._accounts.connect_at_unlock(everyone=profile.settings.auto_connect)
+
+    async def change_passphrase(self, old: Secret[str], new: Secret[str]) -> None:
+        """Re-encrypt the profile with a new passphrase. Raises: ProfileError (wrong old one)."""
+        await self._session.change_passphrase(old, new)
+
+    def settings(self) -> dict[str, Any]:
+        """``{"history": bool, "otr_policy": str, "auto_connect": bool, "tor": {...}}``: the
+        defaults for conversations and contacts without their own, whether every account connects
+        at unlock, and how this service reaches tor (chosen when it starts).
+
+        Raises: ProfileError (no profile unlocked).
+        """
+        return {**self._session.describe(), "tor": self._tor_settings.describe()}
+
+    async def set_settings(
+        self, *, history: bool | None = None, otr_policy: str | None = None, auto_connect: bool | None = None
+    ) -> None:
+        """Change the settings given (None: unchanged); a new default OTR policy applies at once to
+        every contact without its own. Raises: ProfileError, InvalidRequest (unknown policy)."""
+        await self._session.update_settings(history=history, otr_policy=otr_policy, auto_connect=auto_connect)
+        for runtime in self._accounts.runtimes.values():
+            self._contacts.apply_policies(runtime)
+
+    # -- accounts -------------------------------------------------------------------------------------
+
+    async def add_account(
+        self,
+        account_id: str,
+        jid: str,
+        password: Secret[str],
+        *,
+        host: str | None = None,
+        port: int = 5222,
+        tls_pin_sha256: str | None = None,
+        auto_connect: bool = False,
+    ) -> dict[str, Any]:
+        """Add an account (with a new OTR key); returns its public description.
+        Raises: ProfileError, InvalidRequest."""
+        return await self._accounts.add(
+            account_id,
+            jid,
+            password,
+            host=host,
+            port=port,
+            tls_pin_sha256=tls_pin_sha256,
+            auto_connect=auto_connect,
+        )
+
+    async def update_account(
+        self,
+        account_id: str,
+        *,
+        password: Secret[str] | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        tls_pin_sha256: str | None = None,
+        auto_connect: bool | None = None,
+    ) -> dict[str, Any]:
+        """Change an account's settings (those given); they apply at the next connection.
+        Raises: NotFound, InvalidRequest."""
+        return await self._accounts.update(
+            account_id,
+            password=password,
+            host=host,
+            port=port,
+            tls_pin_sha256=tls_pin_sha256,
+            auto_connect=auto_connect,
+        )
+
+    def list_accounts(self) -> list[dict[str, Any]]:
+        return self._accounts.describe_all()
+
+    async def remove_account(self, account_id: str) -> None:
+        """Disconnect and forget an account, its key and contacts. Raises: NotFound."""
+        await self._accounts.remove(account_id)
+
+    async def connect(self, account_id: str) -> None:
+        """Start connecting (returns at once; progress comes as ConnectionStateChanged)."""
+        self._accounts.connect(account_id)
+
+    async def disconnect(self, account_id: str) -> None:
+        await self._accounts.disconnect(account_id)
+
+    async def register_account(
+        self,
+        account_id: str,
+        server: str,
+        *,
+        host: str | None = None,
+        port: int = 5222,
+        tls_pin_sha256: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a throwaway account on ``server`` by in-band registration (XEP-0077) with a
+        random name and password, through tor like any connection; returns its description
+        (as `add_account`) once the server accepted it and the account is connected. On failure
+        nothing is kept (the account is removed again).
+
+        Raises: ProfileError, InvalidRequest (a bad argument), Unavailable (tor or the server
+        unreachable, the server refused, or the network adapter cannot register accounts).
+        """
+        return await self._accounts.register(
+            account_id, server, host=host, port=port, tls_pin_sha256=tls_pin_sha256
+        )
+
+    # -- contacts ---------------------------------------------------------------------------------------
+
+    async def add_contact(self, account_id: str, jid: str, *, policy: str = "always") -> None:
+        """Add a contact (to the roster too when connected) with its OTR policy.
+        Raises: NotFound, InvalidRequest."""
+        await self._contacts.add(account_id, jid, policy=policy)
+
+    def list_contacts(self, account_id: str) -> list[dict[str, Any]]:
+        """Each contact: jid, policy (effective OTR policy), otr (state), presence ("offline",
+        "available", away/chat/dnd/xa), subscription (RFC 6121: none/to/from/both, or None when
+        the roster has not said), history (effective: recorded or not), blocked.
+
+        Raises: NotFound.
+        """
+        return self._contacts.describe(account_id)
+
+    async def set_contact_policy(self, account_id: str, jid: str, policy: str | None) -> None:
+        """Change one contact's OTR policy (None: back to the profile's default).
+        Raises: NotFound (account or contact), InvalidRequest (unknown policy)."""
+        await self._contacts.set_policy(account_id, jid, policy)
+
+    async def remove_contact(self, account_id: str, jid: str) -> None:
+        """Raises: NotFound (account or contact), InvalidRequest."""
+        await self._contacts.remove(account_id, jid)
+
+    def subscription_requests(self, account_id: str) -> list[str]:
+        """Addresses waiting for an answer to their subscription request. Raises: NotFound."""
+        return self._contacts.requests(account_id)
+
+    async def approve_subscription(self, account_id: str, jid: str) -> None:
+        """Let ``jid`` see our presence. Raises: NotFound, InvalidRequest (blocked), Unavailable."""
+        await self._contacts.approve(account_id, jid)
+
+    async def deny_subscription(self, account_id: str, jid: str) -> None:
+        """Refuse (or revoke) ``jid``'s subscription to our presence. Raises: NotFound, Unavailable."""
+        await self._contacts.deny(account_id, jid)
+
+    async def block_contact(self, account_id: str, jid: str) -> None:
+        """Block an address (kept in the profile): its subscription is refused, its messages
+        and presence are dropped, nothing is sent to it (pending messages fail).
+
+        Raises: NotFound (account), InvalidRequest (bad address).
+        """
+        await self._contacts.block(account_id, jid)
+
+    async def unblock_contact(self, account_id: str, jid: str) -> None:
+        """Raises: NotFound (account, or the address is not blocked), InvalidRequest."""
+        await self._contacts.unblock(account_id, jid)
+
+    def list_blocked(self, account_id: str) -> list[str]:
+        """Raises: NotFound."""
+        return self._contacts.list_blocked(account_id)
+
+    # -- messages and OTR -----------------------------------------------------------------------------
+
+    def send_message(self, account_id: str, contact: str, text: str) -> str:
+        """Queue a message; returns its id. It stays PENDING until a private session exists.
+
+        Raises: NotFound, InvalidRequest (bad address, the address is blocked, or a text OTR
+        cannot carry).
+        """
+        return self._messaging.send(account_id, contact, text)
+
+    def message_state(self, account_id: str, msg_id: str) -> MessageState:
+        """Raises: NotFound (account or message)."""
+        return self._messaging.message_state(account_id, msg_id)
+
+    def start_otr(self, account_id: str, contact: str) -> None:
+        self._messaging.start(account_id, contact)
+
+    def end_otr(self, account_id: str, contact: str) -> None:
+        self._messaging.end(account_id, contact)
+
+    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]:
+        """Our fingerprint; with a contact, theirs in the current session and every known one."""
+        return self._messaging.fingerprints(account_id, contact)
+
+    async def set_trust(
+        self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
+    ) -> dict[str, Any]:
+        """Mark a contact's fingerprint verified (checked by hand), distrusted or unverified.
+        Raises: NotFound, InvalidRequest."""
+        return await self._messaging.set_trust(account_id, contact, fingerprint, trust)
+
+    def smp_start(
+        self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
+    ) -> None:
+        """Ask the contact to prove they know ``secret`` (the answer to ``question``, if given).
+        The result comes as SmpFinished; success marks their key verified.
+
+        Raises: NotFound, InvalidRequest (no private conversation, bad question).
+        """
+        self._messaging.smp_start(account_id, contact, secret, question)
+
+    def smp_respond(self, account_id: str, contact: str, secret: Secret[str]) -> None:
+        """Answer a SmpRequested. Raises: NotFound, InvalidRequest (nothing to answer)."""
+        self._messaging.smp_respond(account_id, contact, secret)
+
+    def smp_abort(self, account_id: str, contact: str) -> None:
+        self._messaging.smp_abort(account_id, contact)
+
+    # -- history (off unless the user turns it on) --------------------------------------------------------
+
+    async def set_history(self, account_id: str, contact: str, enabled: bool | None) -> None:
+        """Turn history on or off for one conversation (None: back to the profile's setting,
+        which is off by default). Existing logs are kept; `delete_history` removes them."""
+        await self._messaging.set_history(account_id, contact, enabled)
+
+    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
+        """The recorded messages of one conversation, oldest first. Raises: ProfileError."""
+        return await self._messaging.read_history(account_id, contact)
+
+    async def delete_history(self, account_id: str, contact: str) -> None:
+        await self._messaging.delete_history(account_id, contact)
+
+    # -- libotr identity ------------------------------------------------------------------------------------
+
+    async def import_libotr(
+        self, account_id: str, private_key_path: Path | str, fingerprints_path: Path | str | None = None
+    ) -> dict[str, Any]:
+        """Replace the account's OTR key with its key from a libotr ``otr.private_key`` file and
+        merge the contacts' fingerprints (and their trust) from ``otr.fingerprints``. The account
+        must be disconnected (pending messages fail). Returns ``{"fingerprint": ours,
+        "fingerprints_imported": n}``.
+
+        Raises: NotFound, InvalidRequest (unreadable or malformed file, naming the line; no key
+        for this account's address; the account is connected).
+        """
+        return await self._identity.import_libotr(account_id, private_key_path, fingerprints_path)
+
+    async def export_libotr(
+        self, account_id: str, private_key_path: Path | str, fingerprints_path: Path | str | None = None
+    ) -> dict[str, Any]:
+        """Write the account's OTR key as a libotr ``otr.private_key`` file (and the contacts'
+        fingerprints as ``otr.fingerprints``; distrusted ones unverified, libotr has no such
+        state), new files with mode 0600. Returns ``{"fingerprint": ours, "fingerprints_exported": n}``.
+
+        Raises: NotFound, InvalidRequest (the file exists or cannot be created).
+        """
+        return await self._identity.export_libotr(account_id, private_key_path, fingerprints_path)

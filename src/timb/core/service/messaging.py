@@ -1,0 +1,125 @@
+"""Message commands: sending, OTR sessions, fingerprints and trust, SMP, and history.
+
+Every command that drives a conversation goes through the account runtime's `act`, which flushes
+what the conversations core produced. See `TimbService` for each contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from timb.common.ids import Fingerprint
+from timb.common.secret import Secret
+from timb.core.errors import InvalidRequest, NotFound
+from timb.core.events import MessageState, TrustLevel
+from timb.core.service.account_book import AccountBook
+from timb.core.service.contact_book import ContactBook, parse_contact
+from timb.core.service.history import HistoryPart
+from timb.core.service.session import ProfileSession
+from timb.core.service.translate import translated
+from timb.core.service.trust_keeper import TrustKeeper
+from timb.core.storage.history import Direction
+
+
+class Messaging:
+    """The message commands of the service."""
+
+    def __init__(
+        self,
+        session: ProfileSession,
+        accounts: AccountBook,
+        book: ContactBook,
+        trust: TrustKeeper,
+        history: HistoryPart,
+    ) -> None:
+        self._session = session
+        self._accounts = accounts
+        self._book = book
+        self._trust = trust
+        self._history = history
+
+    def send(self, account_id: str, contact: str, text: str) -> str:
+        runtime = self._accounts.runtime(account_id)
+        name = parse_contact(contact)
+        self._book.refuse_blocked(account_id, name)
+        with translated():
+            msg_id = runtime.act(lambda c: c.send(name, text))
+        self._history.remember(account_id, name, Direction.OUTGOING, text)
+        return msg_id
+
+    def message_state(self, account_id: str, msg_id: str) -> MessageState:
+        runtime = self._accounts.runtime(account_id)
+        try:
+            return runtime.message_state(msg_id)
+        except KeyError:
+            raise NotFound(f"no message {msg_id!r}") from None
+
+    def start(self, account_id: str, contact: str) -> None:
+        name = parse_contact(contact)
+        self._accounts.runtime(account_id).act(lambda c: c.start(name))
+
+    def end(self, account_id: str, contact: str) -> None:
+        name = parse_contact(contact)
+        self._accounts.runtime(account_id).act(lambda c: c.end(name))
+
+    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]:
+        runtime = self._accounts.runtime(account_id)
+        out: dict[str, Any] = {"ours": runtime.key.fingerprint().human()}
+        if contact is not None:
+            name = parse_contact(contact)
+            theirs = runtime.their_fingerprint(name)
+            out["theirs"] = theirs.human() if theirs else None
+            out["known"] = [
+                {"fingerprint": k.fingerprint.human(), "trust": k.level.value}
+                for k in self._trust.known(account_id, name)
+            ]
+        return out
+
+    async def set_trust(
+        self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
+    ) -> dict[str, Any]:
+        runtime = self._accounts.runtime(account_id)
+        name = parse_contact(contact)
+        with translated():
+            fp = Fingerprint.from_hex(fingerprint)
+        try:
+            level = TrustLevel(trust)
+        except ValueError:
+            raise InvalidRequest("trust must be verified, unverified or distrusted") from None
+        with translated():
+            self._trust.set_level(account_id, name, fp, level)
+        await self._session.save()
+        self._trust.announce(account_id, name, fp, level)
+        runtime.act(lambda c: c.refresh_trust_and_flush(name))
+        return {"fingerprint": fp.human(), "trust": level.value}
+
+    def smp_start(
+        self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
+    ) -> None:
+        name = parse_contact(contact)
+        with translated():
+            self._accounts.runtime(account_id).act(lambda c: c.smp_start(name, secret, question))
+
+    def smp_respond(self, account_id: str, contact: str, secret: Secret[str]) -> None:
+        name = parse_contact(contact)
+        with translated():
+            self._accounts.runtime(account_id).act(lambda c: c.smp_respond(name, secret))
+
+    def smp_abort(self, account_id: str, contact: str) -> None:
+        name = parse_contact(contact)
+        with translated():
+            self._accounts.runtime(account_id).act(lambda c: c.smp_abort(name))
+
+    # -- history (off unless the user turns it on) --------------------------------------------------------
+
+    async def set_history(self, account_id: str, contact: str, enabled: bool | None) -> None:
+        self._accounts.runtime(account_id)
+        await self._history.set(account_id, parse_contact(contact), enabled)
+
+    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
+        self._accounts.runtime(account_id)
+        return await self._history.read(account_id, parse_contact(contact))
+
+    async def delete_history(self, account_id: str, contact: str) -> None:
+        self._accounts.runtime(account_id)
+        await self._history.delete(account_id, parse_contact(contact))

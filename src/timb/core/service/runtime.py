@@ -1,0 +1,196 @@
+"""One account at run time: its conversations core, its network link, what the network says.
+
+The runtime is the only holder of the account's `Conversations`, and the only way to drive it is
+`act`, which flushes (`_pump`) after the command whatever it did: wire messages go to the link's
+ordered outbox, events to the trust keeper, the history and the UI. No caller can forget to
+flush, because no caller can reach the core without `act`.
+
+Network events come in through `on_net_event`, one at a time, from the link's task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from timb.common.ids import Fingerprint, Jid
+from timb.core import roster
+from timb.core.accounts import Account
+from timb.core.connection import AccountLink
+from timb.core.conversations import Conversations
+from timb.core.events import (
+    CoreEvent,
+    ErrorEvent,
+    MessageReceived,
+    MessageState,
+    OtrState,
+    OtrStateChanged,
+    PresenceChanged,
+    SmpFinished,
+    SubscriptionRequested,
+)
+from timb.core.service.trust_keeper import TrustKeeper
+from timb.core.storage.history import Direction
+from timb.net import base as net
+from timb.otr import PrivateKey
+
+T = TypeVar("T")
+
+Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
+Remember = Callable[[str, str, Direction, "MessageReceived | str"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeHooks:
+    """What a runtime needs from the rest of the service (given by the facade)."""
+
+    emit: Callable[[CoreEvent], None]
+    trust: TrustKeeper
+    remember: Remember
+    is_blocked: Callable[[str, str], bool]
+    spawn: Spawn
+
+
+class AccountRuntime:
+    """One account while the profile is unlocked."""
+
+    def __init__(
+        self, account: Account, key: PrivateKey, conversations: Conversations, hooks: RuntimeHooks
+    ) -> None:
+        self.account = account
+        self.key = key
+        self._conversations = conversations
+        self._hooks = hooks
+        self.link = self._new_link()
+        self.status = roster.ContactStatus()
+        self.register_next = False  # create the account on the server at the next connect
+
+    def _new_link(self) -> AccountLink:
+        return AccountLink(self.account.id, self._hooks.emit, self._on_link_down)
+
+    @property
+    def id(self) -> str:
+        return self.account.id
+
+    @property
+    def connected(self) -> bool:
+        return self.link.connected.is_set()
+
+    def rekey(self, key: PrivateKey, conversations: Conversations, contacts: list[str]) -> None:
+        """A new OTR identity (libotr import): pending messages to ``contacts`` fail, wire
+        messages queued for the old sessions are dropped with the old link."""
+        self.fail_pending(contacts)
+        self.key = key
+        self._conversations = conversations
+        self.link = self._new_link()
+
+    def fail_pending(self, contacts: list[str]) -> None:
+        """Messages still pending for ``contacts`` will not be sent (FAILED)."""
+
+        def fail(conversations: Conversations) -> None:
+            for contact in contacts:
+                conversations.fail_pending(contact)
+
+        self.act(fail)
+
+    # -- commands and queries -------------------------------------------------------------------
+
+    def act(self, command: Callable[[Conversations], T]) -> T:
+        """Run ``command`` on the conversations core, then flush what it produced."""
+        try:
+            return command(self._conversations)
+        finally:
+            self._pump()
+
+    def otr_state(self, contact: str) -> OtrState:
+        return self._conversations.otr_state(contact)
+
+    def their_fingerprint(self, contact: str) -> Fingerprint | None:
+        return self._conversations.their_fingerprint(contact)
+
+    def message_state(self, msg_id: str) -> MessageState:
+        """Raises: KeyError (unknown id)."""
+        return self._conversations.message_state(msg_id)
+
+    def start(self, run: Callable[[AccountLink], Coroutine[Any, Any, None]]) -> None:
+        """Start the link's task (``run(link)``) unless it runs already."""
+        if not self.link.running:
+            self.link.task = self._hooks.spawn(run(self.link))
+
+    # -- the pump ---------------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        """Move what the conversations core produced to the outbox, the trust keeper, the history
+        and the UI, until it has nothing more (handling an event may produce more)."""
+        conversations = self._conversations
+        while True:
+            for contact, wire in conversations.data_to_send():
+                self.link.enqueue(contact, wire)
+            event = conversations.next_event()
+            if event is None:
+                return
+            if isinstance(event, OtrStateChanged):
+                self._hooks.trust.observe(event)
+            elif isinstance(event, SmpFinished):
+                if self._hooks.trust.smp_finished(event):
+                    conversations.refresh_trust(event.contact)
+            elif isinstance(event, MessageReceived):
+                self._hooks.remember(event.account, event.contact, Direction.INCOMING, event)
+            self._hooks.emit(event)
+
+    # -- what the network says ------------------------------------------------------------------------
+
+    def on_net_event(self, event: net.NetEvent) -> None:
+        match event:
+            case net.MessageIn(sender=sender, body=body):
+                if sender.local and not self._blocked(sender):
+                    self.act(lambda c: c.receive(str(sender.bare), body))
+            case net.MessageFailed(peer=peer, condition=condition):
+                self._hooks.emit(ErrorEvent(f"account {self.id}: message to {peer} failed: {condition}"))
+                if peer.local:
+                    self.act(lambda c: c.delivery_failed(str(peer.bare)))
+            case net.ErrorEvent(error=error):
+                self._hooks.emit(ErrorEvent(f"account {self.id}: {error}"))
+            case net.PresenceChanged():
+                self._on_presence(event)
+            case net.RosterChanged(items=items):
+                self.status.update_roster(items)
+            case net.SubscriptionRequest(sender=sender) if sender.local:
+                self._on_subscription_request(sender)
+            case _:
+                pass  # acks: OTR delivery is inferred from the conversation (docs/core.md)
+
+    def _blocked(self, jid: Jid) -> bool:
+        return self._hooks.is_blocked(self.id, str(jid.bare))
+
+    def _on_presence(self, event: net.PresenceChanged) -> None:
+        if not event.jid.local or self._blocked(event.jid):
+            return
+        changed = self.status.update_presence(event)
+        if changed is not None:
+            self._hooks.emit(PresenceChanged(self.id, *changed))
+        if event.available:
+            self.act(lambda c: c.peer_online(str(event.jid.bare)))
+
+    def _on_subscription_request(self, sender: Jid) -> None:
+        adapter = self.link.adapter
+        if self._blocked(sender):
+            if adapter is not None:
+                self._hooks.spawn(_refuse_quietly(adapter, sender))
+            return
+        contact = str(sender.bare)
+        self.status.requests.add(contact)
+        self._hooks.emit(SubscriptionRequested(self.id, contact))
+
+    def _on_link_down(self) -> None:
+        """The account lost its session: nobody's presence is known any more."""
+        for contact in self.status.disconnected():
+            self._hooks.emit(PresenceChanged(self.id, contact, roster.OFFLINE))
+
+
+async def _refuse_quietly(adapter: net.Adapter, sender: Jid) -> None:
+    with contextlib.suppress(net.NotConnectedError):
+        await adapter.deny_subscription(sender.bare)
