@@ -39,6 +39,7 @@ from timb.core.events import (
     CoreEvent,
     HeldForKeyChange,
     MessageReceived,
+    MessageSent,
     MessageState,
     ProtocolDowngraded,
     SmpFinished,
@@ -430,7 +431,8 @@ class Conversations(ConversationsBase):
                 c.queue.insert(0, msg_id)  # never went out: stays PENDING, and the run stops
                 break
             session.unconfirmed.append(msg.id)
-            self._messages.sent(msg)
+            if self._messages.sent(msg):
+                self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), True))
         self._drain(c, session)
         if held:
             c.held.extend(held)
@@ -443,8 +445,10 @@ class Conversations(ConversationsBase):
         # A held message that needs OTR stops the run, so the order is kept.
         while c.queue and not self._messages[c.queue[0]].needs_otr:
             msg = self._messages[c.queue.pop(0)]
+            encrypted = target.conv.encrypted  # (suspect but still private: it goes encrypted)
             target.conv.send(msg.text.reveal())
-            self._messages.set_state(msg, MessageState.SENT)  # not tracked: no OTR, no receipt
+            self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), encrypted))
+            self._messages.set_state(msg, MessageState.SENT)  # not tracked: no receipt
         self._drain(c, target)
         if c.queue:
             self._start_ake(c)

@@ -57,10 +57,13 @@ class Deliveries:
         """Raises: KeyError for an unknown id."""
         return self._messages[msg_id]
 
-    def sent(self, msg: OutgoingMessage) -> None:
-        """Handed to the network (its first sending fixes its place in the re-send order)."""
+    def sent(self, msg: OutgoingMessage) -> bool:
+        """Handed to the network (its first sending fixes its place in the re-send order);
+        True the first time."""
+        first = msg.id not in self._order
         self._order.setdefault(msg.id, len(self._order))
         self.set_state(msg, MessageState.SENT)
+        return first
 
     def set_state(self, msg: OutgoingMessage, state: MessageState) -> None:
         msg.state = state

@@ -64,6 +64,20 @@ class MessageReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageSent:
+    """An outgoing message left for the first time, and how: ``encrypted`` is False only for
+    one typed while the contact's policy did not require encryption and no session was private.
+    For the history (recorded when it went out, not when it was typed); UIs follow
+    `MessageStateChanged` instead."""
+
+    account: str
+    contact: str
+    id: str
+    text: str = field(repr=False)  # never in a log or crash report
+    encrypted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class MessageStateChanged:
     """An outgoing message (``id`` as returned by send) changed state. A message can go
     SENT -> PENDING again when the core re-sends it after the peer lost its session."""
@@ -222,6 +236,7 @@ class ErrorEvent:
 
 CoreEvent = (
     MessageReceived
+    | MessageSent
     | MessageStateChanged
     | OtrStateChanged
     | OtrUnavailable
