@@ -192,3 +192,15 @@ def test_a_v2_session_after_v3_ones_with_the_same_key_is_a_loud_downgrade(world,
     say(alice, BOB, "version 2 still works", typed)
     link.pump()
     assert v2.texts() == ["version 2 still works"]
+
+
+def test_a_new_key_in_the_same_state_is_reported(world) -> None:
+    link, alice, _bob, typed = world
+    _bob_goes_away_after_a_chat(link, alice, typed)
+    mallory = _mallory(link, 0x6666)
+    mallory.core.start(ALICE)
+    link.pump()
+    alice.collect()
+    states = [e for e in alice.events if isinstance(e, OtrStateChanged)]
+    assert states[-1].state is OtrState.PRIVATE_UNVERIFIED  # as before: only the key changed
+    assert states[-1].fingerprint == CAROL_KEY.fingerprint()

@@ -62,6 +62,7 @@ class ContactState:
     ake_retries: int = 0
     unavailable_reported: bool = False
     shown_state: OtrState = OtrState.NOT_PRIVATE
+    shown_fingerprint: Fingerprint | None = None
     last_version: dict[Fingerprint, int] = field(default_factory=dict)  # per key: newest version
     seen_ids: dict[bytes, None] = field(default_factory=dict)  # the peer's message ids, bounded
 
@@ -316,8 +317,10 @@ class ConversationsBase:
             state = OtrState.FINISHED
         else:
             state = OtrState.NOT_PRIVATE
-        if state is not c.shown_state:
-            c.shown_state = state
+        # A new key in the same state (private, unverified) is a change too: the trust keeper's
+        # KeyChanged (loud) depends on hearing of it.
+        if state is not c.shown_state or fingerprint != c.shown_fingerprint:
+            c.shown_state, c.shown_fingerprint = state, fingerprint
             self._emit(OtrStateChanged(self.account, c.name, state, fingerprint, version))
 
     def _unavailable(self, c: ContactState, reason: str) -> None:
