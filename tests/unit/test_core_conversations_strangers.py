@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.unit.otr_link import ALICE_KEY
 from timb.common.clock import FakeClock
 from timb.common.random import DeterministicRandom
-from timb.core.conversations import MAX_STRANGERS, Conversations
+from timb.core.conversations import AKE_TIMEOUT, MAX_STRANGERS, Conversations
 from timb.otr import PrivateKey
 
 
@@ -41,3 +41,14 @@ def test_a_stranger_we_wrote_to_is_not_evicted_before_idle_ones() -> None:
     assert "someone@timb.test" in core._contacts
     assert core.pending("someone@timb.test")
     assert isinstance(PrivateKey, type)
+
+
+def test_routes_by_sender_tag_expire_once_no_ake_is_under_way() -> None:
+    core = _core({"flooder@evil.test"})
+    for tag in range(0x100, 0x110):
+        core.receive("flooder@evil.test", f"?OTR|{tag:08x}|00001111,00001,00003,?OTR:AAMD,")
+    instances = core._contacts["flooder@evil.test"].instances
+    assert instances._fragments
+    core._clock.advance(AKE_TIMEOUT + 1)  # type: ignore[attr-defined]
+    core.poll()
+    assert not instances._fragments and not instances._ake_route

@@ -235,6 +235,8 @@ class Conversations(ConversationsBase):
                     self._drain(c, session)
             if c.ake_activity is not None and now - c.ake_activity > AKE_TIMEOUT and c.queue:
                 self._ake_timed_out(c)
+            elif not self._ake_live(c):
+                c.instances.forget_routes()  # expiry: routes by sender tag outlive no AKE
 
     def _ake_timed_out(self, c: ContactState) -> None:
         self._unavailable(c, f"no answer to the OTR request within {int(AKE_TIMEOUT)} s")

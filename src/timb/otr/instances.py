@@ -163,6 +163,12 @@ class Instances(Generic[I]):
                 del table[t]
         return gone
 
+    def forget_routes(self) -> None:
+        """Expire the routes by sender tag (the owner calls this once no AKE is under way: a
+        route only matters while an AKE or a fragmented message is in flight)."""
+        self._ake_route.clear()
+        self._fragments.clear()
+
     def sent(self, instance: I, envelope: Envelope) -> None:
         """Note what ``instance`` sent: after a query or D-H commit it waits for the answer."""
         if envelope.kind is Kind.QUERY or envelope.type == wire.DH_COMMIT:
