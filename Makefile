@@ -12,7 +12,9 @@ FORMATTED := src/timb/otr/keyfiles.py src/timb/otr/sexp.py src/timb/otr/dsa_para
 	tests/unit/test_vault.py tests/unit/test_core_history_oversize.py fuzz/fuzz_history.py \
 	fuzz/fuzz_keyfiles.py
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux
+APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client ngircd
+# the Ricochet Refresh test peer's runtime (../shared/peers/ricochet/runtime-packages.txt)
+APT_PACKAGES += libprotobuf32 libqt5core5a libqt5gui5 libqt5network5 libqt5qml5 libssl3 libstdc++6 libgcc-s1
 export TIMB_OFFLINE := 1
 
 .PHONY: help demo test lint typecheck pytest fuzz bench deps apt-deps
@@ -44,6 +46,7 @@ bench: deps
 	$(BIN)/python bench/tor_bench.py
 	$(BIN)/python bench/otr_bench.py
 	$(BIN)/python bench/xmpp_bench.py
+	$(BIN)/python bench/onion_bench.py
 
 deps: apt-deps $(STAMP)
 

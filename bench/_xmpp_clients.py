@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import _xmpp_tap
 import timb.net.xmpp.client as timb_xmpp_client
 from _xmpp_bare import CONNECT_TIMEOUT, Arrivals, BareClient
 from timb.common.ids import Jid
@@ -30,6 +31,9 @@ from timb.tor.client import TorClient
 from timb.tor.socks import rearm_quickack
 
 PASSPHRASE = "benchmark passphrase"
+#: Bodies the same-stream pair sends without OTR start with this; bob's service shows them as
+#: unencrypted, and only these are exempt from the "nothing arrived outside OTR" count.
+PLAIN_PROBE = "plain-probe "
 
 
 def _quickack_off(sock: object) -> bool:
@@ -45,6 +49,7 @@ class BarePair:
     """carol -> dave, stock slixmpp."""
 
     label = "bare slixmpp"
+    tapped = None  # not a TorClientXMPP: the wire tap does not see it
 
     def __init__(self, sender: BareClient, receiver: BareClient) -> None:
         self.sender = sender
@@ -83,10 +88,11 @@ class AdapterPair:
 
     label = "TIMB adapter"
 
-    def __init__(self, alice: XmppAdapter, bob_jid: Jid, arrivals: Arrivals) -> None:
+    def __init__(self, alice: XmppAdapter, alice_jid: Jid, bob_jid: Jid, arrivals: Arrivals) -> None:
         self.alice = alice
         self.bob_jid = bob_jid
         self.arrivals = arrivals
+        self.tapped = (str(alice_jid.bare), str(bob_jid.bare))
         self._sends: set[asyncio.Task[str]] = set()
 
     def send(self, body: str) -> None:
@@ -132,7 +138,7 @@ class AdapterPair:
                 consumers = [group.create_task(consume(x, x is adapters[1])) for x in adapters]
                 try:
                     await asyncio.gather(*(x.connect() for x in adapters))
-                    yield cls(adapters[0], Jid.parse(b[0]), arrivals)
+                    yield cls(adapters[0], Jid.parse(a[0]), Jid.parse(b[0]), arrivals)
                 finally:
                     for adapter in adapters:
                         await adapter.disconnect()
@@ -147,10 +153,11 @@ class TimbPair:
 
     label = "TIMB + OTR"
 
-    def __init__(self, alice: TimbService, bob_jid: str, arrivals: Arrivals) -> None:
+    def __init__(self, alice: TimbService, alice_jid: str, bob_jid: str, arrivals: Arrivals) -> None:
         self.alice = alice
         self.bob_jid = bob_jid
         self.arrivals = arrivals
+        self.tapped = (str(Jid.parse(alice_jid).bare), str(Jid.parse(bob_jid).bare))
 
     def send(self, body: str) -> None:
         self.alice.send_message("main", self.bob_jid, body)
@@ -181,7 +188,7 @@ class TimbPair:
                 if isinstance(event, ConnectionStateChanged) and event.state is ConnectionState.CONNECTED:
                     connected[name].set()
                 elif isinstance(event, MessageReceived) and name == "bob":
-                    if not event.encrypted:
+                    if not event.encrypted and not event.text.startswith(PLAIN_PROBE):
                         arrivals.plaintext += 1
                     arrivals.arrived(event.text)
 
@@ -201,7 +208,7 @@ class TimbPair:
                 async with asyncio.timeout(CONNECT_TIMEOUT):
                     await connected["alice"].wait()
                     await connected["bob"].wait()
-                pair = cls(alice, b[0], arrivals)
+                pair = cls(alice, a[0], b[0], arrivals)
                 # The first message starts OTR (query, AKE) and is sent once the session is private.
                 pair.send("warm-up: start OTR")
                 await arrivals.wait("warm-up: start OTR", CONNECT_TIMEOUT)
@@ -209,3 +216,27 @@ class TimbPair:
             finally:
                 await alice.close()
                 await bob.close()
+
+
+class SameStreamPair:
+    """alice -> bob on the TIMB + OTR pair's own XMPP streams (so the same tor circuits), but
+    written straight to alice's `TorClientXMPP` as `XmppAdapter.send_message` does, without OTR.
+    Arrival is bob's service event, as for TIMB + OTR. The reference for "OTR on vs off on the
+    same path": different accounts get different circuits, and the onion path's stalls depend on
+    the circuit (docs/xmpp.md, "Latency with OTR on")."""
+
+    label = "TIMB, same streams, no OTR"
+
+    def __init__(self, timb: TimbPair) -> None:
+        self.timb = timb
+        self.arrivals = timb.arrivals
+        self.tapped = timb.tapped
+
+    def send(self, body: str) -> None:
+        alice = next(c for c in list(_xmpp_tap.clients) if str(c.boundjid.bare) == self.tapped[0])
+        alice.make_message(mto=self.tapped[1], mbody=body, mtype="chat").send()
+        alice.request_ack_after_queued()
+
+    @staticmethod
+    def set_quickack(enabled: bool) -> None:
+        set_timb_quickack(enabled)

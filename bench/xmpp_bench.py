@@ -21,16 +21,21 @@ What it does (everything on loopback, in a temporary directory, stopped on any e
    on the same tor, with and without TCP_QUICKACK re-arming.
 
 Modes, all in the same run: "bare slixmpp" (stock), "TIMB adapter, no OTR" (two `XmppAdapter`,
-no service, no OTR), "TIMB + OTR" (as shipped), and for the A/B of the two latency changes
-(``--no-ab`` skips them): "TIMB + OTR, <r/> at once" (the XEP-0198 ack request right behind
-each message, as before: `TorClientXMPP.ack_request_delay` = 0), "TIMB + OTR, no quickack" (no
-TCP_QUICKACK re-arming after reads, docs/xmpp.md "delayed-ACK finding"), "bare slixmpp +
-quickack", and "bare slixmpp, N-char body" (a body as long as TIMB's OTR data message, to show
-what the size alone costs).
+no service, no OTR), "TIMB + OTR" (as shipped), "TIMB, same streams, no OTR" (plaintext written to
+the TIMB + OTR pair's own streams: the same tor circuits, the fair reference for what OTR costs;
+other accounts get other circuits, and the onion path's stalls depend on the circuit), and for the
+A/B of each suspect (``--no-ab`` skips them): "TIMB adapter, ?OTR-sized" (a body as long as the
+OTR data message, with the storage hints), "TIMB + OTR, no poll acks" (the core's empty
+acknowledgements off), "TIMB + OTR, slixmpp <r/> every 5" (slixmpp's own XEP-0198 request, as
+before), "TIMB + OTR, writes not coalesced" (one write per stanza, as before), "TIMB + OTR, <r/>
+at once" (the request right behind each message: `TorClientXMPP.ack_request_delay` = 0), "TIMB +
+OTR, no quickack" (no TCP_QUICKACK re-arming after reads), "bare slixmpp + quickack", and "bare
+slixmpp, N-char body". A wire tap (`_xmpp_tap`) splits each TIMB probe into sender, network and
+receiver time; the rate table adds this process's CPU and the bytes written per message.
 
 Usage: ``.venv/bin/python bench/xmpp_bench.py [--quick] [--probes N] [--gaps 0.05,0.3]
-[--burst N] [--contacts N] [--echo N] [--no-ab] [--keep DIR]`` (about 6-7 minutes; ``--quick``
-about 2). Figures are noisy (tor's relays share the machine's
+[--burst N] [--rate-rounds N] [--contacts N] [--echo N] [--no-ab] [--keep DIR]`` (about 15
+minutes with 200 probes; ``--quick`` about 3). Figures are noisy (tor's relays share the machine's
 cores with everything else): read the ratios within one run.
 """
 
@@ -57,10 +62,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import _xmpp_tap
+import timb.otr as otr
 from _xmpp_bare import Arrivals
-from _xmpp_clients import AdapterPair, BarePair, TimbPair
+from _xmpp_clients import PLAIN_PROBE, AdapterPair, BarePair, SameStreamPair, TimbPair
 from _xmpp_infra import World, say, world
 from _xmpp_memory import fill_roster, prepare_profile, run_child
+from timb.core.conversations import Conversations
 from timb.net.xmpp.client import TorClientXMPP
 from timb.tor.client import TorClient
 from timb.tor.socks import open_stream
@@ -77,6 +85,7 @@ OTR_SIZED = (FILLER + " ") * 7 + "otr-sized"
 class Pair(Protocol):
     label: str
     arrivals: Arrivals
+    tapped: tuple[str, str] | None  # (sender, receiver) bare JIDs the wire tap knows, if any
 
     def send(self, body: str) -> None: ...
 
@@ -91,17 +100,56 @@ class Mode:
     quickack: bool
     filler: str = FILLER
     immediate_ack: bool = False  # TIMB: the XEP-0198 <r/> right behind each message (the old way)
+    prefix: str = ""  # "?OTR:" makes the adapter treat a body as an OTR message (storage hints)
+    sm_window: int = 0  # slixmpp's own <r/> every N stanzas, before the Nth (0: off, as shipped)
+    poll_acks: bool = True  # the core's empty acknowledgement Data Messages at poll()
+    coalesce: bool = True  # TorClientXMPP joins the writes of one loop iteration (as shipped)
     latencies_ms: dict[float, list[float]] = field(default_factory=dict)  # by gap between probes
-    rate: float | None = None
+    splits_ms: dict[float, list[tuple[float, float, float]]] = field(default_factory=dict)
+    rate: float | None = None  # the median over rate rounds
+    rates: list[float] = field(default_factory=list)
+    cpu_ms_per_msg: float | None = None  # this process (all clients and both TIMB services)
+    bytes_per_msg: float | None = None  # written by the sending TIMB client, per burst message
 
 
 ACK_REQUEST_DELAY = TorClientXMPP.ack_request_delay
+_POLL_ACKS = [True]
+_real_poll = Conversations.poll
+
+
+def _poll(self: Conversations) -> None:
+    """The core's poll, with its acknowledgements switched off for the A/B (bench only: it
+    clears the private per-session flag the real poll reads)."""
+    if not _POLL_ACKS[0]:
+        for contact in self._contacts.values():
+            for session in contact.sessions.values():
+                session.ack_due = False
+    _real_poll(self)
 
 
 def apply(mode: Mode) -> None:
     """Switch the knobs under A/B to this mode's settings."""
     mode.pair.set_quickack(mode.quickack)
     TorClientXMPP.ack_request_delay = 0.0 if mode.immediate_ack else ACK_REQUEST_DELAY
+    _xmpp_tap.set_sm_window(mode.sm_window)
+    _POLL_ACKS[0] = mode.poll_acks
+    TorClientXMPP.coalesce_writes = mode.coalesce
+
+
+def otr_wire_length(text: str) -> int:
+    """The length of the OTR Data Message carrying `text` (a fresh session, keys rotated once)."""
+    keys = otr.PrivateKey.generate(), otr.PrivateKey.generate()
+    a, b = (otr.Conversation(k, policy=otr.Policy.ALWAYS) for k in keys)
+    a.start()
+    moved = True
+    while moved:
+        moved = False
+        for src, dst in ((a, b), (b, a)):
+            for wire in src.data_to_send():
+                dst.receive(wire)
+                moved = True
+    a.send(text)
+    return max(len(w) for w in a.data_to_send())
 
 
 def pct(samples: list[float], p: float) -> float:
@@ -118,25 +166,35 @@ async def measure_latency(modes: list[Mode], probes: int, block: int, gap: float
         for mode in modes[r % len(modes) :] + modes[: r % len(modes)]:
             apply(mode)
             for i in range(block):
-                body = f"{mode.name} latency g{gap:g} r{r} i{i}: {mode.filler}"
+                body = f"{mode.prefix}{mode.name} latency g{gap:g} r{r} i{i}: {mode.filler}"
                 sent = time.perf_counter()
                 mode.pair.send(body)
                 arrived = await mode.pair.arrivals.wait(body, PROBE_TIMEOUT)
                 if i > 0:
                     mode.latencies_ms.setdefault(gap, []).append((arrived - sent) * 1000)
+                    parts = _xmpp_tap.split(*mode.pair.tapped, sent, arrived) if mode.pair.tapped else None
+                    if parts is not None:
+                        mode.splits_ms.setdefault(gap, []).append(parts)
                 await asyncio.sleep(gap)
         say(f"latency, probes {gap:g} s apart: round {r + 1}/{rounds} done")
 
 
-async def measure_rate(mode: Mode, count: int) -> None:
+async def measure_rate(mode: Mode, count: int, tag: int = 0) -> None:
     apply(mode)
-    bodies = [f"{mode.name} burst {i:05d}: {mode.filler}" for i in range(count)]
+    bodies = [f"{mode.prefix}{mode.name} burst {tag}-{i:05d}: {mode.filler}" for i in range(count)]
+    sender = mode.pair.tapped[0] if mode.pair.tapped else None
+    written = _xmpp_tap.bytes_written.get(sender, 0) if sender else 0
+    cpu = time.process_time()
     started = time.perf_counter()
     for body in bodies:
         mode.pair.send(body)
     last = await mode.pair.arrivals.wait_all(bodies, BURST_TIMEOUT)
-    mode.rate = count / (last - started)
-    say(f"{mode.name}: {mode.rate:.1f} msg/s")
+    mode.rates.append(count / (last - started))
+    mode.rate = statistics.median(mode.rates)
+    mode.cpu_ms_per_msg = (time.process_time() - cpu) * 1000 / count
+    if sender:
+        mode.bytes_per_msg = (_xmpp_tap.bytes_written.get(sender, 0) - written) / count
+    say(f"{mode.name}: {mode.rates[-1]:.1f} msg/s")
 
 
 async def echo_round_trips(
@@ -267,6 +325,10 @@ def latency_tables(modes: list[Mode], gap: float) -> list[str]:
     by_name = {m.name: m.latencies_ms[gap] for m in modes}
     effects = []
     changes = (
+        ("OTR-sized body (+ hints), TIMB adapter", "TIMB adapter, no OTR", "TIMB adapter, ?OTR-sized"),
+        ("core's poll() acks off, TIMB + OTR", "TIMB + OTR", "TIMB + OTR, no poll acks"),
+        ("slixmpp's <r/> every 5 off, TIMB + OTR", "TIMB + OTR, slixmpp <r/> every 5", "TIMB + OTR"),
+        ("writes coalesced, TIMB + OTR", "TIMB + OTR, writes not coalesced", "TIMB + OTR"),
         ("TCP_QUICKACK re-armed, TIMB + OTR", "TIMB + OTR, no quickack", "TIMB + OTR"),
         ("TCP_QUICKACK re-armed, bare", "bare slixmpp", "bare slixmpp + quickack"),
         (
@@ -289,6 +351,50 @@ def latency_tables(modes: list[Mode], gap: float) -> list[str]:
     if effects:
         title = f"A/B in this run, probes {gap:g} s apart (without -> with)"
         out.append(table(title, ["change", "p50 ms", "p95 ms", "p50 ratio"], effects))
+    rows = []
+    for m in modes:
+        parts = m.splits_ms.get(gap, [])
+        if not parts:
+            continue
+        cells = [m.name, str(len(parts))]
+        for k in range(3):
+            column = [p[k] for p in parts]
+            cells.append(f"{pct(column, 50):.1f} / {pct(column, 95):.1f}")
+        rows.append(cells)
+    if rows:
+        out.append(
+            table(
+                f"Where the time goes, probes {gap:g} s apart (ms, p50 / p95; the wire tap on TIMB's client)",
+                ["mode", "n", "sender: call -> written", "network: written -> read", "receiver: -> event"],
+                rows,
+            )
+        )
+    return out
+
+
+def goals(modes: list[Mode], stock: Mode) -> list[str]:
+    """Issue 13's goals: OTR on vs off on the same path (p50 <= 1.1x, p95 <= 1.5x), and the
+    sustained rate >= 0.9x bare slixmpp."""
+    by_name = {m.name: m for m in modes}
+    otr_mode = by_name["TIMB + OTR"]
+    out = ["", "Goals (issue 13)"]
+    for ref_name in (SameStreamPair.label, "TIMB adapter, no OTR"):
+        ref = by_name[ref_name]
+        for gap, ms in otr_mode.latencies_ms.items():
+            base = ref.latencies_ms[gap]
+            r50, r95 = pct(ms, 50) / pct(base, 50), pct(ms, 95) / pct(base, 95)
+            verdict = "MET" if r50 <= 1.1 and r95 <= 1.5 else "MISSED"
+            out.append(
+                f"- TIMB + OTR vs {ref_name}, probes {gap:g} s apart: p50 {r50:.2f}x (<= 1.1x), "
+                f"p95 {r95:.2f}x (<= 1.5x), n {len(ms)}/{len(base)}: {verdict}"
+            )
+    if otr_mode.rate and stock.rate:
+        ratio = otr_mode.rate / stock.rate
+        verdict = "MET" if ratio >= 0.9 else "MISSED"
+        out.append(f"- sustained rate vs bare slixmpp: {ratio:.2f}x (>= 0.9x): {verdict}")
+    same = by_name[SameStreamPair.label]
+    if otr_mode.rate and same.rate:
+        out.append(f"- sustained rate vs the same streams without OTR: {otr_mode.rate / same.rate:.2f}x")
     return out
 
 
@@ -309,8 +415,27 @@ def report(
         out += latency_tables(modes, gap)
     plain = [m for m in modes if isinstance(m.pair, BarePair) and m.filler == FILLER]
     stock = next(m for m in plain if not m.quickack)
-    rows = [[m.name, f"{m.rate:.1f}", f"{m.rate / stock.rate:.2f}x"] for m in modes if m.rate and stock.rate]
-    out.append(table("Sustained rate (burst sent back to back)", ["mode", "msg/s", "vs stock bare"], rows))
+    rows = [
+        [
+            m.name,
+            f"{m.rate:.1f}",
+            f"{m.rate / stock.rate:.2f}x",
+            f"{m.cpu_ms_per_msg:.2f}" if m.cpu_ms_per_msg is not None else "",
+            f"{m.cpu_ms_per_msg * m.rate / 10:.0f} %" if m.cpu_ms_per_msg is not None else "",
+            f"{m.bytes_per_msg:.0f}" if m.bytes_per_msg is not None else "",
+        ]
+        for m in modes
+        if m.rate and stock.rate
+    ]
+    out.append(
+        table(
+            "Sustained rate (bursts sent back to back, median of the rounds); CPU of this process (every "
+            "client in it) and bytes the TIMB sender wrote, per message, in the last burst",
+            ["mode", "msg/s", "vs stock bare", "CPU ms/msg", "CPU busy", "bytes written/msg"],
+            rows,
+        )
+    )
+    out += goals(modes, stock)
     out.append(f"\nTIMB messages that arrived outside OTR: {plaintext} (must be 0)")
     if echo:
         rows = []
@@ -402,13 +527,22 @@ async def run(args: argparse.Namespace, workdir: Path) -> str:
                 workdir=workdir / "timb",
             ) as timb,
         ):
+            otr_len = otr_wire_length(f"TIMB + OTR latency g0.05 r0 i1: {FILLER}")
+            otr_filler = "A" * max(1, otr_len - len("?OTR:TIMB adapter, ?OTR-sized latency g0.05 r0 i1: "))
             modes = [
                 Mode("bare slixmpp", bare, quickack=False),
                 Mode("TIMB adapter, no OTR", adapters, quickack=True),
                 Mode("TIMB + OTR", timb, quickack=True),
+                Mode(SameStreamPair.label, SameStreamPair(timb), quickack=True, prefix=PLAIN_PROBE),
             ]
             if args.ab:
                 modes += [
+                    Mode(
+                        "TIMB adapter, ?OTR-sized", adapters, quickack=True, prefix="?OTR:", filler=otr_filler
+                    ),
+                    Mode("TIMB + OTR, no poll acks", timb, quickack=True, poll_acks=False),
+                    Mode("TIMB + OTR, slixmpp <r/> every 5", timb, quickack=True, sm_window=5),
+                    Mode("TIMB + OTR, writes not coalesced", timb, quickack=True, coalesce=False),
                     Mode("TIMB + OTR, <r/> at once", timb, quickack=True, immediate_ack=True),
                     Mode("TIMB + OTR, no quickack", timb, quickack=False),
                     Mode("bare slixmpp + quickack", bare, quickack=True),
@@ -419,8 +553,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> str:
             say(f"latency: {args.probes} probes per mode, {len(modes)} modes")
             for gap in args.gaps:
                 await measure_latency(modes, args.probes, args.block, gap)
-            for mode in modes:
-                await measure_rate(mode, args.burst)
+            for r in range(args.rate_rounds):  # interleaved, rotating order, median per mode
+                for mode in modes[r % len(modes) :] + modes[: r % len(modes)]:
+                    await measure_rate(mode, args.burst, r)
             apply(modes[1])  # back to TIMB's defaults
             plaintext = timb.arrivals.plaintext
         echo = await echo_round_trips(w, args.echo, (100, 2000)) if args.echo else {}
@@ -440,6 +575,7 @@ def main() -> int:
         help="seconds between latency probes, comma-separated: one latency table each (default 0.05,0.3)",
     )
     parser.add_argument("--burst", type=int, default=1000, help="messages per sustained-rate burst")
+    parser.add_argument("--rate-rounds", type=int, default=3, help="bursts per mode (interleaved; median)")
     parser.add_argument(
         "--contacts", type=int, default=1000, help="roster size for the memory figure (0: skip)"
     )
@@ -448,9 +584,11 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it (logs) instead of a temp dir")
     args = parser.parse_args()
     if args.quick:
-        args.probes, args.burst, args.contacts, args.echo = 20, 100, 200, 10
+        args.probes, args.burst, args.contacts, args.echo, args.rate_rounds = 20, 100, 200, 10, 1
     if args.block < 2:
         parser.error("--block must be at least 2")
+    _xmpp_tap.install()
+    Conversations.poll = _poll  # type: ignore[method-assign]
     # SIGTERM unwinds like Ctrl-C, so every finally (Prosody, tor, children) runs.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored

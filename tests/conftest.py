@@ -9,4 +9,6 @@ pytest_plugins = [
     "tests.fixtures.tor",
     "tests.fixtures.prosody",
     "tests.fixtures.otr_peers",
+    "tests.fixtures.ircd",
+    "tests.fixtures.ricochet",
 ]

@@ -19,7 +19,22 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "timb"
 
 # Pure modules: whole packages, plus single parser modules named here.
 PURE_PACKAGES = ["otr", "common"]
-PURE_MODULES = ["tor/torrc.py", "tor/control/reply.py", "tor/control/events.py"]
+PURE_MODULES = [
+    "tor/torrc.py",
+    "tor/bridges.py",
+    "tor/stall.py",
+    "tor/control/reply.py",
+    "tor/control/events.py",
+    # the sans-I/O IRC client (issue 17): everything in net/irc but the asyncio adapter
+    *(f"net/irc/{name}.py" for name in ("message", "limits", "flood", "ctcp", "sasl", "caps", "session")),
+    *(f"net/irc/{name}.py" for name in ("events", "errors")),
+    # the Ricochet v3 core: every module of net/onion but its asyncio adapter
+    *(
+        f"net/onion/{path.name}"
+        for path in sorted((SRC / "net" / "onion").glob("*.py"))
+        if path.name != "adapter.py"
+    ),
+]
 # common/clock.py and common/random.py are the two doors to time and randomness.
 PURE_EXEMPT = {"common/clock.py", "common/random.py"}
 

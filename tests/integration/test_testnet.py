@@ -20,8 +20,8 @@ from timb.tor.errors import TorError, TorStartError
 from timb.tor.process import tor_pid_alive
 from timb.tor.socks import open_stream
 from timb.tor.testnet import CLIENT, TestNetwork, bootstrap_status
-from timb.tor.testnet_keys import restore_keys, save_keys
-from timb.tor.testnet_state import ClientInfo, NetworkState
+from timb.tor.testnet.keys import restore_keys, save_keys
+from timb.tor.testnet.state import ClientInfo, NetworkState
 
 pytestmark = pytest.mark.integration
 

@@ -25,7 +25,7 @@ from timb.tor.control.reply import parse_getconf, parse_replies
 from timb.tor.errors import ControlError, OfflineGuardError, StreamError, TorNotReady, TorUnavailable
 from timb.tor.onion import OnionKey, OnionListener
 from timb.tor.process import ManagedTor, pick_free_ports
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 from timb.tor.torrc import NodeSpec, check_private_network, client_torrc
 
 pytestmark = pytest.mark.integration

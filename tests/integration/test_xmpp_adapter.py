@@ -202,6 +202,29 @@ async def test_two_clients_exchange_messages_both_ways(
     assert got_bob.body not in repr(got_bob)
 
 
+async def test_otr_messages_carry_storage_hints_that_prosody_relays(
+    make_client: Factory, dialer: LoopbackDialer, xmpp_accounts: Any
+) -> None:
+    # Prosody accepts the XEP-0334/XEP-0280 hints and relays them to the recipient unchanged;
+    # its mod_carbons honours no-copy and private (modules/mod_carbons.lua), mod_mam no-store.
+    (alice_jid, alice_pw), (bob_jid, bob_pw) = xmpp_accounts
+    alice, _ = await make_client(alice_jid, alice_pw, dialer)
+    bob, bob_events = await make_client(bob_jid, bob_pw, dialer)
+    raw = bob._xmpp
+    assert raw is not None and bob.bound_jid is not None
+    children: dict[str, set[str]] = {}
+    raw.add_event_handler(
+        "message", lambda msg: children.setdefault(str(msg["body"]), {c.tag for c in msg.xml})
+    )
+    otr_body, plain_body = "?OTR:AAMDhintsprobe.", "no hints for plaintext"
+    for body in (otr_body, plain_body):
+        await alice.send_message(bob.bound_jid.bare, body)
+        await bob_events.wait_for(message_with(body))
+    hint_tags = {"{urn:xmpp:hints}no-store", "{urn:xmpp:hints}no-copy", "{urn:xmpp:carbons:2}private"}
+    assert hint_tags <= children[otr_body]
+    assert not hint_tags & children[plain_body]
+
+
 async def test_direct_tls_with_the_certificate_as_trust_anchor(
     make_client: Factory, dialer: LoopbackDialer, xmpp_accounts: Any, prosody_server: ProsodyServer
 ) -> None:

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from timb.common.secret import Secret
+from timb.tor.bridge_control import set_bridges
+from timb.tor.bridges import parse_bridge_line
 from timb.tor.client import TorClient
 from timb.tor.control.client import CONTROLLER_TO_SERVER, SERVER_TO_CONTROLLER, ControlConnection
 from timb.tor.control.events import BootstrapEvent
@@ -124,11 +127,38 @@ async def test_a_wrong_server_proof_is_refused_before_authenticating(fake_tor: F
     await conn.close()
 
 
-async def test_plain_cookie_when_safecookie_is_not_offered(fake_tor: FakeTor) -> None:
+async def test_plain_cookie_only_with_a_cookie_file_the_user_configured(fake_tor: FakeTor) -> None:
     fake_tor.methods = "COOKIE"
     async with await connect(fake_tor) as conn:
-        await conn.authenticate()
+        await conn.authenticate(cookie_path=fake_tor.cookie_file)
     assert fake_tor.authenticated
+
+
+@pytest.mark.parametrize("methods", ["COOKIE", "NULL", "HASHEDPASSWORD", "COOKIE,NULL,HASHEDPASSWORD"])
+async def test_a_squatter_offering_weaker_methods_learns_nothing(
+    fake_tor: FakeTor, tmp_path: Path, methods: str
+) -> None:
+    # A process on the control port names a 32-byte file of the user's as its COOKIEFILE,
+    # hoping TIMB sends it in clear (COOKIE), or trusts it without proof (NULL).
+    secret_file = tmp_path / "some_key"
+    secret_file.write_bytes(b"\xa5" * 32)
+    fake_tor.cookie_file = secret_file
+    fake_tor.methods = methods
+    conn = await connect(fake_tor)
+    with pytest.raises(ControlProtocolError, match="SAFECOOKIE"):
+        await conn.authenticate()
+    assert conn.is_closed
+    assert not fake_tor.authenticated
+    assert not any(line.startswith("AUTHENTICATE") for line in fake_tor.received)
+    assert not any((b"\xa5" * 32).hex() in line for line in fake_tor.received)
+
+
+async def test_a_configured_password_is_used_when_offered(fake_tor: FakeTor) -> None:
+    fake_tor.methods = "HASHEDPASSWORD"
+    async with await connect(fake_tor) as conn:
+        with pytest.raises(ControlError):  # the fake knows no password: 515
+            await conn.authenticate(password=Secret("hunter2"))
+    assert 'AUTHENTICATE "hunter2"' in fake_tor.received
 
 
 async def test_no_password_is_sent_unless_given(fake_tor: FakeTor) -> None:
@@ -225,3 +255,18 @@ async def test_attach_without_offline_mode_skips_the_guard(
     async with await TorClient.attach("127.0.0.1", fake_tor.port) as tor:
         assert tor.socks_endpoint == ("127.0.0.1", 9050)
     assert not any(line.startswith("GETCONF") for line in fake_tor.received)
+
+
+async def test_set_bridges_is_judged_by_the_offline_guard_before_anything_is_sent(
+    fake_tor: FakeTor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIMB_OFFLINE", "1")
+    fake_tor.on_getinfo = lambda key: f'250-{key}="127.0.0.1:19050"\r\n250 OK\r\n'
+    public = parse_bridge_line("192.0.2.7:443 " + "AB" * 20)
+    loopback = parse_bridge_line("127.0.0.1:5000 " + "AB" * 20)
+    async with await TorClient.attach("127.0.0.1", fake_tor.port) as tor:
+        with pytest.raises(OfflineGuardError, match=r"192\.0\.2\.7"):
+            await set_bridges(tor, [public], [])
+        assert not any(line.startswith("SETCONF") for line in fake_tor.received)
+        await set_bridges(tor, [loopback], [])
+    assert f'SETCONF UseBridges="1" Bridge="127.0.0.1:5000 {"AB" * 20}"' in fake_tor.received

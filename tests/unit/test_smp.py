@@ -487,13 +487,18 @@ def test_degenerate_generator_halves_are_refused(degenerate: int, position: int)
 
 
 def test_huge_hash_values_are_refused_before_any_exponentiation(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_powmod = smp_module.powmod
+    real_powmod, real_powmod2 = smp_module.powmod, smp_module.powmod2
 
     def bounded_powmod(base: int, exponent: int, modulus: int) -> int:
         assert exponent.bit_length() <= 1536
         return real_powmod(base, exponent, modulus)
 
+    def bounded_powmod2(a: int, x: int, b: int, y: int, modulus: int) -> int:
+        assert max(x.bit_length(), y.bit_length()) <= 1536
+        return real_powmod2(a, x, b, y, modulus)
+
     monkeypatch.setattr(smp_module, "powmod", bounded_powmod)
+    monkeypatch.setattr(smp_module, "powmod2", bounded_powmod2)
     for step, c_index in ((2, 1), (3, 8), (4, 6), (5, 1)):
         engine, tlv = _receiver_for(step)
         values = _mpis(tlv.value)

@@ -86,3 +86,24 @@ async def test_no_request_without_stream_management(client: tuple[TorClientXMPP,
     xmpp.request_ack_after_queued()
     await asyncio.sleep(0.05)
     assert sent == []
+
+
+@pytest.mark.parametrize("window", [None, 5])
+async def test_slixmpp_never_requests_an_ack_before_a_message(
+    client: tuple[TorClientXMPP, list[Any]], monkeypatch: pytest.MonkeyPatch, window: int | None
+) -> None:
+    # slixmpp's own request (every `window` stanzas) is written from the outgoing filter, i.e.
+    # before the stanza: the message then trails another packet on tor's connections. TIMB turns
+    # it off (window 0); with slixmpp's default window of 5 the fourth message would carry one.
+    xmpp, _ = client
+    plugin = xmpp.plugin["xep_0198"]
+    if window is not None:
+        plugin.window = plugin.window_counter = window
+    raw: list[str] = []
+    monkeypatch.setattr(xmpp, "send_raw", lambda data: raw.append(str(data)))
+    for i in range(12):
+        msg = xmpp.make_message(mto="bob@timb.test", mbody=f"m{i}", mtype="chat")
+        assert plugin._handle_outgoing(msg) is msg
+    requests = [r for r in raw if "<r " in r or "<r/>" in r]
+    assert len(requests) == (0 if window is None else 12 // 5)
+    assert len(plugin.unacked_queue) == 12  # still counted for resumption

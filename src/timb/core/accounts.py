@@ -22,6 +22,9 @@ from timb.common.secret import Secret
 from timb.core.errors import RecordError
 
 DEFAULT_XMPP_PORT = 5222
+DEFAULT_IRC_PORT = 6697
+#: The chat networks an account can be on. An IRC account's address is ``nick@server``.
+NETWORKS = ("xmpp", "irc")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _PIN_RE = re.compile(r"[0-9a-f]{64}")
 
@@ -42,8 +45,11 @@ class Account:
     port: int = DEFAULT_XMPP_PORT
     tls_pin_sha256: str | None = None
     auto_connect: bool = False
+    network: str = "xmpp"
 
     def __post_init__(self) -> None:
+        if self.network not in NETWORKS:
+            raise AccountError(f"network must be one of {', '.join(NETWORKS)}")
         if not _ID_RE.fullmatch(self.id):
             raise AccountError("an account id is 1-64 letters, digits, '_', '.' or '-'")
         if not self.jid.local or self.jid.resource is not None:
@@ -71,6 +77,7 @@ class Account:
             "port": self.port,
             "tls_pin_sha256": self.tls_pin_sha256,
             "auto_connect": self.auto_connect,
+            "network": self.network,
         }
 
     def to_record(self) -> dict[str, Any]:
@@ -90,6 +97,7 @@ class Account:
                 port=int(record.get("port", DEFAULT_XMPP_PORT)),
                 tls_pin_sha256=record.get("tls_pin_sha256"),
                 auto_connect=bool(record.get("auto_connect", False)),
+                network=str(record.get("network", "xmpp")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, AccountError):
@@ -120,9 +128,10 @@ class Accounts:
         rng: Random,
         *,
         host: str | None = None,
-        port: int = DEFAULT_XMPP_PORT,
+        port: int | None = None,
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
+        network: str = "xmpp",
     ) -> Account:
         """Create and add an account with a fresh isolation key.
 
@@ -134,9 +143,10 @@ class Accounts:
             password=password,
             isolation_key=rng.randbytes(16).hex(),
             host=host,
-            port=port,
+            port=port if port is not None else (DEFAULT_IRC_PORT if network == "irc" else DEFAULT_XMPP_PORT),
             tls_pin_sha256=normalise_pin(tls_pin_sha256),
             auto_connect=auto_connect,
+            network=network,
         )
         self._put_new(account)
         return account

@@ -113,11 +113,15 @@ async def up(
     key_cache: Path | None = None,
     on_progress: ProgressCallback | None = None,
     timeout_s: float = 60.0,
+    bridge: str | None = None,
 ) -> DevnetClient:
     """Bring up (or reuse) the private network in ``directory``; returns when its client is at
     100 %. With ``owner_pid`` every tor exits when that process does; without, the network
-    outlives the caller until `down`. ``key_cache``: see `default_key_cache`."""
-    net = TestNetwork(directory, exit_relay=exit_relay, owner_pid=owner_pid, key_cache=key_cache)
+    outlives the caller until `down`. ``key_cache``: see `default_key_cache`. ``bridge="obfs4"``
+    adds an obfs4 bridge relay (its line: `bridge_line`)."""
+    net = TestNetwork(
+        directory, exit_relay=exit_relay, owner_pid=owner_pid, key_cache=key_cache, bridge=bridge
+    )
     with _as_unavailable():
         return _client(await net.up(timeout_s=timeout_s, on_progress=_progress_adapter(on_progress)))
 
@@ -129,6 +133,12 @@ async def add_client(
     net = TestNetwork(directory, owner_pid=owner_pid)
     with _as_unavailable():
         return _client(await net.add_client(name, on_progress=_progress_adapter(on_progress)))
+
+
+def bridge_line(directory: Path) -> str:
+    """The bridge line of the network's bridge relay (``up(bridge="obfs4")``)."""
+    with _as_unavailable():
+        return TestNetwork(directory).bridge_line().torrc_value()
 
 
 def down(directory: Path) -> list[int]:

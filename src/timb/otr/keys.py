@@ -20,7 +20,7 @@ from timb.common.random import Random
 from timb.otr import crypto
 from timb.otr.encoding import Reader, encode_mpi, encode_short
 from timb.otr.errors import LocalError, MalformedMessage
-from timb.otr.modexp import invert, powmod, powmod_secret
+from timb.otr.modexp import invert, powmod2, powmod_secret
 
 DSA_KEY_TYPE = 0x0000
 SIGNATURE_HALF = 20  # Protocol-v3: "len is the length of the DSA public parameter q ... 20 bytes"
@@ -87,7 +87,7 @@ class PublicKey:
             return False  # a hostile key's q need not be prime (gmpy2 and pow() raise differently)
         u1 = h * w % q
         u2 = r * w % q
-        v = powmod(self.g, u1, self.p) * powmod(self.y, u2, self.p) % self.p % q
+        v = powmod2(self.g, u1, self.y, u2, self.p) % q
         return v == r
 
 

@@ -7,8 +7,13 @@ point MSGSTATE_ENCRYPTED becomes unset, SMP must abandon its state").
 
 Alice (the initiator) calls `start()`; Bob receives SMP1/SMP1Q, gets `SmpQuestion`, and once his
 user types the answer calls `respond()`. Every group element and exponent is range-checked and
-every zero-knowledge proof verified exactly as libotr's sm.c does; anything wrong is reported as an
+every zero-knowledge proof verified exactly as libotr's sm.c does, and, beyond libotr, every group
+element received must have order q (see `_check_group_elem`); anything wrong is reported as an
 event (`SmpCheated`) with an SMP abort TLV to send, never raised out of `receive()`.
+
+Every exponentiation whose exponent is ours (a2, a3, r4, the proof nonces, the secret) goes through
+`powmod_secret`; only the peer's public proof values (D, c) use the faster `powmod`, `powmod2` and
+the precomputed g1 table (`timb.otr.modexp`; tests/unit/test_smp_arith.py checks the split).
 """
 
 from __future__ import annotations
@@ -21,7 +26,17 @@ from dataclasses import dataclass, field
 from timb.common.random import Random
 from timb.otr.encoding import Reader, encode_int, encode_mpi
 from timb.otr.errors import LocalError, MalformedMessage
-from timb.otr.modexp import DH_GENERATOR, DH_MODULUS, DH_ORDER, invert, powmod
+from timb.otr.modexp import (
+    DH_GENERATOR,
+    DH_MODULUS,
+    DH_ORDER,
+    G1_TABLE,
+    has_order_q,
+    invert,
+    powmod,
+    powmod2,
+    powmod_secret,
+)
 from timb.otr.tlv import Tlv, TlvType
 
 # The spec's names: g1 is the DH generator, the modulus is the 1536-bit prime, q = (p-1)/2.
@@ -182,6 +197,11 @@ def _check_group_elem(value: int) -> None:
     # libotr check_group_elem: 2 <= value <= p-2.
     if not 2 <= value <= _P - 2:
         raise _Cheat("group element out of range")
+    # Beyond libotr: the element must have order q. One of order 2q (a non-residue such as p - g1^a)
+    # passes the range check and, with a chosen even hash, its proof; the responder's values then
+    # carry the Legendre symbol of their exponents, which leaks a bit of the secret's hash.
+    if not has_order_q(value):
+        raise _Cheat("group element not of order q")
 
 
 def _check_expon(value: int) -> None:
@@ -200,7 +220,7 @@ def _check_hash_value(c: int) -> None:
 def _check_know_log(c: int, d: int, x: int, version: int) -> None:
     """Verify a proof of knowledge of log_g1(x): c == H(version, g1^d x^c)."""
     _check_hash_value(c)
-    if _hash(version, powmod(_G1, d, _P) * powmod(x, c, _P) % _P) != c:
+    if _hash(version, G1_TABLE.power(d) * powmod(x, c, _P) % _P) != c:
         raise _Cheat("proof of knowledge of a discrete log failed")
 
 
@@ -302,9 +322,9 @@ class SmpEngine:
         self._secret = secret
         self._x2 = self._random_exponent()
         self._x3 = self._random_exponent()
-        g2a = powmod(_G1, self._x2, _P)
+        g2a = powmod_secret(_G1, self._x2, _P)
         c2, d2 = self._proof_know_log(self._x2, 1)
-        g3a = powmod(_G1, self._x3, _P)
+        g3a = powmod_secret(_G1, self._x3, _P)
         c3, d3 = self._proof_know_log(self._x3, 2)
         payload = prefix + _encode_mpis([g2a, c2, d2, g3a, c3, d3])
         self._state = SmpState.SMPSTATE_EXPECT2
@@ -329,15 +349,15 @@ class SmpEngine:
         self._x2 = b2
         self._x3 = b3
         self._g3o = g3a
-        self._g2 = powmod(g2a, b2, _P)
-        self._g3 = powmod(g3a, b3, _P)
-        g2b = powmod(_G1, b2, _P)
+        self._g2 = powmod_secret(g2a, b2, _P)
+        self._g3 = powmod_secret(g3a, b3, _P)
+        g2b = powmod_secret(_G1, b2, _P)
         c2, d2 = self._proof_know_log(b2, 3)
-        g3b = powmod(_G1, b3, _P)
+        g3b = powmod_secret(_G1, b3, _P)
         c3, d3 = self._proof_know_log(b3, 4)
         r4 = self._random_exponent()
-        self._p = powmod(self._g3, r4, _P)
-        self._q = powmod(_G1, r4, _P) * powmod(self._g2, secret, _P) % _P
+        self._p = powmod_secret(self._g3, r4, _P)
+        self._q = powmod_secret(_G1, r4, _P) * powmod_secret(self._g2, secret, _P) % _P
         cp, d5, d6 = self._proof_equal_coords(r4, 5)
         self._state = SmpState.SMPSTATE_EXPECT3
         mpis = [g2b, c2, d2, g3b, c3, d3, self._p, self._q, cp, d5, d6]
@@ -410,16 +430,16 @@ class SmpEngine:
         _check_know_log(c2, d2, g2b, 3)
         _check_know_log(c3, d3, g3b, 4)
         self._g3o = g3b
-        self._g2 = powmod(g2b, self._x2, _P)
-        self._g3 = powmod(g3b, self._x3, _P)
+        self._g2 = powmod_secret(g2b, self._x2, _P)
+        self._g3 = powmod_secret(g3b, self._x3, _P)
         self._check_equal_coords(cp, d5, d6, (pb, qb), 5)
         r4 = self._random_exponent()
-        self._p = powmod(self._g3, r4, _P)
-        self._q = powmod(_G1, r4, _P) * powmod(self._g2, self._secret, _P) % _P
+        self._p = powmod_secret(self._g3, r4, _P)
+        self._q = powmod_secret(_G1, r4, _P) * powmod_secret(self._g2, self._secret, _P) % _P
         cp_a, d5_a, d6_a = self._proof_equal_coords(r4, 6)
         self._pab = self._p * invert(pb, _P) % _P
         self._qab = self._q * invert(qb, _P) % _P
-        ra = powmod(self._qab, self._x3, _P)
+        ra = powmod_secret(self._qab, self._x3, _P)
         cr, d7 = self._proof_equal_logs(7)
         self._state = SmpState.SMPSTATE_EXPECT4
         mpis = [self._p, self._q, cp_a, d5_a, d6_a, ra, cr, d7]
@@ -438,9 +458,9 @@ class SmpEngine:
         self._pab = pa * invert(self._p, _P) % _P
         self._qab = qa * invert(self._q, _P) % _P
         self._check_equal_logs(cr, d7, ra, 7)
-        rb = powmod(self._qab, self._x3, _P)
+        rb = powmod_secret(self._qab, self._x3, _P)
         cr_b, d7_b = self._proof_equal_logs(8)
-        rab = powmod(ra, self._x3, _P)
+        rab = powmod_secret(ra, self._x3, _P)
         event = self._result(rab)
         self.reset()
         reply = Tlv(TlvType.SMP4, _encode_mpis([rb, cr_b, d7_b]))
@@ -451,7 +471,7 @@ class SmpEngine:
         _check_group_elem(rb)
         _check_expon(d7)
         self._check_equal_logs(cr, d7, rb, 8)
-        rab = powmod(rb, self._x3, _P)
+        rab = powmod_secret(rb, self._x3, _P)
         event = self._result(rab)
         self.reset()
         return SmpOutcome(events=(event,))
@@ -470,15 +490,15 @@ class SmpEngine:
     def _proof_know_log(self, x: int, version: int) -> tuple[int, int]:
         """c = H(version, g1^r), D = r - x c mod q."""
         r = self._random_exponent()
-        c = _hash(version, powmod(_G1, r, _P))
+        c = _hash(version, powmod_secret(_G1, r, _P))
         return c, (r - x * c) % _Q
 
     def _proof_equal_coords(self, r4: int, version: int) -> tuple[int, int, int]:
         """cP = H(version, g3^r5, g1^r5 g2^r6), D5 = r5 - r4 cP, D6 = r6 - secret cP (mod q)."""
         r5 = self._random_exponent()
         r6 = self._random_exponent()
-        first = powmod(self._g3, r5, _P)
-        second = powmod(_G1, r5, _P) * powmod(self._g2, r6, _P) % _P
+        first = powmod_secret(self._g3, r5, _P)
+        second = powmod_secret(_G1, r5, _P) * powmod_secret(self._g2, r6, _P) % _P
         c = _hash(version, first, second)
         return c, (r5 - r4 * c) % _Q, (r6 - self._secret * c) % _Q
 
@@ -486,22 +506,22 @@ class SmpEngine:
         """cP == H(version, g3^D5 P^cP, g1^D5 g2^D6 Q^cP), (P, Q) being the peer's."""
         _check_hash_value(c)
         p, q = pq
-        first = powmod(self._g3, d5, _P) * powmod(p, c, _P) % _P
-        second = powmod(_G1, d5, _P) * powmod(self._g2, d6, _P) % _P * powmod(q, c, _P) % _P
+        first = powmod2(self._g3, d5, p, c, _P)
+        second = G1_TABLE.power(d5) * powmod2(self._g2, d6, q, c, _P) % _P
         if _hash(version, first, second) != c:
             raise _Cheat("proof of equal coordinates failed")
 
     def _proof_equal_logs(self, version: int) -> tuple[int, int]:
         """cR = H(version, g1^r7, (Qa/Qb)^r7), D7 = r7 - a3 cR mod q."""
         r7 = self._random_exponent()
-        c = _hash(version, powmod(_G1, r7, _P), powmod(self._qab, r7, _P))
+        c = _hash(version, powmod_secret(_G1, r7, _P), powmod_secret(self._qab, r7, _P))
         return c, (r7 - self._x3 * c) % _Q
 
     def _check_equal_logs(self, c: int, d7: int, r: int, version: int) -> None:
         """cR == H(version, g1^D7 g3o^cR, (Qa/Qb)^D7 R^cR), g3o being the peer's g3 half."""
         _check_hash_value(c)
-        first = powmod(_G1, d7, _P) * powmod(self._g3o, c, _P) % _P
-        second = powmod(self._qab, d7, _P) * powmod(r, c, _P) % _P
+        first = G1_TABLE.power(d7) * powmod(self._g3o, c, _P) % _P
+        second = powmod2(self._qab, d7, r, c, _P)
         if _hash(version, first, second) != c:
             raise _Cheat("proof of equal logarithms failed")
 

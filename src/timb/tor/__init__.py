@@ -7,6 +7,8 @@ from timb.tor.client import TorClient
 from timb.tor.control.events import BootstrapStatus
 from timb.tor.control.reply import ControlProtocolError
 from timb.tor.errors import (
+    BootstrapStalled,
+    BridgeLineError,
     ControlError,
     OfflineGuardError,
     StreamError,
@@ -19,7 +21,9 @@ from timb.tor.onion import OnionKey, OnionListener, OnionService
 from timb.tor.socks import open_socket, open_stream
 
 __all__ = [
+    "BootstrapStalled",
     "BootstrapStatus",
+    "BridgeLineError",
     "ControlError",
     "ControlProtocolError",
     "OfflineGuardError",

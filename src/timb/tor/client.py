@@ -9,8 +9,10 @@ and never by any other route.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Self
 
@@ -18,9 +20,9 @@ from timb.common.ids import OnionAddress
 from timb.common.secret import Secret
 from timb.tor import socks
 from timb.tor.control.client import ControlConnection
-from timb.tor.control.events import BootstrapEvent, BootstrapStatus, parse_bootstrap
+from timb.tor.control.events import BootstrapEvent, BootstrapStatus, ControlEvent, parse_bootstrap
 from timb.tor.control.reply import ControlProtocolError, split_arguments
-from timb.tor.errors import TorError, TorNotReady, TorUnavailable
+from timb.tor.errors import BootstrapStalled, TorError, TorNotReady, TorUnavailable
 from timb.tor.onion import (
     DEFAULT_PUBLICATION_TIMEOUT,
     Handler,
@@ -31,6 +33,7 @@ from timb.tor.onion import (
     remove_onion_service,
 )
 from timb.tor.process import offline_mode
+from timb.tor.stall import BootstrapWatch
 from timb.tor.torrc import check_private_network
 
 # Every option the offline guard (timb.tor.torrc.check_private_network) judges.
@@ -42,6 +45,9 @@ GUARD_OPTIONS = (
     "FallbackDir",
     "UseBridges",
     "Bridge",
+    "ClientTransportPlugin",
+    "ServerTransportPlugin",
+    "ServerTransportListenAddr",
     "Socks4Proxy",
     "Socks5Proxy",
     "HTTPSProxy",
@@ -170,6 +176,49 @@ class TorClient:
             raise TorNotReady(f"tor did not bootstrap within {timeout_s:g} s; stuck at {where}") from None
         assert last is not None and last.done
         return last
+
+    async def watch_bootstrap(
+        self,
+        *,
+        stall_after_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        tick_s: float = 0.5,
+    ) -> BootstrapStatus:
+        """Wait for 100 %, or report a stall: no new phase for ``stall_after_s`` seconds.
+
+        Listens to BOOTSTRAP statuses, WARN log lines and ORCONN events (a dead bridge or a bad
+        ``cert=`` shows only there, see `timb.tor.stall`). Reconfigures nothing: whatever tor
+        does meanwhile, it does with the configuration it has (no direct fallback).
+
+        Raises:
+            BootstrapStalled: carries the `Stall` (where, how long, why) for the user.
+            TorUnavailable: tor went away.
+        """
+        await self.control.enable_events(["STATUS_CLIENT", "WARN", "ORCONN"])
+        events = self.control.subscribe()  # before the snapshot: nothing falls between
+        try:
+            watch = BootstrapWatch(await self.bootstrap_status(), clock(), stall_after_s=stall_after_s)
+            while not watch.done:
+                event: ControlEvent | None = None
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(tick_s):
+                        event = await anext(events)
+                now = clock()
+                if isinstance(event, BootstrapEvent):
+                    watch.bootstrap(event.status, now)
+                elif event is not None:
+                    watch.event(event, now)
+                stall = watch.check(now)
+                if stall is not None:
+                    raise BootstrapStalled(stall)
+        finally:
+            events.close()
+        self._bootstrapped = True
+        return watch.status
+
+    def forget_bootstrap(self) -> None:
+        """Ask tor again before the next stream: it was reconfigured and bootstraps anew."""
+        self._bootstrapped = False
 
     async def _require_ready(self) -> tuple[str, int]:
         """The SOCKS endpoint, once tor can carry streams.

@@ -7,6 +7,8 @@ Error tree::
     Exception
      └── TorError                  anything that went wrong in the Tor layer
           ├── TorNotReady          tor runs but has not bootstrapped (no circuits yet)
+          │    └── BootstrapStalled    no new bootstrap phase for the stall time-out (.stall:
+          │                            where, for how long, why: see timb.tor.stall)
           ├── TorUnavailable       tor is gone: its control or SOCKS port refused or closed
           ├── TorStartError        tor could not be started (binary missing, bad torrc,
           │    │                   exited early); carries the tail of tor's log
@@ -15,6 +17,7 @@ Error tree::
           ├── ControlError         the control port answered with an error reply (.code, .message)
           ├── ControlProtocolError the control port sent no well-formed (or not the expected)
           │                        reply, or failed authentication (tor/control/reply.py)
+          ├── BridgeLineError      a bridge line (pasted or from a file) is malformed (.line, .field)
           └── StreamError          tor could not open a stream (SOCKS reply: .reason)
 
 Messages never carry secrets (cookies, keys, passwords); a log tail is the end of tor's own
@@ -23,6 +26,11 @@ notice log, which holds none of them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from timb.tor.stall import Stall
+
 
 class TorError(Exception):
     """Base of every error raised by timb.tor."""
@@ -30,6 +38,18 @@ class TorError(Exception):
 
 class TorNotReady(TorError):
     """Tor is running but has not finished bootstrapping, so it cannot carry streams yet."""
+
+
+class BootstrapStalled(TorNotReady):
+    """Bootstrap made no progress for the configured time; nothing fell back to anything.
+
+    Attributes:
+        stall: where it stands, for how long, and the likely reason (for the user).
+    """
+
+    def __init__(self, stall: Stall) -> None:
+        self.stall = stall
+        super().__init__(stall.describe())
 
 
 class TorUnavailable(TorError):
@@ -66,6 +86,24 @@ class ControlError(TorError):
         self.code = code
         self.message = message
         super().__init__(f"{code} {message}")
+
+
+class BridgeLineError(TorError):
+    """A bridge line is malformed: nothing of the text it came in is used.
+
+    Attributes:
+        line: the 1-based line number in the pasted text (0: the text as a whole).
+        field: what is wrong (``address``, ``port``, ``fingerprint``, ``transport``, ``cert``,
+            ``url``, ...).
+        reason: in words, without the line itself (it may be a bridge the user keeps secret).
+    """
+
+    def __init__(self, line: int, field: str, reason: str) -> None:
+        self.line = line
+        self.field = field
+        self.reason = reason
+        where = f"bridge line {line}" if line else "bridge lines"
+        super().__init__(f"{where}: {field} {reason}")
 
 
 class StreamError(TorError):

@@ -277,3 +277,38 @@ def stop_pids(targets: Sequence[tuple[int, Path]], *, grace: float = 5.0) -> lis
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     return [pid for pid, _torrc in live]
+
+
+def verify_config(
+    config: TorConfig,
+    directory: Path,
+    *,
+    tor_binary: str = "tor",
+    wrapper: Sequence[str] = (),
+    timeout_s: float = 30.0,
+) -> None:
+    """Ask tor whether ``config`` is valid: ``tor --verify-config -f DIR/torrc-verify``.
+
+    tor parses and validates the options and exits; it opens no listener, starts no transport
+    program and connects nowhere, which is why this is the one way TIMB lets tor see a bridge
+    line that is not on loopback (the built-in ones). The offline guard is not applied: nothing
+    runs. ``wrapper`` prefixes the command (the tests use ``unshare -rn``: no network at all).
+
+    Raises:
+        TorStartError: tor refused the configuration (its own words in ``log_tail``), could
+            not be run, or did not answer within ``timeout_s``.
+    """
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    torrc = directory / "torrc-verify"
+    torrc.write_text(config.render())
+    argv = [*wrapper, tor_binary, "--verify-config", "-f", str(torrc), "--defaults-torrc", os.devnull]
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, timeout=timeout_s, check=False, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise TorStartError(f"tor --verify-config could not run: {type(e).__name__}") from e
+    output = (done.stdout + done.stderr).decode(errors="replace")
+    if done.returncode != 0 or "Configuration was valid" not in output:
+        tail = "\n".join(output.splitlines()[-15:])
+        raise TorStartError(f"tor refused the configuration (status {done.returncode})", log_tail=tail)

@@ -16,6 +16,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from timb.tor.bridges import check_offline_bridges
 from timb.tor.errors import OfflineGuardError
 
 LOOPBACK = "127.0.0.1"
@@ -125,9 +126,11 @@ _RAPID: tuple[tuple[str, str], ...] = (
     ("V3AuthNIntervalsValid", "2"),
 )
 
-# The shortest voting schedule tor accepts: 5 s for the first consensus, 10 s afterwards.
+# The shortest voting schedule tor accepts: 5 s for the first consensus, 10 s afterwards
+# (tor wants vote delay + distribution delay, at least 2 + 2, below half the interval).
+INITIAL_VOTING_INTERVAL = 5
 _AUTHORITY_SCHEDULE: tuple[tuple[str, str], ...] = (
-    ("TestingV3AuthInitialVotingInterval", "5"),
+    ("TestingV3AuthInitialVotingInterval", str(INITIAL_VOTING_INTERVAL)),
     ("TestingV3AuthInitialVoteDelay", "2"),
     ("TestingV3AuthInitialDistDelay", "2"),
     ("V3AuthVotingInterval", "10"),
@@ -177,8 +180,14 @@ def _require(value: int | None, what: str, node: NodeSpec) -> int:
     return value
 
 
-def authority_torrc(node: NodeSpec, authorities: Sequence[DirAuthority]) -> TorConfig:
+def authority_torrc(
+    node: NodeSpec, authorities: Sequence[DirAuthority], *, voting_offset_s: int = 0
+) -> TorConfig:
     """A directory authority: ORPort + DirPort, votes on the fastest schedule, never exits.
+
+    ``voting_offset_s`` (0-4) shifts the voting intervals off the wall clock's multiples of 5 s
+    (``TestingV3AuthVotingStartOffset``), so the caller can place the first consensus just
+    after the relays are ready instead of wherever the clock happens to stand.
 
     Raises:
         ValueError: ``node`` has no or_port or dir_port.
@@ -195,6 +204,7 @@ def authority_torrc(node: NodeSpec, authorities: Sequence[DirAuthority]) -> TorC
             ("V3AuthoritativeDirectory", "1"),
             ("ContactInfo", f"{node.nickname}@test.test"),
             *_AUTHORITY_SCHEDULE,
+            ("TestingV3AuthVotingStartOffset", str(voting_offset_s)),
             ("ExitPolicy", "reject *:*"),
             # HSDirs are the authorities only: relays are not directory caches (see relay_torrc).
             ("TestingDirAuthVoteHSDir", ",".join(f"${a.fingerprint}" for a in authorities)),
@@ -311,8 +321,7 @@ def check_private_network(options: Mapping[str, Sequence[str]]) -> None:
             for host in _directory_hosts(value):
                 if not _is_loopback(host):
                     raise OfflineGuardError(f"{name} {host!r} is not on loopback")
-    if opts.get("usebridges", ["0"])[-1] == "1" or opts.get("bridge"):
-        raise OfflineGuardError("tor is configured to use bridges")
+    check_offline_bridges(opts)
     _check_proxies(opts)
     for value in opts.get("exitpolicy", []):
         _check_exit_policy(value)

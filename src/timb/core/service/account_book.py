@@ -41,6 +41,8 @@ def default_adapter_factory(account: Account, dialer: net.Dialer | None) -> net.
 
     if dialer is None:
         raise Unavailable("no tor configured: give a tor control port (--tor-control)")
+    if account.network == "irc":
+        return irc_adapter(account, dialer)
     pin = CertificatePin.from_hex(account.tls_pin_sha256) if account.tls_pin_sha256 else None
     xmpp = XmppAccount(
         jid=account.jid,
@@ -51,6 +53,36 @@ def default_adapter_factory(account: Account, dialer: net.Dialer | None) -> net.
         isolation=account.isolation_key,
     )
     return XmppAdapter(xmpp, dialer)
+
+
+def irc_adapter(account: Account, dialer: net.Dialer) -> net.Adapter:
+    """An IRC account (``nick@server``) behind the core's Adapter protocol: private messages
+    only for now (channels and their NOT PRIVATE banner are still to come, docs/irc.md)."""
+    from timb.net.irc.adapter import IrcAccount, IrcAdapter  # noqa: PLC0415
+    from timb.net.irc.chat import IrcChatAdapter  # noqa: PLC0415
+    from timb.net.irc.sasl import SaslPlain  # noqa: PLC0415
+    from timb.net.xmpp.tls import CertificatePin  # noqa: PLC0415
+
+    pin = CertificatePin.from_hex(account.tls_pin_sha256) if account.tls_pin_sha256 else None
+    sasl = SaslPlain(account.jid.local, account.password) if account.password.reveal() else None
+    irc = IrcAccount(
+        host=account.connect_host,
+        nick=account.jid.local,
+        port=account.port,
+        pin=pin,
+        sasl=sasl,
+        isolation=account.isolation_key,
+    )
+    return IrcChatAdapter(IrcAdapter(irc, dialer), account.jid.domain)
+
+
+def irc_fragment_size() -> int:
+    """OTR fragments for IRC: what fits in one line to a 30-character nick after the longest
+    prefix a server with default limits adds (timb.net.irc.limits). A server that claims longer
+    limits gets a typed error for a line that does not fit, never a split fragment."""
+    from timb.net.irc.limits import DEFAULT_NICKLEN, ServerLimits, max_payload  # noqa: PLC0415
+
+    return max_payload("x" * DEFAULT_NICKLEN, ServerLimits())
 
 
 class Networks:
@@ -236,6 +268,7 @@ class AccountBook:
             rng=self._rng,
             is_verified=lambda contact, fp: trust.is_verified(account.id, contact, fp),
             is_distrusted=lambda contact, fp: trust.is_distrusted(account.id, contact, fp),
+            max_fragment_size=irc_fragment_size() if account.network == "irc" else None,
         )
         for contact in contacts:
             conversations.set_policy(contact, self._session.policy_for(contact))

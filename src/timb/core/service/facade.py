@@ -180,11 +180,14 @@ class TimbService:
         password: Secret[str],
         *,
         host: str | None = None,
-        port: int = 5222,
+        port: int | None = None,
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
+        network: str = "xmpp",
     ) -> dict[str, Any]:
-        """Add an account (with a new OTR key); returns its public description.
+        """Add an account (with a new OTR key); returns its public description. ``network``:
+        "xmpp" (``jid`` is user@server, port 5222 by default) or "irc" (``jid`` is
+        nick@server, port 6697, TLS; a non-empty password is used for SASL PLAIN).
         Raises: ProfileError, InvalidRequest."""
         return await self._accounts.add(
             account_id,
@@ -194,6 +197,7 @@ class TimbService:
             port=port,
             tls_pin_sha256=tls_pin_sha256,
             auto_connect=auto_connect,
+            network=network,
         )
 
     async def update_account(

@@ -41,7 +41,7 @@ from timb.net.base import (
     RosterItem,
     TlsError,
 )
-from timb.net.xmpp import convert, privacy
+from timb.net.xmpp import convert, hints, privacy
 from timb.net.xmpp.account import ReconnectPolicy, XmppAccount
 from timb.net.xmpp.client import TorClientXMPP
 from timb.net.xmpp.tls import describe_ssl_error, make_ssl_context
@@ -228,6 +228,8 @@ class XmppAdapter(Adapter):
     async def send_message(self, to: Jid, body: str) -> str:
         xmpp = self._require_session()
         msg = xmpp.make_message(mto=str(to), mbody=body, mtype="chat")
+        if hints.is_otr_message(body):
+            hints.add_storage_hints(msg)
         msg.send()
         xmpp.request_ack_after_queued()
         return str(msg["id"])

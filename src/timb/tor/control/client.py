@@ -301,16 +301,19 @@ class ControlConnection:
     async def authenticate(
         self, *, cookie_path: str | Path | None = None, password: Secret[str] | None = None
     ) -> None:
-        """Authenticate: SAFECOOKIE if offered, else COOKIE, else NULL; a password is sent only
-        when the caller gave one and tor asks for HASHEDPASSWORD.
+        """Authenticate with SAFECOOKIE, checking tor's proof before proving anything ourselves.
 
-        ``cookie_path`` overrides the COOKIEFILE tor announces (useful when tor runs in
-        another mount namespace).
+        Weaker methods are used only when the caller explicitly configured them: a
+        ``password`` (sent when tor offers HASHEDPASSWORD; it travels in clear on loopback) or a
+        ``cookie_path`` (plain COOKIE with *that* file when tor offers no SAFECOOKIE). Without
+        them, a listener offering only NULL, COOKIE or HASHEDPASSWORD is refused: a process
+        squatting on the control port could otherwise read the cookie (or any 32-byte file it
+        names as COOKIEFILE) off the wire, or have TIMB trust it without any proof.
 
         Raises:
             ControlError: tor rejected the credentials (515).
             ControlProtocolError: tor's SAFECOOKIE proof is wrong (not the tor that wrote the
-                cookie), the cookie file is not 32 bytes, or no usable method is offered.
+                cookie), the cookie file is not 32 bytes, or no method TIMB may use is offered.
             TorUnavailable: the connection is lost.
         """
         info = parse_protocolinfo(await self.command("PROTOCOLINFO 1"))
@@ -318,19 +321,20 @@ class ControlConnection:
         if password is not None and "HASHEDPASSWORD" in methods:
             escaped = password.reveal().replace("\\", "\\\\").replace('"', '\\"')
             await self._authenticate(f'AUTHENTICATE "{escaped}"')
-        elif "SAFECOOKIE" in methods or "COOKIE" in methods:
+        elif "SAFECOOKIE" in methods:
             path = cookie_path if cookie_path is not None else info.cookie_file
             if path is None:
-                raise ControlProtocolError("tor offers cookie authentication but names no cookie file")
-            cookie = _read_cookie(Path(path))
-            if "SAFECOOKIE" in methods:
-                await self._safecookie(cookie)
-            else:
-                await self._authenticate("AUTHENTICATE " + cookie.reveal().hex())
-        elif "NULL" in methods:
-            await self._authenticate("AUTHENTICATE")
+                raise ControlProtocolError("tor offers SAFECOOKIE but names no cookie file")
+            await self._safecookie(_read_cookie(Path(path)))
+        elif "COOKIE" in methods and cookie_path is not None:
+            cookie = _read_cookie(Path(cookie_path))
+            await self._authenticate("AUTHENTICATE " + cookie.reveal().hex())
         else:
-            raise ControlProtocolError(f"tor offers no method TIMB can use: {sorted(methods)}")
+            await self.close()
+            raise ControlProtocolError(
+                f"the control port offers only {sorted(methods)}: TIMB authenticates with SAFECOOKIE "
+                "unless a password or cookie file is configured"
+            )
 
     async def _safecookie(self, cookie: Secret[bytes]) -> None:
         client_nonce = secrets.token_bytes(32)

@@ -6,6 +6,7 @@ model become `UnknownEvent` (tor may send new ones; they must never break the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from timb.tor.control.reply import (
@@ -112,6 +113,28 @@ class HsDescEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class LogEvent:
+    """``650 WARN message`` (and DEBUG/INFO/NOTICE/ERR): one line of tor's log (§4.1.5).
+
+    The message is tor's text; with ``SafeLogging`` off it may name addresses, so it is shown
+    to the user and matched, never written to TIMB's log.
+    """
+
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrConnEvent:
+    """``650 ORCONN Target Status [REASON=..] [NCIRCS=..] [ID=..]`` (§4.1.3): a connection to a
+    relay or bridge (``$FP~nick`` or ``addr:port``) was LAUNCHED, CONNECTED, FAILED, CLOSED."""
+
+    target: str
+    status: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class UnknownEvent:
     """An event TIMB does not model; its name and the text after it."""
 
@@ -119,7 +142,10 @@ class UnknownEvent:
     text: str
 
 
-ControlEvent = BootstrapEvent | StatusEvent | Circuit | Stream | HsDescEvent | UnknownEvent
+ControlEvent = (
+    BootstrapEvent | StatusEvent | Circuit | Stream | HsDescEvent | LogEvent | OrConnEvent | UnknownEvent
+)
+LOG_SEVERITIES = frozenset({"DEBUG", "INFO", "NOTICE", "WARN", "ERR"})
 
 
 def parse_circuit(text: str) -> Circuit:
@@ -185,6 +211,12 @@ def _hs_desc(args: Arguments) -> HsDescEvent:
     )
 
 
+def _orconn(args: Arguments) -> OrConnEvent:
+    if len(args.positional) < 2:
+        raise ControlProtocolError("ORCONN needs a target and a status")
+    return OrConnEvent(args.positional[0], args.positional[1], args.keywords.get("REASON"))
+
+
 def _status(kind: str, body: str) -> BootstrapEvent | StatusEvent:
     bootstrap = parse_bootstrap(body)
     if bootstrap is not None:
@@ -193,6 +225,9 @@ def _status(kind: str, body: str) -> BootstrapEvent | StatusEvent:
     if len(args.positional) < 2:
         raise ControlProtocolError(f"{kind} needs a severity and an action")
     return StatusEvent(kind, args.positional[0], args.positional[1], args.keywords)
+
+
+_WITH_ARGUMENTS: dict[str, Callable[[Arguments], ControlEvent]] = {"HS_DESC": _hs_desc, "ORCONN": _orconn}
 
 
 def parse_event(reply: Reply) -> ControlEvent:
@@ -210,8 +245,11 @@ def parse_event(reply: Reply) -> ControlEvent:
         return parse_circuit(body)
     if name == "STREAM":
         return parse_stream(body)
-    if name == "HS_DESC":
-        return _hs_desc(split_arguments(body))
     if name in {"STATUS_CLIENT", "STATUS_GENERAL", "STATUS_SERVER"}:
         return _status(name, body)
+    parse_args = _WITH_ARGUMENTS.get(name)
+    if parse_args is not None:
+        return parse_args(split_arguments(body))
+    if name in LOG_SEVERITIES:
+        return LogEvent(name, body)
     return UnknownEvent(name, body)

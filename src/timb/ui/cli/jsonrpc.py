@@ -147,6 +147,7 @@ class JsonRpcServer:
                     _p("port", int, False),
                     _p("tls_pin_sha256", _OPT_STR, False),
                     _p("auto_connect", bool, False),
+                    _p("network", str, False),
                 ],
                 self._add_account,
             ),

@@ -38,12 +38,23 @@ def _up(args: argparse.Namespace) -> int:
     )
     try:
         client = asyncio.run(
-            devnet.up(args.dir, exit_relay=args.exit, on_progress=_print_progress, timeout_s=args.timeout)
+            devnet.up(
+                args.dir,
+                exit_relay=args.exit,
+                on_progress=_print_progress,
+                timeout_s=args.timeout,
+                bridge=args.bridge,
+            )
         )
+        line = devnet.bridge_line(args.dir) if args.bridge else None
     except Unavailable as e:
         print(f"timb testnet up: {e}", file=sys.stderr)
         return 1
-    print(json.dumps({**client.as_json(), "network_dir": str(args.dir.resolve()), "exit_relay": args.exit}))
+    extra: dict[str, object] = {"network_dir": str(args.dir.resolve()), "exit_relay": args.exit}
+    if line is not None:
+        print(f"bridge line: {line}", file=sys.stderr, flush=True)
+        extra["bridge_line"] = line
+    print(json.dumps({**client.as_json(), **extra}))
     return 0
 
 
@@ -86,6 +97,9 @@ def register(subparsers: Any) -> None:
 
     up = with_dir(commands.add_parser("up", help="start (or reuse) the network; print the client's ports"))
     up.add_argument("--exit", action="store_true", help="relay0 exits to 127.0.0.1 only (never elsewhere)")
+    up.add_argument(
+        "--bridge", choices=["obfs4"], default=None, help="add a bridge relay; print its bridge line"
+    )
     up.add_argument(
         "--timeout", type=float, default=60.0, metavar="S", help="time limit per stage (consensus, bootstrap)"
     )

@@ -13,15 +13,17 @@ Layout of the network directory::
     DIR/auth0..2/       authority data directories (keys/ survives restarts)
     DIR/relay0..1/      relays (relay0 exits to 127.0.0.1 only when ``exit_relay``)
     DIR/client0/        the client; DIR/<name>/ for clients added later
+    DIR/bridge0/        the obfs4 bridge (``bridge="obfs4"``), outside the consensus
 
-Helpers: testnet_keys (tor-gencert, --list-fingerprint), testnet_wait (consensus and bootstrap
-polling), testnet_state (the state file).
+Helpers: keys (tor-gencert, --list-fingerprint), wait (consensus and bootstrap
+polling), state (the state file).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import shutil
 import time
@@ -29,20 +31,38 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from timb.tor.bridges import BridgeLine, parse_bridge_line
 from timb.tor.errors import TorError, TorStartError
-from timb.tor.process import ManagedTor, pick_free_ports, port_conflict, stop_pids, tor_pid_alive
-from timb.tor.testnet_keys import authority_certificate, relay_fingerprint, restore_keys, save_keys
-from timb.tor.testnet_state import ClientInfo, NetworkState, StateFile
-from timb.tor.testnet_wait import (
+from timb.tor.process import (
+    ManagedTor,
+    TorEndpoints,
+    pick_free_ports,
+    port_conflict,
+    stop_pids,
+    tor_pid_alive,
+)
+from timb.tor.testnet.bridge import BRIDGE, TRANSPORTS, bridge_relay_torrc, obfs4proxy_path, wait_bridge_line
+from timb.tor.testnet.keys import (
+    authority_certificate,
+    read_fingerprint,
+    refresh_cached_certificate,
+    relay_fingerprint,
+    restore_keys,
+    save_keys,
+)
+from timb.tor.testnet.state import ClientInfo, NetworkState, StateFile
+from timb.tor.testnet.wait import (
     ProgressCallback,
     bootstrap_status,
     client_node,
+    enable_network,
     node_state,
     pending_node,
     wait_bootstrapped,
     wait_full_consensus,
 )
 from timb.tor.torrc import (
+    INITIAL_VOTING_INTERVAL,
     DirAuthority,
     NodeSpec,
     TorConfig,
@@ -50,6 +70,7 @@ from timb.tor.torrc import (
     client_torrc,
     relay_torrc,
 )
+from timb.tor.transports import bridge_options, detect_programs
 
 AUTHORITIES = 3
 RELAYS = 2
@@ -62,6 +83,20 @@ _log = logging.getLogger(__name__)
 __all__ = ["CLIENT", "ProgressCallback", "TestNetwork", "bootstrap_status", "wait_bootstrapped"]
 
 
+# Seconds from spawning the nodes to the first voting boundary (the consensus is published
+# about 1 s after it). Measured: the relays have posted their descriptors and the authorities
+# voted when the boundary was 4.2 s after the spawn. A boundary too early gives a first consensus
+# without all relays, and the next one comes 10 s later; one too late wastes the difference.
+FIRST_BOUNDARY_S = 4.6
+
+
+def first_consensus_offset(now: float) -> int:
+    """``TestingV3AuthVotingStartOffset`` that puts the first voting boundary (tor's intervals
+    of INITIAL_VOTING_INTERVAL seconds, counted from midnight UTC, plus the offset) at the
+    first whole second at least FIRST_BOUNDARY_S after ``now`` (wall clock, as tor reads it)."""
+    return math.ceil(now + FIRST_BOUNDARY_S) % INITIAL_VOTING_INTERVAL
+
+
 class TestNetwork:
     """The private network in ``directory``.
 
@@ -69,6 +104,7 @@ class TestNetwork:
     network that outlives its starter (``timb testnet up``). ``key_cache``: a directory where
     relay keys are kept across networks, so a network in a fresh directory need not make them
     (test sessions, the demo); networks never talk to each other, so sharing keys is harmless.
+    ``bridge="obfs4"`` adds an obfs4 bridge relay (``bridge_line()`` is the line for clients).
     """
 
     __test__ = False  # not a pytest test class despite its name
@@ -81,7 +117,11 @@ class TestNetwork:
         owner_pid: int | None = None,
         tor_binary: str = "tor",
         key_cache: Path | None = None,
+        bridge: str | None = None,
     ) -> None:
+        if bridge is not None and bridge not in TRANSPORTS:
+            raise ValueError(f"the private network's bridges speak {', '.join(TRANSPORTS)}, not {bridge!r}")
+        self.bridge = bridge
         self.directory = directory.resolve()
         self.key_cache = key_cache
         self.exit_relay = exit_relay
@@ -89,6 +129,7 @@ class TestNetwork:
         self.tor_binary = tor_binary
         self.state_file = StateFile(self.directory / "state.json")
         self._managed: list[ManagedTor] = []
+        self._bridge_port = 0
 
     # ---- up ----
 
@@ -110,6 +151,7 @@ class TestNetwork:
         if state is not None and self._complete(state) and self._all_alive(state):
             client = state.client(CLIENT)
             await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
+            await self._with_bridge(timeout_s=timeout_s)
             return client
         if state is not None:
             self.down()  # half-dead: stop what is left, start afresh
@@ -117,7 +159,10 @@ class TestNetwork:
             try:
                 state = await self._launch(timeout_s=timeout_s)
                 client = state.client(CLIENT)
-                await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress, watch=state)
+                await asyncio.gather(
+                    wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress, watch=state),
+                    self._with_bridge(timeout_s=timeout_s),
+                )
             except TorStartError as e:
                 self.down()
                 if attempt == _UP_ATTEMPTS - 1:
@@ -133,10 +178,15 @@ class TestNetwork:
     async def _launch(self, *, timeout_s: float) -> NetworkState:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         for attempt in range(_LAUNCH_ATTEMPTS):
-            ports = pick_free_ports(2 * AUTHORITIES + RELAYS)  # clients let tor pick (auto)
+            # Clients let tor pick (auto); a bridge has an ORPort and an obfs4 port.
+            ports = pick_free_ports(2 * AUTHORITIES + RELAYS + (2 if self.bridge else 0))
             authorities = await self._prepare_authorities(ports[: 2 * AUTHORITIES])
             # Relay keys made beforehand too, so every fingerprint is known (and cached) at once.
-            await asyncio.gather(*(self._prepare_relay(j, ports[2 * AUTHORITIES + j]) for j in range(RELAYS)))
+            relay_ports = ports[2 * AUTHORITIES :]
+            names = [f"relay{j}" for j in range(RELAYS)] + ([BRIDGE] if self.bridge else [])
+            await asyncio.gather(
+                *(self._prepare_relay(n, p) for n, p in zip(names, relay_ports, strict=False))
+            )
             nodes = self._node_configs(authorities, ports[2 * AUTHORITIES :])
             try:
                 return await self._start_nodes(nodes, authorities, timeout_s=timeout_s)
@@ -170,17 +220,19 @@ class TestNetwork:
             d = self._fresh_node_dir(nick)
             restore_keys(self.key_cache, d)
             (d / "keys").mkdir(mode=0o700, exist_ok=True)
-            v3ident = await authority_certificate(d / "keys", dir_port)
+            v3ident, issued = await authority_certificate(d / "keys")
             fingerprint = await relay_fingerprint(self.tor_binary, d, nick, or_port)
             save_keys(self.key_cache, d)
+            if issued:
+                refresh_cached_certificate(self.key_cache, d)
             return DirAuthority(nick, or_port, dir_port, v3ident, fingerprint)
 
         return list(await asyncio.gather(*(one(i) for i in range(AUTHORITIES))))
 
-    async def _prepare_relay(self, j: int, or_port: int) -> None:
-        d = self._fresh_node_dir(f"relay{j}")
+    async def _prepare_relay(self, nickname: str, or_port: int) -> None:
+        d = self._fresh_node_dir(nickname)
         restore_keys(self.key_cache, d)
-        await relay_fingerprint(self.tor_binary, d, f"relay{j}", or_port)
+        await relay_fingerprint(self.tor_binary, d, nickname, or_port)
         save_keys(self.key_cache, d)
 
     def _node_configs(
@@ -191,10 +243,15 @@ class TestNetwork:
             d = self._node_dir(nick) if nick.startswith("auth") else self._fresh_node_dir(nick)
             return NodeSpec(nick, str(d), or_port=or_port, dir_port=dir_port, owner_pid=self.owner_pid)
 
+        offset = first_consensus_offset(time.time())
         nodes = [
             (
                 "authority",
-                authority_torrc(spec(a.nickname, or_port=a.or_port, dir_port=a.dir_port), authorities),
+                authority_torrc(
+                    spec(a.nickname, or_port=a.or_port, dir_port=a.dir_port),
+                    authorities,
+                    voting_offset_s=offset,
+                ),
             )
             for a in authorities
         ]
@@ -202,6 +259,14 @@ class TestNetwork:
             exit_here = self.exit_relay and j == 0
             cfg = relay_torrc(spec(f"relay{j}", or_port=ports[j]), authorities, exit_to_loopback=exit_here)
             nodes.append(("exit" if exit_here else "relay", cfg))
+        if self.bridge:
+            # Keys were made (and the directory emptied) in _prepare_relay.
+            bridge = spec(BRIDGE, or_port=ports[RELAYS])
+            self._bridge_port = ports[RELAYS + 1]
+            cfg = bridge_relay_torrc(
+                bridge, authorities, transport_port=self._bridge_port, program=obfs4proxy_path()
+            )
+            nodes.append(("bridge", cfg))
         nodes.append(("client", client_torrc(spec(CLIENT), authorities)))
         return nodes
 
@@ -212,31 +277,34 @@ class TestNetwork:
         *,
         timeout_s: float,
     ) -> NetworkState:
-        """Launch the relays at once; start the client when the consensus lists all of them.
+        """Launch every node at once, the client with its network disabled; enable it when the
+        consensus lists every relay.
 
-        A client that starts with the network takes the first consensus, which often lists only
-        2-3 relays; its first circuits then reuse the guard as the last hop and fail until the
-        next consensus (10-70 s stalls at 95 %). Started once the consensus is complete, a
-        client bootstraps in about 3 s.
+        A client that joins with the network takes the first consensus, which may list only 2-3
+        relays; its first circuits then reuse the guard as the last hop and fail until the next
+        consensus (10-70 s stalls at 95 %). Let go once the consensus is complete, a client
+        bootstraps in about 2 s; started beforehand, its start-up (keys, state) is done by then.
         """
         relays = [
             (role, ManagedTor(cfg, tor_binary=self.tor_binary)) for role, cfg in nodes if role != "client"
         ]
         (client_cfg,) = [cfg for role, cfg in nodes if role == "client"]
-        for _role, tor in relays:  # all at once: every authority makes the first vote
+        client = ManagedTor(client_cfg.plus(("DisableNetwork", "1")), tor_binary=self.tor_binary)
+        tors = [*relays, ("client", client)]
+        for _role, tor in tors:  # all at once: every authority makes the first vote
             tor.spawn()
             self._managed.append(tor)
         state = NetworkState(
             directory=str(self.directory),
             exit_relay=self.exit_relay,
             authorities=tuple(authorities),
-            nodes=tuple(pending_node(role, tor) for role, tor in relays),
+            nodes=tuple(pending_node(role, tor) for role, tor in tors),
             started_at=time.time(),
         )
         self.state_file.write(state)  # first, so that `down` finds them whatever happens next
-        ready = await asyncio.gather(*(tor.wait_ready(timeout_s=30) for _r, tor in relays))
+        ready = await asyncio.gather(*(tor.wait_ready(timeout_s=30) for _r, tor in tors))
         state = replace(
-            state, nodes=tuple(node_state(role, ep) for (role, _t), ep in zip(relays, ready, strict=True))
+            state, nodes=tuple(node_state(role, ep) for (role, _t), ep in zip(tors, ready, strict=True))
         )
         self.state_file.write(state)
         await wait_full_consensus(
@@ -245,21 +313,68 @@ class TestNetwork:
             timeout_s=timeout_s,
             watch=state,
         )
-        client = ManagedTor(client_cfg, tor_binary=self.tor_binary)
-        client.spawn()
-        self._managed.append(client)
-        self.state_file.add_node(pending_node("client", client))
-        self.state_file.add_node(await client_node(await client.wait_ready(timeout_s=30)))
+        await enable_network(ready[-1])
+        self.state_file.add_node(await client_node(ready[-1]))
         final = self.state_file.read()
         assert final is not None
         return final
 
+    async def _with_bridge(self, *, timeout_s: float) -> None:
+        if self.bridge is not None:
+            await self.add_bridge(timeout_s=timeout_s)
+
+    async def add_bridge(self, *, timeout_s: float = 60.0) -> BridgeLine:
+        """Add the obfs4 bridge to the running network (if it has none yet) and return its line.
+
+        Raises:
+            TorError: the network is not up.
+            TorStartError: the bridge did not start, bootstrap or write its line (it is stopped).
+        """
+        state = self.state_file.read()
+        if state is None or not self._all_alive(state):
+            raise TorError(f"no private network is running in {self.directory}")
+        if state.bridge_line is not None:
+            return parse_bridge_line(state.bridge_line)
+        or_port, self._bridge_port = pick_free_ports(2)
+        await self._prepare_relay(BRIDGE, or_port)
+        spec = NodeSpec(BRIDGE, str(self._fresh_node_dir(BRIDGE)), or_port=or_port, owner_pid=self.owner_pid)
+        cfg = bridge_relay_torrc(
+            spec, state.authorities, transport_port=self._bridge_port, program=obfs4proxy_path()
+        )
+        tor = ManagedTor(cfg, tor_binary=self.tor_binary)
+        tor.spawn()
+        self._managed.append(tor)
+        try:
+            self.state_file.add_node(pending_node("bridge", tor))
+            ep = await tor.wait_ready(timeout_s=30)
+            self.state_file.add_node(node_state("bridge", ep))
+            line = await self._bridge_ready(ep, timeout_s=timeout_s)
+        except BaseException:
+            tor.stop()
+            self.state_file.remove_node(BRIDGE)
+            raise
+        self.state_file.set_bridge_line(line.torrc_value())
+        return line
+
+    async def _bridge_ready(self, bridge: TorEndpoints, *, timeout_s: float) -> BridgeLine:
+        """Wait until the bridge has bootstrapped (a client fetches its descriptor from it, so
+        none can use it before) and obfs4proxy has written its line."""
+        await wait_bootstrapped(bridge, timeout_s=timeout_s)
+        fingerprint = read_fingerprint(bridge.data_dir / "fingerprint")
+        port = self._bridge_port
+        return await wait_bridge_line(
+            bridge.data_dir, port=port, fingerprint=fingerprint, timeout_s=timeout_s
+        )
+
     def _complete(self, state: NetworkState) -> bool:
         # A launch killed half-way leaves relays without the client, or nodes without ports.
         names = {n.nickname for n in state.nodes if n.control_port is not None}
-        return {f"auth{i}" for i in range(AUTHORITIES)} | {f"relay{j}" for j in range(RELAYS)} | {
-            CLIENT
-        } <= names
+        wanted = {f"auth{i}" for i in range(AUTHORITIES)} | {f"relay{j}" for j in range(RELAYS)} | {CLIENT}
+        if self.bridge:
+            wanted.add(BRIDGE)
+            if state.bridge_line is None:
+                return False
+        return wanted <= names
 
     def _all_alive(self, state: NetworkState) -> bool:
         return all(tor_pid_alive(n.pid, Path(n.data_dir) / "torrc") for n in state.nodes)
@@ -271,12 +386,17 @@ class TestNetwork:
         name: str,
         *,
         use_microdescriptors: bool = True,
+        bridges: Sequence[BridgeLine] = (),
+        bootstrap: bool = True,
         timeout_s: float = 60.0,
         on_progress: ProgressCallback | None = None,
     ) -> ClientInfo:
         """Start one more client tor joining the running network and wait for its bootstrap.
 
         ``use_microdescriptors=False`` is what a client needs to use the loopback exit.
+        ``bridges``: the client reaches the network only through these (``UseBridges 1``), e.g.
+        ``[network.bridge_line()]``; their transports run from the installed programs.
+        ``bootstrap=False`` returns once tor listens, without waiting for 100 %.
 
         Raises:
             ValueError: ``name`` is not 1-19 letters/digits, or already a node of the network.
@@ -291,10 +411,10 @@ class TestNetwork:
         if any(n.nickname == name for n in state.nodes):
             raise ValueError(f"{name} is already a node of this network")
         spec = NodeSpec(name, str(self._fresh_node_dir(name)), owner_pid=self.owner_pid)
-        tor = ManagedTor(
-            client_torrc(spec, state.authorities, use_microdescriptors=use_microdescriptors),
-            tor_binary=self.tor_binary,
-        )
+        cfg = client_torrc(spec, state.authorities, use_microdescriptors=use_microdescriptors)
+        if bridges:
+            cfg = cfg.plus(*bridge_options(bridges, detect_programs()))
+        tor = ManagedTor(cfg, tor_binary=self.tor_binary)
         tor.spawn()
         self._managed.append(tor)
         try:
@@ -302,7 +422,8 @@ class TestNetwork:
             node = await client_node(await tor.wait_ready(timeout_s=30))
             self.state_file.add_node(node)
             client = ClientInfo.of(node)
-            await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
+            if bootstrap:
+                await wait_bootstrapped(client, timeout_s=timeout_s, on_progress=on_progress)
         except BaseException:
             tor.stop()
             self.state_file.remove_node(name)
@@ -330,6 +451,17 @@ class TestNetwork:
             self._managed.remove(tor)
 
     # ---- status and down ----
+
+    def bridge_line(self) -> BridgeLine:
+        """The line that reaches the network's bridge (``bridge="obfs4"``).
+
+        Raises:
+            TorError: no network with a bridge is running here.
+        """
+        state = self.state_file.read()
+        if state is None or state.bridge_line is None:
+            raise TorError(f"no private network with a bridge is running in {self.directory}")
+        return parse_bridge_line(state.bridge_line)
 
     def status(self) -> NetworkState | None:
         """The recorded state, or None when no network was ever started here."""

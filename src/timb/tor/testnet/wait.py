@@ -15,8 +15,8 @@ from timb.tor.control.client import ControlConnection
 from timb.tor.control.events import BootstrapStatus, parse_bootstrap
 from timb.tor.errors import TorError, TorStartError
 from timb.tor.process import ManagedTor, TorEndpoints, log_tail, tor_pid_alive
-from timb.tor.testnet_keys import read_fingerprint
-from timb.tor.testnet_state import ClientInfo, NetworkState, NodeState
+from timb.tor.testnet.keys import read_fingerprint
+from timb.tor.testnet.state import ClientInfo, NetworkState, NodeState
 
 ProgressCallback = Callable[[BootstrapStatus], None]
 
@@ -44,7 +44,7 @@ async def _poll_once(conn: ControlConnection) -> BootstrapStatus:
 
 
 async def wait_bootstrapped(
-    client: ClientInfo,
+    client: ClientInfo | TorEndpoints,
     *,
     timeout_s: float,
     on_progress: ProgressCallback | None = None,
@@ -72,7 +72,7 @@ async def wait_bootstrapped(
             check_watched(watch)
             if time.monotonic() > deadline:
                 raise TorStartError(
-                    f"{client.nickname} did not bootstrap within {timeout_s:.0f} s "
+                    f"{Path(client.data_dir).name} did not bootstrap within {timeout_s:.0f} s "
                     f"(stuck at {status.progress} % {status.tag})",
                     log_tail=log_tail(Path(client.data_dir)),
                 )
@@ -153,6 +153,21 @@ def node_state(role: str, ep: TorEndpoints) -> NodeState:
         cookie_path=str(ep.cookie_path),
         fingerprint=fingerprint,
     )
+
+
+async def enable_network(ep: TorEndpoints) -> None:
+    """``SETCONF DisableNetwork=0`` on a tor started with its network disabled.
+
+    Raises:
+        ControlError: tor refused.
+        TorUnavailable: its control port went away.
+    """
+    conn = await ControlConnection.connect("127.0.0.1", ep.control_port)
+    try:
+        await conn.authenticate(cookie_path=ep.cookie_path)
+        (await conn.command("SETCONF DisableNetwork=0")).raise_for_status()
+    finally:
+        await conn.close()
 
 
 async def client_node(ep: TorEndpoints) -> NodeState:

@@ -1,0 +1,122 @@
+"""`IrcChatAdapter`: the IRC adapter behind the core's `timb.net.base.Adapter` protocol.
+
+The core's account runtime, its ordered outbox and its `Conversations` (the one owner of the
+plaintext rule) speak `Adapter`: 1:1 messages addressed by `Jid`, typed `NetEvent`s. This wrapper
+lets them drive private messages on IRC unchanged. A peer's nickname ``Bob`` on the server ``H``
+is the contact ``bob@H`` (JIDs are lower-cased; IRC compares nicks case-insensitively too).
+Channels are not 1:1 chat: they stay on the wrapped `IrcAdapter` (``.irc``), and channel events
+are not passed on (a channel part for the core is still to come, with its NOT PRIVATE banner).
+
+What an `Adapter` needs that IRC does not have is explicit: there is no roster (``roster()`` is
+empty, ``add_contact`` and subscription answers do nothing: anyone on the network can write to a
+nick). A NOTICE is never a chat message (servers and bots use it; OTR uses PRIVMSG).
+
+An OTR wire message (``?OTR``...) is never split across lines (a split fragment is destroyed):
+one that does not fit in `IrcAdapter.fragment_size` raises `UnsendableMessage`; the core must
+fragment to `fragment_size` (``Conversations(max_fragment_size=...)``). The OTR query's
+explanation text has a line break, which IRC cannot carry: it is joined into one line. Other
+text goes as one PRIVMSG per line, each split to the line limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from timb.common.errors import InvalidIdentifier
+from timb.common.ids import Jid
+from timb.net.base import (
+    Adapter,
+    ConnectionStateChanged,
+    ErrorEvent,
+    MessageFailed,
+    MessageIn,
+    NetEvent,
+    RosterItem,
+)
+from timb.net.irc.adapter import IrcAdapter
+from timb.net.irc.errors import MalformedLine, RemoteError, UnsendableMessage
+from timb.net.irc.events import CommandFailed, DccRefused, PrivateMessage
+
+_OTR_PREFIX = "?OTR"
+_NO_SUCH_NICK = "401"
+
+
+class IrcChatAdapter(Adapter):
+    """See the module docstring. ``irc`` is the wrapped adapter (channels, nick, fragment size)."""
+
+    def __init__(self, irc: IrcAdapter, server: str) -> None:
+        self.irc = irc
+        self._server = server
+
+    def contact(self, nick: str) -> Jid:
+        """The contact for a nickname. Raises: InvalidIdentifier (not a JID local part)."""
+        return Jid(nick.lower(), self._server.lower(), None)
+
+    def fragment_size(self, to: Jid) -> int:
+        return self.irc.fragment_size(self._nick(to))
+
+    async def connect(self) -> None:
+        await self.irc.connect()
+
+    async def disconnect(self) -> None:
+        await self.irc.disconnect()
+
+    async def send_message(self, to: Jid, body: str) -> str:
+        """Raises: NotConnectedError; UnsendableMessage (an OTR message longer than one line,
+        a contact on another server, CR/LF/NUL)."""
+        nick = self._nick(to)
+        if body.startswith(_OTR_PREFIX):
+            # The OTR query's human explanation has a line break: one IRC line holds one line.
+            body = " ".join(body.splitlines())
+            if len(body.encode()) > self.irc.fragment_size(nick):
+                raise UnsendableMessage("an OTR message longer than one IRC line: a split destroys it")
+            return await self.irc.send_message(nick, body)
+        msg_id = ""
+        for line in body.splitlines() or [""]:  # IRC has no multi-line message: one per line
+            msg_id = await self.irc.send_message(nick, line)
+        return msg_id
+
+    async def roster(self) -> tuple[RosterItem, ...]:
+        return ()
+
+    async def add_contact(self, jid: Jid, name: str | None = None) -> None:
+        self._nick(jid)
+
+    async def remove_contact(self, jid: Jid) -> None:
+        return None
+
+    async def approve_subscription(self, jid: Jid) -> None:
+        return None
+
+    async def deny_subscription(self, jid: Jid) -> None:
+        return None
+
+    async def events(self) -> AsyncIterator[NetEvent]:
+        async for event in self.irc.events():
+            converted = self._convert(event)
+            if converted is not None:
+                yield converted
+
+    def _convert(self, event: object) -> NetEvent | None:
+        """The core's view of one IRC event (None: nothing the core's 1:1 chat needs)."""
+        converted: NetEvent | None = None
+        try:
+            match event:
+                case ConnectionStateChanged() | ErrorEvent():
+                    converted = event
+                case PrivateMessage(notice=False, action=False, sender=sender, body=body):
+                    converted = MessageIn(self.contact(sender), body)
+                case CommandFailed(code=code, target=target) if code == _NO_SUCH_NICK and target:
+                    converted = MessageFailed(None, self.contact(target), "irc-no-such-nick")
+                case DccRefused(sender=sender, offer=offer, reason=reason):
+                    # the user is told why (SessionFailed needs nothing: an ErrorEvent follows it)
+                    text = f"{sender} offered DCC {offer}: {reason}"
+                    converted = ErrorEvent(RemoteError("dcc-refused", text))
+        except InvalidIdentifier:
+            converted = ErrorEvent(MalformedLine("a nickname TIMB cannot address as a contact"))
+        return converted
+
+    def _nick(self, jid: Jid) -> str:
+        if jid.domain != self._server.lower() or not jid.local:
+            raise UnsendableMessage("the contact is not on this IRC server")
+        return jid.local

@@ -1,0 +1,110 @@
+"""TIMB's onion adapter against the real Ricochet Refresh (libtego 3.0.41 tego_peer) on the
+private Tor network: requests both ways, accept, reject, chat both ways with acks, non-ASCII and
+2000-unit texts, and reconnection after the Ricochet peer restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.ricochet import TegoFactory
+from tests.fixtures.tor import TorNetwork
+from tests.integration.onion_helpers import timb_peer
+from timb.common.ids import OnionAddress
+from timb.common.random import SystemRandom
+from timb.net.onion import peer_events as pe
+from timb.net.onion.identity import OnionIdentity
+from timb.net.onion.messages import Status, utf16_units
+
+pytestmark = pytest.mark.integration
+
+LONG_MIX = "é🎉" * 666 + "éé"  # 2000 UTF-16 units, 4000 UTF-8 bytes
+
+
+def test_libtego_reads_timb_keys_as_the_same_identity(ricochet_dir: Path) -> None:
+    identity = OnionIdentity.generate(SystemRandom())
+    out = subprocess.run(
+        [str(ricochet_dir / "tego_peer"), "--check-key", identity.key_blob().reveal()],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
+    assert f'"id":"{identity.address.service_id}"' in out.stdout
+
+
+async def test_timb_asks_ricochet_and_they_chat(tor_network: TorNetwork, tego_factory: TegoFactory) -> None:
+    tego = await tego_factory("b")
+    b_id = await tego.start()
+    b = OnionAddress(b_id)
+    async with timb_peer(tor_network.client) as (alice, events):
+        alice.request_contact(b, "hello from TIMB")
+        req = await tego.event("request-from", id=alice.address.service_id, timeout=90)
+        assert req["message"] == "hello from TIMB" and req["nick"] is None
+        await events.wait(pe.RequestAnswered, peer=b, status=Status.Pending)
+        await tego.send(f"accept {alice.address.service_id}")
+        await events.wait(pe.RequestAnswered, peer=b, status=Status.Accepted)
+        await events.wait(pe.ContactOnline, peer=b)
+        await tego.event("user-status", id=alice.address.service_id, status="online")
+
+        for text in ["héllo, Ricochet 🎉", "x" * 2000, LONG_MIX]:
+            (mid,) = alice.send_message(b, text)
+            got = await tego.event("msg", id=alice.address.service_id)
+            assert got["text"] == text
+            await events.wait(pe.MessageAcked, peer=b, message_id=mid, accepted=True)
+
+        await tego.send({"cmd": "send", "id": alice.address.service_id, "text": 'line 1\n\t"quoted" ✓'})
+        sent = await tego.event("sent")
+        msg = await events.wait(pe.MessageIn, peer=b)
+        assert msg.text == 'line 1\n\t"quoted" ✓' and msg.message_ids == (sent["msgid"],)
+        await tego.event("ack", msgid=sent["msgid"], status="accepted")
+        await tego.send({"cmd": "send", "id": alice.address.service_id, "text": LONG_MIX})
+        msg = await events.wait(pe.MessageIn, peer=b)
+        assert msg.text == LONG_MIX and utf16_units(msg.text) == 2000
+
+        # Ricochet restarts with its key: it (or our backoff) reconnects, chat goes on.
+        keyblob = tego.keyblob
+        await tego.quit()
+        tego2 = await tego_factory("b2", datadir=tego.datadir)
+        await tego2.send(f"start {keyblob}")
+        await tego2.event("identity", id=b_id, timeout=60)
+        await tego2.event("user-status", id=alice.address.service_id, status="online", timeout=120)
+        await events.wait(pe.ContactOnline, peer=b, timeout=60)
+        await asyncio.sleep(0)  # the replaced connection's offline event, if any, is already queued
+        (mid,) = alice.send_message(b, "after the restart")
+        got = await tego2.event("msg", id=alice.address.service_id)
+        assert got["text"] == "after the restart"
+        await events.wait(pe.MessageAcked, peer=b, message_id=mid)
+
+
+async def test_ricochet_asks_timb_accept_and_reject(
+    tor_network: TorNetwork, tego_factory: TegoFactory
+) -> None:
+    carol, dave = await tego_factory("c"), await tego_factory("d")
+    c_id, d_id = await asyncio.gather(carol.start(), dave.start())
+    c, d = OnionAddress(c_id), OnionAddress(d_id)
+    async with timb_peer(tor_network.client) as (alice, events):
+        me = alice.address.service_id
+        await carol.send(f"request {me} hi, I am Carol")
+        await dave.send(f"request {me} hi, I am Dave")
+        req = await events.wait(pe.ContactRequest, peer=c, timeout=90)
+        assert (req.nickname, req.message) == ("", "hi, I am Carol")
+        await events.wait(pe.ContactRequest, peer=d, timeout=90)
+
+        alice.accept_request(c)
+        await carol.event("request-accepted", id=me)
+        await carol.event("user-status", id=me, status="online")
+        await events.wait(pe.ContactOnline, peer=c)
+        (mid,) = alice.send_message(c, "welcome, Carol ✓")
+        assert (await carol.event("msg", id=me))["text"] == "welcome, Carol ✓"
+        await events.wait(pe.MessageAcked, peer=c, message_id=mid, accepted=True)
+        await carol.send(f"send {me} thanks!")
+        assert (await events.wait(pe.MessageIn, peer=c)).text == "thanks!"
+
+        # TIMB writes the refusal before it closes (libtego itself never gets it out).
+        alice.reject_request(d)
+        await dave.event("request-rejected", id=me, timeout=30)
+        assert not alice.is_online(d)

@@ -1,0 +1,298 @@
+"""The asyncio IRC adapter against a scripted server on a socketpair (no tor, no ngircd):
+registration, hostile long lines, SASL refusal, a lost connection re-established with the
+channels rejoined, message splitting, and an empty QUIT."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import socket
+import ssl
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from timb.common.ids import Jid
+from timb.common.secret import Secret
+from timb.net.base import ConnectionState, ConnectionStateChanged, ErrorEvent, MessageFailed, MessageIn
+from timb.net.irc.account import CertificatePin
+from timb.net.irc.adapter import IrcAccount, IrcAdapter, IrcNetEvent, ReconnectPolicy, split_text
+from timb.net.irc.chat import IrcChatAdapter
+from timb.net.irc.errors import AuthError, MalformedLine, NotConnectedError, TlsError, UnsendableMessage
+from timb.net.irc.events import CommandFailed, DccRefused, PrivateMessage
+from timb.net.irc.flood import FloodPolicy
+from timb.net.irc.sasl import SaslExternal
+
+ONION = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
+FAST = ReconnectPolicy(initial=0.01, maximum=0.05, attempt_timeout=10.0)
+LAX = FloodPolicy(burst_lines=100, lines_per_second=100, burst_bytes=100_000, bytes_per_second=100_000)
+
+
+class Server:
+    """The far end of one socketpair, as asyncio streams."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def line(self) -> str:
+        async with asyncio.timeout(10):
+            return (await self.reader.readline()).decode().rstrip("\r\n")
+
+    async def expect(self, prefix: str) -> str:
+        while not (line := await self.line()).startswith(prefix):
+            pass
+        return line
+
+    def send(self, *lines: str | bytes) -> None:
+        for line in lines:
+            self.writer.write(line if isinstance(line, bytes) else line.encode() + b"\r\n")
+
+    async def register(self, nick: str = "alice") -> None:
+        await self.expect("USER")
+        self.send(f":srv 001 {nick} :Welcome")
+
+
+class PairDialer:
+    """Hands the adapter one end of a fresh socketpair per call; the test gets the other (with
+    TLS when `certificates` holds a server context for that call)."""
+
+    def __init__(self) -> None:
+        self.servers: asyncio.Queue[Server] = asyncio.Queue()
+        self.calls: list[tuple[str, int, str]] = []
+        self.handed: list[Server] = []
+        self.certificates: list[ssl.SSLContext] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def open_socket(self, host: str, port: int, *, isolation: str) -> object:
+        self.calls.append((host, port, isolation))
+        ours, theirs = socket.socketpair()
+        ours.setblocking(False)
+        tls = self.certificates.pop(0) if self.certificates else None
+        self._tasks.append(asyncio.create_task(self._serve(theirs, tls)))
+        return ours
+
+    async def _serve(self, sock: socket.socket, tls: ssl.SSLContext | None) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        protocol = asyncio.StreamReaderProtocol(reader)
+        transport, _ = await loop.connect_accepted_socket(lambda: protocol, sock, ssl=tls)
+        server = Server(reader, asyncio.StreamWriter(transport, protocol, reader, loop))
+        self.handed.append(server)
+        self.servers.put_nowait(server)
+
+    def close(self) -> None:
+        while not self.servers.empty():
+            self.servers.get_nowait().writer.close()
+        for server in self.handed:
+            server.writer.close()
+
+    async def next_server(self) -> Server:
+        async with asyncio.timeout(10):
+            return await self.servers.get()
+
+
+class Collected:
+    def __init__(self, adapter: IrcAdapter) -> None:
+        self.seen: list[IrcNetEvent] = []
+        self._changed = asyncio.Event()
+        self.task = asyncio.create_task(self._pump(adapter))
+
+    async def _pump(self, adapter: IrcAdapter) -> None:
+        async for event in adapter.events():
+            self.seen.append(event)
+            self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[Any], bool]) -> Any:
+        async with asyncio.timeout(10):
+            while True:
+                for event in self.seen:
+                    if predicate(event):
+                        return event
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[tuple[IrcAdapter, PairDialer, Collected]]:
+    dialer = PairDialer()
+    adapter = IrcAdapter(IrcAccount(host=ONION, nick="alice", tls=False, flood=LAX), dialer, policy=FAST)
+    events = Collected(adapter)
+    yield adapter, dialer, events
+    await adapter.disconnect()
+    events.task.cancel()
+    dialer.close()
+
+
+async def connected(adapter: IrcAdapter, dialer: PairDialer) -> Server:
+    task = asyncio.create_task(adapter.connect())
+    server = await dialer.next_server()
+    await server.register()
+    await task
+    return server
+
+
+async def test_registers_and_survives_an_overlong_line(world: Any) -> None:
+    adapter, dialer, events = world
+    server = await connected(adapter, dialer)
+    assert dialer.calls == [(ONION, 6697, f"irc:alice@{ONION}")]
+    assert adapter.state is ConnectionState.CONNECTED and adapter.nick == "alice"
+    server.send(b"PRIVMSG alice :" + b"x" * 20_000 + b"\r\n", ":bob!b@h PRIVMSG alice :still here")
+    await events.wait_for(lambda e: isinstance(e, ErrorEvent) and isinstance(e.error, MalformedLine))
+    msg = await events.wait_for(lambda e: isinstance(e, PrivateMessage))
+    assert (msg.sender, msg.body) == ("bob", "still here")
+    server.send("PING :tok")
+    assert await server.expect("PONG") == "PONG tok"
+
+
+async def test_sasl_refused_fails_connect_with_auth_error() -> None:
+    dialer = PairDialer()
+    adapter = IrcAdapter(
+        IrcAccount(host=ONION, nick="alice", tls=False, sasl=SaslExternal(), flood=LAX), dialer, policy=FAST
+    )
+    task = asyncio.create_task(adapter.connect())
+    server = await dialer.next_server()
+    await server.expect("CAP LS")
+    server.send("CAP * LS :sasl")
+    await server.expect("CAP REQ")
+    server.send("CAP * ACK :sasl")
+    await server.expect("AUTHENTICATE EXTERNAL")
+    server.send(":srv 904 alice :SASL authentication failed")
+    with pytest.raises(AuthError):
+        await task
+    assert adapter.state is ConnectionState.FAILED
+    await adapter.disconnect()
+
+
+async def test_a_lost_connection_comes_back_and_rejoins_channels(world: Any) -> None:
+    adapter, dialer, events = world
+    server = await connected(adapter, dialer)
+    adapter.join("#room")
+    assert await server.expect("JOIN") == "JOIN #room"
+    server.send(":alice!a@h JOIN #room")
+    await events.wait_for(lambda e: type(e).__name__ == "Joined")
+    server.writer.close()
+    await events.wait_for(
+        lambda e: isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.DISCONNECTED
+    )
+    with pytest.raises(NotConnectedError):
+        await adapter.send_message("bob", "while away")
+    second = await dialer.next_server()
+    await second.register()
+    assert await second.expect("JOIN") == "JOIN #room"
+    assert adapter.state is ConnectionState.CONNECTED
+
+
+async def test_messages_are_split_and_ctcp_is_refused_and_quit_is_empty(world: Any) -> None:
+    adapter, dialer, _ = world
+    server = await connected(adapter, dialer)
+    with pytest.raises(UnsendableMessage):
+        await adapter.send_message("bob", "\x01VERSION\x01")
+    size = adapter.fragment_size("bob")
+    await adapter.send_message("bob", "é" * size)  # 2 bytes each: two lines
+    first, second = await server.expect("PRIVMSG"), await server.expect("PRIVMSG")
+    assert first.startswith("PRIVMSG bob :é") and second.startswith("PRIVMSG bob :é")
+    await adapter.disconnect()
+    assert await server.expect("QUIT") == "QUIT"
+
+
+def test_split_text_never_cuts_a_character() -> None:
+    assert split_text("", 10) == [""]
+    pieces = split_text("aé" * 50, 7)
+    assert "".join(pieces) == "aé" * 50 and all(len(p.encode()) <= 7 for p in pieces)
+
+
+def test_accounts_refuse_plaintext_to_a_non_onion_host() -> None:
+    with pytest.raises(ValueError):
+        IrcAccount(host="irc.example.net", nick="alice", tls=False)
+    with pytest.raises(ValueError):
+        IrcAccount(host=ONION, nick="bad nick")
+    assert "pw" not in repr(IrcAccount(host=ONION, nick="alice", password=Secret("pw")))
+
+
+def server_context(tmp: Path, name: str) -> tuple[ssl.SSLContext, CertificatePin]:
+    """A TLS server context with a fresh self-signed certificate, and that certificate's pin."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp / f"{name}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp / f"{name}.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tmp / f"{name}.crt", tmp / f"{name}.key")
+    return ctx, CertificatePin.of(cert.public_bytes(serialization.Encoding.DER))
+
+
+async def test_a_reconnection_to_an_impostor_certificate_fails_and_sends_it_nothing(tmp_path: Path) -> None:
+    """Reconnecting acts for the user: against a server whose certificate changed it stops for
+    good (FAILED, TlsError) and the impostor never reads a byte (no NICK, no PASS)."""
+    real, pin = server_context(tmp_path, "real")
+    impostor, _ = server_context(tmp_path, "impostor")
+    dialer = PairDialer()
+    dialer.certificates = [real, impostor]
+    account = IrcAccount(host=ONION, nick="alice", pin=pin, password=Secret("server-pw"), flood=LAX)
+    adapter = IrcAdapter(account, dialer, policy=FAST)
+    events = Collected(adapter)
+    server = await connected(adapter, dialer)
+    server.writer.close()
+    failed = await events.wait_for(
+        lambda e: isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.FAILED
+    )
+    assert isinstance(failed.error, TlsError)
+    fake = await dialer.next_server()
+    try:
+        async with asyncio.timeout(10):
+            received = await fake.reader.read()
+    except (ConnectionResetError, ssl.SSLError):
+        received = b""  # the adapter aborted the stream (RST) right after the handshake
+    assert received == b""
+    assert len(dialer.calls) == 2  # no further retries after a TLS failure
+    await adapter.disconnect()
+    events.task.cancel()
+    dialer.close()
+
+
+async def test_the_chat_adapter_speaks_the_cores_protocol(world: Any) -> None:
+    adapter, dialer, _ = world
+    chat = IrcChatAdapter(adapter, ONION)
+    server = await connected(adapter, dialer)
+    bob = chat.contact("Bob")
+    assert bob == Jid("bob", ONION, None)
+    await chat.send_message(bob, "?OTRv23?\nI would like to start an Off-the-Record private conversation")
+    assert (await server.expect("PRIVMSG")).startswith("PRIVMSG bob :?OTRv23? I would like")
+    await chat.send_message(bob, "two\nlines")
+    assert [await server.expect("PRIVMSG"), await server.expect("PRIVMSG")] == [
+        "PRIVMSG bob :two",
+        "PRIVMSG bob :lines",
+    ]
+    with pytest.raises(UnsendableMessage):
+        await chat.send_message(bob, "?OTR:" + "A" * chat.fragment_size(bob))
+    with pytest.raises(UnsendableMessage):
+        await chat.send_message(Jid("bob", "other.example", None), "hi")
+    assert await chat.roster() == ()
+    assert chat._convert(PrivateMessage("Bob", "?OTR:x")) == MessageIn(bob, "?OTR:x")
+    assert chat._convert(PrivateMessage("Bob", "x", notice=True)) is None
+    assert chat._convert(CommandFailed("401", "Bob", "No such nick")) == MessageFailed(
+        None, bob, "irc-no-such-nick"
+    )
+    refused = chat._convert(DccRefused("eve", "SEND"))
+    assert isinstance(refused, ErrorEvent) and "around Tor" in str(refused.error)
+    assert isinstance(chat._convert(PrivateMessage('bad"nick', "x")), ErrorEvent)
