@@ -10,14 +10,15 @@ FORMATTED := src/timb/otr/keyfiles.py src/timb/otr/sexp.py src/timb/otr/dsa_para
 	src/timb/otr/fingerprint_file.py src/timb/core/storage $(wildcard src/timb/*/errors.py \
 	src/timb/*/*/errors.py) tests/architecture tests/unit/test_keyfiles.py tests/unit/test_history.py \
 	tests/unit/test_vault.py tests/unit/test_core_history_oversize.py fuzz/fuzz_history.py \
-	fuzz/fuzz_keyfiles.py
+	fuzz/fuzz_keyfiles.py src/timb/devnet/chaos $(wildcard tests/unit/test_chaos_*.py \
+	tests/unit/test_findings_*.py) tests/integration/test_chaos_short.py bench/vault_bench.py
 STAMP := $(VENV)/.installed
 APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client ngircd
 # the Ricochet Refresh test peer's runtime (../shared/peers/ricochet/runtime-packages.txt)
 APT_PACKAGES += libprotobuf32 libqt5core5a libqt5gui5 libqt5network5 libqt5qml5 libssl3 libstdc++6 libgcc-s1
 export TIMB_OFFLINE := 1
 
-.PHONY: help demo test lint typecheck pytest fuzz bench deps apt-deps
+.PHONY: help demo test lint typecheck pytest fuzz bench chaos deps apt-deps
 
 help:
 	@echo "make demo   run TIMB on a private Tor network on this machine"
@@ -47,6 +48,11 @@ bench: deps
 	$(BIN)/python bench/otr_bench.py
 	$(BIN)/python bench/xmpp_bench.py
 	$(BIN)/python bench/onion_bench.py
+
+# The fault campaign (issue 14; not part of `make test`): make chaos CHAOS_ARGS="--seed 7 --cycles 20"
+CHAOS_ARGS ?= --cycles 100
+chaos: deps
+	nice -n 10 $(BIN)/python -m timb.devnet.chaos $(CHAOS_ARGS)
 
 deps: apt-deps $(STAMP)
 

@@ -23,16 +23,17 @@ PURE_MODULES = [
     "tor/torrc.py",
     "tor/bridges.py",
     "tor/stall.py",
+    "tor/testnet/schedule.py",
     "tor/control/reply.py",
     "tor/control/events.py",
     # the sans-I/O IRC client (issue 17): everything in net/irc but the asyncio adapter
     *(f"net/irc/{name}.py" for name in ("message", "limits", "flood", "ctcp", "sasl", "caps", "session")),
     *(f"net/irc/{name}.py" for name in ("events", "errors")),
-    # the Ricochet v3 core: every module of net/onion but its asyncio adapter
+    # the Ricochet v3 core: every module of net/onion but the asyncio adapter and its redialler
     *(
         f"net/onion/{path.name}"
         for path in sorted((SRC / "net" / "onion").glob("*.py"))
-        if path.name != "adapter.py"
+        if path.name not in {"adapter.py", "dialing.py"}
     ),
 ]
 # common/clock.py and common/random.py are the two doors to time and randomness.

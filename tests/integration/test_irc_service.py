@@ -71,7 +71,7 @@ async def test_irc_accounts_chat_privately_through_the_service(
         info = await local.service.add_account(
             "main", f"{nick}@{ircd_onion}", Secret(""), network="irc", tls_pin_sha256=pin
         )
-        assert info["network"] == "irc" and info["port"] == 6697
+        assert info.network == "irc" and info.port == 6697
         await local.service.connect("main")
     for local in (alice, bob):
         await local.wait_for(

@@ -12,7 +12,7 @@ import pytest
 
 from tests.fixtures.tor import TorNetwork, _run_sync
 from tests.integration.onion_helpers import timb_peer
-from timb.net.base import NotConnectedError
+from timb.net.errors import NotConnectedError
 from timb.net.onion import peer_events as pe
 from timb.net.onion.book import ContactState
 from timb.net.onion.messages import Status

@@ -40,7 +40,8 @@ async def test_timb_asks_ricochet_and_they_chat(tor_network: TorNetwork, tego_fa
     tego = await tego_factory("b")
     b_id = await tego.start()
     b = OnionAddress(b_id)
-    async with timb_peer(tor_network.client) as (alice, events):
+    # keep-alives after 0.3 s of silence, a dead link after 5 s more: libtego must answer them
+    async with timb_peer(tor_network.client, keepalive=(0.3, 5.0)) as (alice, events):
         alice.request_contact(b, "hello from TIMB")
         req = await tego.event("request-from", id=alice.address.service_id, timeout=90)
         assert req["message"] == "hello from TIMB" and req["nick"] is None
@@ -64,6 +65,12 @@ async def test_timb_asks_ricochet_and_they_chat(tor_network: TorNetwork, tego_fa
         await tego.send({"cmd": "send", "id": alice.address.service_id, "text": LONG_MIX})
         msg = await events.wait(pe.MessageIn, peer=b)
         assert msg.text == LONG_MIX and utf16_units(msg.text) == 2000
+
+        # libtego never sends a keep-alive but answers ours; the link stays up through them.
+        async with asyncio.timeout(30):
+            while alice.keepalive_replies(b) < 3:  # noqa: ASYNC110 -- waits for a count, not a time
+                await asyncio.sleep(0.1)
+        assert alice.is_online(b) and not events.of(pe.ContactOffline)
 
         # Ricochet restarts with its key: it (or our backoff) reconnects, chat goes on.
         keyblob = tego.keyblob

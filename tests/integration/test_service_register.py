@@ -47,8 +47,8 @@ async def test_register_a_throwaway_account_then_log_in_with_it(
         info = await service.register_account(
             "burner", prosody_server.domain, host=prosody_onion, tls_pin_sha256=prosody_server.cert_pin
         )
-        assert info["connected"] is True
-        user = info["jid"].split("@")[0]
+        assert info.connected is True
+        user = str(info.jid).split("@")[0]
         assert user.startswith("timb-")
         stored = list(prosody_server.data_dir.rglob(f"{user.replace('-', '%2d')}.dat"))  # escaped
         assert stored, "Prosody has no such account"

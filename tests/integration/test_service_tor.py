@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.tor import TorNetwork
+from timb.common.secret import Secret
 from timb.core.events import CoreEvent, TorBootstrap, TorFailed
-from timb.core.service import TimbService, TorSettings
+from timb.core.service import TimbService, TorSettings, Unavailable
 
 pytestmark = pytest.mark.integration
 
@@ -43,6 +44,17 @@ async def test_attached_client_reports_its_bootstrap(tor_network: TorNetwork, tm
         settings = TorSettings(control_port=client.control_port, cookie_path=client.cookie_path)
         async with TimbService(tmp_path / "p", tor=settings) as service:
             assert await bootstrap_of(service) == [100]  # add_client waited for it already
+            await service.create_profile(Secret("a passphrase"))
+            tor = service.settings().tor
+            assert (tor.mode, tor.private_network) == ("attach", True)  # TestingTorNetwork 1
+            # A local port published as an onion service: tor answers with a v3 address and
+            # knows the service until it is unpublished.
+            published = await service.publish_onion(5999, virtual_port=80)
+            assert (published.virtual_port, published.local_port) == (80, 5999)
+            assert str(published.address).endswith(".onion")
+            await service.unpublish_onion(str(published.address))
+            with pytest.raises(Unavailable):
+                await service.unpublish_onion(str(published.address))
     finally:
         tor_network.stop_client(client)
 

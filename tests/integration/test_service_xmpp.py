@@ -250,7 +250,7 @@ async def test_chat_over_tor_and_onion_prosody_then_restart(
 
             # 100 messages each way, sent before any session exists: held, then sent encrypted.
             started = time.monotonic()
-            a_ids = [alice.service.send_message("main", bob_jid, t) for t in a_texts]
+            a_ids = [alice.service.send_message("main", bob_jid, t).id for t in a_texts]
             for text in b_texts:
                 await bob.call("message.send", account="main", contact=alice_jid, text=text)
             await bob.wait(lambda _: len(bob.received()) >= N)
@@ -269,7 +269,7 @@ async def test_chat_over_tor_and_onion_prosody_then_restart(
             bob.kill()
             await bob.close()
             later = [f"alice while bob was dead {i:02d} zq" for i in range(10)]
-            later_ids = [alice.service.send_message("main", bob_jid, t) for t in later]
+            later_ids = [alice.service.send_message("main", bob_jid, t).id for t in later]
             bob = await RpcClient.start(tmp_path / "bob", tor_client, audit)
             await bob.call("profile.unlock", passphrase=PASSPHRASE)
             await bob.call("account.connect", account="main")
@@ -355,7 +355,7 @@ async def test_clear_errors_and_a_peer_that_refuses_otr(
                 isinstance(e, ConnectionStateChanged) and e.state is ConnectionState.CONNECTED for e in ev
             )
         )
-        msg = s.send_message("main", bob_jid, secret)
+        msg = s.send_message("main", bob_jid, secret).id
         await bob.wait(lambda _: len(bob.received()) == 1)  # Bob's client shows Alice's OTR request
         assert bob.received()[0].startswith("?OTRv")
         bob.service.send_message("main", alice_jid, "I do not use OTR, sorry")  # his choice

@@ -7,10 +7,18 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from timb.common.ids import Fingerprint
+from timb.common.ids import Fingerprint, Jid
 from timb.common.secret import Secret
 from timb.core.errors import InvalidRequest, NotFound, ProfileError, Unavailable
-from timb.core.events import CoreEvent, MessageState, OtrState
+from timb.core.events import CoreEvent, MessageState, OtrState, TrustLevel
+from timb.core.service.results import (
+    AccountInfo,
+    ContactInfo,
+    Fingerprints,
+    HistoryItem,
+    KnownKey,
+    SendResult,
+)
 
 OURS = Fingerprint(bytes(range(20)))
 THEIRS = Fingerprint(bytes(range(100, 120)))
@@ -25,7 +33,7 @@ class FakeService:
         self.calls: list[tuple[Any, ...]] = []
         self.sent: dict[str, MessageState] = {}
         self.otr: dict[tuple[str, str], OtrState] = {}
-        self.history: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.history: dict[tuple[str, str], list[HistoryItem]] = {}
         self.queue: asyncio.Queue[CoreEvent | BaseException | None] = asyncio.Queue()
 
     # -- test helpers ---------------------------------------------------------------------------
@@ -73,17 +81,23 @@ class FakeService:
         port: int = 5222,
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
-    ) -> dict[str, Any]:
+    ) -> AccountInfo:
         self.calls.append(("add_account", account_id, jid, password, host, port, tls_pin_sha256))
         if "@" not in jid:
             raise InvalidRequest("an account address is a bare JID: user@server")
         self.with_account(account_id, jid)
-        return dict(self.accounts[account_id])
+        return self._account(account_id)
 
-    def list_accounts(self) -> list[dict[str, Any]]:
+    def _account(self, account_id: str) -> AccountInfo:
+        a = self.accounts[account_id]
+        return AccountInfo(
+            a["id"], Jid.parse(a["jid"]), None, 5222, None, False, "xmpp", a["connected"], OURS
+        )
+
+    def list_accounts(self) -> list[AccountInfo]:
         if not self.unlocked:
             raise ProfileError("no profile is unlocked: unlock or create one first")
-        return [dict(a) for a in self.accounts.values()]
+        return [self._account(a) for a in self.accounts]
 
     async def remove_account(self, account_id: str) -> None:
         self.calls.append(("remove_account", account_id))
@@ -106,11 +120,19 @@ class FakeService:
             "blocked": False,
         }
 
-    def list_contacts(self, account_id: str) -> list[dict[str, Any]]:
+    def list_contacts(self, account_id: str) -> list[ContactInfo]:
         if account_id not in self.contacts:
             raise NotFound(account_id)
         return [
-            {**c, "otr": self.otr.get((account_id, c["jid"]), OtrState.NOT_PRIVATE).value}
+            ContactInfo(
+                c["jid"],
+                c["policy"],
+                self.otr.get((account_id, c["jid"]), OtrState.NOT_PRIVATE),
+                c["presence"],
+                None,
+                c.get("history") is True,
+                c["blocked"],
+            )
             for c in self.contacts[account_id].values()
         ]
 
@@ -118,7 +140,7 @@ class FakeService:
         self.calls.append(("remove_contact", account_id, jid))
         del self.contacts[account_id][jid]
 
-    def send_message(self, account_id: str, contact: str, text: str) -> str:
+    def send_message(self, account_id: str, contact: str, text: str) -> SendResult:
         msg_id = f"m{len(self.sent) + 1}"
         self.calls.append(("send_message", account_id, contact, text))
         private = self.otr.get((account_id, contact)) in (
@@ -126,7 +148,7 @@ class FakeService:
             OtrState.PRIVATE_VERIFIED,
         )
         self.sent[msg_id] = MessageState.SENT if private else MessageState.PENDING
-        return msg_id
+        return SendResult(msg_id, self.sent[msg_id])
 
     def message_state(self, account_id: str, msg_id: str) -> MessageState:
         return self.sent[msg_id]
@@ -137,14 +159,14 @@ class FakeService:
     def end_otr(self, account_id: str, contact: str) -> None:
         self.calls.append(("end_otr", account_id, contact))
 
-    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]:
-        return {"ours": OURS.human(), "theirs": THEIRS.human(), "known": []}
+    def fingerprints(self, account_id: str, contact: str | None = None) -> Fingerprints:
+        return Fingerprints(OURS, THEIRS, ())
 
     async def set_trust(
-        self, account: str, contact: str, fingerprint: str, trust: str = "verified"
-    ) -> dict[str, Any]:
-        self.calls.append(("set_trust", account, contact, fingerprint, trust))
-        return {"fingerprint": fingerprint, "trust": trust}
+        self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
+    ) -> KnownKey:
+        self.calls.append(("set_trust", account_id, contact, fingerprint, trust))
+        return KnownKey(Fingerprint.from_hex(fingerprint), TrustLevel(trust))
 
     def smp_start(
         self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
@@ -161,7 +183,7 @@ class FakeService:
         self.calls.append(("set_history", account_id, contact, enabled))
         self.contacts[account_id][contact]["history"] = bool(enabled)
 
-    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
+    async def read_history(self, account_id: str, contact: str) -> list[HistoryItem]:
         return list(self.history.get((account_id, contact), []))
 
     async def set_contact_policy(self, account_id: str, jid: str, policy: str | None) -> None:
@@ -187,9 +209,9 @@ class FakeService:
         host: str | None = None,
         port: int = 5222,
         tls_pin_sha256: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> AccountInfo:
         self.calls.append(("register_account", account_id, server, host, port, tls_pin_sha256))
         if server == "closed.example":
             raise Unavailable(f"could not register an account on {server}: not-allowed")
         self.with_account(account_id, f"timb-0123456789ab@{server}")
-        return dict(self.accounts[account_id])
+        return self._account(account_id)

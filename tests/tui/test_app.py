@@ -13,7 +13,6 @@ from timb.common.secret import Secret
 from timb.core.events import (
     ConnectionState,
     ConnectionStateChanged,
-    ErrorEvent,
     KeyChanged,
     MessageReceived,
     MessageState,
@@ -28,6 +27,7 @@ from timb.core.events import (
     TorBootstrap,
     TorFailed,
 )
+from timb.core.service.results import HistoryDirection, HistoryItem
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.accounts import AccountsScreen
 from timb.ui.tui.screens.main import MainScreen
@@ -373,6 +373,21 @@ async def test_smp_outcome_is_shown(outcome: SmpOutcome, verified: bool, words: 
         assert words in text_of(list(view.query(MessageRow))[-1])
 
 
+@pytest.mark.parametrize("outcome", [SmpOutcome.FAILED, SmpOutcome.CHEATED])
+async def test_a_failed_smp_that_took_the_verification_away_says_so_loudly(outcome: SmpOutcome) -> None:
+    service = ready_service()
+    app = TimbApp(service=service)
+    async with app.run_test() as pilot:
+        await unlocked(pilot)
+        view = await open_chat(pilot)
+        service.emit(SmpFinished("alice", BOB, outcome, False, THEIRS, unverified=True))
+        await pilot.pause(0.1)
+        line = text_of(list(view.query(MessageRow))[-1])
+        assert "NO LONGER VERIFIED" in line and "in the middle" in line
+        notices = [n for n in app._notifications if "NO LONGER VERIFIED" in n.message]
+        assert [n.severity for n in notices] == ["error"]
+
+
 async def test_contact_settings_change_policy_and_history() -> None:
     service = ready_service()
     app = TimbApp(service=service)
@@ -404,7 +419,6 @@ async def test_tor_progress_and_tor_failure_screen() -> None:
         assert app.main.tor.query_one("ProgressBar").progress == 45
         assert "Loading relay descriptors" in text_of(app.main.tor.query_one("#tor-label"))
         service.emit(TorFailed("cannot reach the control port"))
-        service.emit(ErrorEvent("tor: cannot reach the control port"))  # the copy for older UIs
         await pilot.pause(0.1)
         assert isinstance(app.screen, TorErrorScreen)
         assert len([s for s in app.screen_stack if isinstance(s, TorErrorScreen)]) == 1
@@ -508,14 +522,8 @@ async def test_remove_contact_asks_first() -> None:
 async def test_history_is_shown_above_new_messages() -> None:
     service = ready_service()
     service.history[("alice", BOB)] = [
-        {
-            "direction": "in",
-            "timestamp": 1.0,
-            "text": "[b]old[/b] hello",
-            "encrypted": True,
-            "verified": False,
-        },
-        {"direction": "out", "timestamp": 2.0, "text": "old reply", "encrypted": True, "verified": False},
+        HistoryItem(HistoryDirection.IN, 1.0, "[b]old[/b] hello", True, False),
+        HistoryItem(HistoryDirection.OUT, 2.0, "old reply", True, False),
     ]
     app = TimbApp(service=service)
     async with app.run_test() as pilot:

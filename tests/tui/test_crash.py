@@ -11,8 +11,8 @@ import pytest
 from tests.tui.fake_service import FakeService
 from tests.tui.test_app import PASS, ready_service, unlocked
 from timb.core.events import MessageReceived
+from timb.ui.crash import HEADER, TimbCrashed, redacted_report
 from timb.ui.tui.app import TimbApp
-from timb.ui.tui.crash import HEADER, TimbCrashed, redacted_report
 
 pytestmark = pytest.mark.timeout(60)
 

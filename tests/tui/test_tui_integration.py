@@ -118,7 +118,7 @@ async def private_chat(
     await until(pilot, lambda: bool(service.list_accounts()) and not app.screen.is_modal, limit)
     await settle(pilot)
     await pilot.press("c")
-    await until(pilot, lambda: service.list_accounts()[0]["connected"], limit)
+    await until(pilot, lambda: service.list_accounts()[0].connected, limit)
     await pilot.press("escape")
     await pilot.pause()
     await pilot.press("f3")
@@ -174,7 +174,7 @@ async def test_private_chat_and_fingerprint_verification(tmp_path: Path) -> None
             await pilot.press("f5")
             await pilot.pause()
             theirs = text_of(app.screen.query_one("#fp-theirs"))
-            assert theirs == bot.service.fingerprints("main")["ours"]
+            assert theirs == bot.service.fingerprints("main").ours.human()
             await pilot.click("#match")
             await until(pilot, lambda: text_of(view.query_one(OtrBadge)) == "PRIVATE, VERIFIED")
             await pilot.press("ctrl+q")

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 from tests.unit.fake_network import FakeServer
 from timb.common.secret import Secret
@@ -20,6 +19,7 @@ from timb.core.events import (
     MessageReceived,
 )
 from timb.core.service import TimbService
+from timb.core.service.results import HistoryItem
 from timb.core.storage.history_format import MAX_BODY
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
@@ -48,7 +48,7 @@ class Client:
     def notices(self) -> list[str]:
         return [e.message for e in self.events if isinstance(e, ErrorEvent)]
 
-    async def history(self, contact: str, count: int) -> list[dict[str, Any]]:
+    async def history(self, contact: str, count: int) -> list[HistoryItem]:
         """The history once `count` records are in (they are written by a task of the service)."""
         async with asyncio.timeout(60):
             kept = await self.service.read_history("main", contact)
@@ -79,9 +79,8 @@ async def running(directory: Path, server: FakeServer, me: str, peer: str) -> As
             await task
 
 
-def _cut(record: dict[str, Any]) -> bool:
-    text = record["text"]
-    return isinstance(text, str) and text == "\ufffd" * (MAX_BODY // 3)
+def _cut(record: HistoryItem) -> bool:
+    return record.text == "\ufffd" * (MAX_BODY // 3)
 
 
 async def test_an_oversize_message_is_kept_cut_with_a_notice_both_ways(tmp_path: Path) -> None:
@@ -101,4 +100,4 @@ async def test_an_oversize_message_is_kept_cut_with_a_notice_both_ways(tmp_path:
         alice.service.send_message("main", BOB, "still here")
         await bob.wait(lambda ev: any(isinstance(e, MessageReceived) and e.text == "still here" for e in ev))
         kept = await bob.history(ALICE, 2)
-        assert kept[1]["text"] == "still here"
+        assert kept[1].text == "still here"

@@ -26,10 +26,14 @@ from timb.core.events import (
     OtrState,
     OtrStateChanged,
     OtrUnavailable,
+    SmpFinished,
+    SmpOutcome,
     SmpRequested,
     TrustChanged,
+    TrustLevel,
 )
 from timb.core.service import InvalidRequest, NotFound, ProfileError, TimbService
+from timb.core.service.results import KnownKey
 from timb.core.storage import StorageError
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
@@ -106,7 +110,7 @@ async def test_two_services_chat_privately_and_the_server_sees_no_plaintext(tmp_
         await setup(bob, BOB, ALICE)
         a_texts = [f"alice says secret {i}" for i in range(20)]
         b_texts = [f"bob answers secret {i}" for i in range(20)]
-        first = alice.service.send_message("main", BOB, a_texts[0])
+        first = alice.service.send_message("main", BOB, a_texts[0]).id
         assert alice.service.message_state("main", first) is MessageState.PENDING
         await bob.wait(lambda ev: len([e for e in ev if isinstance(e, MessageReceived)]) == 1)
         for a, b in zip(a_texts[1:], b_texts[:-1], strict=True):
@@ -127,10 +131,10 @@ async def test_two_services_chat_privately_and_the_server_sees_no_plaintext(tmp_
         # Fingerprints: each side sees the other's key, the one the other reports as its own.
         fa = alice.service.fingerprints("main", BOB)
         fb = bob.service.fingerprints("main", ALICE)
-        assert fa["theirs"] == fb["ours"] and fb["theirs"] == fa["ours"]
-        assert fa["known"] == [{"fingerprint": fb["ours"], "trust": "unverified"}]
+        assert fa.theirs == fb.ours and fb.theirs == fa.ours
+        assert fa.known == (KnownKey(fb.ours, TrustLevel.UNVERIFIED),)
         # Verifying by hand makes the conversation "private verified".
-        await alice.service.set_trust("main", BOB, fb["ours"], "verified")
+        await alice.service.set_trust("main", BOB, fb.ours.human(), "verified")
         await alice.wait(lambda ev: any(isinstance(e, TrustChanged) for e in ev))
         await alice.wait(
             lambda ev: any(
@@ -153,7 +157,7 @@ async def test_restarted_client_rekeys_and_gets_what_it_missed(tmp_path: Path) -
             await alice.wait(private_with(BOB))
             await asyncio.sleep(1.5)  # bob's acknowledgement goes out at the next poll
         # Bob is gone; Alice keeps writing (the server keeps it for him).
-        missed = [alice.service.send_message("main", BOB, f"while away {i}") for i in range(3)]
+        missed = [alice.service.send_message("main", BOB, f"while away {i}").id for i in range(3)]
         async with running(tmp_path / "b", server) as bob2:
             await setup(bob2, BOB, ALICE, create=False)
             await bob2.wait(lambda ev: len(bob2.received()) == 3)
@@ -189,13 +193,13 @@ async def test_commands_fail_clearly(tmp_path: Path) -> None:
             s.send_message("main", "bad jid@", "text here")
         with pytest.raises(InvalidRequest, match="NUL"):  # OTR cannot carry it
             s.send_message("main", BOB, "text\x00here")
-        assert [a["id"] for a in s.list_accounts()] == ["main"]
-        assert "password" not in s.list_accounts()[0]
+        assert [a.id for a in s.list_accounts()] == ["main"]
+        assert "password" not in repr(s.list_accounts()[0]) and not hasattr(s.list_accounts()[0], "password")
     async with running(tmp_path / "a", server) as again:
         with pytest.raises(ProfileError, match="wrong passphrase"):
             await again.service.unlock_profile(Secret("wrong"))
         await again.service.unlock_profile(PASS)
-        assert [a["id"] for a in again.service.list_accounts()] == ["main"]
+        assert [a.id for a in again.service.list_accounts()] == ["main"]
         with pytest.raises(ProfileError, match="wrong passphrase"):
             await again.service.change_passphrase(Secret("wrong"), Secret("new passphrase"))
         await again.service.change_passphrase(PASS, Secret("new passphrase"))
@@ -203,7 +207,7 @@ async def test_commands_fail_clearly(tmp_path: Path) -> None:
         with pytest.raises(ProfileError, match="wrong passphrase"):
             await third.service.unlock_profile(PASS)
         await third.service.unlock_profile(Secret("new passphrase"))
-        assert [a["id"] for a in third.service.list_accounts()] == ["main"]
+        assert [a.id for a in third.service.list_accounts()] == ["main"]
 
 
 async def test_wrong_password_is_a_failed_connection_not_a_crash(tmp_path: Path) -> None:
@@ -237,7 +241,7 @@ async def test_history_is_off_by_default_and_records_only_when_turned_on(tmp_pat
         await alice.wait(lambda ev: alice.received() == ["and my answer"])
         await asyncio.sleep(0.2)  # the record is written by a task of the service
         kept = await bob.service.read_history("main", ALICE)
-        assert [(e["direction"], e["text"], e["encrypted"]) for e in kept] == [
+        assert [(e.direction.value, e.text, e.encrypted) for e in kept] == [
             ("in", "keep this one", True),
             ("out", "and my answer", True),
         ]
@@ -246,7 +250,7 @@ async def test_history_is_off_by_default_and_records_only_when_turned_on(tmp_pat
         assert await bob.service.read_history("main", ALICE) == []
 
 
-async def test_smp_success_marks_the_contact_verified(tmp_path: Path) -> None:
+async def test_smp_success_marks_the_contact_verified_and_a_later_failure_unverifies(tmp_path: Path) -> None:
     server = FakeServer()
     async with running(tmp_path / "a", server) as alice, running(tmp_path / "b", server) as bob:
         await setup(alice, ALICE, BOB)
@@ -269,8 +273,25 @@ async def test_smp_success_marks_the_contact_verified(tmp_path: Path) -> None:
                 isinstance(e, OtrStateChanged) and e.state is OtrState.PRIVATE_VERIFIED for e in ev
             )
         )  # no question: a shared secret verifies both ways
-        known = alice.service.fingerprints("main", BOB)["known"]
-        assert known == [{"fingerprint": bob.service.fingerprints("main")["ours"], "trust": "verified"}]
+        known = alice.service.fingerprints("main", BOB).known
+        assert known == (KnownKey(bob.service.fingerprints("main").ours, TrustLevel.VERIFIED),)
+        # A later check whose answers differ may be a man in the middle: the key is no longer
+        # verified, on both sides (as libotr), and the event says so.
+        alice.service.smp_start("main", BOB, Secret("our secret"))
+        await bob.wait(lambda ev: len([e for e in ev if isinstance(e, SmpRequested)]) == 2)
+        bob.service.smp_respond("main", ALICE, Secret("another secret"))
+        for client, peer in ((alice, BOB), (bob, ALICE)):
+            await client.wait(lambda ev: any(isinstance(e, SmpFinished) and e.unverified for e in ev))
+            [failed] = [e for e in client.events if isinstance(e, SmpFinished) and e.unverified]
+            assert failed.outcome is SmpOutcome.FAILED and not failed.verified
+            assert any(
+                isinstance(e, TrustChanged) and e.trust is TrustLevel.UNVERIFIED for e in client.events
+            )
+            last = [e for e in client.events if isinstance(e, OtrStateChanged) and e.contact == peer][-1]
+            assert last.state is OtrState.PRIVATE_UNVERIFIED
+            assert [k.trust for k in client.service.fingerprints("main", peer).known or ()] == [
+                TrustLevel.UNVERIFIED
+            ]
 
 
 async def test_nothing_is_sent_to_a_distrusted_key(tmp_path: Path) -> None:
@@ -280,15 +301,16 @@ async def test_nothing_is_sent_to_a_distrusted_key(tmp_path: Path) -> None:
         await setup(bob, BOB, ALICE)
         alice.service.send_message("main", BOB, "first, before any doubt")
         await bob.wait(lambda ev: bob.received() == ["first, before any doubt"])
-        theirs = alice.service.fingerprints("main", BOB)["theirs"]
-        await alice.service.set_trust("main", BOB, theirs, "distrusted")
-        held = alice.service.send_message("main", BOB, "not for that key")
+        theirs = alice.service.fingerprints("main", BOB).theirs
+        assert theirs is not None
+        await alice.service.set_trust("main", BOB, theirs.human(), "distrusted")
+        held = alice.service.send_message("main", BOB, "not for that key").id
         await alice.wait(lambda ev: any(isinstance(e, OtrUnavailable) for e in ev))
         assert alice.service.message_state("main", held) is MessageState.PENDING
         await asyncio.sleep(1.2)  # a poll later: still held, not sent under the distrusted key
         assert alice.service.message_state("main", held) is MessageState.PENDING
         assert bob.received() == ["first, before any doubt"]
-        await alice.service.set_trust("main", BOB, theirs, "verified")  # checked by phone after all
+        await alice.service.set_trust("main", BOB, theirs.human(), "verified")  # checked by phone after all
         await bob.wait(lambda ev: bob.received()[-1:] == ["not for that key"])
 
 
@@ -305,7 +327,7 @@ async def test_only_accounts_marked_auto_connect_connect_at_unlock(tmp_path: Pat
         await asyncio.sleep(0.2)
         connected = {e.account for e in again.events if isinstance(e, ConnectionStateChanged)}
         assert connected == {"auto"}
-        state = {a["id"]: a["connected"] for a in again.service.list_accounts()}
+        state = {a.id: a.connected for a in again.service.list_accounts()}
         assert state == {"manual": False, "auto": True}
 
 

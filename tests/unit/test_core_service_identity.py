@@ -13,6 +13,7 @@ from tests.unit.test_core_service import ALICE, BOB, PASS, running
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
 from timb.core.service import InvalidRequest, TimbService
+from timb.core.service.results import KeyExport, KeyImport
 
 CAROL = "carol@timb.test"
 
@@ -57,9 +58,9 @@ async def test_a_libotr_identity_imports_with_its_trust(libotr: ctypes.CDLL, tmp
         await s.add_account("main", ALICE, Secret("pw"))
         await s.add_contact("main", BOB)
         result = await s.import_libotr("main", key_file, fingerprints)
-        assert result == {"fingerprint": expected.human(), "fingerprints_imported": 2}
-        assert s.fingerprints("main")["ours"] == expected.human()
-        known = {k["fingerprint"]: k["trust"] for k in s.fingerprints("main", BOB)["known"]}
+        assert result == KeyImport(expected, 2)
+        assert s.fingerprints("main").ours == expected
+        known = {k.fingerprint.human(): k.trust.value for k in s.fingerprints("main", BOB).known or ()}
         assert known == {
             Fingerprint.from_hex(bob_fp).human(): "verified",
             Fingerprint.from_hex(old_fp).human(): "unverified",
@@ -67,11 +68,11 @@ async def test_a_libotr_identity_imports_with_its_trust(libotr: ctypes.CDLL, tmp
     # The imported key is the account's key from now on (it is in the vault).
     async with running(tmp_path / "a", FakeServer()) as again:
         await again.service.unlock_profile(PASS)
-        assert again.service.list_accounts()[0]["fingerprint"] == expected.human()
+        assert again.service.list_accounts()[0].fingerprint == expected
         # ... and it goes back out in a file libotr reads to the same fingerprint.
         exported = tmp_path / "exported.private_key"
         out = await again.service.export_libotr("main", exported, tmp_path / "exported.fingerprints")
-        assert out == {"fingerprint": expected.human(), "fingerprints_exported": 2}
+        assert out == KeyExport(expected, 2)
         assert exported.stat().st_mode & 0o777 == 0o600
         assert libotr_fingerprint(libotr, exported, ALICE, "prpl-jabber") == expected
         lines = (tmp_path / "exported.fingerprints").read_text().splitlines()
@@ -95,4 +96,14 @@ async def test_import_errors_are_clear(libotr: ctypes.CDLL, tmp_path: Path) -> N
         await s.connect("main")
         with pytest.raises(InvalidRequest, match="disconnect"):
             await s.import_libotr("main", key_file)
-        assert s.list_accounts()[0]["fingerprint"] == added["fingerprint"]  # unchanged
+        assert s.list_accounts()[0].fingerprint == added.fingerprint  # unchanged
+
+
+async def test_a_path_with_a_nul_is_refused_not_raised(tmp_path: Path) -> None:
+    async with TimbService(tmp_path / "p") as service:
+        await service.create_profile(Secret("a passphrase"))
+        await service.add_account("main", "alice@timb.test", Secret("pw"))
+        with pytest.raises(InvalidRequest, match="NUL"):
+            await service.import_libotr("main", "key\x00file")
+        with pytest.raises(InvalidRequest, match="NUL"):
+            await service.export_libotr("main", tmp_path / "out\x00key")

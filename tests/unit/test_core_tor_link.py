@@ -28,7 +28,7 @@ def test_managed_on_the_private_network_passes_the_offline_guard(tmp_path: Path)
     check_private_network(config.as_getconf())  # raises if it were not private
     assert config.get("DataDirectory") == [str(tmp_path / "tor")]
     assert config.get("__OwningControllerProcess") == ["1234"]
-    assert settings.describe()["private_network"] is True
+    assert settings.describe().private_network is True
 
 
 def test_managed_without_authorities_is_the_public_network(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The Prosody config the demo and the integration tests share (timb.core.demo.prosody)."""
+"""The Prosody config the demo and the integration tests share (timb.devnet.demo.prosody)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from timb.core.demo.prosody import DemoProsody, _run
 from timb.core.errors import Unavailable
+from timb.devnet.demo.prosody import DemoProsody, _run
 
 
 def test_the_demo_config_is_loopback_starttls_only_without_registration(tmp_path: Path) -> None:

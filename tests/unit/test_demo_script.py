@@ -14,12 +14,12 @@ import pytest
 from tests.unit.fake_network import FakeServer
 from timb.common.ids import Jid
 from timb.common.secret import Secret
-from timb.core.demo.bot import DemoBot
-from timb.core.demo.script import run_script
-from timb.core.demo.stack import ACCOUNT, DEMO_PASSPHRASE, DemoFacts
 from timb.core.errors import Unavailable
 from timb.core.events import OtrState
 from timb.core.service import TimbService, TorSettings
+from timb.devnet.demo.bot import DemoBot
+from timb.devnet.demo.script import run_script
+from timb.devnet.demo.stack import ACCOUNT, DEMO_PASSPHRASE, DemoFacts
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -49,7 +49,7 @@ async def demo(tmp_path: Path) -> AsyncIterator[tuple[FakeServer, TimbService, D
             await service.add_contact(ACCOUNT, BOT)
             await service.connect(ACCOUNT)
             await bot.start(BOT, Secret("pw"), contact=USER)
-            await until(lambda: service.list_accounts()[0]["connected"] and bot.connected())
+            await until(lambda: service.list_accounts()[0].connected and bot.connected())
             bot.greet(USER)
             yield server, service, bot
         finally:
@@ -91,7 +91,7 @@ async def test_the_bot_never_answers_in_plaintext(tmp_path: Path) -> None:
     """A plaintext message reaches the bot: it is noted, and no reply goes out in the clear."""
     async with demo(tmp_path) as (server, service, bot):
         # The greeting's AKE makes the conversation private.
-        await until(lambda: service.list_contacts(ACCOUNT)[0]["otr"] == OtrState.PRIVATE_UNVERIFIED.value)
+        await until(lambda: service.list_contacts(ACCOUNT)[0].otr is OtrState.PRIVATE_UNVERIFIED)
         carried = len(server.log)
         server.deliver(Jid.parse(USER), Jid.parse(BOT), "plain hello")
         await until(lambda: bool(bot.errors))

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.unit.fake_network import FakeServer
 from timb.core.events import (
@@ -286,3 +288,123 @@ def test_an_internal_error_ends_the_process_with_a_redacted_report(
     err = capsys.readouterr().err
     assert "north gate" not in err
     assert "KeyError" in err
+
+
+# -- any line (issue 9, item 9) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("[" * 100_000 + "]" * 100_000, -32700),  # RecursionError inside json.loads
+        ('{"a":' * 50_000 + "1" + "}" * 50_000, -32700),
+        ("1" * 5000, -32700),  # over Python's int digit limit: ValueError, not JSONDecodeError
+        ('{"jsonrpc": "2.0", "id": 1, "method": "profile.create", '
+         '"params": {"passphrase": "\\ud800"}}', -32602),
+        ('{"jsonrpc": "2.0", "id": 1, "method": "message.send", "params": '
+         '{"account": "main", "contact": "bob@timb.test", "text": "a \\udfff b"}}', -32602),
+    ],
+)  # fmt: skip
+async def test_deep_nesting_and_lone_surrogates_get_errors_and_reading_goes_on(
+    server: JsonRpcServer, line: str, code: int
+) -> None:
+    reply = json.loads(await server.handle_line(line) or "null")
+    assert reply["error"]["code"] == code
+    assert (await call(server, "profile.exists"))["result"] is False
+
+
+async def test_a_request_id_with_a_lone_surrogate_is_answered_as_an_escape(server: JsonRpcServer) -> None:
+    line = await server.handle_line('{"jsonrpc": "2.0", "id": "x\\ud800", "method": "profile.exists"}')
+    assert line is not None
+    line.encode("utf-8")  # writable to stdout
+    assert json.loads(line) == {"jsonrpc": "2.0", "id": "x\ud800", "result": False}
+
+
+async def test_the_service_refuses_a_lone_surrogate_before_otr_sees_it(tmp_path: Path) -> None:
+    from timb.common.secret import Secret  # noqa: PLC0415
+    from timb.core.service import InvalidRequest, ProfileError  # noqa: PLC0415
+
+    async with TimbService(tmp_path / "p", adapter_factory=FakeServer().factory) as service:
+        with pytest.raises(ProfileError, match="Unicode"):
+            await service.create_profile(Secret("pass\ud800"))
+        await service.create_profile(Secret("a passphrase"))
+        await service.add_account("main", "alice@timb.test", Secret("pw"))
+        await service.add_contact("main", "bob@timb.test", policy="opportunistic")
+        service.start_otr("main", "bob@timb.test")
+        for text in ("\ud800", "ok \udfff", "\udbff\udc00x\ud800"):
+            with pytest.raises(InvalidRequest, match="Unicode") as caught:
+                service.send_message("main", "bob@timb.test", text)
+            assert text not in str(caught.value)
+        with pytest.raises(InvalidRequest, match="Unicode"):
+            service.smp_start("main", "bob@timb.test", Secret("s"), "what\ud800?")
+        with pytest.raises(InvalidRequest, match="Unicode"):
+            await service.add_contact("main", "b\ud800@timb.test")
+
+
+_METHODS = sorted(
+    {"profile.exists", "profile.create", "profile.unlock", "account.add", "account.list", "account.update",
+     "account.remove", "account.connect", "contact.add", "contact.list", "contact.block", "settings.get",
+     "settings.set", "libotr.import", "libotr.export", "message.send", "message.state", "otr.start",
+     "otr.end", "otr.fingerprints", "trust.set", "smp.start", "smp.respond", "smp.abort", "history.set",
+     "history.read", "history.delete", "no.such"}
+)  # fmt: skip
+_NAMES = ["passphrase", "id", "jid", "password", "host", "port", "account", "contact", "text", "policy",
+          "fingerprint", "trust", "secret", "question", "enabled", "private_key_path", "fingerprints_path",
+          "history", "otr_policy", "auto_connect", "tls_pin_sha256"]  # fmt: skip
+
+
+def _json_lines() -> st.SearchStrategy[str]:
+    leaf = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=False),
+        st.text(max_size=40),
+    )
+    value = st.recursive(
+        leaf,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=8,
+    )
+    request = st.fixed_dictionaries(
+        {"jsonrpc": st.sampled_from(["2.0", "2.0", "1.0"]), "method": st.sampled_from(_METHODS)},
+        optional={
+            "id": st.one_of(st.integers(), st.text(max_size=8), st.none(), value),
+            "params": st.dictionaries(st.sampled_from(_NAMES), value, max_size=4) | value,
+        },
+    )
+    nested = st.integers(1, 20_000).map(lambda n: "[" * n + "]" * n)
+    return st.one_of(
+        st.text(max_size=200),  # anything, lone surrogates included
+        request.map(json.dumps),  # escapes: "\\ud800" arrives as a lone surrogate after parsing
+        request.map(lambda r: json.dumps(r, ensure_ascii=False, allow_nan=True)),
+        st.lists(request, max_size=3).map(json.dumps),
+        nested,
+    )
+
+
+def test_any_line_gets_at_most_one_well_formed_reply_and_reading_goes_on(tmp_path: Path) -> None:
+    loop = asyncio.new_event_loop()
+    service = TimbService(tmp_path / "p", adapter_factory=FakeServer().factory)
+    loop.run_until_complete(service.__aenter__())
+    server = JsonRpcServer(service)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(_json_lines(), min_size=1, max_size=4))
+    def check(lines: list[str]) -> None:
+        for line in lines:
+            reply = loop.run_until_complete(asyncio.wait_for(server.handle_line(line), 60))
+            if reply is not None:
+                assert "\n" not in reply
+                reply.encode("utf-8")  # writable to stdout
+                json.loads(reply)
+        alive = loop.run_until_complete(
+            server.handle_line('{"jsonrpc":"2.0","id":0,"method":"profile.exists"}')
+        )
+        assert alive is not None and json.loads(alive)["id"] == 0
+
+    try:
+        check()
+    finally:
+        loop.run_until_complete(service.__aexit__(None, None, None))
+        loop.close()

@@ -17,6 +17,7 @@ from timb.net.onion import peer_events as pe
 from timb.net.onion.adapter import OnionPeer
 from timb.net.onion.book import ContactState
 from timb.net.onion.connection import OnionConnection
+from timb.net.onion.dialing import Redialler
 from timb.net.onion.errors import FrameError
 from timb.net.onion.events import (
     ConnectionClosed,
@@ -214,3 +215,66 @@ def test_isolation_keys_differ_per_contact() -> None:
         for a in (ALICE.address, MALLORY.address, OnionAddress(stranger(1).address.host))
     }
     assert len(keys) == 3
+
+
+def test_a_resent_message_is_shown_once() -> None:
+    peer = OnionPeer(NoTor(), BOB)  # type: ignore[arg-type]
+    assert peer._first_time(ALICE.address, (7, 8))
+    assert not peer._first_time(ALICE.address, (7, 8))  # the same text again, after a replacement
+    assert peer._first_time(MALLORY.address, (7, 8))  # ids are per contact
+    assert peer._first_time(ALICE.address, (9,))
+
+
+def test_duplicate_rule_direction_age_and_service_ids() -> None:
+    """ContactUser::assignConnection: same direction -> new; old > 30 s -> new; else the
+    connection whose listening side has the smaller service id."""
+    clock = StepClock()
+    peer = OnionPeer(NoTor(), BOB, clock=clock)  # type: ignore[arg-type]
+
+    def link(outbound: bool, since: float) -> Any:
+        conn = OnionConnection(
+            Role.CLIENT if outbound else Role.SERVER, BOB, now=0, random=SystemRandom(), peer=ALICE.address
+        )
+        conn.contact_since = since
+        return type("L", (), {"outbound": outbound, "conn": conn})()
+
+    now = clock.t
+    assert peer._new_wins(ALICE.address, link(True, now), link(True, now))
+    assert peer._new_wins(ALICE.address, link(False, now - 31), link(True, now))
+    alice_smaller = ALICE.address.service_id < BOB.address.service_id
+    # fresh and opposite: keep the one whose server is the smaller id (Alice's when she is smaller)
+    assert peer._new_wins(ALICE.address, link(False, now), link(True, now)) is alice_smaller
+    assert peer._new_wins(ALICE.address, link(True, now), link(False, now)) is not alice_smaller
+
+
+async def test_redialler_backs_off_stops_when_unwanted_and_wakes() -> None:
+    attempts: list[OnionAddress] = []
+    wanted = {ALICE.address}
+    first_three = asyncio.Event()
+
+    async def attempt(peer: OnionAddress) -> bool | None:
+        attempts.append(peer)
+        if len(attempts) == 3:
+            first_three.set()
+        return None  # tor could not reach it
+
+    async def guard(work: Any) -> None:
+        await work
+
+    d = Redialler(
+        wants=lambda p: p in wanted,
+        online=lambda p: False,
+        attempt=attempt,
+        guard=guard,
+        random=DeterministicRandom(b"j"),
+        backoff=(0.001, 0.004),
+    )
+    d.ensure(ALICE.address)
+    d.ensure(MALLORY.address)  # not wanted: no loop
+    await asyncio.wait_for(first_three.wait(), 5)
+    assert set(attempts) == {ALICE.address}
+    wanted.clear()
+    d.wake(ALICE.address)
+    await asyncio.wait_for(asyncio.gather(*d._tasks.values()), 5)
+    assert not d._tasks
+    await d.stop()

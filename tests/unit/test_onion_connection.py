@@ -199,7 +199,7 @@ def test_keepalive_is_answered_and_a_silent_peer_is_dead() -> None:
     pair.client.tick(pair.now + 60)
     pair.now += 60
     pair.pump()  # the server answers: the link is alive
-    assert pair.client.state is State.OPEN
+    assert pair.client.state is State.OPEN and pair.client.keepalive_replies == 1
     pair.client.tick(pair.now + 60)  # asks again, no pump: no answer
     pair.client.tick(pair.now + 89)
     assert pair.client.state is State.OPEN
@@ -275,3 +275,14 @@ def test_unsent_messages_move_to_a_replacement_connection_with_their_ids() -> No
     new.pump()
     _, s = new.take()
     assert [e for e in s if isinstance(e, MessageReceived)] == [MessageReceived(ids, "queued " * 400)]
+
+
+def test_sent_but_unacknowledged_messages_are_taken_too() -> None:
+    pair = contact_pair()
+    pair.client.send_message("one")
+    pair.pump()  # delivered and acknowledged: nothing to re-send
+    ids = pair.client.send_message("two")
+    lost = pair.client.data_to_send()  # written to a connection that then died
+    assert lost
+    assert [msg.message_id for msg in pair.client.take_unsent()] == list(ids)
+    assert pair.client.take_unsent() == []

@@ -16,8 +16,10 @@ from tests.unit.onion_pair import ALICE, BOB, make_pair
 from timb.common.errors import InvalidIdentifier
 from timb.common.random import DeterministicRandom
 from timb.common.secret import Secret
+from timb.net.onion import events as ev
 from timb.net.onion import framing, wire
 from timb.net.onion import messages as m
+from timb.net.onion import peer_events as pe
 from timb.net.onion.chat import split_text
 from timb.net.onion.connection import OnionConnection, Role
 from timb.net.onion.errors import FrameError, MessageError, OnionUsageError
@@ -275,3 +277,22 @@ def test_pair_fixture_is_symmetric() -> None:
     pair = make_pair()
     pair.pump()
     assert pair.client.authenticated and pair.server.authenticated
+
+
+def test_reprs_hide_texts_nicknames_cookies_and_keys() -> None:
+    secret = "s3cr3t-text"
+    values = [
+        m.ChatMessage(secret, 1),
+        m.ContactRequest(secret, secret),
+        m.OpenChannel(1, m.CHANNEL_AUTH, client_cookie=b"s3cr3t-cookie-16"),
+        m.Proof(b"s3cr3t" * 10 + b"abcd", ALICE.address.service_id),
+        ev.MessageReceived((1,), secret),
+        ev.ContactRequestReceived(ALICE.address, secret, secret),
+        pe.MessageIn(ALICE.address, secret, (1,)),
+        pe.ContactRequest(ALICE.address, secret, secret),
+        framing.Packet(1, secret.encode()),
+        ALICE,
+    ]
+    for value in values:
+        assert "s3cr3t" not in repr(value), type(value).__name__
+    assert ALICE.key_blob().reveal() not in repr(ALICE) and "redacted" in repr(ALICE.seed)

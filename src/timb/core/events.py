@@ -151,6 +151,9 @@ class SmpFinished:
     outcome: SmpOutcome
     verified: bool
     fingerprint: Fingerprint | None = None
+    # True when this failed or cheated check took an earlier verification of the key away (as
+    # libotr's set_smp_trust(.., 0)): a failed check may be a man in the middle. UIs say so loudly.
+    unverified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,9 +232,12 @@ class SubscriptionRequested:
 
 @dataclass(frozen=True, slots=True)
 class ErrorEvent:
-    """Something went wrong outside any command (a command's own failure is raised to its caller)."""
+    """Something went wrong outside any command (a command's own failure is raised to its caller).
+    ``account`` and ``contact`` name what it concerns when it concerns one ("" otherwise)."""
 
     message: str
+    account: str = ""
+    contact: str = ""
 
 
 CoreEvent = (

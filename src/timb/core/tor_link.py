@@ -11,8 +11,7 @@ Two modes (`TorSettings`):
   ``TIMB_OFFLINE=1`` (tests and the demo never reach it).
 
 Either way, bootstrap progress goes to the UI as `TorBootstrap` (in order, ending at 100) and a
-tor that cannot be reached or started as `TorFailed` (followed, for UIs written before
-`TorFailed` existed, by ``ErrorEvent("tor: ...")``).
+tor that cannot be reached or started, or that goes away later, as `TorFailed`.
 """
 
 from __future__ import annotations
@@ -23,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from timb.common.ids import OnionAddress
 from timb.core.errors import Unavailable
-from timb.core.events import CoreEvent, ErrorEvent, TorBootstrap, TorFailed
+from timb.core.events import CoreEvent, TorBootstrap, TorFailed
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
 from timb.tor.process import ManagedTor
@@ -60,13 +60,26 @@ class TorSettings:
             return "managed"
         return "attach" if self.control_port is not None else "none"
 
-    def describe(self) -> dict[str, object]:
-        return {
-            "mode": self.mode,
-            "control_port": self.control_port,
-            "data_dir": None if self.data_dir is None else str(self.data_dir),
-            "private_network": bool(self.dir_authorities or self.devnet_dir),
-        }
+    def describe(self, private_network: bool = False) -> TorInfo:
+        """``private_network``: the attached tor said it is on a private network."""
+        return TorInfo(
+            self.mode,
+            self.control_port,
+            None if self.data_dir is None else str(self.data_dir),
+            private_network or bool(self.dir_authorities or self.devnet_dir),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TorInfo:
+    """How the service reaches tor. ``mode``: "managed", "attach" or "none". ``private_network``:
+    the tor is on a private test network (our managed tor joined one, or the attached tor runs
+    with TestingTorNetwork 1), never the public Tor network."""
+
+    mode: str
+    control_port: int | None
+    data_dir: str | None
+    private_network: bool
 
 
 def parse_dir_authority(line: str) -> DirAuthority:
@@ -123,6 +136,7 @@ class TorLink:
         self._emit = emit
         self.client: TorClient | None = None
         self.error: str | None = None
+        self.private_network = False  # the tor we attached to runs with TestingTorNetwork 1
         self.ready = asyncio.Event()  # set once attached, or once that failed
         self._managed: ManagedTor | None = None
         self._closing = False
@@ -146,6 +160,7 @@ class TorLink:
         too, so a UI never shows a working Tor that is gone."""
         try:
             self.client = client = await self._attach()
+            self.private_network = await _on_private_network(client)
             self.ready.set()
             async for status in client.bootstrap_events():
                 self._emit(TorBootstrap(status.progress, status.tag, status.summary))
@@ -160,8 +175,32 @@ class TorLink:
         self.error = error
         if not self._closing:  # our own close is not a failure to report
             self._emit(TorFailed(error))
-            self._emit(ErrorEvent(f"tor: {error}"))
         self.ready.set()  # accounts now fail with "no tor" instead of waiting forever
+
+    def describe(self) -> TorInfo:
+        return self.settings.describe(private_network=self.private_network)
+
+    async def publish(self, local_port: int, virtual_port: int) -> OnionAddress:
+        """Publish 127.0.0.1:``local_port`` as an ephemeral onion service on ``virtual_port``
+        (a new key, not kept: the service ends when the control connection closes) and wait for
+        its descriptor to be uploaded.
+
+        Raises: Unavailable (no tor, or tor failed), TorError (tor refused or timed out).
+        """
+        client = await self.dialer()
+        if client is None:
+            raise Unavailable("no tor configured: give a tor control port (--tor-control)")
+        service = await client.add_onion(
+            [(virtual_port, local_port)], discard_key=True, await_publication=True
+        )
+        return service.address
+
+    async def unpublish(self, address: OnionAddress) -> None:
+        """Raises: Unavailable (no tor), TorError (tor does not know the service)."""
+        client = await self.dialer()
+        if client is None:
+            raise Unavailable("no tor configured: give a tor control port (--tor-control)")
+        await client.del_onion(address)
 
     async def _attach(self) -> TorClient:
         settings = self.settings
@@ -184,3 +223,10 @@ class TorLink:
         tor, self._managed = self._managed, None
         if tor is not None:
             await asyncio.to_thread(tor.stop)
+
+
+async def _on_private_network(client: TorClient) -> bool:
+    """True if the tor runs with ``TestingTorNetwork 1`` (under TIMB_OFFLINE=1 the offline guard
+    has already refused any other when attaching)."""
+    values = (await client.control.get_conf("TestingTorNetwork")).get("TestingTorNetwork", [])
+    return values == ["1"]

@@ -35,7 +35,6 @@ import secrets
 import socket
 
 from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError, ProxyType
-from python_socks._errors import IncompleteReadError  # what a cut handshake raises; not re-exported
 from python_socks.async_.asyncio import Proxy
 
 from timb.common.ids import OnionAddress
@@ -230,7 +229,10 @@ def _stream_error(error: ProxyError) -> StreamError | TorUnavailable:
         match = re.search(r"reply code: 0[xX]([0-9A-Fa-f]{2})", str(error))
         code = int(match.group(1), 16) if match else None
     if code is None:
-        if isinstance(error.__cause__, IncompleteReadError):
+        # python-socks chains a bad reply's error (which has an error_code) or, for a cut
+        # handshake, its stream's read error (a class it does not export; it has none).
+        cause = error.__cause__
+        if cause is not None and not hasattr(cause, "error_code"):
             return TorUnavailable("tor closed the SOCKS connection during the handshake")
         return StreamError(f"SOCKS handshake with tor failed: {error}")
     return StreamError(SOCKS_REASONS.get(code, f"SOCKS error 0x{code:02X}"))

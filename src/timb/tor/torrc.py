@@ -130,7 +130,6 @@ _RAPID: tuple[tuple[str, str], ...] = (
 # (tor wants vote delay + distribution delay, at least 2 + 2, below half the interval).
 INITIAL_VOTING_INTERVAL = 5
 _AUTHORITY_SCHEDULE: tuple[tuple[str, str], ...] = (
-    ("TestingV3AuthInitialVotingInterval", str(INITIAL_VOTING_INTERVAL)),
     ("TestingV3AuthInitialVoteDelay", "2"),
     ("TestingV3AuthInitialDistDelay", "2"),
     ("V3AuthVotingInterval", "10"),
@@ -181,13 +180,16 @@ def _require(value: int | None, what: str, node: NodeSpec) -> int:
 
 
 def authority_torrc(
-    node: NodeSpec, authorities: Sequence[DirAuthority], *, voting_offset_s: int = 0
+    node: NodeSpec,
+    authorities: Sequence[DirAuthority],
+    *,
+    initial_voting: tuple[int, int] = (INITIAL_VOTING_INTERVAL, 0),
 ) -> TorConfig:
     """A directory authority: ORPort + DirPort, votes on the fastest schedule, never exits.
 
-    ``voting_offset_s`` (0-4) shifts the voting intervals off the wall clock's multiples of 5 s
-    (``TestingV3AuthVotingStartOffset``), so the caller can place the first consensus just
-    after the relays are ready instead of wherever the clock happens to stand.
+    ``initial_voting``: (``TestingV3AuthInitialVotingInterval``,
+    ``TestingV3AuthVotingStartOffset``) until the first consensus, so the caller can hold the
+    first vote and release it (``SETCONF``) once the relays are ready (testnet/schedule.py).
 
     Raises:
         ValueError: ``node`` has no or_port or dir_port.
@@ -204,7 +206,8 @@ def authority_torrc(
             ("V3AuthoritativeDirectory", "1"),
             ("ContactInfo", f"{node.nickname}@test.test"),
             *_AUTHORITY_SCHEDULE,
-            ("TestingV3AuthVotingStartOffset", str(voting_offset_s)),
+            ("TestingV3AuthInitialVotingInterval", str(initial_voting[0])),
+            ("TestingV3AuthVotingStartOffset", str(initial_voting[1])),
             ("ExitPolicy", "reject *:*"),
             # HSDirs are the authorities only: relays are not directory caches (see relay_torrc).
             ("TestingDirAuthVoteHSDir", ",".join(f"${a.fingerprint}" for a in authorities)),

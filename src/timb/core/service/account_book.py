@@ -19,7 +19,9 @@ from timb.common.secret import Secret
 from timb.core.accounts import Account, Accounts, normalise_pin
 from timb.core.conversations import Conversations
 from timb.core.errors import NotFound, ProfileError, Unavailable
+from timb.core.service.checks import require_unicode
 from timb.core.service.contact_book import ContactBook
+from timb.core.service.results import AccountInfo
 from timb.core.service.runtime import AccountRuntime, RuntimeHooks
 from timb.core.service.session import ProfileSession
 from timb.core.service.translate import translated
@@ -29,6 +31,7 @@ from timb.otr import PrivateKey
 from timb.otr.instance_tags import generate_instance_tag
 
 ACCOUNTS_SECTION = "accounts"
+POLL_INTERVAL = 1.0
 KEYS_SECTION = "otr_keys"
 
 AdapterFactory = Callable[[Account, "net.Dialer | None"], net.Adapter]
@@ -125,6 +128,7 @@ class AccountBook:
         self._rng = rng
         self._accounts = Accounts()
         self.runtimes: dict[str, AccountRuntime] = {}
+        session.keep(ACCOUNTS_SECTION, self.to_section)
 
     def __iter__(self) -> Iterator[Account]:
         return iter(self._accounts)
@@ -154,8 +158,10 @@ class AccountBook:
 
     # -- commands ---------------------------------------------------------------------------------
 
-    async def add(self, account_id: str, jid: str, password: Secret[str], **options: Any) -> dict[str, Any]:
+    async def add(self, account_id: str, jid: str, password: Secret[str], **options: Any) -> AccountInfo:
         self._session.require()
+        require_unicode(jid, "the address")
+        require_unicode(password.reveal(), "the password")
         with translated():
             account = self._accounts.add(account_id, jid, password, self._rng, **options)
         key = await asyncio.to_thread(PrivateKey.generate)
@@ -164,8 +170,10 @@ class AccountBook:
         await self._session.save()
         return self.describe(account)
 
-    async def update(self, account_id: str, **changes: Any) -> dict[str, Any]:
+    async def update(self, account_id: str, **changes: Any) -> AccountInfo:
         runtime = self.runtime(account_id)
+        if changes.get("password") is not None:
+            require_unicode(changes["password"].reveal(), "the password")
         changes["tls_pin_sha256"] = normalise_pin(changes.get("tls_pin_sha256"))
         with translated():
             runtime.account = self._accounts.update(
@@ -193,15 +201,21 @@ class AccountBook:
     async def disconnect(self, account_id: str) -> None:
         await self.runtime(account_id).link.stop()
 
-    def describe_all(self) -> list[dict[str, Any]]:
+    def describe_all(self) -> list[AccountInfo]:
         """Raises: ProfileError (none unlocked)."""
         self._session.require()
         return [self.describe(a) for a in self._accounts]
 
+    async def poll_forever(self) -> None:
+        """`poll` every POLL_INTERVAL seconds (a background task, cancelled at close)."""
+        while True:
+            await asyncio.sleep(POLL_INTERVAL)
+            self.poll()
+
     def poll(self) -> None:
         """Let every conversation core act on time passing (AKE timeouts, re-sends)."""
         for runtime in list(self.runtimes.values()):
-            runtime.act(lambda c: c.poll())
+            runtime.poll()
 
     def connect(self, account_id: str) -> None:
         runtime = self.runtime(account_id)
@@ -209,7 +223,7 @@ class AccountBook:
             lambda link: link.run(lambda: self._networks.adapter_for(runtime), runtime.on_net_event)
         )
 
-    async def register(self, account_id: str, server: str, **options: Any) -> dict[str, Any]:
+    async def register(self, account_id: str, server: str, **options: Any) -> AccountInfo:
         username = "timb-" + self._rng.randbytes(6).hex()
         password = Secret(base64.urlsafe_b64encode(self._rng.randbytes(18)).decode())
         await self.add(account_id, f"{username}@{server}", password, **options)
@@ -232,13 +246,19 @@ class AccountBook:
         contacts = self._book.names(runtime.id)
         runtime.rekey(key, self._conversations(runtime.account, key, contacts), contacts)
 
-    def describe(self, account: Account) -> dict[str, Any]:
-        runtime = self.runtimes.get(account.id)
-        info = account.public()
-        info["connected"] = bool(runtime and runtime.connected)
-        if runtime is not None:
-            info["fingerprint"] = runtime.key.fingerprint().human()
-        return info
+    def describe(self, account: Account) -> AccountInfo:
+        runtime = self.runtimes[account.id]
+        return AccountInfo(
+            account.id,
+            account.jid,
+            account.host,
+            account.port,
+            account.tls_pin_sha256,
+            account.auto_connect,
+            account.network,
+            runtime.connected,
+            runtime.key.fingerprint(),
+        )
 
     # -- keys and runtimes ------------------------------------------------------------------------
 

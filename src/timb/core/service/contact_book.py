@@ -14,6 +14,7 @@ from timb.common.errors import InvalidIdentifier
 from timb.common.ids import Jid
 from timb.core import roster
 from timb.core.errors import InvalidRequest, NotFound
+from timb.core.service.checks import require_unicode
 from timb.core.service.session import ProfileSession
 
 CONTACTS_SECTION = "contacts"
@@ -21,6 +22,7 @@ CONTACTS_SECTION = "contacts"
 
 def parse_contact(jid: str) -> str:
     """The bare address of a contact. Raises: InvalidRequest (not user@server)."""
+    require_unicode(jid, "the address")
     try:
         parsed = Jid.parse(jid)
     except InvalidIdentifier as exc:

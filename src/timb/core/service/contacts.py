@@ -16,6 +16,7 @@ from timb.core.events import CoreEvent, PresenceChanged
 from timb.core.roster import OFFLINE
 from timb.core.service.account_book import AccountBook
 from timb.core.service.contact_book import ContactBook, parse_contact
+from timb.core.service.results import ContactInfo
 from timb.core.service.runtime import AccountRuntime
 from timb.core.service.session import ProfileSession, check_policy
 from timb.core.service.translate import translated
@@ -59,20 +60,20 @@ class Contacts:
         await self._session.save()
         await self._tell_server(runtime, lambda adapter: adapter.add_contact(Jid.parse(contact)))
 
-    def describe(self, account_id: str) -> list[dict[str, Any]]:
+    def describe(self, account_id: str) -> list[ContactInfo]:
         runtime = self._accounts.runtime(account_id)
         profile = self._session.require()
         blocked = set(self._book.blocked(account_id))
         return [
-            {
-                "jid": contact,
-                "policy": profile.otr_policy_for(contact),
-                "otr": runtime.otr_state(contact).value,
-                "presence": runtime.status.presence(contact),
-                "subscription": runtime.status.subscription.get(contact),
-                "history": profile.history_enabled_for(History.conversation_id(account_id, contact)),
-                "blocked": contact in blocked,
-            }
+            ContactInfo(
+                contact,
+                profile.otr_policy_for(contact),
+                runtime.otr_state(contact),
+                runtime.status.presence(contact),
+                runtime.status.subscription.get(contact),
+                profile.history_enabled_for(History.conversation_id(account_id, contact)),
+                contact in blocked,
+            )
             for contact in self._book.names(account_id)
         ]
 

@@ -1,6 +1,4 @@
-"""`TimbService`, the facade: the commands every UI calls, each delegated to the part that owns
-what it touches (see the package docstring). It holds the parts and the event queue, nothing else.
-"""
+"""`TimbService`: every command delegated to the part that owns what it touches (see the package)."""
 
 from __future__ import annotations
 
@@ -8,32 +6,26 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from timb.common.clock import Clock, SystemClock
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageState
 from timb.core.profile import Profile
-from timb.core.service.account_book import (
-    ACCOUNTS_SECTION,
-    AccountBook,
-    AdapterFactory,
-    Networks,
-    default_adapter_factory,
-)
+from timb.core.service import results
+from timb.core.service.account_book import AccountBook, AdapterFactory, Networks, default_adapter_factory
 from timb.core.service.contact_book import ContactBook
 from timb.core.service.contacts import Contacts
 from timb.core.service.history import HistoryPart
 from timb.core.service.identity import Identity
 from timb.core.service.messaging import Messaging
+from timb.core.service.onions import Onions
 from timb.core.service.runtime import RuntimeHooks
 from timb.core.service.session import ProfileSession
 from timb.core.service.tasks import TaskOwner
 from timb.core.service.trust_keeper import TRUST_SECTION, TrustKeeper
 from timb.core.tor_link import TorLink, TorSettings
-
-POLL_INTERVAL = 1.0
 
 
 class TimbService:
@@ -76,8 +68,8 @@ class TimbService:
         )
         self._contacts = Contacts(self._session, self._accounts, self._book, self._emit)
         self._messaging = Messaging(self._session, self._accounts, self._book, self._trust, self._history)
+        self._onions = Onions(self._tor)
         self._identity = Identity(self._session, self._accounts, self._trust)
-        self._session.keep(ACCOUNTS_SECTION, self._accounts.to_section)
         self._session.keep(TRUST_SECTION, self._trust.to_dict)
         self._closed = False
 
@@ -87,7 +79,7 @@ class TimbService:
         await self._tasks.enter()
         self._session.run_in(self._tasks.spawn)
         self._history.run_in(self._tasks.spawn)
-        self._tasks.background(self._poll_loop(), "timb-poll")
+        self._tasks.background(self._accounts.poll_forever(), "timb-poll")
         if self._tor.wanted:
             self._tasks.background(self._tor.run(), "timb-tor")
         return self
@@ -99,7 +91,7 @@ class TimbService:
         await self._tasks.exit(et, exc, tb)
 
     async def close(self) -> None:
-        """Disconnect everything and lock the profile (also done on leaving ``async with``)."""
+        """Disconnect everything, lock the profile (also done on leaving ``async with``)."""
         await self._shutdown()
 
     async def _shutdown(self) -> None:
@@ -120,11 +112,6 @@ class TimbService:
 
     def _emit(self, event: CoreEvent) -> None:
         self._events.put_nowait(event)
-
-    async def _poll_loop(self) -> None:
-        while not self._closed:
-            await asyncio.sleep(POLL_INTERVAL)
-            self._accounts.poll()
 
     # -- profile and settings -----------------------------------------------------------------------
 
@@ -153,14 +140,17 @@ class TimbService:
         """Re-encrypt the profile with a new passphrase. Raises: ProfileError (wrong old one)."""
         await self._session.change_passphrase(old, new)
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> results.SettingsInfo:
         """``{"history": bool, "otr_policy": str, "auto_connect": bool, "tor": {...}}``: the
         defaults for conversations and contacts without their own, whether every account connects
         at unlock, and how this service reaches tor (chosen when it starts).
 
         Raises: ProfileError (no profile unlocked).
         """
-        return {**self._session.describe(), "tor": self._tor_settings.describe()}
+        current = self._session.settings
+        return results.SettingsInfo(
+            current.history, current.otr_policy, current.auto_connect, self._tor.describe()
+        )
 
     async def set_settings(
         self, *, history: bool | None = None, otr_policy: str | None = None, auto_connect: bool | None = None
@@ -170,6 +160,18 @@ class TimbService:
         await self._session.update_settings(history=history, otr_policy=otr_policy, auto_connect=auto_connect)
         for runtime in self._accounts.runtimes.values():
             self._contacts.apply_policies(runtime)
+
+    # -- onion services -------------------------------------------------------------------------------
+
+    async def publish_onion(self, local_port: int, *, virtual_port: int | None = None) -> results.OnionInfo:
+        """Publish 127.0.0.1:``local_port`` as an onion service on ``virtual_port`` (default: the
+        same) with a new key, not kept; returns once tor uploaded its descriptor (`onions`).
+        Raises: InvalidRequest (a port outside 1-65535), Unavailable (no tor, tor refused)."""
+        return await self._onions.publish(local_port, virtual_port)
+
+    async def unpublish_onion(self, address: str) -> None:
+        """Raises: InvalidRequest (not an onion address), Unavailable (tor does not know it)."""
+        await self._onions.unpublish(address)
 
     # -- accounts -------------------------------------------------------------------------------------
 
@@ -184,7 +186,7 @@ class TimbService:
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
         network: str = "xmpp",
-    ) -> dict[str, Any]:
+    ) -> results.AccountInfo:
         """Add an account (with a new OTR key); returns its public description. ``network``:
         "xmpp" (``jid`` is user@server, port 5222 by default) or "irc" (``jid`` is
         nick@server, port 6697, TLS; a non-empty password is used for SASL PLAIN).
@@ -209,7 +211,7 @@ class TimbService:
         port: int | None = None,
         tls_pin_sha256: str | None = None,
         auto_connect: bool | None = None,
-    ) -> dict[str, Any]:
+    ) -> results.AccountInfo:
         """Change an account's settings (those given); they apply at the next connection.
         Raises: NotFound, InvalidRequest."""
         return await self._accounts.update(
@@ -221,7 +223,7 @@ class TimbService:
             auto_connect=auto_connect,
         )
 
-    def list_accounts(self) -> list[dict[str, Any]]:
+    def list_accounts(self) -> list[results.AccountInfo]:
         return self._accounts.describe_all()
 
     async def remove_account(self, account_id: str) -> None:
@@ -243,7 +245,7 @@ class TimbService:
         host: str | None = None,
         port: int = 5222,
         tls_pin_sha256: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> results.AccountInfo:
         """Create a throwaway account on ``server`` by in-band registration (XEP-0077) with a
         random name and password, through tor like any connection; returns its description
         (as `add_account`) once the server accepted it and the account is connected. On failure
@@ -263,7 +265,7 @@ class TimbService:
         Raises: NotFound, InvalidRequest."""
         await self._contacts.add(account_id, jid, policy=policy)
 
-    def list_contacts(self, account_id: str) -> list[dict[str, Any]]:
+    def list_contacts(self, account_id: str) -> list[results.ContactInfo]:
         """Each contact: jid, policy (effective OTR policy), otr (state), presence ("offline",
         "available", away/chat/dnd/xa), subscription (RFC 6121: none/to/from/both, or None when
         the roster has not said), history (effective: recorded or not), blocked.
@@ -311,8 +313,8 @@ class TimbService:
 
     # -- messages and OTR -----------------------------------------------------------------------------
 
-    def send_message(self, account_id: str, contact: str, text: str) -> str:
-        """Queue a message; returns its id. It stays PENDING until a private session exists.
+    def send_message(self, account_id: str, contact: str, text: str) -> results.SendResult:
+        """Queue a message; returns its id and state. It stays PENDING until a private session exists.
 
         Raises: NotFound, InvalidRequest (bad address, the address is blocked, or a text OTR
         cannot carry).
@@ -329,13 +331,13 @@ class TimbService:
     def end_otr(self, account_id: str, contact: str) -> None:
         self._messaging.end(account_id, contact)
 
-    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]:
+    def fingerprints(self, account_id: str, contact: str | None = None) -> results.Fingerprints:
         """Our fingerprint; with a contact, theirs in the current session and every known one."""
         return self._messaging.fingerprints(account_id, contact)
 
     async def set_trust(
         self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
-    ) -> dict[str, Any]:
+    ) -> results.KnownKey:
         """Mark a contact's fingerprint verified (checked by hand), distrusted or unverified.
         Raises: NotFound, InvalidRequest."""
         return await self._messaging.set_trust(account_id, contact, fingerprint, trust)
@@ -364,7 +366,7 @@ class TimbService:
         which is off by default). Existing logs are kept; `delete_history` removes them."""
         await self._messaging.set_history(account_id, contact, enabled)
 
-    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
+    async def read_history(self, account_id: str, contact: str) -> list[results.HistoryItem]:
         """The recorded messages of one conversation, oldest first. Raises: ProfileError."""
         return await self._messaging.read_history(account_id, contact)
 
@@ -375,7 +377,7 @@ class TimbService:
 
     async def import_libotr(
         self, account_id: str, private_key_path: Path | str, fingerprints_path: Path | str | None = None
-    ) -> dict[str, Any]:
+    ) -> results.KeyImport:
         """Replace the account's OTR key with its key from a libotr ``otr.private_key`` file and
         merge the contacts' fingerprints (and their trust) from ``otr.fingerprints``. The account
         must be disconnected (pending messages fail). Returns ``{"fingerprint": ours,
@@ -388,7 +390,7 @@ class TimbService:
 
     async def export_libotr(
         self, account_id: str, private_key_path: Path | str, fingerprints_path: Path | str | None = None
-    ) -> dict[str, Any]:
+    ) -> results.KeyExport:
         """Write the account's OTR key as a libotr ``otr.private_key`` file (and the contacts'
         fingerprints as ``otr.fingerprints``; distrusted ones unverified, libotr has no such
         state), new files with mode 0600. Returns ``{"fingerprint": ours, "fingerprints_exported": n}``.

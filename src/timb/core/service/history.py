@@ -7,12 +7,12 @@ vault write holds) and where background writes run (the service's task group).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from timb.common.clock import Clock
 from timb.core.errors import Unavailable
 from timb.core.events import CoreEvent, MessageReceived
 from timb.core.recorder import HistoryRecorder
+from timb.core.service.results import HistoryDirection, HistoryItem
 from timb.core.service.runtime import Spawn
 from timb.core.service.session import ProfileSession
 from timb.core.storage.history import Direction
@@ -48,8 +48,18 @@ class HistoryPart:
     async def set(self, account_id: str, contact: str, enabled: bool | None) -> None:
         await self.recorder().set(account_id, contact, enabled)
 
-    async def read(self, account_id: str, contact: str) -> list[dict[str, Any]]:
-        return await self.recorder().read(account_id, contact)
+    async def read(self, account_id: str, contact: str) -> list[HistoryItem]:
+        """The recorded messages, oldest first. Raises: ProfileError (damaged log, storage)."""
+        return [
+            HistoryItem(
+                HistoryDirection(record["direction"]),
+                float(record["timestamp"]),
+                str(record["text"]),
+                bool(record["encrypted"]),
+                bool(record["verified"]),
+            )
+            for record in await self.recorder().read(account_id, contact)
+        ]
 
     async def delete(self, account_id: str, contact: str) -> None:
         await self.recorder().delete(account_id, contact)

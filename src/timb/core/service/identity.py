@@ -14,12 +14,12 @@ import asyncio
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from timb.common.errors import InvalidIdentifier
 from timb.common.ids import Jid
 from timb.core.errors import InvalidRequest
 from timb.core.service.account_book import AccountBook
+from timb.core.service.results import KeyExport, KeyImport
 from timb.core.service.session import ProfileSession
 from timb.core.service.translate import translated
 from timb.core.service.trust_keeper import TrustKeeper
@@ -52,6 +52,8 @@ def _read(path: Path) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise InvalidRequest(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL in the path: no file can have that name
+        raise InvalidRequest("cannot read the file: its name holds a NUL") from None
 
 
 def _write_new(path: Path, text: str) -> None:
@@ -62,6 +64,8 @@ def _write_new(path: Path, text: str) -> None:
         raise InvalidRequest(f"{path} exists already: choose a new file") from None
     except OSError as exc:
         raise InvalidRequest(f"cannot create {path}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL in the path
+        raise InvalidRequest("cannot create the file: its name holds a NUL") from None
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
         out.flush()
@@ -130,7 +134,7 @@ class Identity:
 
     async def import_libotr(
         self, account_id: str, private_key_path: Path | str, fingerprints_path: Path | str | None
-    ) -> dict[str, Any]:
+    ) -> KeyImport:
         runtime = self._accounts.runtime(account_id)
         if runtime.link.running:
             raise InvalidRequest(f"disconnect {account_id} before importing a key")
@@ -138,14 +142,11 @@ class Identity:
         imported = await read_libotr(account_id, address, self._trust, private_key_path, fingerprints_path)
         self._accounts.rekey(runtime, imported.key)
         await self._session.save()
-        return {
-            "fingerprint": imported.key.fingerprint().human(),
-            "fingerprints_imported": imported.fingerprints,
-        }
+        return KeyImport(imported.key.fingerprint(), imported.fingerprints)
 
     async def export_libotr(
         self, account_id: str, private_key_path: Path | str, fingerprints_path: Path | str | None
-    ) -> dict[str, Any]:
+    ) -> KeyExport:
         runtime = self._accounts.runtime(account_id)
         address = str(runtime.account.jid.bare)
         count = await write_libotr(
@@ -156,4 +157,4 @@ class Identity:
             private_key_path=private_key_path,
             fingerprints_path=fingerprints_path,
         )
-        return {"fingerprint": runtime.key.fingerprint().human(), "fingerprints_exported": count}
+        return KeyExport(runtime.key.fingerprint(), count)

@@ -6,15 +6,15 @@ what the conversations core produced. See `TimbService` for each contract.
 
 from __future__ import annotations
 
-from typing import Any
-
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
 from timb.core.errors import InvalidRequest, NotFound
 from timb.core.events import MessageState, TrustLevel
 from timb.core.service.account_book import AccountBook
+from timb.core.service.checks import require_unicode
 from timb.core.service.contact_book import ContactBook, parse_contact
 from timb.core.service.history import HistoryPart
+from timb.core.service.results import Fingerprints, HistoryItem, KnownKey, SendResult
 from timb.core.service.session import ProfileSession
 from timb.core.service.translate import translated
 from timb.core.service.trust_keeper import TrustKeeper
@@ -38,14 +38,15 @@ class Messaging:
         self._trust = trust
         self._history = history
 
-    def send(self, account_id: str, contact: str, text: str) -> str:
+    def send(self, account_id: str, contact: str, text: str) -> SendResult:
         runtime = self._accounts.runtime(account_id)
         name = parse_contact(contact)
         self._book.refuse_blocked(account_id, name)
+        require_unicode(text, "the text")  # never let it reach OTR (it cannot be encoded)
         with translated():
             msg_id = runtime.act(lambda c: c.send(name, text))
         self._history.remember(account_id, name, Direction.OUTGOING, text)
-        return msg_id
+        return SendResult(msg_id, runtime.message_state(msg_id))
 
     def message_state(self, account_id: str, msg_id: str) -> MessageState:
         runtime = self._accounts.runtime(account_id)
@@ -62,22 +63,18 @@ class Messaging:
         name = parse_contact(contact)
         self._accounts.runtime(account_id).act(lambda c: c.end(name))
 
-    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]:
+    def fingerprints(self, account_id: str, contact: str | None = None) -> Fingerprints:
         runtime = self._accounts.runtime(account_id)
-        out: dict[str, Any] = {"ours": runtime.key.fingerprint().human()}
-        if contact is not None:
-            name = parse_contact(contact)
-            theirs = runtime.their_fingerprint(name)
-            out["theirs"] = theirs.human() if theirs else None
-            out["known"] = [
-                {"fingerprint": k.fingerprint.human(), "trust": k.level.value}
-                for k in self._trust.known(account_id, name)
-            ]
-        return out
+        ours = runtime.key.fingerprint()
+        if contact is None:
+            return Fingerprints(ours)
+        name = parse_contact(contact)
+        known = tuple(KnownKey(k.fingerprint, k.level) for k in self._trust.known(account_id, name))
+        return Fingerprints(ours, runtime.their_fingerprint(name), known)
 
     async def set_trust(
         self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
-    ) -> dict[str, Any]:
+    ) -> KnownKey:
         runtime = self._accounts.runtime(account_id)
         name = parse_contact(contact)
         with translated():
@@ -91,17 +88,20 @@ class Messaging:
         await self._session.save()
         self._trust.announce(account_id, name, fp, level)
         runtime.act(lambda c: c.refresh_trust_and_flush(name))
-        return {"fingerprint": fp.human(), "trust": level.value}
+        return KnownKey(fp, level)
 
     def smp_start(
         self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
     ) -> None:
         name = parse_contact(contact)
+        require_unicode(secret.reveal(), "the secret")
+        require_unicode(question or "", "the question")
         with translated():
             self._accounts.runtime(account_id).act(lambda c: c.smp_start(name, secret, question))
 
     def smp_respond(self, account_id: str, contact: str, secret: Secret[str]) -> None:
         name = parse_contact(contact)
+        require_unicode(secret.reveal(), "the secret")
         with translated():
             self._accounts.runtime(account_id).act(lambda c: c.smp_respond(name, secret))
 
@@ -116,7 +116,7 @@ class Messaging:
         self._accounts.runtime(account_id)
         await self._history.set(account_id, parse_contact(contact), enabled)
 
-    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]:
+    async def read_history(self, account_id: str, contact: str) -> list[HistoryItem]:
         self._accounts.runtime(account_id)
         return await self._history.read(account_id, parse_contact(contact))
 

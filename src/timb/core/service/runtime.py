@@ -5,13 +5,18 @@ The runtime is the only holder of the account's `Conversations`, and the only wa
 ordered outbox, events to the trust keeper, the history and the UI. No caller can forget to
 flush, because no caller can reach the core without `act`.
 
-Network events come in through `on_net_event`, one at a time, from the link's task.
+Network events come in through `on_net_event`, one at a time, from the link's task. Whatever
+goes wrong while handling one of them (a peer's hostile input meeting a bug, a record the disk
+refuses) is that event's failure alone: an `ErrorEvent` for the account and contact, logged as its
+type only (the text may quote the peer's message), and the next event is handled as usual. The
+same holds for each event the conversations core produced: a failing hook loses nothing else.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -38,6 +43,8 @@ from timb.net import base as net
 from timb.otr import PrivateKey
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
 Remember = Callable[[str, str, Direction, "MessageReceived | str"], None]
@@ -132,18 +139,49 @@ class AccountRuntime:
             event = conversations.next_event()
             if event is None:
                 return
-            if isinstance(event, OtrStateChanged):
-                self._hooks.trust.observe(event)
-            elif isinstance(event, SmpFinished):
-                if self._hooks.trust.smp_finished(event):
-                    conversations.refresh_trust(event.contact)
-            elif isinstance(event, MessageReceived):
-                self._hooks.remember(event.account, event.contact, Direction.INCOMING, event)
+            try:
+                event = self._apply(event)
+            except Exception as exc:  # noqa: BLE001 - one event's failure, reported (module docstring)
+                self._failed(exc, type(event).__name__, getattr(event, "contact", ""))
             self._hooks.emit(event)
+
+    def _apply(self, event: CoreEvent) -> CoreEvent:
+        """What an event from the conversations core changes before the UI sees it (returned)."""
+        if isinstance(event, OtrStateChanged):
+            self._hooks.trust.observe(event)
+        elif isinstance(event, SmpFinished):
+            changed = self._hooks.trust.smp_finished(event)
+            if changed is not None:
+                self._conversations.refresh_trust(event.contact)  # the badge follows the trust
+                return changed
+        elif isinstance(event, MessageReceived):
+            self._hooks.remember(event.account, event.contact, Direction.INCOMING, event)
+        return event
+
+    def _failed(self, exc: Exception, what: str, contact: str) -> None:
+        # The type only: an exception's text may quote what the peer sent.
+        kind = type(exc).__name__
+        log.error("account %s: %s while handling %s", self.id, kind, what)
+        message = f"account {self.id}: could not handle {what}" + (f" from {contact}" if contact else "")
+        self._hooks.emit(ErrorEvent(f"{message} ({kind})", self.id, contact))
 
     # -- what the network says ------------------------------------------------------------------------
 
     def on_net_event(self, event: net.NetEvent) -> None:
+        """Handle one network event; any failure is reported for it alone (module docstring)."""
+        try:
+            self._on_net_event(event)
+        except Exception as exc:  # noqa: BLE001 - one event's failure, reported (module docstring)
+            self._failed(exc, type(event).__name__, _contact_of(event))
+
+    def poll(self) -> None:
+        """Let the conversations core act on time passing; a failure is reported, not raised."""
+        try:
+            self.act(lambda c: c.poll())
+        except Exception as exc:  # noqa: BLE001 - the timer must keep running for every account
+            self._failed(exc, "a timer", "")
+
+    def _on_net_event(self, event: net.NetEvent) -> None:
         match event:
             case net.MessageIn(sender=sender, body=body):
                 if sender.local and not self._blocked(sender):
@@ -189,6 +227,17 @@ class AccountRuntime:
         """The account lost its session: nobody's presence is known any more."""
         for contact in self.status.disconnected():
             self._hooks.emit(PresenceChanged(self.id, contact, roster.OFFLINE))
+
+
+def _contact_of(event: net.NetEvent) -> str:
+    """The bare address an event comes from or concerns ("" for none)."""
+    match event:
+        case net.MessageIn(sender=jid) | net.SubscriptionRequest(sender=jid):
+            return str(jid.bare)
+        case net.MessageFailed(peer=jid) | net.PresenceChanged(jid=jid):
+            return str(jid.bare)
+        case _:
+            return ""
 
 
 async def _refuse_quietly(adapter: net.Adapter, sender: Jid) -> None:

@@ -19,6 +19,7 @@ from timb.common.secret import Secret
 from timb.core.errors import InvalidRequest, ProfileError
 from timb.core.events import CoreEvent, ErrorEvent
 from timb.core.profile import Profile, Settings
+from timb.core.service.checks import require_unicode
 from timb.core.service.translate import translated
 from timb.core.storage.vault import VaultExists, VaultNotFound
 from timb.otr import Policy
@@ -38,6 +39,13 @@ def check_policy(policy: str) -> Policy:
     if policy not in POLICIES:
         raise InvalidRequest(f"policy must be one of {', '.join(POLICIES)}")
     return POLICIES[policy]
+
+
+def _check_passphrase(passphrase: Secret[str]) -> None:
+    """Raises: ProfileError (empty, or not valid Unicode)."""
+    if not passphrase.reveal():
+        raise ProfileError("the passphrase must not be empty")
+    require_unicode(passphrase.reveal(), "the passphrase", ProfileError)
 
 
 class ProfileSession:
@@ -80,8 +88,7 @@ class ProfileSession:
     async def create(self, passphrase: Secret[str]) -> Profile:
         """Raises: ProfileError (one is unlocked, exists, unusable directory, empty passphrase)."""
         self._refuse_second()
-        if not passphrase.reveal():
-            raise ProfileError("the passphrase must not be empty")
+        _check_passphrase(passphrase)
         with translated(wording={VaultExists: f"a profile exists already in {self.directory}"}):
             profile = await asyncio.to_thread(Profile.create, passphrase, self.directory, random=self._rng)
         self._profile = profile
@@ -90,6 +97,7 @@ class ProfileSession:
     async def unlock(self, passphrase: Secret[str]) -> Profile:
         """Raises: ProfileError (no profile, wrong passphrase, damaged, in use)."""
         self._refuse_second()
+        require_unicode(passphrase.reveal(), "the passphrase", ProfileError)
         with translated(wording={VaultNotFound: f"no profile in {self.directory}: create one first"}):
             profile = await asyncio.to_thread(Profile.unlock, passphrase, self.directory, random=self._rng)
         self._profile = profile
@@ -138,8 +146,8 @@ class ProfileSession:
     async def change_passphrase(self, old: Secret[str], new: Secret[str]) -> None:
         """Raises: ProfileError (none unlocked, wrong old passphrase, empty new one, disk)."""
         profile = self.require()
-        if not new.reveal():
-            raise ProfileError("the passphrase must not be empty")
+        require_unicode(old.reveal(), "the passphrase", ProfileError)
+        _check_passphrase(new)
         async with self.lock:
             with translated():
                 await asyncio.to_thread(profile.change_passphrase, old, new)
@@ -150,15 +158,6 @@ class ProfileSession:
     def settings(self) -> Settings:
         """Raises: ProfileError (none unlocked)."""
         return self.require().settings
-
-    def describe(self) -> dict[str, Any]:
-        """The settings as the UIs show them. Raises: ProfileError (none unlocked)."""
-        current = self.settings
-        return {
-            "history": current.history,
-            "otr_policy": current.otr_policy,
-            "auto_connect": current.auto_connect,
-        }
 
     async def update_settings(
         self, *, history: bool | None, otr_policy: str | None, auto_connect: bool | None

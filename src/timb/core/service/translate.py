@@ -20,6 +20,7 @@ from timb.core.trust import TrustStoreError
 from timb.net import base as net
 from timb.otr import LocalError
 from timb.otr.keyfiles import KeyFileError
+from timb.tor.errors import TorError
 
 Message = Callable[[Exception], str]
 
@@ -33,6 +34,7 @@ TABLE: Final[tuple[tuple[type[Exception], type[ServiceError], Message], ...]] = 
     (KeyFileError, InvalidRequest, str),
     (LocalError, InvalidRequest, str),  # a text or an SMP step OTR refuses (caller misuse)
     (net.NotConnectedError, Unavailable, lambda _exc: "the account is not connected"),
+    (TorError, Unavailable, lambda exc: f"tor: {exc}"),
 )
 
 _TYPES: Final = tuple(row[0] for row in TABLE)

@@ -10,12 +10,21 @@ trust of their own.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from timb.common.clock import Clock
 from timb.common.ids import Fingerprint
 from timb.core.errors import ProfileError
-from timb.core.events import CoreEvent, KeyChanged, OtrStateChanged, SmpFinished, TrustChanged, TrustLevel
+from timb.core.events import (
+    CoreEvent,
+    KeyChanged,
+    OtrStateChanged,
+    SmpFinished,
+    SmpOutcome,
+    TrustChanged,
+    TrustLevel,
+)
 from timb.core.service.translate import translated
 from timb.core.trust import KeyTrust, ObservationKind, TrustStore, VerificationMethod
 from timb.otr.keyfiles import FingerprintEntry
@@ -66,16 +75,28 @@ class TrustKeeper:
         if seen.kind is not ObservationKind.KNOWN_KEY:
             self._changed()
 
-    def smp_finished(self, event: SmpFinished) -> bool:
-        """Apply an SMP's result to the key it ran over; True when the key's trust changed."""
-        if not event.verified or event.fingerprint is None:
-            return False
-        self._store.verify(
-            event.account, event.contact, event.fingerprint, VerificationMethod.SMP, self._clock.now()
-        )
-        self._emit(TrustChanged(event.account, event.contact, event.fingerprint, TrustLevel.VERIFIED))
+    def smp_finished(self, event: SmpFinished) -> SmpFinished | None:
+        """Apply an SMP's result to the key it ran over. A success that proved the contact to us
+        verifies the key; a failed or cheated check takes an earlier verification away (libotr's
+        set_smp_trust(.., 0): it may be a man in the middle; a distrusted key stays distrusted).
+        Returns the event as the UI should see it when the key's trust changed, else None."""
+        fp = event.fingerprint
+        if fp is None:
+            return None
+        if event.verified:
+            self._store.verify(event.account, event.contact, fp, VerificationMethod.SMP, self._clock.now())
+            level = TrustLevel.VERIFIED
+        elif event.outcome in (SmpOutcome.FAILED, SmpOutcome.CHEATED) and self.is_verified(
+            event.account, event.contact, fp
+        ):
+            self._store.unverify(event.account, event.contact, fp)
+            level = TrustLevel.UNVERIFIED
+            event = replace(event, unverified=True)
+        else:
+            return None
+        self._emit(TrustChanged(event.account, event.contact, fp, level))
         self._changed()
-        return True
+        return event
 
     # -- what the user decides ------------------------------------------------------------------------
 

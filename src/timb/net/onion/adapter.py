@@ -21,21 +21,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from timb.common.clock import Clock, SystemClock
 from timb.common.ids import OnionAddress
 from timb.common.random import Random, SystemRandom
-from timb.net.base import AdapterCrashed, NotConnectedError
+from timb.net.errors import AdapterCrashed, NotConnectedError
 from timb.net.onion import events as ev
 from timb.net.onion import peer_events as pe
 from timb.net.onion.book import ContactBook, ContactState, RequestLimiter
 from timb.net.onion.connection import OnionConnection
+from timb.net.onion.dialing import Redialler
 from timb.net.onion.errors import OnionAuthError, OnionError, OnionProtocolError, OnionUsageError
 from timb.net.onion.identity import OnionIdentity
 from timb.net.onion.messages import Status
-from timb.net.onion.state import Role
+from timb.net.onion.state import KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, Role
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
 from timb.tor.onion import OnionKey, OnionListener
@@ -43,6 +46,7 @@ from timb.tor.onion import OnionKey, OnionListener
 RICOCHET_PORT = 9878
 REPLACE_AFTER = 30.0  # seconds: Ricochet replaces a contact connection older than this
 _READ_SIZE = 65536
+SEEN_IDS = 512  # recent message ids kept per contact, to drop re-sent duplicates
 
 
 @dataclass(eq=False, slots=True)
@@ -71,6 +75,7 @@ class OnionPeer:
         max_requests: int = 16,
         request_rate: int = 10,
         await_publication: bool = True,
+        keepalive: tuple[float, float] = (KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT),
     ) -> None:
         self.tor = tor
         self.identity = identity
@@ -79,19 +84,25 @@ class OnionPeer:
         self._clock = clock or SystemClock()
         self._random = random or SystemRandom()
         self._tick = tick_interval
-        self._backoff = backoff
         self._max_strangers = max_strangers
         self._max_requests = max_requests
         self._limiter = RequestLimiter(request_rate)
         self._await_publication = await_publication
+        self._keepalive = keepalive  # (ask after this much silence, give up this much later)
         self._listener: OnionListener | None = None
         self._events: asyncio.Queue[pe.PeerEvent | BaseException] = asyncio.Queue()
         self._links: set[_Link] = set()
         self._active: dict[OnionAddress, _Link] = {}
         self._requests: dict[OnionAddress, _Link] = {}
-        self._dialers: dict[OnionAddress, asyncio.Task[None]] = {}
-        self._wake: dict[OnionAddress, asyncio.Event] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._dialler = Redialler(
+            wants=lambda peer: self._running and self.book.wants_connection(peer),
+            online=self.is_online,
+            attempt=self._attempt,
+            guard=self._guard,
+            random=self._random,
+            backoff=backoff,
+        )
+        self._seen: dict[OnionAddress, deque[int]] = {}
         self._running = False
 
     @property
@@ -121,7 +132,7 @@ class OnionPeer:
         self._running = True
         self._events.put_nowait(pe.ServiceOnline(self.address))
         for peer in self.book.to_dial():
-            self._ensure_dialer(peer)
+            self._dialler.ensure(peer)
 
     async def stop(self) -> None:
         """Remove the onion service, close every connection, stop dialling. Idempotent."""
@@ -137,11 +148,7 @@ class OnionPeer:
             await asyncio.wait(
                 [asyncio.ensure_future(link.done.wait()) for link in links], timeout=5 * self._tick
             )
-        tasks = list(self._tasks) + list(self._dialers.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._dialers.clear()
+        await self._dialler.stop()
 
     async def events(self) -> AsyncIterator[pe.PeerEvent]:
         """The events, in order, for one consumer. Raises AdapterCrashed (from the iteration)."""
@@ -156,7 +163,7 @@ class OnionPeer:
     def add_contact(self, peer: OnionAddress) -> None:
         """A contact the user already has (e.g. restored from the profile): dial it, take it."""
         self.book.set(peer, ContactState.ALLOWED)
-        self._ensure_dialer(peer)
+        self._dialler.ensure(peer)
 
     def request_contact(self, peer: OnionAddress, message: str = "", nickname: str | None = None) -> None:
         """Ask ``peer`` to become a contact; asked again on every connection until answered.
@@ -167,7 +174,7 @@ class OnionPeer:
         if peer == self.address:
             raise OnionUsageError("cannot add our own address")
         self.book.set(peer, ContactState.REQUESTING, self.nickname if nickname is None else nickname, message)
-        self._ensure_dialer(peer)
+        self._dialler.ensure(peer)
 
     def accept_request(self, peer: OnionAddress) -> None:
         """Accept ``peer``'s request (on its waiting connection, or by dialling it back)."""
@@ -176,7 +183,7 @@ class OnionPeer:
         if link is not None and link.conn.is_open:
             link.conn.accept_request(self._clock.now())
             self._flush(link)
-        self._ensure_dialer(peer)
+        self._dialler.ensure(peer)
 
     def reject_request(self, peer: OnionAddress) -> None:
         """Refuse ``peer``'s request and forget it (it may ask again)."""
@@ -191,10 +198,16 @@ class OnionPeer:
 
     def forget(self, peer: OnionAddress) -> None:
         self.book.forget(peer)
+        self._seen.pop(peer, None)
         self._drop(peer)
 
     def is_online(self, peer: OnionAddress) -> bool:
         return peer in self._active
+
+    def keepalive_replies(self, peer: OnionAddress) -> int:
+        """How many of our keep-alives the contact's current connection has answered."""
+        link = self._active.get(peer)
+        return 0 if link is None else link.conn.keepalive_replies
 
     def send_message(self, peer: OnionAddress, text: str) -> tuple[int, ...]:
         """Send ``text`` (split into parts when longer than 2000 UTF-16 units); the parts' ids.
@@ -223,7 +236,7 @@ class OnionPeer:
         if link is not None:
             link.conn.close()
             self._flush(link)
-        self._wake_dialer(peer)
+        self._dialler.wake(peer)
 
     def _new_connection(self, role: Role, peer: OnionAddress | None) -> OnionConnection:
         return OnionConnection(
@@ -235,6 +248,8 @@ class OnionPeer:
             # a client we know, or (dialling side) one we asked: Ricochet's implicit accept
             is_contact=self.book.is_contact if role is Role.SERVER else self.book.wants_connection,
             screen_request=self._screen,
+            keepalive_interval=self._keepalive[0],
+            keepalive_timeout=self._keepalive[1],
         )
 
     def _screen(self, peer: OnionAddress) -> Status:
@@ -252,16 +267,17 @@ class OnionPeer:
 
     async def handle_inbound(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One stream tor forwarded from our onion service (the listener's handler)."""
-        strangers = sum(1 for link in self._links if not link.assigned)
+        # inbound connections not (yet) a contact's; our own dialling does not count
+        strangers = sum(1 for link in self._links if not link.assigned and not link.outbound)
         if not self._running or strangers >= self._max_strangers:
             writer.close()
             return
         link = _Link(self._new_connection(Role.SERVER, None), writer, outbound=False)
         await self._guard(self._run_link(link, reader))
 
-    async def _guard(self, work: object) -> None:
-        """Run a connection; an unexpected exception is the adapter's crash, never lost."""
-        assert asyncio.iscoroutine(work)
+    async def _guard(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a connection or a dial loop; an unexpected exception is the adapter's crash
+        (raised from `events()`), never lost."""
         try:
             await work
         except asyncio.CancelledError:
@@ -318,7 +334,8 @@ class OnionPeer:
             case ev.BecameContact() if peer is not None:
                 self._assign(peer, link)
             case ev.MessageReceived(message_ids=ids, text=text, time_delta=delta) if peer is not None:
-                self._events.put_nowait(pe.MessageIn(peer, text, ids, delta))
+                if self._first_time(peer, ids):
+                    self._events.put_nowait(pe.MessageIn(peer, text, ids, delta))
             case ev.MessageAcknowledged(message_id=mid, accepted=ok) if peer is not None:
                 self._events.put_nowait(pe.MessageAcked(peer, mid, ok))
             case ev.MessageUndelivered(message_id=mid) if peer is not None:
@@ -329,6 +346,15 @@ class OnionPeer:
                 self._events.put_nowait(pe.PeerError(peer if link.conn.authenticated else None, error))
             case _:
                 pass
+
+    def _first_time(self, peer: OnionAddress, ids: tuple[int, ...]) -> bool:
+        """False for a text whose ids we saw lately from ``peer``: re-sent after a connection was
+        replaced (both TIMB and libtego re-send unacknowledged messages with their ids)."""
+        seen = self._seen.setdefault(peer, deque(maxlen=SEEN_IDS))
+        if ids and ids[-1] in seen:
+            return False
+        seen.extend(ids)
+        return True
 
     def _on_unknown_to_peer(self, link: _Link) -> None:
         peer = link.conn.peer
@@ -364,7 +390,7 @@ class OnionPeer:
                 link.conn.close()
                 return
             current.assigned = False
-            unsent = current.conn.take_unsent()  # queued before its chat channel opened
+            unsent = current.conn.take_unsent()  # unacknowledged or still queued: re-sent on the winner
             current.conn.close()
             self._active[peer] = link
             link.assigned = True
@@ -391,63 +417,21 @@ class OnionPeer:
         if peer is not None and self._active.get(peer) is link:
             del self._active[peer]
             self._events.put_nowait(pe.ContactOffline(peer))
-            self._wake_dialer(peer)
+            self._dialler.wake(peer)
 
     # ---- internals: dialling ----
 
-    def _ensure_dialer(self, peer: OnionAddress) -> None:
-        if not self._running or not self.book.wants_connection(peer):
-            return
-        task = self._dialers.get(peer)
-        if task is not None and not task.done():
-            self._wake_dialer(peer)
-            return
-        self._wake[peer] = asyncio.Event()
-        self._dialers[peer] = asyncio.create_task(
-            self._guard(self._dial_loop(peer)), name=f"onion-dial-{peer}"
-        )
-
-    def _wake_dialer(self, peer: OnionAddress) -> None:
-        wake = self._wake.get(peer)
-        if wake is not None:
-            wake.set()
-
-    async def _pause(self, peer: OnionAddress, seconds: float) -> None:
-        """Sleep ``seconds`` or until woken (a command or a lost contact connection)."""
-        wake = self._wake[peer]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), seconds)
-        wake.clear()
-
-    async def _dial_loop(self, peer: OnionAddress) -> None:
-        first, cap = self._backoff
-        delay = first
-        while self._running and self.book.wants_connection(peer):
-            if peer in self._active:  # online (maybe through its own connection): wait for a loss
-                await self._pause(peer, 3600.0)
-                delay = first
-                continue
-            try:
-                reader, writer = await self.tor.open_stream(
-                    peer.host, RICOCHET_PORT, isolation=self.isolation_key(peer)
-                )
-            except (TorError, OSError):
-                await self._pause(peer, self._jitter(delay))
-                delay = min(delay * 2, cap)
-                continue
-            link = _Link(self._new_connection(Role.CLIENT, peer), writer, outbound=True)
-            await self._run_link(link, reader)
-            if link.assigned or link.conn.contact_since is not None:
-                delay = first  # it was a working contact connection: try again soon
-            else:
-                await self._pause(peer, self._jitter(delay))
-                delay = min(delay * 2, cap)
-        self._dialers.pop(peer, None)
-
-    def _jitter(self, delay: float) -> float:
-        """``delay`` give or take 25 %, so that peers that lost each other do not redial in step."""
-        spread = int.from_bytes(self._random.randbytes(2), "big") / 65535
-        return delay * (0.75 + spread / 2)
+    async def _attempt(self, peer: OnionAddress) -> bool | None:
+        """One connection to ``peer`` through tor, run to its end (see `Redialler`)."""
+        try:
+            reader, writer = await self.tor.open_stream(
+                peer.host, RICOCHET_PORT, isolation=self.isolation_key(peer)
+            )
+        except (TorError, OSError):
+            return None
+        link = _Link(self._new_connection(Role.CLIENT, peer), writer, outbound=True)
+        await self._run_link(link, reader)
+        return link.assigned or link.conn.contact_since is not None
 
 
 def _reportable(error: OnionError) -> bool:

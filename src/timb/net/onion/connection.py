@@ -49,6 +49,7 @@ from timb.net.onion.events import (
 )
 from timb.net.onion.identity import auth_proof_message, verify_proof
 from timb.net.onion.state import (
+    MAX_UNACKED,
     UNKNOWN_PURPOSE_TIMEOUT,
     Channel,
     Direction,
@@ -172,12 +173,15 @@ class OnionConnection(ChannelAdmission):
         return tuple(msg.message_id for msg in msgs)
 
     def take_unsent(self) -> list[m.ChatMessage]:
-        """The messages still queued for a chat channel that is not open yet (they never went
-        out): taken away, so that a replacement connection can carry them (`resend`)."""
+        """The messages not acknowledged yet, in the order they were written: those sent with no
+        ChatAcknowledge so far, then those queued for a chat channel that is not open yet. They
+        are taken away so that a replacement connection can carry them (`resend`), with their
+        ids, as libtego re-sends its "Sending" messages; a peer may see one twice (TIMB's
+        adapter drops a repeated id)."""
         unsent: list[m.ChatMessage] = []
         for ch in self._channels.values():
-            unsent += ch.queued
-            ch.queued = []
+            unsent += list(ch.unacked.values()) + ch.queued
+            ch.unacked, ch.queued = {}, []
         return unsent
 
     def resend(self, msgs: list[m.ChatMessage]) -> None:
@@ -195,9 +199,15 @@ class OnionConnection(ChannelAdmission):
         ch = self._outbound_chat()
         for msg in msgs:
             if ch.opened:
-                self._send(ch.ident, m.encode_chat(msg))
+                self._transmit(ch, msg)
             else:
                 ch.queued.append(msg)
+
+    def _transmit(self, ch: Channel, msg: m.ChatMessage) -> None:
+        self._send(ch.ident, m.encode_chat(msg))
+        if len(ch.unacked) >= MAX_UNACKED:  # a peer that never acknowledges: forget the oldest
+            del ch.unacked[next(iter(ch.unacked))]
+        ch.unacked[msg.message_id] = msg
 
     # ---- internals: input ----
 
@@ -273,7 +283,7 @@ class OnionConnection(ChannelAdmission):
             case m.KeepAlive(response_requested=True):
                 self._control(m.KeepAlive(response_requested=False))
             case m.KeepAlive():
-                pass
+                self.keepalive_replies += 1
             case m.EnableFeatures():
                 self._control(m.FeaturesEnabled())
             case m.FeaturesEnabled():
@@ -303,7 +313,7 @@ class OnionConnection(ChannelAdmission):
             proof = auth_proof_message(ch.cookie, res.server_cookie, me, self.peer)
             self._send(ch.ident, m.encode_auth(m.Proof(self.identity.sign(proof), me.service_id)))
         for msg in ch.queued:
-            self._send(ch.ident, m.encode_chat(msg))
+            self._transmit(ch, msg)
         ch.queued.clear()
 
     def _on_request_status(self, ch: Channel, status: m.Status, now: float, *, opened: bool) -> None:
@@ -368,6 +378,7 @@ class OnionConnection(ChannelAdmission):
         if ch.direction is Direction.OUTBOUND:
             if not isinstance(msg, m.ChatAcknowledge):
                 raise MessageError("a chat message on our own outbound channel")
+            ch.unacked.pop(msg.message_id, None)
             self._emit(MessageAcknowledged(msg.message_id, msg.accepted))
             return
         if not isinstance(msg, m.ChatMessage):

@@ -1,8 +1,9 @@
-"""Errors of the onion (Ricochet Refresh protocol v3) adapter and its sans-I/O core.
+"""Errors of the onion (Ricochet Refresh protocol v3) adapter and its sans-I/O core: the onion
+leaves of the net layer's tree (whose root is drawn in timb.net.errors).
 
 Error tree::
 
-    timb.net.base.NetError
+    NetError
      └── OnionError              anything in timb.net.onion
           ├── OnionProtocolError the peer sent something the protocol forbids (remote: the
           │    │                 connection it came on is closed; nothing else changes)
@@ -21,7 +22,7 @@ Messages never carry message text, nicknames, cookies or keys.
 
 from __future__ import annotations
 
-from timb.net.base import NetError
+from timb.net.errors import NetError
 
 
 class OnionError(NetError):

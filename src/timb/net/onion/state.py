@@ -28,6 +28,7 @@ KEEPALIVE_INTERVAL = 60.0
 KEEPALIVE_TIMEOUT = 30.0
 MAX_CHANNELS = 16
 MAX_EVENTS = 1024
+MAX_UNACKED = 4096  # sent messages remembered for a replacement connection
 
 
 class Role(enum.Enum):
@@ -59,7 +60,8 @@ class Channel:
     direction: Direction
     opened: bool = False
     cookie: bytes = b""
-    queued: list[m.ChatMessage] = field(default_factory=list)
+    queued: list[m.ChatMessage] = field(default_factory=list)  # waiting for the channel to open
+    unacked: dict[int, m.ChatMessage] = field(default_factory=dict)  # sent, no ChatAcknowledge yet
     rejoiner: chat.Rejoiner = field(default_factory=chat.Rejoiner)
 
 
@@ -101,6 +103,7 @@ class ConnectionState:
         self._keepalive_timeout = keepalive_timeout
         self._last_received = now
         self._ping_sent_at: float | None = None
+        self.keepalive_replies = 0  # KeepAlive answers received (libtego answers, never asks)
         self._hello = bytearray()
         self._reader = framing.PacketReader()
         self._out = bytearray()

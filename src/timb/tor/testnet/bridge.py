@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from timb.tor.bridges import BridgeLine, parse_bridge_line
 from timb.tor.errors import BridgeLineError, TorStartError
-from timb.tor.process import log_tail
+from timb.tor.process import ManagedTor, log_tail, pick_free_ports
+from timb.tor.testnet.keys import relay_fingerprint, restore_keys, save_keys
+from timb.tor.testnet.state import NetworkState, StateFile
+from timb.tor.testnet.wait import node_state, pending_node, wait_bootstrapped
 from timb.tor.torrc import LOOPBACK, DirAuthority, NodeSpec, TorConfig, common_options
 
 BRIDGE = "bridge0"
@@ -98,3 +101,47 @@ async def wait_bridge_line(data_dir: Path, *, port: int, fingerprint: str, timeo
         if time.monotonic() > deadline:
             raise TorStartError("the bridge's obfs4proxy wrote no bridge line", log_tail=log_tail(data_dir))
         await asyncio.sleep(0.05)
+
+
+async def start_bridge(
+    node_dir: Path,
+    network: NetworkState,
+    *,
+    key_cache: Path | None,
+    owner_pid: int | None,
+    tor_binary: str,
+    track: Callable[[ManagedTor], None],
+    timeout_s: float,
+) -> BridgeLine:
+    """Start the bridge relay in ``node_dir`` (emptied but for its keys) on ``network``, wait
+    until it has bootstrapped (a client fetches its descriptor from it, so none can use it
+    before) and obfs4proxy has written its line. ``track`` gets the tor as soon as it runs (so
+    that whoever stops the network stops it too); on failure it is stopped here.
+
+    Raises:
+        TorStartError: it did not start, bootstrap or write its line in time.
+    """
+    or_port, transport_port = pick_free_ports(2)
+    restore_keys(key_cache, node_dir)
+    fingerprint = await relay_fingerprint(tor_binary, node_dir, BRIDGE, or_port)
+    save_keys(key_cache, node_dir)
+    spec = NodeSpec(BRIDGE, str(node_dir), or_port=or_port, owner_pid=owner_pid)
+    cfg = bridge_relay_torrc(
+        spec, network.authorities, transport_port=transport_port, program=obfs4proxy_path()
+    )
+    tor = ManagedTor(cfg, tor_binary=tor_binary)
+    tor.spawn()
+    track(tor)
+    state_file = StateFile(Path(network.directory) / "state.json")
+    try:
+        state_file.add_node(pending_node("bridge", tor))
+        ep = await tor.wait_ready(timeout_s=30)
+        state_file.add_node(node_state("bridge", ep))
+        await wait_bootstrapped(ep, timeout_s=timeout_s)
+        return await wait_bridge_line(
+            node_dir, port=transport_port, fingerprint=fingerprint, timeout_s=timeout_s
+        )
+    except BaseException:
+        tor.stop()
+        state_file.remove_node(BRIDGE)
+        raise

@@ -20,6 +20,20 @@ from timb.tor.torrc import DirAuthority, TorConfig
 _LIST_FINGERPRINT = ("--list-fingerprint", "--quiet")
 
 
+def emptied_but_keys(d: Path) -> Path:
+    """Node directory ``d`` (created 0700), emptied of everything but its keys: a stale
+    consensus or state from a previous run must not leak into this one."""
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for entry in d.iterdir():
+        if entry.name in {"keys", "fingerprint", "fingerprint-ed25519"}:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    return d
+
+
 def restore_keys(cache: Path | None, data_dir: Path) -> bool:
     """Copy the keys of node ``data_dir.name`` from ``cache`` into ``data_dir`` if it has none.
 

@@ -3,9 +3,10 @@
 Built from the real ``tor`` binary per the field notes (§1): authority keys from
 ``tor-gencert``, fingerprints from ``tor --list-fingerprint`` (both cached in the network
 directory), every node ``TestingTorNetwork 1`` on 127.0.0.1 with free ports picked at start (so
-several networks run side by side), the relays launched at once, the client started once the
-consensus lists them all, and its bootstrap read from its control port until 100 %. Onion
-circuits need 4 distinct relays, hence 5 relays.
+several networks run side by side), every node launched at once (the authorities' first vote
+placed just after the relays are ready, see schedule.py; the client's network disabled until
+the consensus lists them all), and the client's bootstrap read from its control port until
+100 %. Onion circuits need 4 distinct relays, hence 5 relays.
 
 Layout of the network directory::
 
@@ -23,9 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -35,21 +34,21 @@ from timb.tor.bridges import BridgeLine, parse_bridge_line
 from timb.tor.errors import TorError, TorStartError
 from timb.tor.process import (
     ManagedTor,
-    TorEndpoints,
     pick_free_ports,
     port_conflict,
     stop_pids,
     tor_pid_alive,
 )
-from timb.tor.testnet.bridge import BRIDGE, TRANSPORTS, bridge_relay_torrc, obfs4proxy_path, wait_bridge_line
+from timb.tor.testnet.bridge import BRIDGE, TRANSPORTS, start_bridge
 from timb.tor.testnet.keys import (
     authority_certificate,
-    read_fingerprint,
+    emptied_but_keys,
     refresh_cached_certificate,
     relay_fingerprint,
     restore_keys,
     save_keys,
 )
+from timb.tor.testnet.schedule import INITIAL_INTERVAL, first_vote_offset
 from timb.tor.testnet.state import ClientInfo, NetworkState, StateFile
 from timb.tor.testnet.wait import (
     ProgressCallback,
@@ -62,7 +61,6 @@ from timb.tor.testnet.wait import (
     wait_full_consensus,
 )
 from timb.tor.torrc import (
-    INITIAL_VOTING_INTERVAL,
     DirAuthority,
     NodeSpec,
     TorConfig,
@@ -81,20 +79,6 @@ _UP_ATTEMPTS = 2  # a whole new launch after a consensus or bootstrap timeout
 _log = logging.getLogger(__name__)
 
 __all__ = ["CLIENT", "ProgressCallback", "TestNetwork", "bootstrap_status", "wait_bootstrapped"]
-
-
-# Seconds from spawning the nodes to the first voting boundary (the consensus is published
-# about 1 s after it). Measured: the relays have posted their descriptors and the authorities
-# voted when the boundary was 4.2 s after the spawn. A boundary too early gives a first consensus
-# without all relays, and the next one comes 10 s later; one too late wastes the difference.
-FIRST_BOUNDARY_S = 4.6
-
-
-def first_consensus_offset(now: float) -> int:
-    """``TestingV3AuthVotingStartOffset`` that puts the first voting boundary (tor's intervals
-    of INITIAL_VOTING_INTERVAL seconds, counted from midnight UTC, plus the offset) at the
-    first whole second at least FIRST_BOUNDARY_S after ``now`` (wall clock, as tor reads it)."""
-    return math.ceil(now + FIRST_BOUNDARY_S) % INITIAL_VOTING_INTERVAL
 
 
 class TestNetwork:
@@ -129,7 +113,6 @@ class TestNetwork:
         self.tor_binary = tor_binary
         self.state_file = StateFile(self.directory / "state.json")
         self._managed: list[ManagedTor] = []
-        self._bridge_port = 0
 
     # ---- up ----
 
@@ -178,15 +161,11 @@ class TestNetwork:
     async def _launch(self, *, timeout_s: float) -> NetworkState:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         for attempt in range(_LAUNCH_ATTEMPTS):
-            # Clients let tor pick (auto); a bridge has an ORPort and an obfs4 port.
-            ports = pick_free_ports(2 * AUTHORITIES + RELAYS + (2 if self.bridge else 0))
+            ports = pick_free_ports(2 * AUTHORITIES + RELAYS)  # clients let tor pick (auto)
             authorities = await self._prepare_authorities(ports[: 2 * AUTHORITIES])
             # Relay keys made beforehand too, so every fingerprint is known (and cached) at once.
             relay_ports = ports[2 * AUTHORITIES :]
-            names = [f"relay{j}" for j in range(RELAYS)] + ([BRIDGE] if self.bridge else [])
-            await asyncio.gather(
-                *(self._prepare_relay(n, p) for n, p in zip(names, relay_ports, strict=False))
-            )
+            await asyncio.gather(*(self._prepare_relay(f"relay{j}", p) for j, p in enumerate(relay_ports)))
             nodes = self._node_configs(authorities, ports[2 * AUTHORITIES :])
             try:
                 return await self._start_nodes(nodes, authorities, timeout_s=timeout_s)
@@ -200,18 +179,7 @@ class TestNetwork:
         return self.directory / nickname
 
     def _fresh_node_dir(self, nickname: str) -> Path:
-        """The node's data directory, emptied of everything but its keys (a stale consensus
-        or state from a previous run must not leak into this one)."""
-        d = self._node_dir(nickname)
-        d.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for entry in d.iterdir():
-            if entry.name in {"keys", "fingerprint", "fingerprint-ed25519"}:
-                continue
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-        return d
+        return emptied_but_keys(self._node_dir(nickname))
 
     async def _prepare_authorities(self, ports: Sequence[int]) -> list[DirAuthority]:
         async def one(i: int) -> DirAuthority:
@@ -243,14 +211,14 @@ class TestNetwork:
             d = self._node_dir(nick) if nick.startswith("auth") else self._fresh_node_dir(nick)
             return NodeSpec(nick, str(d), or_port=or_port, dir_port=dir_port, owner_pid=self.owner_pid)
 
-        offset = first_consensus_offset(time.time())
+        first_vote = (INITIAL_INTERVAL, first_vote_offset(time.time()))
         nodes = [
             (
                 "authority",
                 authority_torrc(
                     spec(a.nickname, or_port=a.or_port, dir_port=a.dir_port),
                     authorities,
-                    voting_offset_s=offset,
+                    initial_voting=first_vote,
                 ),
             )
             for a in authorities
@@ -259,14 +227,6 @@ class TestNetwork:
             exit_here = self.exit_relay and j == 0
             cfg = relay_torrc(spec(f"relay{j}", or_port=ports[j]), authorities, exit_to_loopback=exit_here)
             nodes.append(("exit" if exit_here else "relay", cfg))
-        if self.bridge:
-            # Keys were made (and the directory emptied) in _prepare_relay.
-            bridge = spec(BRIDGE, or_port=ports[RELAYS])
-            self._bridge_port = ports[RELAYS + 1]
-            cfg = bridge_relay_torrc(
-                bridge, authorities, transport_port=self._bridge_port, program=obfs4proxy_path()
-            )
-            nodes.append(("bridge", cfg))
         nodes.append(("client", client_torrc(spec(CLIENT), authorities)))
         return nodes
 
@@ -277,8 +237,9 @@ class TestNetwork:
         *,
         timeout_s: float,
     ) -> NetworkState:
-        """Launch every node at once, the client with its network disabled; enable it when the
-        consensus lists every relay.
+        """Launch every node at once: the authorities with their first vote placed just after
+        the relays will be ready (testnet/schedule.py), the client with its network disabled;
+        let the client go once the consensus lists every relay.
 
         A client that joins with the network takes the first consensus, which may list only 2-3
         relays; its first circuits then reuse the guard as the last hop and fail until the next
@@ -335,46 +296,23 @@ class TestNetwork:
             raise TorError(f"no private network is running in {self.directory}")
         if state.bridge_line is not None:
             return parse_bridge_line(state.bridge_line)
-        or_port, self._bridge_port = pick_free_ports(2)
-        await self._prepare_relay(BRIDGE, or_port)
-        spec = NodeSpec(BRIDGE, str(self._fresh_node_dir(BRIDGE)), or_port=or_port, owner_pid=self.owner_pid)
-        cfg = bridge_relay_torrc(
-            spec, state.authorities, transport_port=self._bridge_port, program=obfs4proxy_path()
+        line = await start_bridge(
+            self._fresh_node_dir(BRIDGE),
+            state,
+            key_cache=self.key_cache,
+            owner_pid=self.owner_pid,
+            tor_binary=self.tor_binary,
+            track=self._managed.append,
+            timeout_s=timeout_s,
         )
-        tor = ManagedTor(cfg, tor_binary=self.tor_binary)
-        tor.spawn()
-        self._managed.append(tor)
-        try:
-            self.state_file.add_node(pending_node("bridge", tor))
-            ep = await tor.wait_ready(timeout_s=30)
-            self.state_file.add_node(node_state("bridge", ep))
-            line = await self._bridge_ready(ep, timeout_s=timeout_s)
-        except BaseException:
-            tor.stop()
-            self.state_file.remove_node(BRIDGE)
-            raise
         self.state_file.set_bridge_line(line.torrc_value())
         return line
-
-    async def _bridge_ready(self, bridge: TorEndpoints, *, timeout_s: float) -> BridgeLine:
-        """Wait until the bridge has bootstrapped (a client fetches its descriptor from it, so
-        none can use it before) and obfs4proxy has written its line."""
-        await wait_bootstrapped(bridge, timeout_s=timeout_s)
-        fingerprint = read_fingerprint(bridge.data_dir / "fingerprint")
-        port = self._bridge_port
-        return await wait_bridge_line(
-            bridge.data_dir, port=port, fingerprint=fingerprint, timeout_s=timeout_s
-        )
 
     def _complete(self, state: NetworkState) -> bool:
         # A launch killed half-way leaves relays without the client, or nodes without ports.
         names = {n.nickname for n in state.nodes if n.control_port is not None}
         wanted = {f"auth{i}" for i in range(AUTHORITIES)} | {f"relay{j}" for j in range(RELAYS)} | {CLIENT}
-        if self.bridge:
-            wanted.add(BRIDGE)
-            if state.bridge_line is None:
-                return False
-        return wanted <= names
+        return wanted <= names  # a missing bridge is added to the running network (add_bridge)
 
     def _all_alive(self, state: NetworkState) -> bool:
         return all(tor_pid_alive(n.pid, Path(n.data_dir) / "torrc") for n in state.nodes)

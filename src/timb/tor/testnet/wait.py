@@ -155,6 +155,17 @@ def node_state(role: str, ep: TorEndpoints) -> NodeState:
     )
 
 
+async def _command(ep: TorEndpoints, line: str) -> str:
+    conn = await ControlConnection.connect("127.0.0.1", ep.control_port)
+    try:
+        await conn.authenticate(cookie_path=ep.cookie_path)
+        reply = await conn.command(line)
+        reply.raise_for_status()
+        return reply.message
+    finally:
+        await conn.close()
+
+
 async def enable_network(ep: TorEndpoints) -> None:
     """``SETCONF DisableNetwork=0`` on a tor started with its network disabled.
 
@@ -162,12 +173,7 @@ async def enable_network(ep: TorEndpoints) -> None:
         ControlError: tor refused.
         TorUnavailable: its control port went away.
     """
-    conn = await ControlConnection.connect("127.0.0.1", ep.control_port)
-    try:
-        await conn.authenticate(cookie_path=ep.cookie_path)
-        (await conn.command("SETCONF DisableNetwork=0")).raise_for_status()
-    finally:
-        await conn.close()
+    await _command(ep, "SETCONF DisableNetwork=0")
 
 
 async def client_node(ep: TorEndpoints) -> NodeState:

@@ -1,13 +1,13 @@
 """``timb demo``: TIMB running for real on this machine, with nothing leaving loopback.
 
 It brings up the private Tor network, Prosody as an onion service with two accounts, and a
-headless demo contact (a TIMB bot that answers over OTR); see `timb.core.demo.stack`. Then:
+headless demo contact (a TIMB bot that answers over OTR); see `timb.devnet.demo.stack`. Then:
 
 - on a terminal, the TUI opens already logged in to your demo account, the bot in your
   contacts; chat privately, verify the bot with SMP (its greeting shows the secret), quit with
   ctrl+q;
 - otherwise (``make demo`` in a script or CI), a short scripted conversation runs and is printed
-  as it happens (`timb.core.demo.script`).
+  as it happens (`timb.devnet.demo.script`).
 
 Either way everything the demo started is stopped at the end, also on Ctrl-C, SIGTERM or an
 error; the exit status is 0 only when the whole demo worked.
@@ -30,10 +30,10 @@ from typing import Any
 
 from textual import on
 
-from timb.core import devnet
-from timb.core.demo.script import run_script
-from timb.core.demo.stack import ACCOUNT, DemoFacts, DemoStack, stop_leftovers
 from timb.core.errors import ServiceError, Unavailable
+from timb.devnet import network as devnet
+from timb.devnet.demo.script import run_script
+from timb.devnet.demo.stack import ACCOUNT, DemoFacts, DemoStack, stop_leftovers
 from timb.ui.cli.tui import crash_log_for
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.main import MainScreen

@@ -11,15 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import enum
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TextIO
 
-from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
 from timb.core.events import (
     ConnectionStateChanged,
@@ -48,7 +45,9 @@ from timb.core.service import (
     Unavailable,
     default_profile_dir,
 )
-from timb.ui.tui.crash import redacted_report
+from timb.core.service.checks import is_unicode
+from timb.ui.cli.jsonrpc_schema import SERVICE_METHODS, Param, service_params, to_json
+from timb.ui.crash import redacted_report
 
 MAX_LINE = 1 << 20  # a longer line gets a parse error (in pieces) and reading goes on
 
@@ -94,36 +93,9 @@ class RpcError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class _Param:
-    name: str
-    type: type | tuple[type, ...]
-    required: bool = True
-
-
-def _p(name: str, kind: type | tuple[type, ...] = str, required: bool = True) -> _Param:
-    return _Param(name, kind, required)
-
-
-_OPT_STR = (str, type(None))
-# JSON names that differ from the service's Python argument names.
-_ARGUMENT_NAMES = {"account": "account_id"}
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Fingerprint):
-        return value.human()
-    if isinstance(value, tuple):
-        return [_json_value(v) for v in value]
-    return value
-
-
 def event_to_notification(event: CoreEvent) -> dict[str, Any]:
     """A JSON-RPC notification for a core event (``params`` are the event's fields)."""
-    params = {f.name: _json_value(getattr(event, f.name)) for f in fields(event)}
-    return {"jsonrpc": "2.0", "method": NOTIFICATIONS[type(event)], "params": params}
+    return {"jsonrpc": "2.0", "method": NOTIFICATIONS[type(event)], "params": to_json(event)}
 
 
 class JsonRpcServer:
@@ -132,136 +104,11 @@ class JsonRpcServer:
     def __init__(self, service: TimbService) -> None:
         self.service = service
         self.shutdown_requested = asyncio.Event()
-        s = service
-        self._methods: dict[str, tuple[list[_Param], Callable[..., Awaitable[Any] | Any]]] = {
-            "profile.exists": ([], s.profile_exists),
-            "profile.create": ([_p("passphrase")], self._create_profile),
-            "profile.unlock": ([_p("passphrase")], self._unlock_profile),
-            "profile.change_passphrase": ([_p("old"), _p("new")], self._change_passphrase),
-            "account.add": (
-                [
-                    _p("id"),
-                    _p("jid"),
-                    _p("password"),
-                    _p("host", _OPT_STR, False),
-                    _p("port", int, False),
-                    _p("tls_pin_sha256", _OPT_STR, False),
-                    _p("auto_connect", bool, False),
-                    _p("network", str, False),
-                ],
-                self._add_account,
-            ),
-            "account.update": (
-                [
-                    _p("account"),
-                    _p("password", str, False),
-                    _p("host", str, False),
-                    _p("port", int, False),
-                    _p("tls_pin_sha256", str, False),
-                    _p("auto_connect", bool, False),
-                ],
-                self._update_account,
-            ),
-            "account.register": (
-                [
-                    _p("id"),
-                    _p("server"),
-                    _p("host", _OPT_STR, False),
-                    _p("port", int, False),
-                    _p("tls_pin_sha256", _OPT_STR, False),
-                ],
-                self._register_account,
-            ),
-            "account.list": ([], s.list_accounts),
-            "account.remove": ([_p("account")], s.remove_account),
-            "account.connect": ([_p("account")], s.connect),
-            "account.disconnect": ([_p("account")], s.disconnect),
-            "contact.add": ([_p("account"), _p("jid"), _p("policy", str, False)], s.add_contact),
-            "contact.list": ([_p("account")], s.list_contacts),
-            "contact.remove": ([_p("account"), _p("jid")], s.remove_contact),
-            "contact.set_policy": (
-                [_p("account"), _p("jid"), _p("policy", _OPT_STR)],
-                s.set_contact_policy,
-            ),
-            "contact.approve": ([_p("account"), _p("jid")], s.approve_subscription),
-            "contact.deny": ([_p("account"), _p("jid")], s.deny_subscription),
-            "contact.requests": ([_p("account")], s.subscription_requests),
-            "contact.block": ([_p("account"), _p("jid")], s.block_contact),
-            "contact.unblock": ([_p("account"), _p("jid")], s.unblock_contact),
-            "contact.blocked": ([_p("account")], s.list_blocked),
-            "settings.get": ([], s.settings),
-            "settings.set": (
-                [
-                    _p("history", bool, False),
-                    _p("otr_policy", str, False),
-                    _p("auto_connect", bool, False),
-                ],
-                s.set_settings,
-            ),
-            "libotr.import": (
-                [_p("account"), _p("private_key_path"), _p("fingerprints_path", _OPT_STR, False)],
-                s.import_libotr,
-            ),
-            "libotr.export": (
-                [_p("account"), _p("private_key_path"), _p("fingerprints_path", _OPT_STR, False)],
-                s.export_libotr,
-            ),
-            "message.send": ([_p("account"), _p("contact"), _p("text")], self._send),
-            "message.state": ([_p("account"), _p("id")], self._message_state),
-            "otr.start": ([_p("account"), _p("contact")], s.start_otr),
-            "otr.end": ([_p("account"), _p("contact")], s.end_otr),
-            "otr.fingerprints": ([_p("account"), _p("contact", _OPT_STR, False)], s.fingerprints),
-            "trust.set": (
-                [_p("account"), _p("contact"), _p("fingerprint"), _p("trust", str, False)],
-                s.set_trust,
-            ),
-            "smp.start": (
-                [_p("account"), _p("contact"), _p("secret"), _p("question", _OPT_STR, False)],
-                self._smp_start,
-            ),
-            "smp.respond": ([_p("account"), _p("contact"), _p("secret")], self._smp_respond),
-            "smp.abort": ([_p("account"), _p("contact")], s.smp_abort),
-            "history.set": (
-                [_p("account"), _p("contact"), _p("enabled", (bool, type(None)))],
-                s.set_history,
-            ),
-            "history.read": ([_p("account"), _p("contact")], s.read_history),
-            "history.delete": ([_p("account"), _p("contact")], s.delete_history),
-            "shutdown": ([], self._shutdown),
+        self._methods: dict[str, tuple[list[Param], Callable[..., Awaitable[Any] | Any]]] = {
+            method: (service_params(method), getattr(service, name))
+            for method, (name, _renames) in SERVICE_METHODS.items()
         }
-
-    # -- adapters for methods whose params are secrets or need shaping ---------------------------
-
-    async def _create_profile(self, passphrase: str) -> None:
-        await self.service.create_profile(Secret(passphrase))
-
-    async def _unlock_profile(self, passphrase: str) -> None:
-        await self.service.unlock_profile(Secret(passphrase))
-
-    async def _change_passphrase(self, old: str, new: str) -> None:
-        await self.service.change_passphrase(Secret(old), Secret(new))
-
-    async def _add_account(self, id: str, jid: str, password: str, **options: Any) -> Any:
-        return await self.service.add_account(id, jid, Secret(password), **options)
-
-    async def _register_account(self, id: str, server: str, **options: Any) -> Any:
-        return await self.service.register_account(id, server, **options)
-
-    async def _update_account(self, account_id: str, password: str | None = None, **options: Any) -> Any:
-        secret = None if password is None else Secret(password)
-        return await self.service.update_account(account_id, password=secret, **options)
-
-    def _send(self, account_id: str, contact: str, text: str) -> dict[str, str]:
-        return {"id": self.service.send_message(account_id, contact, text)}
-
-    def _message_state(self, account_id: str, id: str) -> str:
-        return self.service.message_state(account_id, id).value
-
-    def _smp_start(self, account_id: str, contact: str, secret: str, question: str | None = None) -> None:
-        self.service.smp_start(account_id, contact, Secret(secret), question)
-
-    def _smp_respond(self, account_id: str, contact: str, secret: str) -> None:
-        self.service.smp_respond(account_id, contact, Secret(secret))
+        self._methods["shutdown"] = ([], self._shutdown)
 
     def _shutdown(self) -> None:
         self.shutdown_requested.set()
@@ -274,7 +121,9 @@ class JsonRpcServer:
             return None
         try:
             message = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except RecursionError:  # valid JSON, nested deeper than Python's parser goes
+            return _dump(_error(None, PARSE_ERROR, "parse error: the line nests too deeply"))
+        except ValueError:  # not JSON, or a number over Python's 4300-digit limit
             return _dump(_error(None, PARSE_ERROR, "parse error: the line is not valid JSON"))
         if isinstance(message, list):
             if not message:
@@ -297,7 +146,7 @@ class JsonRpcServer:
             return None if is_notification else _error(request_id, exc.code, exc.message)
         if is_notification:
             return None
-        return {"jsonrpc": "2.0", "id": request_id, "result": _json_value(result)}
+        return {"jsonrpc": "2.0", "id": request_id, "result": to_json(result)}
 
     async def _dispatch(self, message: dict[str, Any]) -> Any:
         if message.get("jsonrpc") != "2.0":
@@ -324,7 +173,7 @@ class JsonRpcServer:
         return result
 
 
-def _check_params(method: str, spec: list[_Param], params: object) -> dict[str, Any]:
+def _check_params(method: str, spec: list[Param], params: object) -> dict[str, Any]:
     """Validate by name and type; messages name the parameter, never its value."""
     if not isinstance(params, dict):
         raise RpcError(INVALID_PARAMS, f"{method}: params must be an object (by name)")
@@ -339,10 +188,12 @@ def _check_params(method: str, spec: list[_Param], params: object) -> dict[str, 
                 raise RpcError(INVALID_PARAMS, f"{method}: missing parameter {param.name!r}")
             continue
         value = params[param.name]
-        bad_bool = isinstance(value, bool) and param.type is int
+        bad_bool = isinstance(value, bool) and bool not in param.type
         if not isinstance(value, param.type) or bad_bool:
             raise RpcError(INVALID_PARAMS, f"{method}: parameter {param.name!r} has the wrong type")
-        kwargs[_ARGUMENT_NAMES.get(param.name, param.name)] = value
+        if isinstance(value, str) and not is_unicode(value):  # "\ud800": no layer below can encode it
+            raise RpcError(INVALID_PARAMS, f"{method}: parameter {param.name!r} is not valid Unicode")
+        kwargs[param.argument] = Secret(value) if param.secret and value is not None else value
     return kwargs
 
 
@@ -351,7 +202,10 @@ def _error(request_id: object, code: int, message: str) -> dict[str, Any]:
 
 
 def _dump(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    if not is_unicode(line):  # a lone surrogate (in a request id, say) goes out as its escape
+        line = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
+    return line
 
 
 # -- the process ------------------------------------------------------------------------------

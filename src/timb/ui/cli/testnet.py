@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from timb.core import devnet
 from timb.core.errors import Unavailable
+from timb.devnet import network as devnet
 
 DEFAULT_DIR = Path(".testnet")
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from timb.core.profile import Profile
 from timb.core.service import TimbService, TorSettings, default_profile_dir
+from timb.ui.crash import redacted_report, write_report
 from timb.ui.tui.app import TimbApp
-from timb.ui.tui.crash import redacted_report, write_report
 
 CRASH_LOG = "crash.log"
 

@@ -24,7 +24,6 @@ from timb.core.events import (
     KeyChanged,
     MessageReceived,
     MessageStateChanged,
-    OtrState,
     OtrStateChanged,
     OtrUnavailable,
     PresenceChanged,
@@ -35,8 +34,9 @@ from timb.core.events import (
     TorFailed,
     TrustChanged,
 )
-from timb.ui.tui.contacts import Contacts
-from timb.ui.tui.crash import TimbCrashed, redacted_report, write_report
+from timb.ui.crash import TimbCrashed, redacted_report, write_report
+from timb.ui.tui.flows.contacts import Contacts
+from timb.ui.tui.flows.verification import Verification
 from timb.ui.tui.screens.accounts import AccountsScreen
 from timb.ui.tui.screens.dialogs import AddContactDialog
 from timb.ui.tui.screens.main import MainScreen
@@ -44,12 +44,9 @@ from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import SettingsScreen
 from timb.ui.tui.screens.tor import TorErrorScreen
 from timb.ui.tui.service_api import ServiceApi
-from timb.ui.tui.verification import Verification
 from timb.ui.tui.widgets.badge import BADGE_WORDS
 from timb.ui.tui.widgets.conversation import ConversationView
 from timb.ui.tui.widgets.sidebar import ContactItem
-
-TOR_ERROR_PREFIX = "tor:"  # ErrorEvent copies of TorFailed, for older UIs (timb.core.tor_link)
 
 
 class TimbApp(App[int]):
@@ -113,25 +110,20 @@ class TimbApp(App[int]):
         accounts = self.service.list_accounts()
         for account in accounts:
             self.connections.setdefault(
-                str(account["id"]),
-                ConnectionState.CONNECTED if account.get("connected") else ConnectionState.DISCONNECTED,
+                account.id, ConnectionState.CONNECTED if account.connected else ConnectionState.DISCONNECTED
             )
         self._refresh_accounts()
         for account in accounts:
-            for contact in self.service.list_contacts(str(account["id"])):
+            for contact in self.service.list_contacts(account.id):
                 # Listed only: a conversation view is made when it is opened or has news.
                 self.main.add_contact(
-                    str(account["id"]),
-                    str(contact["jid"]),
-                    OtrState(contact["otr"]),
-                    presence=str(contact.get("presence", "offline")),
-                    blocked=contact.get("blocked") is True,
+                    account.id, contact.jid, contact.otr, presence=contact.presence, blocked=contact.blocked
                 )
         if not accounts:
             self.notify("No account yet: press F2 to add one.", timeout=10)
 
     def _refresh_accounts(self) -> None:
-        known = {str(a["id"]) for a in self.service.list_accounts()}
+        known = {a.id for a in self.service.list_accounts()}
         for view in self.main.conversations():
             if view.account not in known:  # the account was removed, and its contacts with it
                 self.main.remove_contact(view.account, view.contact)
@@ -140,11 +132,7 @@ class TimbApp(App[int]):
                 self.main.remove_contact(item.account, item.contact)
         self.main.set_accounts(
             [
-                (
-                    str(a["id"]),
-                    str(a["jid"]),
-                    self.connections.get(str(a["id"]), ConnectionState.DISCONNECTED),
-                )
+                (a.id, str(a.jid), self.connections.get(a.id, ConnectionState.DISCONNECTED))
                 for a in self.service.list_accounts()
             ]
         )
@@ -183,10 +171,10 @@ class TimbApp(App[int]):
                 if not encrypted:
                     view.add_system("that message was NOT encrypted: others could read or change it")
                 main.mark_unread(account, contact)
-            case MessageStateChanged(id=msg_id, state=state):
-                for view in main.conversations():
-                    if view.messages.update_state(msg_id, state):
-                        break
+            case MessageStateChanged(id=msg_id, state=state, account=account, contact=contact):
+                shown = main.existing(account, contact)  # routed by (account, contact)
+                if shown is not None:
+                    shown.messages.update_state(msg_id, state)
             case OtrStateChanged(account=account, contact=contact, state=state):
                 view = await main.conversation(account, contact)
                 if view.otr_state is not state:
@@ -225,10 +213,8 @@ class TimbApp(App[int]):
             case TorFailed(message=message):
                 main.tor.set_failed(message)
                 self.push_screen(TorErrorScreen(message), self._after_tor_error)
-            case ErrorEvent(message=message) if not message.startswith(TOR_ERROR_PREFIX):
+            case ErrorEvent(message=message):
                 self.notify(message, severity="error", markup=False, timeout=10)
-            case ErrorEvent():
-                pass  # "tor: ..." repeats the TorFailed just shown (timb.core.tor_link)
 
     def _after_tor_error(self, choice: str | None) -> None:
         if choice == "quit":
@@ -245,13 +231,12 @@ class TimbApp(App[int]):
     async def on_conversation_view_send(self, message: ConversationView.Send) -> None:
         view = self.main.existing(message.account, message.contact)
         try:
-            msg_id = self.service.send_message(message.account, message.contact, message.text)
-            state = self.service.message_state(message.account, msg_id)
+            sent = self.service.send_message(message.account, message.contact, message.text)
         except ServiceError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
         if view is not None:
-            view.add_outgoing(msg_id, message.text, state)
+            view.add_outgoing(sent.id, message.text, sent.state)
 
     def action_go_private(self) -> None:
         view = self._current()
@@ -299,7 +284,7 @@ class TimbApp(App[int]):
     def action_add_contact(self) -> None:
         if not self.unlocked:
             return
-        accounts = [str(a["id"]) for a in self.service.list_accounts()]
+        accounts = [a.id for a in self.service.list_accounts()]
         if not accounts:
             self.notify("Add an account first (F2).", severity="warning")
             return

@@ -8,10 +8,18 @@ tested on its own with a fake service that emits core events, and lets mypy chec
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Protocol
 
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageState
+from timb.core.service.results import (
+    AccountInfo,
+    ContactInfo,
+    Fingerprints,
+    HistoryItem,
+    KnownKey,
+    SendResult,
+)
 
 
 class ServiceApi(Protocol):
@@ -35,7 +43,7 @@ class ServiceApi(Protocol):
         port: int = 5222,
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
-    ) -> dict[str, Any]: ...
+    ) -> AccountInfo: ...
 
     async def register_account(
         self,
@@ -45,9 +53,9 @@ class ServiceApi(Protocol):
         host: str | None = None,
         port: int = 5222,
         tls_pin_sha256: str | None = None,
-    ) -> dict[str, Any]: ...
+    ) -> AccountInfo: ...
 
-    def list_accounts(self) -> list[dict[str, Any]]: ...
+    def list_accounts(self) -> list[AccountInfo]: ...
 
     async def remove_account(self, account_id: str) -> None: ...
 
@@ -57,11 +65,11 @@ class ServiceApi(Protocol):
 
     async def add_contact(self, account_id: str, jid: str, *, policy: str = "always") -> None: ...
 
-    def list_contacts(self, account_id: str) -> list[dict[str, Any]]: ...
+    def list_contacts(self, account_id: str) -> list[ContactInfo]: ...
 
     async def remove_contact(self, account_id: str, jid: str) -> None: ...
 
-    def send_message(self, account_id: str, contact: str, text: str) -> str: ...
+    def send_message(self, account_id: str, contact: str, text: str) -> SendResult: ...
 
     def message_state(self, account_id: str, msg_id: str) -> MessageState: ...
 
@@ -69,11 +77,11 @@ class ServiceApi(Protocol):
 
     def end_otr(self, account_id: str, contact: str) -> None: ...
 
-    def fingerprints(self, account_id: str, contact: str | None = None) -> dict[str, Any]: ...
+    def fingerprints(self, account_id: str, contact: str | None = None) -> Fingerprints: ...
 
     async def set_trust(
-        self, account: str, contact: str, fingerprint: str, trust: str = "verified"
-    ) -> dict[str, Any]: ...
+        self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
+    ) -> KnownKey: ...
 
     def smp_start(
         self, account_id: str, contact: str, secret: Secret[str], question: str | None = None
@@ -85,7 +93,7 @@ class ServiceApi(Protocol):
 
     async def set_history(self, account_id: str, contact: str, enabled: bool | None) -> None: ...
 
-    async def read_history(self, account_id: str, contact: str) -> list[dict[str, Any]]: ...
+    async def read_history(self, account_id: str, contact: str) -> list[HistoryItem]: ...
 
     async def set_contact_policy(self, account_id: str, jid: str, policy: str | None) -> None: ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, Label, ListView, Static
 
 from timb.core.errors import ServiceError
 from timb.core.events import ConnectionState
+from timb.core.service.results import AccountInfo
 from timb.ui.tui.screens.dialogs import AddAccountDialog, ConfirmDialog
 from timb.ui.tui.service_api import ServiceApi
 from timb.ui.tui.widgets.sidebar import AccountItem
@@ -56,9 +57,7 @@ class AccountsScreen(Screen[None]):
         view.clear()
         accounts = self.service.list_accounts()
         view.extend(
-            AccountItem(
-                str(a["id"]), str(a["jid"]), self.states.get(str(a["id"]), ConnectionState.DISCONNECTED)
-            )
+            AccountItem(a.id, str(a.jid), self.states.get(a.id, ConnectionState.DISCONNECTED))
             for a in accounts
         )
         if accounts:
@@ -86,10 +85,10 @@ class AccountsScreen(Screen[None]):
     def action_add(self) -> None:
         self.app.push_screen(AddAccountDialog(self.service), self._added)
 
-    def _added(self, info: dict[str, Any] | None) -> None:
+    def _added(self, info: AccountInfo | None) -> None:
         if info is not None:
             self.refresh_list()
-            self._message(f"added {info['jid']}: press 'c' to connect")
+            self._message(f"added {info.jid}: press 'c' to connect")
 
     @on(Button.Pressed, "#connect")
     async def action_connect(self) -> None:

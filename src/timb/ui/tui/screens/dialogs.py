@@ -119,7 +119,7 @@ class AddAccountDialog(_Dialog):
     @work(exclusive=True, group="dialog")
     async def _register(self, server: str, host: str | None, port: int, pin: str | None) -> None:
         try:
-            taken = {str(a["id"]) for a in self.service.list_accounts()}
+            taken = {a.id for a in self.service.list_accounts()}
             info = await self.service.register_account(
                 account_id_for(f"throwaway@{server}", taken), server, host=host, port=port, tls_pin_sha256=pin
             )
@@ -133,7 +133,7 @@ class AddAccountDialog(_Dialog):
         self, jid: str, password: Secret[str], host: str | None, port: int, pin: str | None
     ) -> None:
         try:
-            taken = {str(a["id"]) for a in self.service.list_accounts()}
+            taken = {a.id for a in self.service.list_accounts()}
             info = await self.service.add_account(
                 account_id_for(jid, taken), jid, password, host=host, port=port, tls_pin_sha256=pin
             )

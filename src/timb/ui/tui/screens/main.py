@@ -19,15 +19,33 @@ from timb.core.events import ConnectionState, OtrState
 from timb.ui.tui.widgets.conversation import ConversationView
 from timb.ui.tui.widgets.sidebar import AccountItem, ContactItem, TorStatus
 
-WELCOME = (
-    "Welcome to TIMB.\n\n"
-    "F2: accounts (add your XMPP account, connect)\n"
-    "F3: add a contact\n"
-    "Pick a contact on the left to chat.\n"
-    "ctrl+o: go private (OTR), ctrl+t: end it\n"
-    "F5: verify fingerprints, F6: verify with a secret (SMP)\n"
-    "ctrl+p: every command"
+# The welcome text names each action's key as BINDINGS binds it, so the two cannot disagree.
+WELCOME_LINES: tuple[str | tuple[tuple[str, str], ...], ...] = (
+    "Welcome to TIMB.\n",
+    (("app.accounts", "accounts (add your XMPP account, connect)"),),
+    (("app.add_contact", "add a contact"),),
+    "Pick a contact on the left to chat.",
+    (("app.go_private", "go private (OTR)"), ("app.end_private", "end it")),
+    (("app.verify", "verify fingerprints"), ("app.smp", "verify with a secret (SMP)")),
+    (("command_palette", "every command"),),
 )
+
+
+def _key_name(key: str) -> str:
+    return key.upper() if key[:1] == "f" and key[1:].isdigit() else key
+
+
+def welcome_text(bindings: list[BindingType], palette_key: str) -> str:
+    """The welcome text, with the keys from ``bindings`` (and the command palette's key)."""
+    keys = {"command_palette": palette_key}
+    for binding in bindings:
+        key, action = (binding.key, binding.action) if isinstance(binding, Binding) else binding[:2]
+        keys.setdefault(action, key)
+    lines = [
+        line if isinstance(line, str) else ", ".join(f"{_key_name(keys[a])}: {words}" for a, words in line)
+        for line in WELCOME_LINES
+    ]
+    return "\n".join(lines)
 
 
 class MainScreen(Screen[None]):
@@ -71,7 +89,7 @@ class MainScreen(Screen[None]):
                 yield ListView(id="contacts")
                 yield TorStatus(self.tor_description, id="tor")
             with ContentSwitcher(id="conversations", initial="welcome"):
-                yield Static(WELCOME, id="welcome")
+                yield Static(welcome_text(self.BINDINGS, self.app.COMMAND_PALETTE_BINDING), id="welcome")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -65,15 +65,8 @@ class SettingsScreen(Screen[None]):
     def on_mount(self) -> None:
         view = self.query_one("#policies", ListView)
         for account in self.service.list_accounts():
-            for contact in self.service.list_contacts(str(account["id"])):
-                view.append(
-                    ContactSettingsItem(
-                        str(account["id"]),
-                        str(contact["jid"]),
-                        str(contact["policy"]),
-                        contact.get("history") is True,
-                    )
-                )
+            for contact in self.service.list_contacts(account.id):
+                view.append(ContactSettingsItem(account.id, contact.jid, contact.policy, contact.history))
         if view.children:
             view.index = 0
             view.focus()

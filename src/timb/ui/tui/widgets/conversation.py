@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -12,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Input, Label
 
 from timb.core.events import MessageState, OtrState
+from timb.core.service.results import HistoryDirection, HistoryItem
 from timb.ui.tui.widgets.badge import OtrBadge
 from timb.ui.tui.widgets.messages import MessageList, MessageRow
 
@@ -69,13 +68,11 @@ class ConversationView(Vertical):
     def add_incoming(self, text: str, *, encrypted: bool) -> None:
         self.messages.add_row(MessageRow.incoming(self.contact, text, encrypted=encrypted))
 
-    def add_history(self, entries: list[dict[str, Any]]) -> None:
+    def add_history(self, entries: list[HistoryItem]) -> None:
         """Show recorded messages (`TimbService.read_history` entries) above the new ones."""
         rows = [
             MessageRow.earlier(
-                "me" if e.get("direction") == "out" else self.contact,
-                str(e.get("text", "")),
-                encrypted=bool(e.get("encrypted")),
+                "me" if e.direction is HistoryDirection.OUT else self.contact, e.text, encrypted=e.encrypted
             )
             for e in entries
         ]

@@ -3,20 +3,16 @@ first). The dialogs are in screens/dialogs.py."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from timb.core.errors import ServiceError
 from timb.core.events import PresenceChanged, SubscriptionRequested
+from timb.ui.tui.flows.host import FlowHost
 from timb.ui.tui.screens.dialogs import ConfirmDialog, SubscriptionDialog
-
-if TYPE_CHECKING:
-    from timb.ui.tui.app import TimbApp
 
 
 class Contacts:
     """The contact dialogs of one app, talking to its service."""
 
-    def __init__(self, app: TimbApp) -> None:
+    def __init__(self, app: FlowHost) -> None:
         self.app = app
 
     def event(self, event: PresenceChanged | SubscriptionRequested) -> None:

@@ -3,7 +3,7 @@ the user's profile and the demo bot.
 
 Layout of the demo directory::
 
-    tor/       the private Tor network (timb.core.devnet): client0 (the user's tor, which also
+    tor/       the private Tor network (timb.devnet.network): client0 (the user's tor, which also
                hosts Prosody's onion service) and client "bot" (the bot's tor)
     prosody/   config, certificate, data, log and the pid we started (server.pid)
     profile/   the user's TIMB profile (passphrase `DEMO_PASSPHRASE`, shown by the demo)
@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from timb.common.secret import Secret
-from timb.core import devnet
-from timb.core.demo.bot import DemoBot
-from timb.core.demo.prosody import DemoProsody, stop_recorded
 from timb.core.errors import ServiceError, Unavailable
 from timb.core.events import CoreEvent
 from timb.core.service import TimbService, TorSettings
+from timb.devnet import network as devnet
+from timb.devnet.demo.bot import DemoBot
+from timb.devnet.demo.prosody import DemoProsody, stop_recorded
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
 
@@ -213,7 +213,7 @@ class DemoStack:
 
     async def _until_connected(self, service: TimbService, bot: DemoBot) -> None:
         deadline = time.monotonic() + LOGIN_TIMEOUT_S
-        while not (service.list_accounts()[0]["connected"] and bot.connected()):
+        while not (service.list_accounts()[0].connected and bot.connected()):
             if time.monotonic() > deadline:
                 detail = "; ".join(bot.errors[-3:]) or "no error reported"
                 raise Unavailable(

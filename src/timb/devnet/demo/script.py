@@ -15,8 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from timb.common.secret import Secret
-from timb.core.demo.bot import DemoBot
-from timb.core.demo.stack import ACCOUNT, DemoFacts, Say
 from timb.core.errors import Unavailable
 from timb.core.events import (
     ConnectionState,
@@ -33,6 +31,8 @@ from timb.core.events import (
     TrustChanged,
 )
 from timb.core.service import TimbService
+from timb.devnet.demo.bot import DemoBot
+from timb.devnet.demo.stack import ACCOUNT, DemoFacts, Say
 
 STEP_TIMEOUT_S = 120.0
 QUESTION = "What is the demo secret?"
@@ -142,7 +142,8 @@ async def _conversation(
     )
 
     say("Fingerprints compared (libotr's format):")
-    seen = service.fingerprints(ACCOUNT, bot)["theirs"]
+    theirs = service.fingerprints(ACCOUNT, bot).theirs
+    seen = theirs.human() if theirs else None
     own = demo_bot.fingerprint()
     say(f"  the bot's key, as you see it:  {seen}")
     say(f"  the bot's key, as it says:     {own}")

@@ -80,11 +80,11 @@ class DemoBot:
         await self.service.connect(ACCOUNT)
 
     def connected(self) -> bool:
-        return bool(self.service.list_accounts()[0]["connected"])
+        return self.service.list_accounts()[0].connected
 
     def fingerprint(self) -> str:
         """The bot's own OTR fingerprint (libotr's format)."""
-        return str(self.service.fingerprints(ACCOUNT)["ours"])
+        return self.service.fingerprints(ACCOUNT).ours.human()
 
     def greet(self, contact: str) -> None:
         """Send the greeting; it waits (pending) until the conversation is private."""

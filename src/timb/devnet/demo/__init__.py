@@ -4,7 +4,7 @@
   data, self-signed certificate; c2s on one free port of 127.0.0.1; s2s and HTTP off).
 - `bot`: the demo contact, a headless TIMB service that answers every message over OTR and
   answers SMP with the demo secret.
-- `stack`: the private Tor network (`timb.core.devnet`), Prosody as an onion service on it, the
+- `stack`: the private Tor network (`timb.devnet.network`), Prosody as an onion service on it, the
   two accounts, the user's profile and the bot; torn down in reverse order.
 
 Error tree (every function that can fail)::

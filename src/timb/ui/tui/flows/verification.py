@@ -3,13 +3,12 @@ alarm. The dialogs are in screens/verify.py; this wires them to the service for 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.notifications import SeverityLevel
 
 from timb.common.secret import Secret
 from timb.core.errors import ServiceError
-from timb.core.events import KeyChanged, SmpFinished, SmpOutcome
+from timb.core.events import KeyChanged, SmpFinished, SmpOutcome, TrustLevel
+from timb.ui.tui.flows.host import FlowHost
 from timb.ui.tui.screens.verify import (
     FingerprintDialog,
     KeyChangedScreen,
@@ -17,9 +16,6 @@ from timb.ui.tui.screens.verify import (
     SmpRequest,
     SmpStartDialog,
 )
-
-if TYPE_CHECKING:
-    from timb.ui.tui.app import TimbApp
 
 
 def smp_outcome_words(event: SmpFinished) -> tuple[str, SeverityLevel]:
@@ -30,6 +26,13 @@ def smp_outcome_words(event: SmpFinished) -> tuple[str, SeverityLevel]:
         case SmpOutcome.SUCCEEDED:
             # Answering their question proves us to them, not them to us (as libotr).
             return "you answered their question correctly (this does not verify them)", "information"
+        case SmpOutcome.FAILED | SmpOutcome.CHEATED if event.unverified:
+            why = "the answers differ" if event.outcome is SmpOutcome.FAILED else "it was tampered with"
+            return (
+                f"verification FAILED ({why}): {event.contact}'s key is NO LONGER VERIFIED."
+                " Someone may be in the middle: check the fingerprint another way",
+                "error",
+            )
         case SmpOutcome.FAILED:
             return "verification FAILED: the answers differ", "error"
         case SmpOutcome.CHEATED:
@@ -41,7 +44,7 @@ def smp_outcome_words(event: SmpFinished) -> tuple[str, SeverityLevel]:
 class Verification:
     """The verification dialogs of one app, talking to its service."""
 
-    def __init__(self, app: TimbApp) -> None:
+    def __init__(self, app: FlowHost) -> None:
         self.app = app
 
     def fingerprints(self, account: str, contact: str) -> None:
@@ -52,21 +55,20 @@ class Verification:
         except ServiceError as exc:
             app.notify(str(exc), severity="error", markup=False)
             return
-        theirs = prints.get("theirs")
-        trusted = any(
-            k["fingerprint"] == theirs and k["trust"] == "verified" for k in prints.get("known", [])
-        )
+        theirs = prints.theirs
+        trusted = prints.is_verified(theirs)
 
         async def chosen(choice: str | None) -> None:
             if choice == "verified" and theirs:
                 try:
-                    await service.set_trust(account, contact, theirs, "verified")
+                    await service.set_trust(account, contact, theirs.human(), TrustLevel.VERIFIED.value)
                 except ServiceError as exc:
                     app.notify(str(exc), severity="error", markup=False)
             elif choice == "smp":
                 self.start_smp(account, contact)
 
-        app.push_screen(FingerprintDialog(contact, prints["ours"], theirs, trusted=trusted), chosen)
+        shown = theirs.human() if theirs else None
+        app.push_screen(FingerprintDialog(contact, prints.ours.human(), shown, trusted=trusted), chosen)
 
     def start_smp(self, account: str, contact: str) -> None:
         """Ask the contact a question (or for a shared secret)."""
