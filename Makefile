@@ -13,9 +13,11 @@ FORMATTED := src/timb/otr/keyfiles.py src/timb/otr/sexp.py src/timb/otr/dsa_para
 	fuzz/fuzz_keyfiles.py src/timb/devnet/chaos $(wildcard tests/unit/test_chaos_*.py \
 	tests/unit/test_findings_*.py) tests/integration/test_chaos_short.py bench/vault_bench.py
 STAMP := $(VENV)/.installed
-APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client ngircd
+APT_PACKAGES := tor libotr5 libotr5-dev prosody openssl tmux obfs4proxy snowflake-client ngircd mat2
 # the Ricochet Refresh test peer's runtime (../shared/peers/ricochet/runtime-packages.txt)
 APT_PACKAGES += libprotobuf32 libqt5core5a libqt5gui5 libqt5network5 libqt5qml5 libssl3 libstdc++6 libgcc-s1
+# The Qt GUI's runtime (PySide6's wheel bundles Qt, not these; the tests use Qt's offscreen platform)
+APT_PACKAGES += libegl1 libgl1 libfontconfig1 libxkbcommon0 libglib2.0-0 libdbus-1-3 libx11-6 fonts-dejavu-core
 export TIMB_OFFLINE := 1
 
 .PHONY: help demo test lint typecheck pytest fuzz bench chaos deps apt-deps
@@ -38,7 +40,7 @@ typecheck: deps
 	$(BIN)/mypy
 
 pytest: deps
-	$(BIN)/pytest -q
+	bash tests/run_split.sh $(BIN)
 
 fuzz: deps
 	$(BIN)/python fuzz/run_all.py
@@ -77,7 +79,7 @@ apt-deps:
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,gui]'
 	@# python-potr pins pycrypto, which does not build on Python >= 3.10; the tests run it on
 	@# pycryptodome through a small shim (tests/interop/potr_shim.py), so install it without deps.
 	$(BIN)/python -m pip install -q --no-deps python-potr==1.0.2

@@ -29,6 +29,9 @@ PURE_MODULES = [
     # the sans-I/O IRC client (issue 17): everything in net/irc but the asyncio adapter
     *(f"net/irc/{name}.py" for name in ("message", "limits", "flood", "ctcp", "sasl", "caps", "session")),
     *(f"net/irc/{name}.py" for name in ("events", "errors")),
+    # in-band bytestreams for file transfer (issue 15): a sans-I/O codec
+    "net/xmpp/ibb.py",
+    "net/xmpp/socks5_bytestreams.py",
     # the Ricochet v3 core: every module of net/onion but the asyncio adapter and its redialler
     *(
         f"net/onion/{path.name}"

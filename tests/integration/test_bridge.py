@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -20,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.tor import TorNetwork
-from timb.tor.bridge_control import bridge_state, set_bridges
+from timb.tor.bridge_control import bridge_state, guards_up, set_bridges
 from timb.tor.bridges import BridgeLine
 from timb.tor.client import TorClient
-from timb.tor.errors import BootstrapStalled
+from timb.tor.errors import BootstrapStalled, StreamError, TorError
 from timb.tor.stall import StallReason
 from timb.tor.testnet.state import ClientInfo
 from timb.tor.transports import detect_programs
@@ -39,6 +40,13 @@ class Relay:
     target: int
     port: int = 0
     first_bytes: list[bytearray] = field(default_factory=list)
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
+    server: asyncio.Server | None = None
+
+    def cut(self) -> None:
+        """The bridge dies: every connection through the relay is closed."""
+        for writer in self.writers:
+            writer.close()
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, keep: bytearray | None) -> None:
@@ -61,6 +69,7 @@ async def relay_to(target: int) -> AsyncIterator[Relay]:
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", target)
+        relay.writers += [writer, up_writer]
         keep = bytearray()
         relay.first_bytes.append(keep)
         for task in (
@@ -72,6 +81,7 @@ async def relay_to(target: int) -> AsyncIterator[Relay]:
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     relay.port = server.sockets[0].getsockname()[1]
+    relay.server = server
     try:
         yield relay
     finally:
@@ -283,3 +293,41 @@ async def test_switching_to_a_working_bridge_needs_no_restart(
         assert tor_network.network.alive()[client.nickname]  # the same process throughout
     finally:
         tor_network.stop_client(client)
+
+
+async def test_a_bridge_that_dies_under_a_running_client_shows_in_the_guard_state(
+    tor_network: TorNetwork, tor_bridge: BridgeLine
+) -> None:
+    async with relay_to(tor_bridge.port) as relay:
+        client = await tor_network.add_client("dies", bridges=[replace(tor_bridge, port=relay.port)])
+        try:
+            tor = await attach(client)
+            try:
+                assert await guards_up(tor) == 1
+                assert relay.server is not None
+                relay.server.close()  # the bridge is gone: nothing answers there any more
+                relay.cut()
+                with contextlib.suppress(StreamError, TorError, TimeoutError):
+                    async with asyncio.timeout(20):  # a stream makes tor try its bridge again
+                        await tor.open_stream(unpublished_onion(), 80, isolation="dead")
+                for _poll in range(150):  # tor marks the bridge down after a failed try
+                    if not await guards_up(tor):
+                        break
+                    await asyncio.sleep(0.2)
+                else:
+                    raise AssertionError("the dead bridge still counts as up after 30 s")
+                # What the issue measured: bootstrap still says 100 %; only the guards know.
+                assert (await tor.bootstrap_status()).done
+                assert outgoing_ports(client.pid) <= {relay.port}
+            finally:
+                await tor.close()
+        finally:
+            tor_network.stop_client(client)
+
+
+def unpublished_onion() -> str:
+    """A well-formed v3 address nobody publishes (rend-spec-v3 §6): the stream fails, but only
+    after tor has needed a circuit, and so its bridge."""
+    key = bytes(range(32))
+    checksum = hashlib.sha3_256(b".onion checksum" + key + b"\x03").digest()[:2]
+    return base64.b32encode(key + checksum + b"\x03").decode().lower() + ".onion"

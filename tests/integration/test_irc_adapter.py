@@ -30,7 +30,7 @@ from timb.net.irc.events import (
     TopicChanged,
 )
 from timb.net.irc.session import GENERIC_REALNAME, GENERIC_USERNAME
-from timb.net.xmpp.tls import CertificatePin
+from timb.net.tls import CertificatePin
 from timb.tor.client import TorClient
 
 pytestmark = pytest.mark.integration

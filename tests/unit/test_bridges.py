@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from timb.tor.bridge_control import parse_entry_guards
 from timb.tor.bridges import BridgeLine, parse_bridge_line, parse_bridge_lines
 from timb.tor.errors import BridgeLineError, OfflineGuardError
 from timb.tor.testnet.bridge import bridge_line_from
@@ -292,3 +293,12 @@ def test_obfs4proxys_bridge_line_file_is_filled_in_for_loopback() -> None:
     assert line == parse_bridge_line(LOOPBACK_OBFS4)
     with pytest.raises(BridgeLineError):
         bridge_line_from("# nothing here\n", port=5002, fingerprint=FP)
+
+
+def test_entry_guards_are_read_with_their_status() -> None:
+    value = f"${FP}~bridge0 up\n${'B' * 40}~x down 2026-12-03 14:00:00\n${'C' * 40} never-connected\nnoise"
+    assert parse_entry_guards(value) == [
+        (f"${FP}~bridge0", "up"),
+        (f"${'B' * 40}~x", "down"),
+        (f"${'C' * 40}", "never-connected"),
+    ]

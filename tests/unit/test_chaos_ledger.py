@@ -72,6 +72,7 @@ def test_a_loss_while_the_sender_lived_is_told_apart() -> None:
     s.sender_killed()
     v = s.verdict()
     assert (v.lost, v.lost_with_sender, v.lost_confirmed) == (2, 1, 1)
+    assert s.missing() == []  # nothing will re-send either: a drain need not wait for them
 
 
 def test_a_message_still_pending_at_the_end_is_not_lost() -> None:

@@ -10,6 +10,7 @@ from timb.common.secret import Secret
 from timb.core.accounts import Account, AccountError, Accounts
 from timb.core.service.account_book import default_adapter_factory, irc_fragment_size
 from timb.net.irc.chat import IrcChatAdapter
+from timb.net.irc.errors import UnsendableMessage
 from timb.net.irc.limits import ServerLimits, longest_prefix
 from timb.net.irc.message import MAX_LINE
 
@@ -61,3 +62,26 @@ def test_irc_otr_fragments_fit_after_the_longest_prefix_to_a_30_character_nick()
     size = irc_fragment_size()
     relayed = longest_prefix(ServerLimits()) + len("PRIVMSG ") + 30 + len(" :") + size + len("\r\n")
     assert relayed == MAX_LINE
+
+
+def test_channel_events_go_to_the_channel_sink_and_never_to_the_core_s_1to1_events() -> None:
+    from timb.net.irc.events import ChannelMessage, CommandFailed, Joined, PrivateMessage  # noqa: PLC0415
+
+    accounts = Accounts()
+    account = accounts.add("irc", f"alice@{ONION}", Secret(""), DeterministicRandom(b"s"), network="irc")
+    adapter = default_adapter_factory(account, NoDialer())
+    assert isinstance(adapter, IrcChatAdapter)
+    seen: list[object] = []
+    adapter.channel_sink = seen.append
+    channel_events = [
+        ChannelMessage("#timb", "bob", "hi"),
+        Joined("#timb", "bob", me=False),
+        CommandFailed("474", "#timb", "banned"),
+    ]
+    for event in channel_events:
+        assert adapter._to_channels(event)
+    assert seen == channel_events
+    assert not adapter._to_channels(CommandFailed("401", "bob", "no such nick"))  # a nick: 1:1
+    assert not adapter._to_channels(PrivateMessage("bob", "hi"))
+    with pytest.raises(UnsendableMessage):
+        adapter.join_channel("bob")  # not a channel name: never sent

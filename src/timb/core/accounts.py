@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from timb.common.ids import Jid
@@ -46,6 +46,8 @@ class Account:
     tls_pin_sha256: str | None = None
     auto_connect: bool = False
     network: str = "xmpp"
+    # IRC: the P-256 key (PEM) for SASL ECDSA-NIST256P-CHALLENGE, kept only in the encrypted vault
+    sasl_key_pem: Secret[str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.network not in NETWORKS:
@@ -82,7 +84,10 @@ class Account:
 
     def to_record(self) -> dict[str, Any]:
         """The stored form (goes only into the encrypted vault)."""
-        return {**self.public(), "password": self.password.reveal(), "isolation_key": self.isolation_key}
+        record = {**self.public(), "password": self.password.reveal(), "isolation_key": self.isolation_key}
+        if self.sasl_key_pem is not None:
+            record["sasl_key_pem"] = self.sasl_key_pem.reveal()
+        return record
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Account:
@@ -98,11 +103,18 @@ class Account:
                 tls_pin_sha256=record.get("tls_pin_sha256"),
                 auto_connect=bool(record.get("auto_connect", False)),
                 network=str(record.get("network", "xmpp")),
+                sasl_key_pem=None
+                if record.get("sasl_key_pem") is None
+                else Secret(str(record["sasl_key_pem"])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, AccountError):
                 raise
             raise AccountError(f"stored account record is invalid: {type(exc).__name__}") from None
+
+
+def _optional_secret(value: object) -> Secret[str] | None:
+    return None if value is None else Secret(str(value))
 
 
 def normalise_pin(pin: str | None) -> str | None:

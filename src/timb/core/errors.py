@@ -12,6 +12,7 @@ Error tree::
           ├── ProfileError       no profile unlocked, profile exists/missing, wrong passphrase, storage
           ├── NotFound           unknown account, contact or message
           ├── InvalidRequest     a bad argument (address, port, pin, policy, fingerprint, state)
+          │    └── ConfirmationRequired  the first message in an IRC channel was not confirmed
           └── Unavailable        tor or the network cannot do it now
     ValueError
      └── RecordError             a core record is invalid
@@ -36,6 +37,10 @@ class NotFound(ServiceError):
 
 class InvalidRequest(ServiceError):
     pass
+
+
+class ConfirmationRequired(InvalidRequest):
+    """A plaintext channel message needs the user's explicit confirmation first (nothing left)."""
 
 
 class Unavailable(ServiceError):

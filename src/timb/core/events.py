@@ -205,6 +205,20 @@ class TorBootstrap:
 
 
 @dataclass(frozen=True, slots=True)
+class TorStalled:
+    """Bootstrap made no new phase for the stall time-out (`timb.tor.stall`): where it stands
+    (``progress``, ``tag``: pluggable-transport stages included, e.g. ``conn_done_pt``), why
+    (``reason``: a `StallReason` name), ``message`` for the user and ``advice``: what to offer
+    (bridges, another transport). Nothing was reconfigured and nothing fell back to direct."""
+
+    progress: int
+    tag: str
+    reason: str
+    message: str
+    advice: str
+
+
+@dataclass(frozen=True, slots=True)
 class TorFailed:
     """Tor could not be reached or started (accounts cannot connect until the service restarts
     with working tor settings). ``message`` is tor's own explanation, safe to show."""
@@ -240,6 +254,66 @@ class ErrorEvent:
     contact: str = ""
 
 
+# -- IRC channels: plaintext by nature, never touched by OTR (core/service/channels.py) ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelJoined:
+    """We are in ``channel``. ``banner`` is the permanent NOT PRIVATE text a UI must show."""
+
+    account: str
+    channel: str
+    banner: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelLeft:
+    """We left ``channel`` (``kicked_by``: someone removed us)."""
+
+    account: str
+    channel: str
+    kicked_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMessageReceived:
+    """A message in a channel: plaintext, read by everyone there and the server. ``own``: the
+    server echoed our own message."""
+
+    account: str
+    channel: str
+    sender: str
+    text: str = field(repr=False)
+    own: bool = False
+    action: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTopicChanged:
+    account: str
+    channel: str
+    topic: str | None = field(repr=False)
+    setter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMembersChanged:
+    """Who is in ``channel`` now (as far as the server told us)."""
+
+    account: str
+    channel: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelFailed:
+    """The server refused a channel command (banned, invite only, no such channel, ...)."""
+
+    account: str
+    channel: str
+    reason: str
+
+
 CoreEvent = (
     MessageReceived
     | MessageSent
@@ -254,8 +328,15 @@ CoreEvent = (
     | ProtocolDowngraded
     | ConnectionStateChanged
     | TorBootstrap
+    | TorStalled
     | TorFailed
     | PresenceChanged
     | SubscriptionRequested
     | ErrorEvent
+    | ChannelJoined
+    | ChannelLeft
+    | ChannelMessageReceived
+    | ChannelTopicChanged
+    | ChannelMembersChanged
+    | ChannelFailed
 )

@@ -24,15 +24,19 @@ from pathlib import Path
 
 from timb.common.ids import OnionAddress
 from timb.core.errors import Unavailable
-from timb.core.events import CoreEvent, TorBootstrap, TorFailed
+from timb.core.events import CoreEvent, TorBootstrap, TorFailed, TorStalled
 from timb.tor.client import TorClient
-from timb.tor.errors import TorError
+from timb.tor.errors import BootstrapStalled, TorError
 from timb.tor.process import ManagedTor
+from timb.tor.stall import Stall
 from timb.tor.testnet_state import StateFile
 from timb.tor.torrc import LOOPBACK, DirAuthority, NodeSpec, TorConfig, client_torrc, control_options
 
 MANAGED_NICKNAME = "timb"
 START_TIMEOUT_S = 60.0
+# No new bootstrap phase for this long is a stall the user is told about (a bad obfs4 cert shows
+# only after 31-62 s, see docs/tor.md; a censored network may be slow, so it is a setting).
+STALL_AFTER_S = 60.0
 
 
 @dataclass(slots=True)
@@ -52,6 +56,14 @@ class TorSettings:
     data_dir: Path | None = None
     dir_authorities: tuple[str, ...] = field(default=())
     devnet_dir: Path | None = None
+    # UseBridges/Bridge/ClientTransportPlugin lines for a managed tor (from the connection
+    # assistant, `timb.core.service.tor_settings.bridge_torrc`); an attached tor ignores them.
+    bridge_options: tuple[tuple[str, str], ...] = field(default=())
+    # Managed: start with DisableNetwork 1, so our tor contacts nothing until the connection
+    # assistant's choice (kept in the encrypted profile) is known and applied: where Tor is
+    # blocked or dangerous, even one direct attempt before unlock would show a censor Tor use.
+    hold_network: bool = False
+    stall_after_s: float = STALL_AFTER_S
 
     @property
     def mode(self) -> str:
@@ -115,8 +127,12 @@ def managed_torrc(settings: TorSettings, owner_pid: int) -> TorConfig:
         if state is None:
             raise TorError(f"no private network in {settings.devnet_dir}")
         authorities = list(state.authorities)
+    bridges = settings.bridge_options
+    if settings.hold_network:
+        bridges = (*bridges, ("DisableNetwork", "1"))
     if authorities:
-        return client_torrc(NodeSpec(MANAGED_NICKNAME, data_dir, owner_pid=owner_pid), authorities)
+        node = NodeSpec(MANAGED_NICKNAME, data_dir, owner_pid=owner_pid)
+        return client_torrc(node, authorities).plus(*bridges)
     return TorConfig(
         (
             ("DataDirectory", data_dir),
@@ -124,6 +140,7 @@ def managed_torrc(settings: TorSettings, owner_pid: int) -> TorConfig:
             ("Log", f"notice file {data_dir}/notice.log"),
             ("SocksPort", f"{LOOPBACK}:auto"),
             *control_options(None, owner_pid),
+            *bridges,
         )
     )
 
@@ -162,14 +179,30 @@ class TorLink:
             self.client = client = await self._attach()
             self.private_network = await _on_private_network(client)
             self.ready.set()
-            async for status in client.bootstrap_events():
-                self._emit(TorBootstrap(status.progress, status.tag, status.summary))
+            watcher = asyncio.create_task(self.watch_stalls(client))
+            try:
+                async for status in client.bootstrap_events():
+                    self._emit(TorBootstrap(status.progress, status.tag, status.summary))
+            finally:
+                watcher.cancel()
             reason = await client.wait_lost()
         except (TorError, ValueError, OSError) as exc:
             self._fail(str(exc) or type(exc).__name__)
             return
         if not self._closing:
             self._fail(f"tor stopped: {reason}")
+
+    async def watch_stalls(self, client: TorClient) -> None:
+        """Until 100 %: each stall time-out without a new phase is a `TorStalled`."""
+        while True:
+            try:
+                await client.watch_bootstrap(stall_after_s=self.settings.stall_after_s)
+            except BootstrapStalled as exc:
+                self._emit(stall_event(exc.stall, self.settings))
+            except TorError:
+                return  # tor is gone: run() reports that
+            else:
+                return
 
     def _fail(self, error: str) -> None:
         self.error = error
@@ -223,6 +256,18 @@ class TorLink:
         tor, self._managed = self._managed, None
         if tor is not None:
             await asyncio.to_thread(tor.stop)
+
+
+def stall_event(stall: Stall, settings: TorSettings) -> TorStalled:
+    """The stall in words, with what the user can do about it."""
+    if not settings.managed:
+        advice = "this tor is run elsewhere: configure bridges in that tor (e.g. Tor Browser's settings)"
+    elif settings.bridge_options or settings.hold_network:
+        advice = "try another transport (obfs4, snowflake, meek) or other bridges in the Tor settings"
+    else:
+        advice = "Tor may be blocked here: choose bridges (obfs4, snowflake, meek) in the Tor settings"
+    status = stall.status
+    return TorStalled(status.progress, status.tag, stall.reason.name, stall.describe(), advice)
 
 
 async def _on_private_network(client: TorClient) -> bool:

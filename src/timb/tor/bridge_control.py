@@ -19,6 +19,32 @@ from timb.tor.process import offline_mode
 from timb.tor.torrc import check_private_network
 from timb.tor.transports import TransportProgram, bridge_options
 
+GUARD_STATUSES = frozenset({"up", "never-connected", "down", "unusable", "unlisted"})
+
+
+def parse_entry_guards(value: str) -> list[tuple[str, str]]:
+    """``GETINFO entry-guards``: one ``ServerID Status [ISOTime]`` per line (control-spec) ->
+    [(server id, status)]; lines of any other shape are skipped (tor may add fields)."""
+    guards: list[tuple[str, str]] = []
+    for line in value.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[1] in GUARD_STATUSES:
+            guards.append((words[0], words[1]))
+    return guards
+
+
+async def guards_up(tor: TorClient) -> int:
+    """How many of tor's entry guards (its bridges, with ``UseBridges 1``) are up.
+
+    A bridge that dies under a running tor leaves bootstrap at 100 % and ``network-liveness``
+    up; only this (and ORCONN CLOSED/FAILED events) shows it.
+
+    Raises:
+        TorUnavailable: tor is gone.
+    """
+    value = (await tor.control.get_info("entry-guards"))["entry-guards"]
+    return sum(1 for _guard, status in parse_entry_guards(value) if status == "up")
+
 
 @dataclass(frozen=True, slots=True)
 class BridgeState:

@@ -18,6 +18,7 @@ Error tree::
           ├── ControlProtocolError the control port sent no well-formed (or not the expected)
           │                        reply, or failed authentication (tor/control/reply.py)
           ├── BridgeLineError      a bridge line (pasted or from a file) is malformed (.line, .field)
+          ├── KnownServersError    the known-servers file is malformed (.entry, .field)
           └── StreamError          tor could not open a stream (SOCKS reply: .reason)
 
 Messages never carry secrets (cookies, keys, passwords); a log tail is the end of tor's own
@@ -116,3 +117,14 @@ class StreamError(TorError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class KnownServersError(TorError):
+    """The known-servers file is malformed (nothing of it is used). ``entry``: 1-based index in
+    ``servers`` (0: the file as a whole); ``field``: what is wrong."""
+
+    def __init__(self, entry: int, field: str, reason: str) -> None:
+        self.entry = entry
+        self.field = field
+        self.reason = reason
+        super().__init__(f"known servers entry {entry}: {field}: {reason}")

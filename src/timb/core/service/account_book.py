@@ -29,6 +29,8 @@ from timb.core.tor_link import TorLink
 from timb.net import base as net
 from timb.otr import PrivateKey
 from timb.otr.instance_tags import generate_instance_tag
+from timb.tor.errors import KnownServersError
+from timb.tor.known_servers import known_onion
 
 ACCOUNTS_SECTION = "accounts"
 POLL_INTERVAL = 1.0
@@ -50,7 +52,7 @@ def default_adapter_factory(account: Account, dialer: net.Dialer | None) -> net.
     xmpp = XmppAccount(
         jid=account.jid,
         password=account.password,
-        host=account.host,
+        host=account.host or _known_onion(account.jid.domain),
         port=account.port,
         pin=pin,
         isolation=account.isolation_key,
@@ -58,16 +60,30 @@ def default_adapter_factory(account: Account, dialer: net.Dialer | None) -> net.
     return XmppAdapter(xmpp, dialer)
 
 
+def _known_onion(domain: str) -> str | None:
+    """The server's own onion when it is on the known list (the TLS certificate is still
+    checked for ``domain``), so the connection never leaves Tor through an exit relay."""
+    try:
+        onion = known_onion(domain)
+    except (KnownServersError, OSError) as exc:
+        raise Unavailable(f"the known servers list cannot be read: {exc}") from None
+    return None if onion is None else onion.host
+
+
 def irc_adapter(account: Account, dialer: net.Dialer) -> net.Adapter:
     """An IRC account (``nick@server``) behind the core's Adapter protocol: private messages
     only for now (channels and their NOT PRIVATE banner are still to come, docs/irc.md)."""
     from timb.net.irc.adapter import IrcAccount, IrcAdapter  # noqa: PLC0415
     from timb.net.irc.chat import IrcChatAdapter  # noqa: PLC0415
-    from timb.net.irc.sasl import SaslPlain  # noqa: PLC0415
-    from timb.net.xmpp.tls import CertificatePin  # noqa: PLC0415
+    from timb.net.irc.sasl import SaslEcdsa, SaslMechanism, SaslPlain  # noqa: PLC0415
+    from timb.net.tls import CertificatePin  # noqa: PLC0415
 
     pin = CertificatePin.from_hex(account.tls_pin_sha256) if account.tls_pin_sha256 else None
-    sasl = SaslPlain(account.jid.local, account.password) if account.password.reveal() else None
+    sasl: SaslMechanism | None = None
+    if account.sasl_key_pem is not None:  # a key the user registered with NickServ wins
+        sasl = SaslEcdsa(account.jid.local, Secret(account.sasl_key_pem.reveal().encode()))
+    elif account.password.reveal():
+        sasl = SaslPlain(account.jid.local, account.password)
     irc = IrcAccount(
         host=account.connect_host,
         nick=account.jid.local,
@@ -94,6 +110,8 @@ class Networks:
     def __init__(self, factory: AdapterFactory, tor: TorLink) -> None:
         self._factory = factory
         self._tor = tor
+        # Told of every new adapter (the channel part takes an IRC adapter's channel events).
+        self.on_adapter: Callable[[str, net.Adapter], None] | None = None
 
     async def adapter_for(self, runtime: AccountRuntime) -> net.Adapter:
         """Raises: Unavailable (tor could not be reached; registration asked of an adapter that
@@ -104,6 +122,8 @@ class Networks:
             if register is None:
                 raise Unavailable("this network cannot create accounts in-band")
             register()
+        if self.on_adapter is not None:
+            self.on_adapter(runtime.id, adapter)
         return adapter
 
 
@@ -162,9 +182,11 @@ class AccountBook:
         self._session.require()
         require_unicode(jid, "the address")
         require_unicode(password.reveal(), "the password")
+        # The key first: while it is made (in a thread) the account must not be listed yet, or a
+        # concurrent list_accounts finds an account without its runtime.
+        key = await asyncio.to_thread(PrivateKey.generate)
         with translated():
             account = self._accounts.add(account_id, jid, password, self._rng, **options)
-        key = await asyncio.to_thread(PrivateKey.generate)
         self._store_key(account.id, key)
         self.runtimes[account.id] = self._make_runtime(account, key, [])
         await self._session.save()

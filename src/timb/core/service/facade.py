@@ -15,15 +15,18 @@ from timb.core.events import CoreEvent, MessageState
 from timb.core.profile import Profile
 from timb.core.service import results
 from timb.core.service.account_book import AccountBook, AdapterFactory, Networks, default_adapter_factory
+from timb.core.service.channels import Channels
 from timb.core.service.contact_book import ContactBook
 from timb.core.service.contacts import Contacts
 from timb.core.service.history import HistoryPart
 from timb.core.service.identity import Identity
+from timb.core.service.irc_sasl import IrcSasl
 from timb.core.service.messaging import Messaging
 from timb.core.service.onions import Onions
 from timb.core.service.runtime import RuntimeHooks
 from timb.core.service.session import ProfileSession
 from timb.core.service.tasks import TaskOwner
+from timb.core.service.tor_connection import TorConnection, TorConnectionInfo
 from timb.core.service.trust_keeper import TRUST_SECTION, TrustKeeper
 from timb.core.tor_link import TorLink, TorSettings
 
@@ -74,7 +77,12 @@ class TimbService:
         self._contacts = Contacts(self._session, self._accounts, self._book, self._emit)
         self._messaging = Messaging(self._session, self._accounts, self._book, self._trust, self._history)
         self._onions = Onions(self._tor)
+        self._tor_connection = TorConnection(self._session, self._tor, self._emit)
         self._identity = Identity(self._session, self._accounts, self._trust)
+        # IRC channels (plaintext, never OTR): commands on `service.channels`, see its module.
+        self.channels = Channels(self._session, self._accounts, self._history, self._emit)
+        networks.on_adapter = self.channels.attach
+        self.irc_sasl = IrcSasl(self._accounts)  # SASL keys of IRC accounts, see its module
         self._session.keep(TRUST_SECTION, self._trust.to_dict)
         self._closed = False
 
@@ -139,6 +147,7 @@ class TimbService:
             self._session.abandon()
             self._accounts.reset()
             raise
+        self._tasks.spawn(self._tor_connection.apply_stored())
         self._accounts.connect_at_unlock(everyone=profile.settings.auto_connect)
 
     async def change_passphrase(self, old: Secret[str], new: Secret[str]) -> None:
@@ -165,6 +174,20 @@ class TimbService:
         await self._session.update_settings(history=history, otr_policy=otr_policy, auto_connect=auto_connect)
         for runtime in self._accounts.runtimes.values():
             self._contacts.apply_policies(runtime)
+
+    async def tor_connection(self) -> TorConnectionInfo:
+        """The connection assistant's choice (mode None: never asked) and what can be offered.
+        Raises: ProfileError."""
+        return await self._tor_connection.describe()
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
+    ) -> None:
+        """``mode`` "direct", "builtin" (with ``transport``) or "custom" (pasted ``lines``): stored
+        in the profile, applied to our running tor at once (`tor_connection`). Raises:
+        ProfileError, InvalidRequest (a bad line, a transport that cannot run, refused offline),
+        Unavailable (tor refused)."""
+        await self._tor_connection.choose(mode, transport, lines)
 
     # -- onion services -------------------------------------------------------------------------------
 

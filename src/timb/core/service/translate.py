@@ -18,6 +18,7 @@ from timb.core.errors import InvalidRequest, ProfileError, ServiceError, Unavail
 from timb.core.storage.vault import StorageError, WrongPassphrase
 from timb.core.trust import TrustStoreError
 from timb.net import base as net
+from timb.net.irc.errors import UnsendableMessage
 from timb.otr import LocalError
 from timb.otr.keyfiles import KeyFileError
 from timb.tor.errors import TorError
@@ -34,6 +35,7 @@ TABLE: Final[tuple[tuple[type[Exception], type[ServiceError], Message], ...]] = 
     (KeyFileError, InvalidRequest, str),
     (LocalError, InvalidRequest, str),  # a text or an SMP step OTR refuses (caller misuse)
     (net.NotConnectedError, Unavailable, lambda _exc: "the account is not connected"),
+    (UnsendableMessage, InvalidRequest, str),  # IRC: a line we will not send (CR/LF, too long)
     (TorError, Unavailable, lambda exc: f"tor: {exc}"),
 )
 

@@ -188,9 +188,13 @@ class Stream:
                        corrupt, with_sender, confirmed, duplicated - self._within)  # fmt: skip
 
     def missing(self) -> list[int]:
-        """Typed, not displayed, not dropped: what a drain still waits for."""
+        """What a drain still waits for: typed, not displayed, and still on its way (not dropped,
+        not shown delivered -- nothing re-sends those --, not left unconfirmed by a dead sender)."""
         shown = set(self.displayed)
-        return [s for s in self.typed if s not in shown and s not in self.dropped]
+        gone = self.dropped | self.unconfirmed_at_kill
+        return [
+            s for s in self.typed if s not in shown and s not in gone and self.state.get(s) != "delivered"
+        ]
 
     def lost_seqs(self) -> list[int]:
         shown = set(self.displayed)

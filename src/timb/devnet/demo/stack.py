@@ -130,19 +130,7 @@ class DemoStack:
         user_pw, bot_pw = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
         user_jid = await asyncio.to_thread(prosody.register, USER, user_pw)
         bot_jid = await asyncio.to_thread(prosody.register, BOT, bot_pw)
-        t0 = time.monotonic()
-        self._say(
-            "Starting a private Tor network (3 directory authorities, 2 relays, 2 clients; loopback only)"
-        )
-        self._say("  the authorities vote a first consensus (about 5-10 s), then your client tor bootstraps:")
-        host = await devnet.up(
-            self.tor_dir,
-            owner_pid=os.getpid(),
-            key_cache=devnet.default_key_cache(),
-            on_progress=self._on_progress,
-        )
-        bot_tor = await devnet.add_client(self.tor_dir, BOT, owner_pid=os.getpid())
-        self._say(f"  Tor network ready in {time.monotonic() - t0:.1f} s (the bot has its own client tor)")
+        host, bot_tor = await self._start_tor()
 
         onion = await self._publish(host, prosody.port)
         self._say(f"  Prosody reachable only as onion service {onion} (port {ONION_PORT})")
@@ -150,20 +138,7 @@ class DemoStack:
             f"  accounts {user_jid} and {bot_jid}; certificate pinned: sha256 {prosody.cert_pin[:16]}..."
         )
 
-        self._say(f"Creating your profile in {self.directory / 'profile'} (passphrase: {DEMO_PASSPHRASE!r})")
-        service = self._service = TimbService(
-            self.directory / "profile", tor=TorSettings(host.control_port, cookie_path=host.control_cookie)
-        )
-        await service.__aenter__()
-        self._service_entered = True
-        try:
-            await service.create_profile(Secret(DEMO_PASSPHRASE))
-            await service.add_account(
-                ACCOUNT, user_jid, Secret(user_pw), host=onion, tls_pin_sha256=prosody.cert_pin
-            )
-            await service.add_contact(ACCOUNT, bot_jid)
-        except ServiceError as exc:
-            raise Unavailable(f"could not set up your demo profile: {exc}") from exc
+        service = await self._make_profile(host, onion, prosody.cert_pin, (user_jid, user_pw), bot_jid)
         bot = self._bot = DemoBot(
             self.directory / "bot",
             TorSettings(bot_tor.control_port, cookie_path=bot_tor.control_cookie),
@@ -192,6 +167,42 @@ class DemoStack:
         )
         bot.greet(user_jid)
         return self._facts
+
+    async def _start_tor(self) -> tuple[devnet.DevnetClient, devnet.DevnetClient]:
+        """The private network with the user's client tor, and the bot's own client tor."""
+        t0 = time.monotonic()
+        self._say(
+            "Starting a private Tor network (3 directory authorities, 2 relays, 2 clients; loopback only)"
+        )
+        self._say("  the authorities vote a first consensus (about 5-10 s), then your client tor bootstraps:")
+        host = await devnet.up(
+            self.tor_dir,
+            owner_pid=os.getpid(),
+            key_cache=devnet.default_key_cache(),
+            on_progress=self._on_progress,
+        )
+        bot_tor = await devnet.add_client(self.tor_dir, BOT, owner_pid=os.getpid())
+        self._say(f"  Tor network ready in {time.monotonic() - t0:.1f} s (the bot has its own client tor)")
+        return host, bot_tor
+
+    async def _make_profile(
+        self, host: devnet.DevnetClient, onion: str, pin: str, user: tuple[str, str], bot_jid: str
+    ) -> TimbService:
+        """The user's profile with the demo account (through the onion) and the bot as contact."""
+        self._say(f"Creating your profile in {self.directory / 'profile'} (passphrase: {DEMO_PASSPHRASE!r})")
+        service = self._service = TimbService(
+            self.directory / "profile", tor=TorSettings(host.control_port, cookie_path=host.control_cookie)
+        )
+        await service.__aenter__()
+        self._service_entered = True
+        user_jid, user_pw = user
+        try:
+            await service.create_profile(Secret(DEMO_PASSPHRASE))
+            await service.add_account(ACCOUNT, user_jid, Secret(user_pw), host=onion, tls_pin_sha256=pin)
+            await service.add_contact(ACCOUNT, bot_jid)
+        except ServiceError as exc:
+            raise Unavailable(f"could not set up your demo profile: {exc}") from exc
+        return service
 
     async def _start_prosody(self) -> DemoProsody:
         prosody = self._prosody = await asyncio.to_thread(DemoProsody.prepare, self.directory / "prosody")

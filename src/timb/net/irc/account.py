@@ -9,7 +9,7 @@ from timb.common.ids import OnionAddress
 from timb.common.secret import Secret
 from timb.net.irc.flood import FloodPolicy
 from timb.net.irc.sasl import SaslMechanism
-from timb.net.xmpp.tls import CertificatePin
+from timb.net.tls import CertificatePin
 
 __all__ = ["CertificatePin", "IrcAccount", "ReconnectPolicy"]
 

@@ -4,8 +4,9 @@ The core's account runtime, its ordered outbox and its `Conversations` (the one 
 plaintext rule) speak `Adapter`: 1:1 messages addressed by `Jid`, typed `NetEvent`s. This wrapper
 lets them drive private messages on IRC unchanged. A peer's nickname ``Bob`` on the server ``H``
 is the contact ``bob@H`` (JIDs are lower-cased; IRC compares nicks case-insensitively too).
-Channels are not 1:1 chat: they stay on the wrapped `IrcAdapter` (``.irc``), and channel events
-are not passed on (a channel part for the core is still to come, with its NOT PRIVATE banner).
+Channels are not 1:1 chat and never meet OTR: their commands (`join_channel`, `send_channel`, ...)
+go straight to the wrapped `IrcAdapter` (``.irc``), and their events go to ``channel_sink`` (set by
+the core's channel part, `timb.core.service.channels`), never into the core's 1:1 events.
 
 What an `Adapter` needs that IRC does not have is explicit: there is no roster (``roster()`` is
 empty, ``add_contact`` and subscription answers do nothing: anyone on the network can write to a
@@ -20,7 +21,7 @@ text goes as one PRIVMSG per line, each split to the line limit.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from timb.common.errors import InvalidIdentifier
 from timb.common.ids import Jid
@@ -35,10 +36,27 @@ from timb.net.base import (
 )
 from timb.net.irc.adapter import IrcAdapter
 from timb.net.irc.errors import MalformedLine, RemoteError, UnsendableMessage
-from timb.net.irc.events import CommandFailed, DccRefused, PrivateMessage
+from timb.net.irc.events import (
+    ChannelMessage,
+    CommandFailed,
+    DccRefused,
+    Joined,
+    Names,
+    NickChanged,
+    Parted,
+    PrivateMessage,
+    TopicChanged,
+    UserQuit,
+)
 
 _OTR_PREFIX = "?OTR"
 _NO_SUCH_NICK = "401"
+_CHANNEL_PREFIXES = "#&+!"  # RFC 2811 channel types: a target starting so is never a nick
+
+_CHANNEL_EVENTS = (ChannelMessage, Joined, Parted, TopicChanged, Names, NickChanged, UserQuit)
+ChannelEvent = (
+    ChannelMessage | Joined | Parted | TopicChanged | Names | NickChanged | UserQuit | CommandFailed
+)
 
 
 class IrcChatAdapter(Adapter):
@@ -47,6 +65,8 @@ class IrcChatAdapter(Adapter):
     def __init__(self, irc: IrcAdapter, server: str) -> None:
         self.irc = irc
         self._server = server
+        # Where channel events go (the core's channel part); None: they are dropped.
+        self.channel_sink: Callable[[ChannelEvent], None] | None = None
 
     def contact(self, nick: str) -> Jid:
         """The contact for a nickname. Raises: InvalidIdentifier (not a JID local part)."""
@@ -76,6 +96,47 @@ class IrcChatAdapter(Adapter):
             msg_id = await self.irc.send_message(nick, line)
         return msg_id
 
+    # -- channels: plaintext by nature, never through OTR -----------------------------------------
+
+    @property
+    def nick(self) -> str | None:
+        """Our nick now (None: not registered)."""
+        return self.irc.nick
+
+    @staticmethod
+    def is_channel(name: str) -> bool:
+        return bool(name) and name[0] in _CHANNEL_PREFIXES
+
+    def join_channel(self, channel: str) -> None:
+        """Raises: NotConnectedError; UnsendableMessage (not a channel name, CR/LF/space)."""
+        self.irc.join(self._channel(channel))
+
+    def part_channel(self, channel: str) -> None:
+        """Leave with an empty PART message. Raises: NotConnectedError, UnsendableMessage."""
+        self.irc.part(self._channel(channel))
+
+    def set_topic(self, channel: str, topic: str) -> None:
+        """Raises: NotConnectedError, UnsendableMessage."""
+        self.irc.topic(self._channel(channel), topic)
+
+    def request_names(self, channel: str) -> None:
+        """Raises: NotConnectedError, UnsendableMessage."""
+        self.irc.names(self._channel(channel))
+
+    async def send_channel(self, channel: str, text: str) -> str:
+        """One PRIVMSG per line of ``text``, each split to the line limit. The caller (the core)
+        decides whether it may leave. Raises: NotConnectedError, UnsendableMessage."""
+        target = self._channel(channel)
+        msg_id = ""
+        for line in text.splitlines() or [""]:
+            msg_id = await self.irc.send_message(target, line)
+        return msg_id
+
+    def _channel(self, channel: str) -> str:
+        if not self.is_channel(channel):
+            raise UnsendableMessage("not a channel name (channels start with # or &)")
+        return channel
+
     async def roster(self) -> tuple[RosterItem, ...]:
         return ()
 
@@ -93,9 +154,22 @@ class IrcChatAdapter(Adapter):
 
     async def events(self) -> AsyncIterator[NetEvent]:
         async for event in self.irc.events():
+            if self._to_channels(event):
+                continue
             converted = self._convert(event)
             if converted is not None:
                 yield converted
+
+    def _to_channels(self, event: object) -> bool:
+        """Pass a channel event to ``channel_sink``; True when the event was one."""
+        if isinstance(event, CommandFailed):
+            if not (event.target and self.is_channel(event.target)):
+                return False
+        elif not isinstance(event, _CHANNEL_EVENTS):
+            return False
+        if self.channel_sink is not None:
+            self.channel_sink(event)
+        return True
 
     def _convert(self, event: object) -> NetEvent | None:
         """The core's view of one IRC event (None: nothing the core's 1:1 chat needs)."""

@@ -23,7 +23,7 @@ from timb.net.irc.account import IrcAccount
 from timb.net.irc.errors import ConnectError, MalformedLine, TlsError
 from timb.net.irc.flood import SendQueue
 from timb.net.irc.message import MAX_RECEIVED
-from timb.net.xmpp.tls import check_peer_certificate, describe_ssl_error, make_ssl_context
+from timb.net.tls import check_peer_certificate, describe_ssl_error, make_ssl_context
 from timb.tor.errors import TorError
 from timb.tor.socks import rearm_quickack
 

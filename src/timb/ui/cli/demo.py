@@ -133,6 +133,10 @@ async def _demo(directory: Path, interactive: bool) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.gui:
+        from timb.ui.cli.gui import run_demo  # noqa: PLC0415 - Qt only for `timb demo --gui`
+
+        return run_demo(args)
     # The demo only ever uses its own private network; the guard makes sure of it.
     os.environ["TIMB_OFFLINE"] = "1"
     interactive = sys.stdin.isatty() and sys.stdout.isatty() and not args.script
@@ -163,4 +167,5 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--script", action="store_true", help="run the scripted conversation even on a terminal"
     )
+    parser.add_argument("--gui", action="store_true", help="open the desktop GUI (the gui extra)")
     parser.set_defaults(handler=_run)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from timb.common.secret import Secret
+from timb.core.errors import ConfirmationRequired
 from timb.core.events import (
     ConnectionStateChanged,
     CoreEvent,
@@ -36,6 +37,7 @@ from timb.core.events import (
     SubscriptionRequested,
     TorBootstrap,
     TorFailed,
+    TorStalled,
     TrustChanged,
 )
 from timb.core.service import (
@@ -49,6 +51,7 @@ from timb.core.service import (
     default_profile_dir,
 )
 from timb.core.service.checks import is_unicode
+from timb.ui.cli.jsonrpc_channels import CHANNEL_NOTIFICATIONS, CONFIRMATION_REQUIRED, channel_methods
 from timb.ui.cli.jsonrpc_schema import SERVICE_METHODS, Param, service_params, to_json
 from timb.ui.crash import redacted_report
 
@@ -67,6 +70,7 @@ UNAVAILABLE = -32003
 _ERROR_CODES: list[tuple[type[ServiceError], int]] = [
     (ProfileError, PROFILE_ERROR),
     (NotFound, NOT_FOUND),
+    (ConfirmationRequired, CONFIRMATION_REQUIRED),  # before its base, InvalidRequest
     (InvalidRequest, INVALID_PARAMS),
     (Unavailable, UNAVAILABLE),
 ]
@@ -86,9 +90,11 @@ NOTIFICATIONS: dict[type, str] = {
     ConnectionStateChanged: "connection.state",
     TorBootstrap: "tor.bootstrap",
     TorFailed: "tor.failed",
+    TorStalled: "tor.stalled",
     PresenceChanged: "contact.presence",
     SubscriptionRequested: "contact.subscription_request",
     ErrorEvent: "error",
+    **CHANNEL_NOTIFICATIONS,
 }
 
 
@@ -114,6 +120,7 @@ class JsonRpcServer:
             method: (service_params(method), getattr(service, name))
             for method, (name, _renames) in SERVICE_METHODS.items()
         }
+        self._methods.update(channel_methods(service))
         self._methods["shutdown"] = ([], self._shutdown)
 
     def _shutdown(self) -> None:

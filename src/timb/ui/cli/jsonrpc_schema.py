@@ -58,6 +58,8 @@ SERVICE_METHODS: dict[str, tuple[str, dict[str, str]]] = {
     "contact.blocked": ("list_blocked", {}),
     "settings.get": ("settings", {}),
     "settings.set": ("set_settings", {}),
+    "tor.bridges.get": ("tor_connection", {}),
+    "tor.bridges.set": ("set_tor_connection", {}),
     "libotr.import": ("import_libotr", {}),
     "libotr.export": ("export_libotr", {}),
     "message.send": ("send_message", {}),

@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "timb.ui.cli.demo",
     "timb.ui.cli.jsonrpc",
     "timb.ui.cli.tui",
+    "timb.ui.cli.gui",
 ]
 
 

@@ -39,6 +39,7 @@ from timb.ui.tui.flows.contacts import Contacts
 from timb.ui.tui.flows.verification import Verification
 from timb.ui.tui.screens.accounts import AccountsScreen
 from timb.ui.tui.screens.dialogs import AddContactDialog
+from timb.ui.tui.screens.irc import CHANNEL_EVENTS, IrcFlow
 from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import SettingsScreen
@@ -76,6 +77,7 @@ class TimbApp(App[int]):
         self._handed_unlocked = False
         self.verification = Verification(self)
         self.contacts = Contacts(self)
+        self.irc = IrcFlow(self, service)
 
     # -- start --------------------------------------------------------------------------------
 
@@ -159,6 +161,8 @@ class TimbApp(App[int]):
                 self._status_event(event)
             case PresenceChanged() | SubscriptionRequested():
                 self.contacts.event(event)
+            case _ if isinstance(event, CHANNEL_EVENTS):
+                self.irc.event(event)
             case _:
                 await self._conversation_event(event)
 
@@ -343,6 +347,9 @@ class TimbApp(App[int]):
             yield SystemCommand(
                 "Settings", "History, encryption policy per contact, Tor", self.action_settings
             )
+            yield SystemCommand("Add IRC account", "Nick, server, port, TLS pin, SASL", self.irc.add_account)
+            yield SystemCommand("IRC channels", "Join, part, talk (NOT PRIVATE)", self.irc.open_channels)
+            yield SystemCommand("IRC SASL key", "A key to log in with, for NickServ", self.irc.sasl_key)
         if isinstance(screen, AccountsScreen):
             yield SystemCommand("Add account", "Add an XMPP account", screen.action_add)
             yield SystemCommand("Connect account", "Connect the selected account", screen.action_connect)

@@ -1,0 +1,1345 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="fr" sourcelanguage="en">
+<context>
+    <name />
+    <message>
+        <location filename="../accounts.py" line="38" />
+        <source>disconnected</source>
+        <translation>déconnecté</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="39" />
+        <source>connecting</source>
+        <translation>connexion en cours</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="40" />
+        <source>connected</source>
+        <translation>connecté</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="41" />
+        <source>failed</source>
+        <translation>échec</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="65" />
+        <source>Add an account</source>
+        <translation>Ajouter un compte</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="66" />
+        <source>Network</source>
+        <translation>Réseau</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="66" />
+        <source>The chat network of this account</source>
+        <translation>Le réseau de discussion de ce compte</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="67" />
+        <source>XMPP (Jabber)</source>
+        <translation>XMPP (Jabber)</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="68" />
+        <source>IRC (private messages, over TLS)</source>
+        <translation>IRC (messages privés, par TLS)</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="71" />
+        <source>Address</source>
+        <translation>Adresse</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="71" />
+        <source>Your address: user@server for XMPP, nick@server for IRC</source>
+        <translation>Votre adresse : utilisateur@serveur pour XMPP, pseudo@serveur pour IRC</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="73" />
+        <source>Password</source>
+        <translation>Mot de passe</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="73" />
+        <source>The account's password</source>
+        <translation>Le mot de passe du compte</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="76" />
+        <source>Server host</source>
+        <translation>Hôte du serveur</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="76" />
+        <source>Optional: the host to reach, e.g. an onion</source>
+        <translation>Facultatif : l’hôte à joindre, par exemple une adresse onion</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="78" />
+        <source>Server port</source>
+        <translation>Port du serveur</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="78" />
+        <source>The XMPP port, 5222 unless told otherwise</source>
+        <translation>Le port XMPP, 5222 sauf indication contraire</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="81" />
+        <source>TLS pin</source>
+        <translation>Empreinte TLS</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="81" />
+        <source>Optional: SHA-256 of the server's certificate</source>
+        <translation>Facultatif : SHA-256 du certificat du serveur</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="84" />
+        <location filename="../dialogs.py" line="113" />
+        <source>&amp;Add</source>
+        <translation>&amp;Ajouter</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="84" />
+        <location filename="../dialogs.py" line="113" />
+        <source>Add</source>
+        <translation>Ajouter</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="84" />
+        <source>Add this account</source>
+        <translation>Ajouter ce compte</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="86" />
+        <source>Create a &amp;throwaway account</source>
+        <translation>Créer un compte &amp;jetable</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="87" />
+        <source>Create a throwaway account</source>
+        <translation>Créer un compte jetable</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="88" />
+        <source>A random name and password on the server typed in the address field</source>
+        <translation>Un nom et un mot de passe aléatoires sur le serveur indiqué dans le champ adresse</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="90" />
+        <location filename="../dialogs.py" line="92" />
+        <location filename="../dialogs.py" line="114" />
+        <location filename="../verify.py" line="143" />
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="90" />
+        <location filename="../dialogs.py" line="114" />
+        <source>Close without adding</source>
+        <translation>Fermer sans ajouter</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="96" />
+        <source>&amp;Network:</source>
+        <translation>&amp;Réseau :</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="97" />
+        <location filename="../dialogs.py" line="120" />
+        <source>A&amp;ddress:</source>
+        <translation>A&amp;dresse :</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="98" />
+        <source>&amp;Password:</source>
+        <translation>&amp;Mot de passe :</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="99" />
+        <source>&amp;Host:</source>
+        <translation>&amp;Hôte :</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="100" />
+        <source>P&amp;ort:</source>
+        <translation>P&amp;ort :</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="101" />
+        <source>TLS p&amp;in:</source>
+        <translation>Empre&amp;inte TLS :</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="125" />
+        <source>The address and the password are required.</source>
+        <translation>L’adresse et le mot de passe sont obligatoires.</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="138" />
+        <source>Adding…</source>
+        <translation>Ajout…</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="144" />
+        <source>Type the server's name in the address field, e.g. example.org.</source>
+        <translation>Tapez le nom du serveur dans le champ adresse, par exemple example.org.</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="150" />
+        <source>Creating an account on {server} (through Tor, this takes a moment)…</source>
+        <translation>Création d’un compte sur {server} (par Tor, cela prend un moment)…</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="183" />
+        <location filename="../accounts.py" line="184" />
+        <source>Accounts</source>
+        <translation>Comptes</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="184" />
+        <source>Your accounts and their connection</source>
+        <translation>Vos comptes et leur connexion</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="188" />
+        <source>&amp;Add…</source>
+        <translation>&amp;Ajouter…</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="188" />
+        <source>Add an account or create a throwaway one</source>
+        <translation>Ajouter un compte ou en créer un jetable</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="191" />
+        <source>&amp;Connect</source>
+        <translation>&amp;Connecter</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="192" />
+        <source>Connect the selected account through Tor</source>
+        <translation>Connecter le compte choisi par Tor</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="197" />
+        <source>&amp;Disconnect</source>
+        <translation>&amp;Déconnecter</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="198" />
+        <source>Disconnect the selected account</source>
+        <translation>Déconnecter le compte choisi</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="201" />
+        <location filename="../commands.py" line="142" />
+        <source>&amp;Remove</source>
+        <translation>&amp;Supprimer</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="201" />
+        <source>Forget the selected account, its key and contacts</source>
+        <translation>Oublier le compte choisi, sa clé et ses contacts</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="202" />
+        <location filename="../settings.py" line="91" />
+        <source>Close</source>
+        <translation>Fermer</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="202" />
+        <source>Close this window</source>
+        <translation>Fermer cette fenêtre</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="256" />
+        <source>Remove account</source>
+        <translation>Supprimer le compte</translation>
+    </message>
+    <message>
+        <location filename="../accounts.py" line="257" />
+        <source>Forget {account}, its OTR key and its contacts?</source>
+        <translation>Oublier {account}, sa clé OTR et ses contacts ?</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="28" />
+        <source>NOT PRIVATE</source>
+        <translation>NON PRIVÉ</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="29" />
+        <source>PRIVATE UNVERIFIED</source>
+        <translation>PRIVÉ NON VÉRIFIÉ</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="30" />
+        <source>PRIVATE VERIFIED</source>
+        <translation>PRIVÉ VÉRIFIÉ</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="31" />
+        <source>FINISHED</source>
+        <translation>TERMINÉ</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="37" />
+        <source>No private session: messages wait, nothing is sent in the clear.</source>
+        <translation>Pas de session privée : les messages attendent, rien n’est envoyé en clair.</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="38" />
+        <source>Encrypted, but you have not verified who holds the other key.</source>
+        <translation>Chiffré, mais vous n’avez pas vérifié qui détient l’autre clé.</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="39" />
+        <source>Encrypted to a key you verified.</source>
+        <translation>Chiffré pour une clé que vous avez vérifiée.</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="40" />
+        <source>They ended the private session: messages wait until you start a new one.</source>
+        <translation>Votre contact a terminé la session privée : les messages attendent que vous en ouvriez une nouvelle.</translation>
+    </message>
+    <message>
+        <location filename="../badge.py" line="73" />
+        <source>Privacy: {state}</source>
+        <translation>Confidentialité : {state}</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="43" />
+        <source>&amp;TIMB</source>
+        <translation>&amp;TIMB</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="45" />
+        <source>&amp;Accounts…</source>
+        <translation>&amp;Comptes…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="46" />
+        <source>&amp;Settings…</source>
+        <translation>&amp;Réglages…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="47" />
+        <source>&amp;Panic: end everything and quit</source>
+        <translation>&amp;Panique : tout arrêter et quitter</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="48" />
+        <source>&amp;Quit</source>
+        <translation>&amp;Quitter</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="52" />
+        <location filename="../window.py" line="67" />
+        <source>&amp;Contacts</source>
+        <translation>&amp;Contacts</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="54" />
+        <source>&amp;Add contact…</source>
+        <translation>&amp;Ajouter un contact…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="55" />
+        <source>&amp;Remove contact</source>
+        <translation>&amp;Supprimer le contact</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="56" />
+        <source>&amp;Block contact</source>
+        <translation>&amp;Bloquer le contact</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="57" />
+        <source>&amp;Go to contacts</source>
+        <translation>&amp;Aller aux contacts</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="61" />
+        <source>C&amp;onversation</source>
+        <translation>C&amp;onversation</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="63" />
+        <source>Go &amp;private (start OTR)</source>
+        <translation>Passer en &amp;privé (démarrer OTR)</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="64" />
+        <source>&amp;End private session</source>
+        <translation>&amp;Terminer la session privée</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="65" />
+        <source>&amp;Verify fingerprints…</source>
+        <translation>&amp;Vérifier les empreintes…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="66" />
+        <source>Verify with a &amp;secret (SMP)…</source>
+        <translation>Vérifier par un &amp;secret (SMP)…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="128" />
+        <source>Add an account first (F2).</source>
+        <translation>Ajoutez d’abord un compte (F2).</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="140" />
+        <source>Remove contact</source>
+        <translation>Supprimer le contact</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="141" />
+        <source>Remove {contact} from {account}?</source>
+        <translation>Supprimer {contact} de {account} ?</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="189" />
+        <source>starting a private session…</source>
+        <translation>ouverture d’une session privée…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="234" />
+        <source>verification (SMP) started: waiting for them</source>
+        <translation>vérification (SMP) lancée : en attente de votre contact</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="248" />
+        <source>answer sent: checking…</source>
+        <translation>réponse envoyée : vérification…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="250" />
+        <source>you refused to answer their verification</source>
+        <translation>vous avez refusé de répondre à sa vérification</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="33" />
+        <source>pending: waiting for a private session</source>
+        <translation>en attente d’une session privée</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="34" />
+        <source>sent encrypted</source>
+        <translation>envoyé chiffré</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="35" />
+        <source>delivered</source>
+        <translation>remis</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="36" />
+        <source>not sent</source>
+        <translation>non envoyé</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="66" />
+        <source>Messages</source>
+        <translation>Messages</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="67" />
+        <source>The conversation, oldest first; your messages show their state</source>
+        <translation>La conversation, du plus ancien au plus récent ; vos messages indiquent leur état</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="71" />
+        <source>Message</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="71" />
+        <source>Type a message; Enter sends, Shift+Enter starts a new line</source>
+        <translation>Tapez un message ; Entrée l’envoie, Maj+Entrée commence une nouvelle ligne</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="76" />
+        <source>&amp;Send</source>
+        <translation>&amp;Envoyer</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="76" />
+        <source>Send</source>
+        <translation>Envoyer</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="76" />
+        <source>Send the message</source>
+        <translation>Envoyer le message</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="120" />
+        <source>me ({state}): {text}</source>
+        <translation>moi ({state}) : {text}</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="134" />
+        <location filename="../events.py" line="74" />
+        <source>{contact}: {text}</source>
+        <translation>{contact} : {text}</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="136" />
+        <source>{contact} (NOT ENCRYPTED): {text}</source>
+        <translation>{contact} (NON CHIFFRÉ) : {text}</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="146" />
+        <source>me</source>
+        <translation>moi</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="147" />
+        <source>{who} (history): {text}</source>
+        <translation>{who} (historique) : {text}</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="27" />
+        <source>always: never send without OTR</source>
+        <translation>toujours : ne jamais envoyer sans OTR</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="28" />
+        <source>opportunistic: OTR when they have it</source>
+        <translation>opportuniste : OTR quand le contact l’a</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="29" />
+        <source>manual: start OTR by hand</source>
+        <translation>manuel : démarrer OTR à la main</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="30" />
+        <source>never: no OTR (not private!)</source>
+        <translation>jamais : pas d’OTR (non privé !)</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="35" />
+        <source>Encryption policy</source>
+        <translation>Politique de chiffrement</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="35" />
+        <source>When this conversation uses OTR</source>
+        <translation>Quand cette conversation utilise OTR</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="77" />
+        <source>Contact request</source>
+        <translation>Demande de contact</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="78" />
+        <source>{contact} asks to see when you are online (account {account}).</source>
+        <translation>{contact} demande à voir quand vous êtes en ligne (compte {account}).</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="82" />
+        <source>&amp;Approve</source>
+        <translation>&amp;Accepter</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="82" />
+        <source>Let them see your presence</source>
+        <translation>Lui laisser voir votre présence</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="83" />
+        <source>&amp;Deny</source>
+        <translation>&amp;Refuser</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="83" />
+        <source>Refuse; they may ask again</source>
+        <translation>Refuser ; la demande pourra être renouvelée</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="84" />
+        <source>&amp;Block</source>
+        <translation>&amp;Bloquer</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="84" />
+        <source>Refuse and drop everything they send</source>
+        <translation>Refuser et ignorer tout ce que ce contact envoie</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="92" />
+        <source>Change nothing</source>
+        <translation>Ne rien changer</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="107" />
+        <source>Add a contact</source>
+        <translation>Ajouter un contact</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="108" />
+        <source>Account</source>
+        <translation>Compte</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="108" />
+        <source>The account that adds the contact</source>
+        <translation>Le compte qui ajoute le contact</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="110" />
+        <source>Contact address</source>
+        <translation>Adresse du contact</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="110" />
+        <source>Their address, user@server</source>
+        <translation>Son adresse, utilisateur@serveur</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="113" />
+        <source>Add this contact</source>
+        <translation>Ajouter ce contact</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="119" />
+        <source>A&amp;ccount:</source>
+        <translation>&amp;Compte :</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="121" />
+        <source>&amp;Encryption:</source>
+        <translation>C&amp;hiffrement :</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="133" />
+        <source>Type their address.</source>
+        <translation>Tapez son adresse.</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="46" />
+        <source>verified: {contact} knew the secret</source>
+        <translation>vérifié : {contact} connaissait le secret</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="49" />
+        <source>you answered their question correctly (this does not verify them)</source>
+        <translation>vous avez bien répondu à sa question (cela ne vérifie pas votre contact)</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="51" />
+        <source>verification FAILED: the answers differ</source>
+        <translation>ÉCHEC de la vérification : les réponses diffèrent</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="53" />
+        <source>verification FAILED: the exchange was tampered with</source>
+        <translation>ÉCHEC de la vérification : l’échange a été falsifié</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="55" />
+        <source>verification was cancelled</source>
+        <translation>la vérification a été annulée</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="76" />
+        <source>A new message arrived.</source>
+        <translation>Un nouveau message est arrivé.</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="103" />
+        <source>that message was NOT encrypted: others could read or change it</source>
+        <translation>ce message n’était PAS chiffré : d’autres ont pu le lire ou le modifier</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="114" />
+        <source>conversation is now {state}</source>
+        <translation>la conversation est maintenant {state}</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="118" />
+        <source>no private session ({reason}): pending messages stay unsent</source>
+        <translation>pas de session privée ({reason}) : les messages en attente ne sont pas envoyés</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="126" />
+        <source>{contact} asks you to verify (SMP)</source>
+        <translation>{contact} vous demande une vérification (SMP)</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="135" />
+        <source>their key is NO LONGER VERIFIED: a failed check may mean someone in the middle</source>
+        <translation>sa clé N’EST PLUS VÉRIFIÉE : un échec peut signaler quelqu’un au milieu</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="140" />
+        <source>key {fingerprint} is now {trust}</source>
+        <translation>la clé {fingerprint} est maintenant {trust}</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="146" />
+        <source>WARNING: {contact} presents a NEW KEY {fingerprint}</source>
+        <translation>ATTENTION : {contact} présente une NOUVELLE CLÉ {fingerprint}</translation>
+    </message>
+    <message>
+        <location filename="../events.py" line="170" />
+        <source>Tor failed: {message}</source>
+        <translation>Échec de Tor : {message}</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="28" />
+        <source>too short</source>
+        <translation>trop court</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="29" />
+        <source>weak</source>
+        <translation>faible</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="30" />
+        <source>fair</source>
+        <translation>moyen</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="31" />
+        <source>good</source>
+        <translation>bon</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="32" />
+        <source>strong</source>
+        <translation>fort</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="43" />
+        <source>TIMB: create a profile</source>
+        <translation>TIMB : créer un profil</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="43" />
+        <source>TIMB: unlock</source>
+        <translation>TIMB : déverrouiller</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="45" />
+        <source>Passphrase</source>
+        <translation>Phrase secrète</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="45" />
+        <source>The passphrase that encrypts your profile</source>
+        <translation>La phrase secrète qui chiffre votre profil</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="47" />
+        <source>Passphrase again</source>
+        <translation>Phrase secrète (confirmation)</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="47" />
+        <source>Type the same passphrase once more</source>
+        <translation>Tapez la même phrase secrète une seconde fois</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="50" />
+        <source>Passphrase strength</source>
+        <translation>Solidité de la phrase secrète</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="51" />
+        <source>A rough estimate; five random words are strong</source>
+        <translation>Une estimation grossière ; cinq mots au hasard sont solides</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="61" />
+        <source>Create profile</source>
+        <translation>Créer le profil</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="61" />
+        <source>Unlock</source>
+        <translation>Déverrouiller</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="62" />
+        <source>Open the profile with this passphrase</source>
+        <translation>Ouvrir le profil avec cette phrase secrète</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="65" />
+        <source>&amp;Passphrase:</source>
+        <translation>&amp;Phrase secrète :</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="67" />
+        <source>Choose a passphrase of at least {n} characters. It cannot be recovered.</source>
+        <translation>Choisissez une phrase secrète d’au moins {n} caractères. Elle ne peut pas être récupérée.</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="68" />
+        <source>&amp;Again:</source>
+        <translation>&amp;Confirmation :</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="69" />
+        <source>Strength:</source>
+        <translation>Solidité :</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="73" />
+        <source>Type the passphrase of your profile.</source>
+        <translation>Tapez la phrase secrète de votre profil.</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="92" />
+        <source>Strength (rough estimate): {label}</source>
+        <translation>Solidité (estimation grossière) : {label}</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="94" />
+        <source>— five or more random words are better</source>
+        <translation>— cinq mots au hasard ou plus, c’est mieux</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="101" />
+        <source>Use at least {n} characters.</source>
+        <translation>Utilisez au moins {n} caractères.</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="104" />
+        <source>The two passphrases differ.</source>
+        <translation>Les deux phrases secrètes diffèrent.</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="107" />
+        <source>Type your passphrase.</source>
+        <translation>Tapez votre phrase secrète.</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="113" />
+        <source>Creating (this takes a moment)…</source>
+        <translation>Création (cela prend un moment)…</translation>
+    </message>
+    <message>
+        <location filename="../profile.py" line="113" />
+        <source>Unlocking…</source>
+        <translation>Déverrouillage…</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="30" />
+        <source>managed: TIMB runs its own tor</source>
+        <translation>géré : TIMB lance son propre tor</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="32" />
+        <source>attached to the tor at control port {port}</source>
+        <translation>relié au tor du port de contrôle {port}</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="34" />
+        <source>not configured: accounts cannot connect</source>
+        <translation>non configuré : les comptes ne peuvent pas se connecter</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="36" />
+        <source>(private test network)</source>
+        <translation>(réseau de test privé)</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="48" />
+        <source>Settings</source>
+        <translation>Réglages</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="51" />
+        <source>Keep &amp;history (encrypted in the profile)</source>
+        <translation>Garder l’&amp;historique (chiffré dans le profil)</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="52" />
+        <source>Keep history</source>
+        <translation>Garder l’historique</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="53" />
+        <source>Off by default: conversations are forgotten when TIMB closes</source>
+        <translation>Désactivé par défaut : les conversations sont oubliées à la fermeture de TIMB</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="58" />
+        <source>Default encryption policy</source>
+        <translation>Politique de chiffrement par défaut</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="65" />
+        <source>&amp;Connect every account at unlock</source>
+        <translation>&amp;Connecter tous les comptes au déverrouillage</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="66" />
+        <source>Connect at unlock</source>
+        <translation>Connecter au déverrouillage</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="67" />
+        <source>Connect all accounts through Tor as soon as the profile is unlocked</source>
+        <translation>Connecter tous les comptes par Tor dès que le profil est déverrouillé</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="74" />
+        <source>Show message &amp;text in notifications</source>
+        <translation>Afficher le &amp;texte des messages dans les notifications</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="75" />
+        <source>Message text in notifications</source>
+        <translation>Texte des messages dans les notifications</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="76" />
+        <source>Off: notifications are read by other software, so they only say a message arrived</source>
+        <translation>Désactivé : d’autres logiciels lisent les notifications, elles disent donc seulement qu’un message est arrivé</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="80" />
+        <source>General</source>
+        <translation>Général</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="83" />
+        <source>Default &amp;encryption:</source>
+        <translation>&amp;Chiffrement par défaut :</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="86" />
+        <source>Tor:</source>
+        <translation>Tor :</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="87" />
+        <source>How Tor is reached is chosen when TIMB starts (timb gui --help).</source>
+        <translation>La façon de joindre Tor se choisit au démarrage de TIMB (timb gui --help).</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="91" />
+        <source>Close the settings</source>
+        <translation>Fermer les réglages</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="96" />
+        <source>One contact</source>
+        <translation>Un contact</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="97" />
+        <source>Contact</source>
+        <translation>Contact</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="97" />
+        <source>The contact whose settings are below</source>
+        <translation>Le contact dont les réglages sont ci-dessous</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="111" />
+        <location filename="../settings.py" line="112" />
+        <source>Keep history of this conversation</source>
+        <translation>Garder l’historique de cette conversation</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="113" />
+        <source>Off unless you turn it on</source>
+        <translation>Désactivé sauf si vous l’activez</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="115" />
+        <source>&amp;Save for this contact</source>
+        <translation>&amp;Enregistrer pour ce contact</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="115" />
+        <source>Save for this contact</source>
+        <translation>Enregistrer pour ce contact</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="115" />
+        <source>Apply</source>
+        <translation>Appliquer</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="119" />
+        <source>C&amp;ontact:</source>
+        <translation>C&amp;ontact :</translation>
+    </message>
+    <message>
+        <location filename="../settings.py" line="120" />
+        <source>Encr&amp;yption:</source>
+        <translation>Chi&amp;ffrement :</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="22" />
+        <source>offline</source>
+        <translation>hors ligne</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="23" />
+        <source>available</source>
+        <translation>disponible</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="24" />
+        <source>away</source>
+        <translation>absent</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="25" />
+        <source>free to chat</source>
+        <translation>disponible pour discuter</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="26" />
+        <source>do not disturb</source>
+        <translation>ne pas déranger</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="27" />
+        <source>away for long</source>
+        <translation>absent pour longtemps</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="35" />
+        <source>Tor progress</source>
+        <translation>Progression de Tor</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="35" />
+        <source>How far Tor has come in connecting</source>
+        <translation>Où en est la connexion de Tor</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="37" />
+        <source>Tor: {how}</source>
+        <translation>Tor : {how}</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="47" />
+        <source>Tor: connected ({how})</source>
+        <translation>Tor : connecté ({how})</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="49" />
+        <source>Tor: {summary} ({progress}%)</source>
+        <translation>Tor : {summary} ({progress} %)</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="53" />
+        <source>Tor FAILED: {message}</source>
+        <translation>ÉCHEC de Tor : {message}</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="64" />
+        <source>Contacts</source>
+        <translation>Contacts</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="64" />
+        <source>Enter opens the conversation with the selected contact</source>
+        <translation>Entrée ouvre la conversation avec le contact choisi</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="122" />
+        <source>blocked</source>
+        <translation>bloqué</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="123" />
+        <source>{contact} ({presence})</source>
+        <translation>{contact} ({presence})</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="125" />
+        <source>{text} — new message</source>
+        <translation>{text} — nouveau message</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="127" />
+        <source>account {account}</source>
+        <translation>compte {account}</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="142" />
+        <source>No account yet: Accounts (F2) adds one.</source>
+        <translation>Aucun compte pour l’instant : Comptes (F2) en ajoute un.</translation>
+    </message>
+    <message>
+        <location filename="../sidebar.py" line="146" />
+        <source>{account} ({jid}): {state}</source>
+        <translation>{account} ({jid}) : {state}</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="89" />
+        <source>Verify {contact}</source>
+        <translation>Vérifier {contact}</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="90" />
+        <source>Your fingerprint:</source>
+        <translation>Votre empreinte :</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="91" />
+        <source>Your fingerprint</source>
+        <translation>Votre empreinte</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="93" />
+        <source>{contact}'s fingerprint (this session):</source>
+        <translation>Empreinte de {contact} (cette session) :</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="95" />
+        <source>No private session: start one first.</source>
+        <translation>Pas de session privée : ouvrez-en une d’abord.</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="97" />
+        <source>Their fingerprint</source>
+        <translation>Son empreinte</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="100" />
+        <source>Already verified.</source>
+        <translation>Déjà vérifiée.</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="103" />
+        <source>Compare both over another channel (in person, by phone). Mark verified only if they match.</source>
+        <translation>Comparez les deux par un autre canal (en personne, par téléphone). Ne marquez comme vérifiée que si elles concordent.</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="106" />
+        <source>They &amp;match</source>
+        <translation>Elles &amp;concordent</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="106" />
+        <source>Mark their key verified</source>
+        <translation>Marquer sa clé comme vérifiée</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="107" />
+        <source>Ask a &amp;question (SMP)</source>
+        <translation>Poser une &amp;question (SMP)</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="107" />
+        <source>Verify with a secret only they know</source>
+        <translation>Vérifier par un secret que seul votre contact connaît</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="108" />
+        <source>&amp;Close</source>
+        <translation>&amp;Fermer</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="108" />
+        <source>Close without changing anything</source>
+        <translation>Fermer sans rien changer</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="125" />
+        <source>Verify {contact} with a secret (SMP)</source>
+        <translation>Vérifier {contact} par un secret (SMP)</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="128" />
+        <source>Ask a question only they can answer, or leave it empty to use a secret you agreed on before. Answers must match exactly.</source>
+        <translation>Posez une question à laquelle seul votre contact peut répondre, ou laissez-la vide pour utiliser un secret convenu à l’avance. Les réponses doivent être identiques.</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="133" />
+        <source>Question (optional)</source>
+        <translation>Question (facultative)</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="133" />
+        <source>A question only they can answer</source>
+        <translation>Une question à laquelle seul votre contact peut répondre</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="135" />
+        <source>question (optional)</source>
+        <translation>question (facultative)</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="136" />
+        <source>Answer or shared secret</source>
+        <translation>Réponse ou secret partagé</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="136" />
+        <source>Never sent: only compared</source>
+        <translation>Jamais envoyé : seulement comparé</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="138" />
+        <source>answer / shared secret</source>
+        <translation>réponse / secret partagé</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="142" />
+        <source>&amp;Start</source>
+        <translation>&amp;Démarrer</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="142" />
+        <source>Start the verification</source>
+        <translation>Démarrer la vérification</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="143" />
+        <source>Do not verify now</source>
+        <translation>Ne pas vérifier maintenant</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="152" />
+        <source>Type the answer or the shared secret.</source>
+        <translation>Tapez la réponse ou le secret partagé.</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="168" />
+        <source>{contact} wants to verify you</source>
+        <translation>{contact} veut vous vérifier</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="172" />
+        <source>Their question:</source>
+        <translation>Sa question :</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="175" />
+        <source>Type the secret you agreed on.</source>
+        <translation>Tapez le secret convenu.</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="176" />
+        <source>Your answer</source>
+        <translation>Votre réponse</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="176" />
+        <source>Compared, never sent</source>
+        <translation>Comparée, jamais envoyée</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="180" />
+        <source>&amp;Answer</source>
+        <translation>&amp;Répondre</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="180" />
+        <source>Send proof of your answer</source>
+        <translation>Envoyer la preuve de votre réponse</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="181" />
+        <source>&amp;Refuse</source>
+        <translation>Re&amp;fuser</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="181" />
+        <source>Refuse to answer</source>
+        <translation>Refuser de répondre</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="190" />
+        <source>Type your answer, or Refuse.</source>
+        <translation>Tapez votre réponse, ou Refuser.</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="218" />
+        <source>WARNING: new key</source>
+        <translation>ATTENTION : nouvelle clé</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="223" />
+        <source>WARNING: {contact} HAS A NEW KEY</source>
+        <translation>ATTENTION : {contact} A UNE NOUVELLE CLÉ</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="226" />
+        <source>Either they reinstalled or changed device, or SOMEONE IS INTERCEPTING this conversation. Do not say anything sensitive until you have verified the new key with them over another channel.</source>
+        <translation>Soit votre contact a réinstallé ou changé d’appareil, soit QUELQU’UN INTERCEPTE cette conversation. Ne dites rien de sensible avant d’avoir vérifié la nouvelle clé avec votre contact par un autre canal.</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="231" />
+        <source>Known key(s):</source>
+        <translation>Clé(s) connue(s) :</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="233" />
+        <source>Known key</source>
+        <translation>Clé connue</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="234" />
+        <source>New key:</source>
+        <translation>Nouvelle clé :</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="235" />
+        <source>New key</source>
+        <translation>Nouvelle clé</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="237" />
+        <source>&amp;Verify now</source>
+        <translation>&amp;Vérifier maintenant</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="237" />
+        <source>Compare the new key with them</source>
+        <translation>Comparer la nouvelle clé avec votre contact</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="238" />
+        <source>I &amp;understand</source>
+        <translation>J’ai &amp;compris</translation>
+    </message>
+    <message>
+        <location filename="../verify.py" line="238" />
+        <source>Keep the new key unverified for now</source>
+        <translation>Garder la nouvelle clé non vérifiée pour l’instant</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="56" />
+        <source>Conversations</source>
+        <translation>Conversations</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="56" />
+        <source>One tab per open conversation</source>
+        <translation>Un onglet par conversation ouverte</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="60" />
+        <source>Pick a contact on the left (or add one: Ctrl+N) to start.</source>
+        <translation>Choisissez un contact à gauche (ou ajoutez-en un : Ctrl+N) pour commencer.</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="136" />
+        <source>Open a conversation first (pick a contact on the left).</source>
+        <translation>Ouvrez d’abord une conversation (choisissez un contact à gauche).</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,124 @@
+"""The connection assistant through the service (`TimbService.tor_connection` /
+`set_tor_connection`): every check before anything is stored, and a running managed tor
+reconfigured with SETCONF (a recording fake control connection: no tor starts here)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from timb.common.random import SystemRandom
+from timb.common.secret import Secret
+from timb.core.errors import InvalidRequest
+from timb.core.service import TimbService
+from timb.core.service.session import ProfileSession
+from timb.core.service.tor_connection import TorConnection
+from timb.core.tor_link import TorSettings
+from timb.tor.control.reply import Reply, ReplyLine
+from timb.ui.cli.jsonrpc import JsonRpcServer
+
+CERT = "A" * 70
+LOOPBACK_OBFS4 = f"obfs4 127.0.0.1:7001 {'C' * 40} cert={CERT} iat-mode=0"
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[TimbService]:
+    async with TimbService(tmp_path / "profile") as s:
+        await s.create_profile(Secret("a passphrase"))
+        yield s
+
+
+async def test_offline_the_builtin_bridges_are_refused_with_a_clear_error(service: TimbService) -> None:
+    for transport in ("obfs4", "snowflake", "meek_lite"):
+        with pytest.raises(InvalidRequest, match="TIMB_OFFLINE=1: builtin bridges are refused before tor"):
+            await service.set_tor_connection("builtin", transport=transport)
+    assert (await service.tor_connection()).mode is None  # nothing stored: still the first question
+
+
+async def test_a_bad_pasted_line_names_its_line_and_field_and_keeps_nothing(service: TimbService) -> None:
+    await service.set_tor_connection("direct")
+    with pytest.raises(InvalidRequest, match="bridge line 2: port"):
+        await service.set_tor_connection("custom", lines=f"{LOOPBACK_OBFS4}\nobfs4 127.0.0.1:0 {'C' * 40}")
+    with pytest.raises(InvalidRequest, match="unknown Tor connection"):
+        await service.set_tor_connection("sideways")
+    assert (await service.tor_connection()).mode == "direct"
+
+
+async def test_given_bridges_are_stored_and_described_without_their_lines(service: TimbService) -> None:
+    await service.set_tor_connection("custom", lines=f"# from a friend\n{LOOPBACK_OBFS4}\n")
+    info = await service.tor_connection()
+    assert (info.mode, info.bridge_count, info.managed) == ("custom", 1, False)
+    assert info.attached_uses_bridges is None  # no tor at all here
+    assert "obfs4" in info.transports and "snowflake" in info.transports  # make installs both
+    assert info.builtin_date[:4].isdigit()
+    assert "127.0.0.1" not in repr(info)
+
+
+class _Control:
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    async def command(self, line: str, **_: Any) -> Reply:
+        self.commands.append(line)
+        return Reply((ReplyLine(250, " ", "OK"),))
+
+    async def get_conf(self, *keys: str) -> dict[str, list[str]]:
+        authority = f"a orport=1 v3ident={'A' * 40} 127.0.0.1:2 {'B' * 40}"
+        return {"TestingTorNetwork": ["1"], "DirAuthority": [authority]}
+
+
+class _Client:
+    def __init__(self) -> None:
+        self.control = _Control()
+
+    def forget_bootstrap(self) -> None:
+        pass
+
+
+class _Link:
+    def __init__(self, managed: bool) -> None:
+        self.settings = TorSettings(managed=managed)
+        self.client = _Client()
+
+
+async def test_a_running_managed_tor_is_reconfigured_without_restart(tmp_path: Path) -> None:
+    session = ProfileSession(tmp_path / "p", SystemRandom(), lambda _: None)
+    await session.create(Secret("pw"))
+    link = _Link(managed=True)
+    conn = TorConnection(session, link)  # type: ignore[arg-type]
+    await conn.choose("custom", lines=LOOPBACK_OBFS4)
+    (setconf,) = link.client.control.commands
+    assert setconf.startswith('SETCONF UseBridges="1" Bridge="obfs4 127.0.0.1:7001')
+    assert 'ClientTransportPlugin="obfs4 exec /' in setconf
+    await conn.choose("direct")
+    assert link.client.control.commands[-1] == "RESETCONF UseBridges Bridge ClientTransportPlugin"
+    attached = _Link(managed=False)
+    await TorConnection(session, attached).choose("custom", lines=LOOPBACK_OBFS4)  # type: ignore[arg-type]
+    assert attached.client.control.commands == []  # an attached tor is configured where it runs
+    await session.close()
+
+
+async def _call(server: JsonRpcServer, method: str, params: dict[str, object]) -> dict[str, Any]:
+    request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    line = await server.handle_line(json.dumps(request))
+    assert line is not None
+    reply: dict[str, Any] = json.loads(line)
+    return reply
+
+
+async def test_jsonrpc_get_and_set_bridges(service: TimbService) -> None:
+    server = JsonRpcServer(service)
+    assert (await _call(server, "tor.bridges.get", {}))["result"]["mode"] is None
+    refused = await _call(server, "tor.bridges.set", {"mode": "builtin", "transport": "obfs4"})
+    assert refused["error"]["code"] == -32602 and "TIMB_OFFLINE=1" in refused["error"]["message"]
+    bad = await _call(server, "tor.bridges.set", {"mode": "custom", "lines": "obfs4 127.0.0.1:1 xyz"})
+    assert bad["error"]["code"] == -32602 and "bridge line 1" in bad["error"]["message"]
+    ok = await _call(server, "tor.bridges.set", {"mode": "custom", "lines": LOOPBACK_OBFS4})
+    assert ok["result"] is None
+    got = (await _call(server, "tor.bridges.get", {}))["result"]
+    assert (got["mode"], got["bridge_count"], got["managed"]) == ("custom", 1, False)
+    assert "127.0.0.1" not in json.dumps(got)  # given lines are never shown back
