@@ -409,3 +409,13 @@ def test_extra_symmetric_key_both_ways(make_ref: Any, timb_peer_factory: Any) ->
     link.flush()
     mine = timb.events_of(timb_otr().ExtraSymmetricKeyReceived)
     assert mine and (mine[-1].use, mine[-1].data, mine[-1].key.reveal()) == (9, b"voice", key2)
+
+
+@pytest.mark.parametrize("pattern", ["alternating", "crossing"])
+@pytest.mark.parametrize("version", [3, 2])
+def test_timb_records_are_neither_shown_nor_refused(
+    make_ref: Any, timb_peer_factory: Any, pattern: str, version: int
+) -> None:
+    # Every TIMB Data Message (texts, heartbeats) carries a TIMB record in a Padding TLV:
+    # libotr must show exactly the texts, and keep reading.
+    scenario_many_messages(make_ref(version), timb_peer_factory(T, timb_records=True), pattern, version)

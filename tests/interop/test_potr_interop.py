@@ -77,3 +77,12 @@ def test_fingerprints_agree(make_potr: Any, timb_peer_factory: Any) -> None:
     Link(ref, timb).start(P, T)
     assert timb.their_fingerprint(P) == libotr.human_fingerprint(ref.key.fingerprint())
     assert ref.their_fingerprint(T) == timb.fingerprint()
+
+
+@pytest.mark.parametrize("pattern", ["alternating", "crossing"])
+def test_timb_records_are_neither_shown_nor_refused(
+    make_potr: Any, timb_peer_factory: Any, pattern: str
+) -> None:
+    # python-potr raises UnknownTLV on an unassigned TLV type and drops the message: TIMB's
+    # records ride in Padding, which it parses and ignores.
+    scenario_many_messages(make_potr(), timb_peer_factory(T, timb_records=True), pattern, 2)

@@ -27,8 +27,8 @@ from timb.core.events import (
     SmpFinished,
     SmpRequested,
 )
-from timb.core.otr_header import peek
 from timb.otr import Conversation, LocalError, Policy, PolicyViolation, PrivateKey
+from timb.otr.instances import peek
 
 ALICE, BOB = "alice@timb.test", "bob@timb.test"
 
@@ -323,7 +323,7 @@ def test_fragmented_messages_route_and_arrive(keys) -> None:
     assert any(peek(w).kind.value == "fragment" for w in link.wires)
 
 
-def test_end_then_new_message_rekeys_automatically(world) -> None:
+def test_after_the_peer_ended_nothing_goes_until_the_user_goes_private_again(world) -> None:
     link, alice, bob, typed = world
     say(alice, BOB, "message one", typed)
     link.pump()
@@ -333,6 +333,9 @@ def test_end_then_new_message_rekeys_automatically(world) -> None:
     assert bob.core.otr_state(ALICE) is OtrState.FINISHED
     msg = say(bob, ALICE, "message two", typed)
     assert bob.core.message_state(msg) is MessageState.PENDING
+    link.pump()
+    assert alice.texts() == []  # MSGSTATE_FINISHED: not even a Query left on its own
+    bob.core.start(ALICE)
     link.pump()
     assert alice.texts() == ["message two"]
     assert bob.core.otr_state(ALICE) is OtrState.PRIVATE_UNVERIFIED
@@ -429,7 +432,7 @@ def test_a_wire_string_that_only_looks_like_otr_is_refused(world, monkeypatch) -
     link.pump()
     assert alice.core.otr_state(BOB) is OtrState.PRIVATE_UNVERIFIED
 
-    def leak(self: Conversation, text: str) -> None:
+    def leak(self: Conversation, text: str, _record: object = None) -> None:
         self._outbox.append(text)
 
     monkeypatch.setattr(Conversation, "send", leak)

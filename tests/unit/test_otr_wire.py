@@ -20,9 +20,9 @@ from timb.otr.wire import (
     classify_unencoded,
     data_message_flags,
     dearmor,
+    is_encoded_message,
     parse_encoded,
     parse_plaintext,
-    peek_instance_tags,
     query_message,
     whitespace_tag,
 )
@@ -57,9 +57,22 @@ def test_query_messages_in_every_form(text: str, versions: set[int]) -> None:
 
 
 def test_our_query_message_parses_back() -> None:
-    text = query_message(frozenset({2, 3}))
+    text = query_message(frozenset({2, 3}), "alice@example.org")
     assert text.startswith("?OTRv23?")
     assert classify_unencoded(text) == QueryMessage(frozenset({2, 3}))
+
+
+def test_our_query_message_is_libotrs_own_text() -> None:
+    # libotr 4.1.1 proto.c, otrl_proto_default_query_msg (what Pidgin, Profanity, Adium send):
+    # nothing in it may tell a TIMB user apart from a libotr client's.
+    libotr = (
+        "?OTRv23?\n<b>alice@example.org</b> has requested an "
+        '<a href="https://otr.cypherpunks.ca/">Off-the-Record private conversation</a>.  '
+        "However, you do not have a plugin to support that.\n"
+        'See <a href="https://otr.cypherpunks.ca/">https://otr.cypherpunks.ca/</a> for more information.'
+    )
+    assert query_message(frozenset({2, 3}), "alice@example.org") == libotr
+    assert query_message(frozenset({3}), "") == "?OTRv3?"  # no name known: the bare tag only
 
 
 def test_error_message_and_plaintext() -> None:
@@ -137,9 +150,19 @@ def test_dearmor_rejects_bad_base64() -> None:
         dearmor("plain")
 
 
-def test_peek_instance_tags_for_routing() -> None:
-    assert peek_instance_tags(SPEC_DATA_MESSAGE) == (0x27E31599, 0x27E31597)
-    assert peek_instance_tags("?OTR|5a73a599|27e31597,00001,00003,?OTR:AAMD,") == (0x5A73A599, 0x27E31597)
-    v2 = armor(DHKey(Header(2, 0x0A), 12345).encode())
-    for text in [v2, "?OTRv23?", "hello", "?OTR:***.", "?OTR|zz|1,1,1,x,", "?OTR:AA."]:
-        assert peek_instance_tags(text) is None
+def test_is_encoded_message_takes_a_whole_encoded_message_or_fragment_only() -> None:
+    assert is_encoded_message("".join(SPEC_DATA_MESSAGE.split()))
+    assert not is_encoded_message(SPEC_DATA_MESSAGE)  # with line breaks: not what TIMB emits
+    assert is_encoded_message("?OTR|5a73a599|27e31597,00001,00003,?OTR:AAMD,")
+    assert is_encoded_message("?OTR,00002,00003,AAMD,")
+    for text in [
+        "?OTRv23?",
+        "hello",
+        "?OTR:***.",
+        SPEC_DATA_MESSAGE + " hi",
+        "x" + SPEC_DATA_MESSAGE,
+        "?OTR Error: x",
+        "?OTR|5a73a599|27e31597,00001,00003,a secret,",
+        "?OTR:AA.\nsecret",
+    ]:
+        assert not is_encoded_message(text), text

@@ -1,90 +1,79 @@
 """Conversations: the one owner of the rule "no plaintext when encryption is required".
 
-`Conversations` is a sans-I/O core for one account (one OTR key, one instance tag). It keeps one
-OTR `Conversation` per (contact, remote instance tag), routes each incoming wire message by its
-OTR header, holds the user's messages until a private session exists, and re-keys and re-sends by
-itself when the peer lost its session. Wire messages go in through `receive`, ``(contact, wire)``
-pairs come out of `data_to_send`, typed core events out of `next_event`. Time only through the
-injected clock: `poll` (about once a second) sends acknowledgements and reports AKE time-outs.
+`Conversations` is a sans-I/O core for one account (one OTR key, one instance tag). Per contact it
+keeps the OTR conversations of `timb.otr.instances` (one per remote instance, libotr's master and
+child contexts), holds the user's messages until a private session exists, and re-keys and
+re-sends by itself when the peer lost its session. Wire messages go in through `receive`,
+``(contact, wire)`` pairs come out of `data_to_send`, typed core events out of `next_event`. Time
+only through the injected clock: `poll` (about once a second) sends acknowledgements and reports
+AKE time-outs. docs/core.md gives each rule and why; in short:
 
-The rules (docs/core.md says why):
-
-* Hold: a user's message is handed to an OTR conversation only when that conversation is
-  encrypted (or the user set the contact's policy to not require encryption). Until then it is
-  PENDING and exists nowhere but here. With a policy that requires encryption every wire string we
-  emit must start with ``?OTR``; anything else is dropped and reported (defence in depth).
-* Delivered: OTR has no receipts. A message sent in a session is DELIVERED once a readable Data
-  Message (text, heartbeat or our empty acknowledgement) arrives from the peer in that session
-  naming, as its recipient key id, at least the key our message announced (so a message that
-  crossed ours does not confirm it). A session that received text acknowledges it with an empty
-  Data Message at the next `poll` unless it sent something in between.
-* Resend: when a new private session begins and an old one is suspect -- the peer's instance tag
-  changed (it restarted), it reported an OTR error, or the server bounced a message -- every
-  message of the old session not yet DELIVERED is sent again, in order, in the new session. A
-  refresh of a healthy session re-sends nothing (its unconfirmed messages carry over).
+* Hold: a message goes to an OTR conversation only when it is encrypted (or the user set the
+  contact's policy to not require encryption when typing it). A message typed under such a policy
+  leaves only as a whole OTR encoded message, whatever the policy is later; MSGSTATE_FINISHED
+  sends nothing until the user starts or ends the session.
+* Written for a key: a message goes, is re-sent or carried only to the key it was written for
+  (the session's when typed or first sent; typed before any session, the contact's known keys,
+  or any if none is known) or to a verified key. Otherwise it is held (`HeldForKeyChange`) until
+  the user releases it to the new key or discards it.
+* Delivered: only by an authenticated Data Message of the peer (`DataMessageAuthenticated`):
+  its recipient key id is at least the key our message announced (`timb.core.delivery`).
+* Resend: a new private session re-sends what an old suspect one did not confirm (the peer
+  restarted, reported an OTR error, or the server bounced a message), in order.
 * Trust: nothing is sent under a key the user distrusted (held, with `OtrUnavailable`).
-* Re-key: the core alone sends Query Messages (its OTR conversations run without
-  ERROR_START_AKE): when the peer sends data for another instance of us (we restarted), when the
-  peer reports an OTR error (once, however many errors arrive), when a held message waits, and
-  when a stalled AKE times out (from a fresh conversation, AKE_RETRIES times). While an AKE is
-  under way no new one is started and an incoming query is not allowed to restart it: crossing
-  AKEs can leave both sides waiting for each other.
-
-Parts: where each outgoing message is (and the Delivered/Resend bookkeeping) is
-`timb.core.delivery`; the per-contact state and the routing of incoming messages are
-`timb.core.routing`; this module drives the OTR conversations and applies the rules.
+* Re-key: the core alone sends Query Messages; one AKE at a time (docs/core.md, "Who starts").
 
 Errors: a wrong call raises `KeyError` (unknown message id), `LocalError` (a text OTR cannot
-carry) or `PolicyViolation` (SMP without a private session); remote trouble is an event, never an
-exception.
+carry) or `PolicyViolation` (SMP without a private session, a release to a key not offered);
+remote trouble is an event, never an exception.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from timb.common.clock import Clock
 from timb.common.ids import Fingerprint
 from timb.common.random import Random
-from timb.common.secret import Secret
-from timb.core.delivery import Deliveries
 from timb.core.events import (
     CoreEvent,
-    ErrorEvent,
+    HeldForKeyChange,
     MessageReceived,
+    MessageSent,
     MessageState,
-    OtrState,
-    OtrStateChanged,
-    OtrUnavailable,
+    ProtocolDowngraded,
     SmpFinished,
     SmpOutcome,
     SmpRequested,
 )
-from timb.core.otr_header import Kind, MessageType, peek
 from timb.core.routing import (
+    AKE_RETRIES,
+    AKE_TIMEOUT,
+    MAX_STRANGERS,
     ContactState,
-    Lost,
-    RouteContext,
+    ConversationsBase,
     Session,
     otr_policy,
     requires_encryption,
-    route,
 )
-from timb.otr import AuthState, Conversation, LocalError, Policy, PolicyViolation, PrivateKey
+from timb.otr import LocalError, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
+from timb.otr.instances import Lost, is_ake, peek
+from timb.otr.tlv import MAX_ACKS, TimbRecord
 
-# An AKE that got no answer in this time is reported (the contact may be offline or not speak OTR)
-# and started again from scratch, at most AKE_RETRIES times in a row.
-AKE_TIMEOUT = 60.0
-AKE_RETRIES = 3
-_AUTH_NONE = AuthState.AUTHSTATE_NONE
-_AKE_TYPES = frozenset(
-    {MessageType.DH_COMMIT, MessageType.DH_KEY, MessageType.REVEAL_SIGNATURE, MessageType.SIGNATURE}
-)
+SEEN_IDS = 1024  # the peer's message ids remembered per contact, to show a re-sent one once
+
+__all__ = ["AKE_RETRIES", "AKE_TIMEOUT", "MAX_STRANGERS", "Conversations"]
+
+_SMP_OUTCOMES = {
+    otr.SmpSucceeded: SmpOutcome.SUCCEEDED,
+    otr.SmpFailed: SmpOutcome.FAILED,
+    otr.SmpAborted: SmpOutcome.ABORTED,
+    otr.SmpCheated: SmpOutcome.CHEATED,
+}
 
 
-class Conversations:
+class Conversations(ConversationsBase):
     """All OTR conversations of one account.
 
     Args:
@@ -94,7 +83,13 @@ class Conversations:
         is_verified: ``(contact, fingerprint) -> bool``, from the trust store.
         is_distrusted: ``(contact, fingerprint) -> bool``: the user marked this key as not the
             contact's; nothing is sent to it (messages stay PENDING, `OtrUnavailable` says why).
+        known_keys: ``contact -> fingerprints``: the contact's keys the user has seen (the trust
+            store, without distrusted ones). A message typed before any session is written for
+            these (or for the first session's key when there are none).
         policy: the default policy (ALWAYS); `set_policy` overrides it per contact.
+        our_name: the account's address, named in our Query Messages as libotr clients do.
+        is_contact: ``contact -> bool``: the user's contacts; the state of other addresses is
+            bounded (MAX_STRANGERS, the oldest idle one forgotten; `strangers_evicted`).
     """
 
     def __init__(
@@ -107,31 +102,38 @@ class Conversations:
         rng: Random,
         is_verified: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
         is_distrusted: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
+        known_keys: Callable[[str], Collection[Fingerprint]] = lambda _c: (),
         policy: Policy = Policy.ALWAYS,
         max_fragment_size: int | None = None,
+        our_name: str = "",
+        is_contact: Callable[[str], bool] = lambda _c: False,
     ) -> None:
-        self.account = account
-        self.instance_tag = instance_tag
-        self._key = key
-        self._clock = clock
-        self._rng = rng
-        self._is_verified = is_verified
-        self._is_distrusted = is_distrusted
-        self._default_policy = policy
-        self._max_fragment_size = max_fragment_size
-        self._contacts: dict[str, ContactState] = {}
-        self._outbox: list[tuple[str, str]] = []
-        self._events: deque[CoreEvent] = deque()
-        self._messages = Deliveries(account, self._emit)
+        super().__init__(
+            account,
+            key,
+            instance_tag=instance_tag,
+            clock=clock,
+            rng=rng,
+            is_verified=is_verified,
+            is_distrusted=is_distrusted,
+            policy=policy,
+            max_fragment_size=max_fragment_size,
+            our_name=our_name,
+            is_contact=is_contact,
+        )
+        self._known_keys = known_keys
 
     # -- commands -------------------------------------------------------------------------------
 
     def set_policy(self, contact: str, policy: Policy) -> None:
         """Override the policy for one contact. Messages typed while encryption was required stay
-        encrypted-only even if the policy is lowered later."""
+        encrypted-only even if the policy is lowered later. A policy without OTR ("never") ends
+        the private sessions first, so the badge says "not private" before anything is sent."""
         c = self._contact(contact)
+        if not (Policy.ALLOW_V2 in policy or Policy.ALLOW_V3 in policy):
+            self.end(contact)
         c.policy = policy
-        for session in [*c.sessions.values(), *([c.master] if c.master else [])]:
+        for session in c.instances.all():
             session.conv.policy = otr_policy(policy)
 
     def send(self, contact: str, text: str) -> str:
@@ -146,7 +148,11 @@ class Conversations:
             raise LocalError("message text must not contain NUL")
         c = self._contact(contact)
         msg_id = self._rng.randbytes(8).hex()
-        self._messages.add(msg_id, contact, text, needs_otr=requires_encryption(c.policy))
+        private = c.private()
+        current = private.conv.their_fingerprint if private else None
+        written_for = frozenset({current} if current else {*self._known_keys(contact), *c.known})
+        needs_otr = requires_encryption(c.policy)
+        self._messages.add(msg_id, contact, text, needs_otr=needs_otr, written_for=written_for)
         c.queue.append(msg_id)
         c.ake_retries = 0
         self._flush(c)
@@ -159,7 +165,7 @@ class Conversations:
     def end(self, contact: str) -> None:
         """End the private sessions with ``contact`` (the peer is told, as OTR says)."""
         c = self._contact(contact)
-        for session in list(c.sessions.values()):
+        for session in list(c.instances.children.values()):
             session.conv.end()
             self._drain(c, session)
         c.ake_activity = None
@@ -168,73 +174,69 @@ class Conversations:
     def fail_pending(self, contact: str) -> None:
         """Give up on every message still held for ``contact``: they become FAILED."""
         c = self._contact(contact)
-        self._messages.fail(c.queue)
+        self._messages.fail([*c.queue, *c.held])
         c.queue.clear()
+        c.held.clear()
 
-    def message_state(self, msg_id: str) -> MessageState:
-        """Raises: KeyError for an unknown id."""
-        return self._messages[msg_id].state
-
-    def pending(self, contact: str) -> list[str]:
-        return list(self._contact(contact).queue)
-
-    def otr_state(self, contact: str) -> OtrState:
-        return self._contact(contact).shown_state
-
-    def their_fingerprint(self, contact: str) -> Fingerprint | None:
+    def held(self, contact: str) -> list[str]:
+        """Messages held for a key change (`HeldForKeyChange`), oldest first."""
         c = self._contacts.get(contact)
-        if c is None or c.current is None or not c.current.conv.encrypted:
-            return None
-        return c.current.conv.their_fingerprint
+        return list(c.held) if c is not None else []
 
-    def smp_start(self, contact: str, secret: Secret[str], question: str | None = None) -> None:
-        """Verify the contact's identity with a shared secret (SMP), optionally as the answer to
-        ``question``. Raises: PolicyViolation when there is no private session."""
-        session = self._private_session(contact)
-        session.conv.smp_start(secret, question)
-        self._drain(self._contact(contact), session)
+    def release_held(self, contact: str, fingerprint: Fingerprint) -> None:
+        """The user's decision: send the held messages to the key ``fingerprint``, which must be
+        the key of the contact's private session now (so a key that changed again since the
+        user looked is not the one that gets them).
 
-    def smp_respond(self, contact: str, secret: Secret[str]) -> None:
-        """Answer the contact's SMP request. Raises: PolicyViolation, LocalError (no request)."""
-        session = self._private_session(contact)
-        session.conv.smp_respond(secret)
-        self._drain(self._contact(contact), session)
+        Raises: PolicyViolation: the session is not private with this key.
+        """
+        c = self._contact(contact)
+        private = c.private()
+        if private is None or private.conv.their_fingerprint != fingerprint:
+            raise PolicyViolation("the contact's private session does not have this key")
+        for msg_id in c.held:
+            self._messages[msg_id].written_for = frozenset({fingerprint})
+        c.queue[:0], c.held = c.held, []
+        self._flush(c)
 
-    def smp_abort(self, contact: str) -> None:
-        session = self._private_session(contact)
-        session.conv.smp_abort()
-        self._drain(self._contact(contact), session)
-
-    def _private_session(self, contact: str) -> Session:
-        session = self._contact(contact).current
-        if session is None or not session.conv.encrypted:
-            raise PolicyViolation("identity verification needs a private conversation")
-        return session
+    def discard_held(self, contact: str) -> None:
+        """The user's decision: the held messages are never sent (FAILED)."""
+        c = self._contact(contact)
+        self._messages.fail(c.held)
+        c.held.clear()
 
     def delivery_failed(self, contact: str) -> None:
         """The network bounced a message to ``contact``: whatever is not DELIVERED may be lost.
         The sessions become suspect (re-sent after the next AKE) and an AKE is started."""
         c = self._contact(contact)
-        for session in c.sessions.values():
+        for session in c.instances.children.values():
             if session.unconfirmed:
                 session.suspect = True
         self._start_ake(c)
 
-    def refresh_trust(self, contact: str) -> None:
-        """Re-evaluate verified/unverified after the trust store changed."""
-        self._update_state(self._contact(contact))
+    def refresh_trust_and_flush(self, contact: str) -> None:
+        """After the trust store changed: re-evaluate the state and send what may now go."""
+        c = self._contact(contact)
+        self._update_state(c)
+        self._flush(c)
 
     def poll(self) -> None:
         """Send due acknowledgements; report AKEs unanswered for AKE_TIMEOUT seconds."""
         now = self._clock.now()
         for c in self._contacts.values():
-            for session in c.sessions.values():
+            for session in c.instances.children.values():
                 if session.ack_due and session.conv.encrypted:
-                    session.conv.send("")  # an empty Data Message: the peer shows nothing
+                    # An empty Data Message (the peer shows nothing) with our acknowledgements.
+                    session.conv.send("", TimbRecord(acks=tuple(session.acks_due)))
                     session.ack_due = False
+                    session.acks_due = []
+                    for wire in session.conv.data_to_send():
+                        self._queue_wire(c, session, wire, needs_otr=True)
                     self._drain(c, session)
             if c.ake_activity is not None and now - c.ake_activity > AKE_TIMEOUT and c.queue:
                 self._ake_timed_out(c)
+            elif not self._ake_live(c):
+                c.instances.forget_routes()  # expiry: routes by sender tag outlive no AKE
 
     def _ake_timed_out(self, c: ContactState) -> None:
         self._unavailable(c, f"no answer to the OTR request within {int(AKE_TIMEOUT)} s")
@@ -244,7 +246,7 @@ class Conversations:
         # An AKE can stall for good when commits cross with a third one in flight (a restarted
         # peer): begin again from a fresh conversation, a bounded number of times.
         c.ake_retries += 1
-        c.master = None
+        c.instances.drop_master()
         self._start_ake(c, force=True)
 
     # -- the network side -----------------------------------------------------------------------
@@ -252,23 +254,17 @@ class Conversations:
     def receive(self, contact: str, wire: str) -> None:
         """One message from ``contact`` as the network delivered it."""
         c = self._contact(contact)
-        header = peek(wire)
-        ctx = RouteContext(self.instance_tag, lambda: self._master(c), lambda: self._mid_ake(c))
-        routed = route(c, header, ctx)
-        if routed is Lost.LOST_SESSION:
+        envelope = peek(wire)
+        session = c.instances.route(envelope, mid_ake=self._mid_ake(c))
+        if session is Lost.LOST_SESSION:
             self._start_ake(c)
             return
-        if routed is None:
+        if session is None:
             return
-        session, data = routed
-        if header.type in _AKE_TYPES:
+        if is_ake(envelope):
             c.ake_activity = self._clock.now()
-        session.unreadable = False
         session.conv.receive(wire)
         self._drain(c, session)
-        if data is not None and session.bound and not session.unreadable:
-            session.suspect = False  # it reads what we send: alive
-            self._messages.confirm(session.unconfirmed, data.recipient_keyid)
 
     def data_to_send(self) -> list[tuple[str, str]]:
         """``(contact, wire)`` pairs for the network, in order."""
@@ -277,19 +273,6 @@ class Conversations:
 
     def next_event(self) -> CoreEvent | None:
         return self._events.popleft() if self._events else None
-
-    def _master(self, c: ContactState) -> Session:
-        if c.master is None:
-            conv = Conversation(
-                self._key,
-                otr_policy(c.policy),
-                self._max_fragment_size,
-                clock=self._clock,
-                rng=self._rng,
-                instance_tag=self.instance_tag,
-            )
-            c.master = Session(conv)
-        return c.master
 
     # -- what the OTR conversations say ---------------------------------------------------------
 
@@ -300,86 +283,80 @@ class Conversations:
             self._queue_wire(c, session, wire)
         self._update_state(c)
 
-    def _queue_wire(self, c: ContactState, session: Session, wire: str) -> None:
-        h = peek(wire)
-        if requires_encryption(c.policy) and h.kind in (Kind.PLAIN, Kind.TAGGED):
-            # The OTR layer must never do this; if it ever does, the text stays here. (Judged by
-            # the OTR header, not a "?OTR" prefix: a user's text may begin with one.)
-            self._emit(ErrorEvent(f"{c.name}: refused to send a message that was not OTR-encoded"))
-            return
-        if h.kind is Kind.QUERY or h.type == MessageType.DH_COMMIT:
-            session.awaiting = True
-        if h.kind is Kind.QUERY or (h.type in _AKE_TYPES and h.type != MessageType.SIGNATURE):
-            c.ake_activity = self._clock.now()  # (a Signature is sent once we are already secure)
-        elif h.type == MessageType.DATA:
-            session.ack_due = False  # anything we send tells the peer we are alive
-        self._outbox.append((c.name, wire))
-
     def _on_otr_event(self, c: ContactState, session: Session, event: otr.Event) -> None:
         match event:
             case otr.GoneSecure():
                 self._gone_secure(c, session)
             case otr.MessageReceived(text=text, encrypted=encrypted):
                 self._received(c, session, text, encrypted)
-            case otr.UnreadableMessage() | otr.MalformedMessageReceived():
-                # Our conversation answered with an OTR error; the peer's asks for a new AKE.
-                session.unreadable = True
+            case otr.DataMessageAuthenticated(recipient_keyid=keyid, timb=record) if session.bound:
+                # Only a message that decrypted and passed its MAC says the peer is alive and
+                # reads what we send; its key id is the authenticated one (issue 9, item 4).
+                session.suspect = False
+                if record is not None:
+                    self._timb_record(c, session, record)
+                elif not session.timb:
+                    self._messages.confirm(session.unconfirmed, keyid)  # libotr: by key ids
             case otr.PeerError():
                 # Something we sent was lost: re-key (once, however many errors came) and re-send.
                 session.suspect = True
                 self._start_ake(c)
-            case otr.SessionFinished() | otr.GoneInsecure():
-                pass  # state is shown by _update_state; held messages wait for a new AKE
             case otr.SmpQuestion(question=question):
                 self._emit(SmpRequested(self.account, c.name, question))
             case otr.SmpSucceeded() | otr.SmpFailed() | otr.SmpAborted() | otr.SmpCheated():
-                self._smp_finished(c, session, event)
+                verified = isinstance(event, otr.SmpSucceeded) and event.verifies_peer
+                fingerprint = session.conv.their_fingerprint
+                outcome = _SMP_OUTCOMES[type(event)]
+                self._emit(SmpFinished(self.account, c.name, outcome, verified, fingerprint))
             case _:
-                pass  # SMP progress and the extra symmetric key: nothing for the user yet
+                pass  # state changes are shown by _update_state; SMP progress: nothing yet
 
-    def _smp_finished(
-        self,
-        c: ContactState,
-        session: Session,
-        event: otr.SmpSucceeded | otr.SmpFailed | otr.SmpAborted | otr.SmpCheated,
-    ) -> None:
-        verified = isinstance(event, otr.SmpSucceeded) and event.verifies_peer
-        outcome = {
-            otr.SmpSucceeded: SmpOutcome.SUCCEEDED,
-            otr.SmpFailed: SmpOutcome.FAILED,
-            otr.SmpAborted: SmpOutcome.ABORTED,
-            otr.SmpCheated: SmpOutcome.CHEATED,
-        }[type(event)]
+    def _timb_record(self, c: ContactState, session: Session, record: TimbRecord) -> None:
+        """A TIMB peer: it names each message it sends and acknowledges each one it decrypted,
+        so DELIVERED means *that* message was read, and a re-sent one is shown once."""
+        session.timb = True
+        session.repeated = False
+        if record.message_id is not None:
+            session.repeated = record.message_id in c.seen_ids
+            c.seen_ids[record.message_id] = None
+            if len(c.seen_ids) > SEEN_IDS:
+                del c.seen_ids[next(iter(c.seen_ids))]
+            session.acks_due = [*session.acks_due, record.message_id][-MAX_ACKS:]
+            session.ack_due = True
+        acked = {i.hex() for i in record.acks}
         fingerprint = session.conv.their_fingerprint
-        self._emit(SmpFinished(self.account, c.name, outcome, verified, fingerprint))
+        for s in c.instances.children.values():  # an ack may come after a re-key
+            if s.conv.their_fingerprint == fingerprint:
+                self._messages.confirm_ids(s.unconfirmed, acked)
+        waiting = [m for m in c.queue if self._messages[m].written_for == {fingerprint}]
+        self._messages.confirm_ids(waiting, acked)  # read after all: not sent again
+        c.queue = [m for m in c.queue if m in waiting or self._messages[m].written_for != {fingerprint}]
 
     def _received(self, c: ContactState, session: Session, text: str, encrypted: bool) -> None:
         verified = False
+        if encrypted and session.repeated:
+            session.repeated = False  # a re-sent message we had shown already: acknowledged again
+            return
         if encrypted:
             session.ack_due = True
             if session.bound:
-                c.current = session
+                c.instances.current = session
             verified = self._verified(c.name, session)
         elif c.queue and requires_encryption(c.policy):
             self._unavailable(c, "the contact answered without OTR")
         self._emit(MessageReceived(self.account, c.name, text, encrypted, verified))
 
     def _gone_secure(self, c: ContactState, session: Session) -> None:
-        tag = session.conv.their_instance_tag
+        fingerprint = session.conv.their_fingerprint
+        assert fingerprint is not None
         resend: list[str] = []
         carried: list[str] = []  # sent under keys now gone, to the same live instance
-        if session.suspect:  # re-keyed in place after the peer reported trouble
-            resend.extend(session.unconfirmed)
-        else:
-            carried.extend(session.unconfirmed)
+        # Re-keyed in place after the peer reported trouble: re-send; a healthy refresh: carry.
+        (resend if session.suspect else carried).extend(session.unconfirmed)
         session.unconfirmed.clear()
-        session.awaiting = session.suspect = False
-        if not session.bound:
-            session.bound = True
-            if c.master is session:
-                c.master = None
-        replaced = c.sessions.get(tag)
-        for old in [s for s in c.sessions.values() if s is not session]:
+        session.suspect = False
+        replaced = c.instances.children.get(session.conv.their_instance_tag)
+        for old in [s for s in c.instances.children.values() if s is not session]:
             # The same instance re-keyed: re-send only if it was in trouble. Another instance:
             # the peer moved on (restart), so whatever it did not confirm is re-sent.
             if old.suspect or old is not replaced:
@@ -388,124 +365,92 @@ class Conversations:
                 carried.extend(old.unconfirmed)
                 session.ack_due = session.ack_due or old.ack_due
             old.unconfirmed.clear()
-        session.unconfirmed[:0] = self._messages.carry_over(carried)
-        c.sessions[tag] = session
-        c.current = session
+            if old.conv.their_fingerprint == fingerprint:  # what we read there is still owed
+                session.acks_due = [*old.acks_due, *session.acks_due][-MAX_ACKS:]
+                session.ack_due = session.ack_due or bool(session.acks_due)
+                old.acks_due = []
+        c.instances.bind(session)
+        # Carried only to the key they were written for (the server may have re-keyed bob's own
+        # instance with its key): the others go back to the queue, where _flush holds them.
+        stays = [m for m in carried if self._may_go(c, m, fingerprint)]
+        resend.extend(m for m in carried if m not in stays)
+        session.unconfirmed[:0] = self._messages.carry_over(stays)
+        c.known.add(fingerprint)
+        self._note_version(c, fingerprint, session.conv.protocol_version)
         c.ake_activity = None
         c.ake_retries = 0
         c.unavailable_reported = False
         c.queue[:0] = self._messages.requeue(resend)
         self._flush(c)
 
+    def _note_version(self, c: ContactState, fingerprint: Fingerprint, version: int | None) -> None:
+        previous = c.last_version.get(fingerprint)
+        if version is None:
+            return
+        if previous is not None and version < previous:
+            self._emit(ProtocolDowngraded(self.account, c.name, fingerprint, version, previous))
+        c.last_version[fingerprint] = max(version, previous or 0)
+
     # -- sending --------------------------------------------------------------------------------
 
     def _flush(self, c: ContactState) -> None:
+        self._readmit_held(c)
         if not c.queue:
             return
         session = c.current
-        if session is not None and session.conv.encrypted and self._distrusted(c, session):
+        if session is not None and session.conv.finished:
+            # Protocol-v3: "inform the user that the message cannot be sent at this time";
+            # nothing leaves, under any policy, until the user ends or restarts the session.
+            self._unavailable(c, "the contact ended the private conversation: go private again to send")
+        elif session is not None and session.conv.encrypted and self._distrusted(c, session):
             self._unavailable(c, "the contact's key in this session is distrusted: nothing is sent")
-            return
-        if session is not None and session.conv.encrypted and not session.suspect:
-            while c.queue:
-                msg = self._messages[c.queue.pop(0)]
-                session.conv.send(msg.text.reveal())
-                for wire in session.conv.data_to_send():
-                    h = peek(wire)
-                    if msg.announced is None and h.type == MessageType.DATA and h.sender_keyid is not None:
-                        msg.announced = h.sender_keyid + 1  # the key this message announces
-                    self._queue_wire(c, session, wire)
-                session.unconfirmed.append(msg.id)
-                self._messages.sent(msg)
-            self._drain(c, session)
+        elif session is not None and session.conv.encrypted and not session.suspect:
+            self._send_in(c, session)
         elif requires_encryption(c.policy) or self._messages[c.queue[0]].needs_otr:
             self._start_ake(c)
         else:
-            self._send_unprotected(c, session or self._master(c))
+            self._send_unprotected(c, session or c.instances.get_master())
+
+    def _send_in(self, c: ContactState, session: Session) -> None:
+        """Send the queue in a private session: each message only if written for its key."""
+        fingerprint = session.conv.their_fingerprint
+        assert fingerprint is not None
+        held: list[str] = []
+        for msg_id in list(c.queue):
+            msg = self._messages[msg_id]
+            c.queue.remove(msg_id)
+            if not self._may_go(c, msg_id, fingerprint):
+                held.append(msg_id)
+                continue
+            msg.written_for = frozenset({fingerprint})
+            record = TimbRecord(bytes.fromhex(msg.id), tuple(session.acks_due))
+            session.acks_due = []
+            announced = session.conv.send(msg.text.reveal(), record)
+            if msg.announced is None:
+                msg.announced = announced  # the key this message announces
+            wires = session.conv.data_to_send()
+            if not all([self._queue_wire(c, session, w, needs_otr=msg.needs_otr) for w in wires]):
+                c.queue.insert(0, msg_id)  # never went out: stays PENDING, and the run stops
+                break
+            session.unconfirmed.append(msg.id)
+            if self._messages.sent(msg):
+                self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), True))
+        self._drain(c, session)
+        if held:
+            c.held.extend(held)
+            written_for = tuple({k for m in held for k in self._messages[m].written_for})
+            self._emit(HeldForKeyChange(self.account, c.name, tuple(held), written_for, fingerprint))
 
     def _send_unprotected(self, c: ContactState, target: Session) -> None:
         # Only for messages typed while the user had set this contact's policy to not require
         # encryption: the OTR layer decides what goes out (plaintext, perhaps whitespace-tagged).
         # A held message that needs OTR stops the run, so the order is kept.
-        if target.conv.finished:
-            target.conv.end()
         while c.queue and not self._messages[c.queue[0]].needs_otr:
             msg = self._messages[c.queue.pop(0)]
+            encrypted = target.conv.encrypted  # (suspect but still private: it goes encrypted)
             target.conv.send(msg.text.reveal())
-            self._messages.set_state(msg, MessageState.SENT)  # not tracked: no OTR, no receipt
+            self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), encrypted))
+            self._messages.set_state(msg, MessageState.SENT)  # not tracked: no receipt
         self._drain(c, target)
         if c.queue:
             self._start_ake(c)
-
-    def _ake_live(self, c: ContactState) -> bool:
-        """An AKE is under way: we asked, or AKE messages flowed, within AKE_TIMEOUT."""
-        return c.ake_activity is not None and self._clock.now() - c.ake_activity <= AKE_TIMEOUT
-
-    def _mid_ake(self, c: ContactState) -> bool:
-        """Some conversation with the contact is inside an AKE (sent or answered a commit)."""
-        sessions = [*c.sessions.values(), *([c.master] if c.master else [])]
-        return self._ake_live(c) and any(s.conv.auth_state is not _AUTH_NONE for s in sessions)
-
-    def _start_ake(self, c: ContactState, *, force: bool = False) -> None:
-        now = self._clock.now()
-        if not force and self._ake_live(c):
-            return  # one AKE at a time: a burst of triggers must not flood the peer
-        if not (Policy.ALLOW_V2 in c.policy or Policy.ALLOW_V3 in c.policy):
-            self._unavailable(c, "OTR is disabled for this contact (policy never)")
-            return
-        c.ake_activity = now
-        master = self._master(c)
-        master.conv.start()
-        self._drain(c, master)
-
-    # -- helpers --------------------------------------------------------------------------------
-
-    def _contact(self, contact: str) -> ContactState:
-        c = self._contacts.get(contact)
-        if c is None:
-            c = self._contacts[contact] = ContactState(contact, self._default_policy)
-        return c
-
-    def _distrusted(self, c: ContactState, session: Session) -> bool:
-        fingerprint = session.conv.their_fingerprint
-        return fingerprint is not None and self._is_distrusted(c.name, fingerprint)
-
-    def peer_online(self, contact: str) -> None:
-        """The contact came online: a good moment to try again if messages wait."""
-        c = self._contacts.get(contact)
-        if c is not None and c.queue:
-            c.ake_retries = 0
-            self._flush(c)
-
-    def refresh_trust_and_flush(self, contact: str) -> None:
-        """After the trust store changed: re-evaluate the state and send what may now go."""
-        c = self._contact(contact)
-        self._update_state(c)
-        self._flush(c)
-
-    def _verified(self, contact: str, session: Session) -> bool:
-        fingerprint = session.conv.their_fingerprint
-        return fingerprint is not None and self._is_verified(contact, fingerprint)
-
-    def _update_state(self, c: ContactState) -> None:
-        session = c.current
-        fingerprint = None
-        if session is not None and session.conv.encrypted:
-            verified = self._verified(c.name, session)
-            state = OtrState.PRIVATE_VERIFIED if verified else OtrState.PRIVATE_UNVERIFIED
-            fingerprint = session.conv.their_fingerprint
-        elif session is not None and session.conv.finished:
-            state = OtrState.FINISHED
-        else:
-            state = OtrState.NOT_PRIVATE
-        if state is not c.shown_state:
-            c.shown_state = state
-            self._emit(OtrStateChanged(self.account, c.name, state, fingerprint))
-
-    def _unavailable(self, c: ContactState, reason: str) -> None:
-        if not c.unavailable_reported:
-            c.unavailable_reported = True
-            self._emit(OtrUnavailable(self.account, c.name, reason))
-
-    def _emit(self, event: CoreEvent) -> None:
-        self._events.append(event)

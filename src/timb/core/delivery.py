@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageState, MessageStateChanged
 
@@ -26,6 +27,11 @@ class OutgoingMessage:
     needs_otr: bool  # typed while the contact's policy required encryption: never in plaintext
     state: MessageState = MessageState.PENDING
     announced: int | None = None  # the id of our next D-H key, announced by its Data Message
+    # The keys the message is written for: the peer's key in the session where the user typed it
+    # or where it first went out; typed before any session, the contact's known keys then (none
+    # known: the first session's). Never sent or re-sent under another key unless that key is
+    # verified or the user says so (issue 9, item 1).
+    written_for: frozenset[Fingerprint] = frozenset()
 
 
 class Deliveries:
@@ -38,9 +44,11 @@ class Deliveries:
         self._messages: dict[str, OutgoingMessage] = {}
         self._order: dict[str, int] = {}  # message id -> position when first sent
 
-    def add(self, msg_id: str, contact: str, text: str, *, needs_otr: bool) -> OutgoingMessage:
-        """A new message, PENDING."""
-        msg = OutgoingMessage(msg_id, contact, Secret(text), needs_otr)
+    def add(
+        self, msg_id: str, contact: str, text: str, *, needs_otr: bool, written_for: frozenset[Fingerprint]
+    ) -> OutgoingMessage:
+        """A new message, PENDING, written for the keys ``written_for``."""
+        msg = OutgoingMessage(msg_id, contact, Secret(text), needs_otr, written_for=written_for)
         self._messages[msg_id] = msg
         self._emit(MessageStateChanged(msg_id, MessageState.PENDING, self._account, contact))
         return msg
@@ -49,10 +57,13 @@ class Deliveries:
         """Raises: KeyError for an unknown id."""
         return self._messages[msg_id]
 
-    def sent(self, msg: OutgoingMessage) -> None:
-        """Handed to the network (its first sending fixes its place in the re-send order)."""
+    def sent(self, msg: OutgoingMessage) -> bool:
+        """Handed to the network (its first sending fixes its place in the re-send order);
+        True the first time."""
+        first = msg.id not in self._order
         self._order.setdefault(msg.id, len(self._order))
         self.set_state(msg, MessageState.SENT)
+        return first
 
     def set_state(self, msg: OutgoingMessage, state: MessageState) -> None:
         msg.state = state
@@ -81,6 +92,14 @@ class Deliveries:
             self.set_state(self._messages[msg_id], MessageState.DELIVERED)
             done += 1
         del unconfirmed[:done]
+
+    def confirm_ids(self, queue: list[str], acked: set[str]) -> None:
+        """The peer (a TIMB client) says it decrypted the messages ``acked``: those in ``queue``
+        (a session's unconfirmed ones, or PENDING ones waiting to be re-sent) are DELIVERED and
+        leave it."""
+        for msg_id in [m for m in queue if m in acked]:
+            self.set_state(self._messages[msg_id], MessageState.DELIVERED)
+            queue.remove(msg_id)
 
     def carry_over(self, msg_ids: list[str]) -> list[str]:
         """Messages sent under keys now gone, to the same live instance, in sending order: the

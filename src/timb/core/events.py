@@ -65,6 +65,20 @@ class MessageReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageSent:
+    """An outgoing message left for the first time, and how: ``encrypted`` is False only for
+    one typed while the contact's policy did not require encryption and no session was private.
+    For the history (recorded when it went out, not when it was typed); UIs follow
+    `MessageStateChanged` instead."""
+
+    account: str
+    contact: str
+    id: str
+    text: str = field(repr=False)  # never in a log or crash report
+    encrypted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class MessageStateChanged:
     """An outgoing message (``id`` as returned by send) changed state. A message can go
     SENT -> PENDING again when the core re-sends it after the peer lost its session."""
@@ -77,10 +91,27 @@ class MessageStateChanged:
 
 @dataclass(frozen=True, slots=True)
 class OtrStateChanged:
+    """``protocol_version``: the OTR version of the private session (2 or 3), None when not
+    private. Version 2 has no instance tags: show it."""
+
     account: str
     contact: str
     state: OtrState
     fingerprint: Fingerprint | None = None
+    protocol_version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolDowngraded:
+    """LOUD: a contact who had version ``previous`` sessions with this key now has a session of
+    an older ``version``. Version 2 must keep working (libotr-only clients speak it), but a man
+    in the middle can strip "3" from a Query Message to get a session without instance tags."""
+
+    account: str
+    contact: str
+    fingerprint: Fingerprint
+    version: int
+    previous: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +174,21 @@ class KeyChanged:
     contact: str
     old: tuple[Fingerprint, ...]
     new: Fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class HeldForKeyChange:
+    """LOUD: messages written for some keys (``written_for``: the session's key when the user
+    typed or first sent them; typed before any session, the contact's known keys) were not sent
+    because the contact's session now has another key (``offered``). They stay PENDING until
+    the user releases them to that key (`release_held`) or discards them (`discard_held`).
+    Either the contact has a new key, or someone is in the middle."""
+
+    account: str
+    contact: str
+    ids: tuple[str, ...]
+    written_for: tuple[Fingerprint, ...]
+    offered: Fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +317,7 @@ class ChannelFailed:
 
 CoreEvent = (
     MessageReceived
+    | MessageSent
     | MessageStateChanged
     | OtrStateChanged
     | OtrUnavailable
@@ -278,6 +325,8 @@ CoreEvent = (
     | SmpFinished
     | TrustChanged
     | KeyChanged
+    | HeldForKeyChange
+    | ProtocolDowngraded
     | ConnectionStateChanged
     | TorBootstrap
     | TorStalled

@@ -14,7 +14,7 @@ from typing import Any
 from timb.common.clock import Clock
 from timb.common.secret import Secret
 from timb.core.errors import ProfileError
-from timb.core.events import CoreEvent, ErrorEvent, MessageReceived
+from timb.core.events import CoreEvent, ErrorEvent, MessageReceived, MessageSent
 from timb.core.profile import Profile
 from timb.core.storage.history import Direction, History, HistoryEntry
 from timb.core.storage.vault import StorageError
@@ -38,16 +38,19 @@ class HistoryRecorder:
         self._emit = emit
 
     def remember(
-        self, account_id: str, contact: str, direction: Direction, event: MessageReceived | str
+        self, account_id: str, contact: str, direction: Direction, event: MessageReceived | MessageSent | str
     ) -> None:
-        """Record a message if (and only if) history is on for this conversation."""
+        """Record a message if (and only if) history is on for this conversation. An outgoing
+        message is recorded when it went out (`MessageSent`), with how it went out."""
         conversation = History.conversation_id(account_id, contact)
         if self._profile.is_closed or not self._profile.history_enabled_for(conversation):
             return  # the default: nothing about the message touches the disk
         now = self._clock.now()
         if isinstance(event, MessageReceived):
             text, encrypted, verified = event.text, event.encrypted, event.verified
-        else:  # an outgoing text: it only ever leaves encrypted under a policy requiring it
+        elif isinstance(event, MessageSent):
+            text, encrypted, verified = event.text, event.encrypted, False
+        else:  # (older callers) an outgoing text: it leaves encrypted under a policy requiring it
             text, encrypted, verified = event, True, False
         # The peer decides how long a message is: an oversize one is cut, never an exception.
         entry, truncated = HistoryEntry.fitted(

@@ -16,6 +16,7 @@ from timb.otr.errors import (
     RemoteError,
 )
 from timb.otr.events import (
+    DataMessageAuthenticated,
     Event,
     ExtraSymmetricKeyReceived,
     GoneInsecure,
@@ -39,6 +40,7 @@ from timb.otr.policy import Policy
 __all__ = [
     "AuthState",
     "Conversation",
+    "DataMessageAuthenticated",
     "DecryptionFailed",
     "Event",
     "ExtraSymmetricKeyReceived",

@@ -43,7 +43,7 @@ from timb.otr.instance_tags import generate_instance_tag, is_for_us, is_valid_se
 from timb.otr.keys import PrivateKey
 from timb.otr.policy import Policy, allowed_versions, best_version
 from timb.otr.smp import SmpEngine, smp_secret
-from timb.otr.tlv import Tlv, TlvType, decode_tlvs, encode_tlvs
+from timb.otr.tlv import TimbRecord, Tlv, TlvType, decode_tlvs, encode_tlvs, read_timb_record
 
 # libotr (message.c): HEARTBEAT_INTERVAL 60 seconds.
 HEARTBEAT_INTERVAL = 60.0
@@ -52,6 +52,9 @@ HEARTBEAT_INTERVAL = 60.0
 ERROR_NOT_IN_PRIVATE = "You sent encrypted data to a peer who wasn't expecting it."
 ERROR_UNREADABLE = "You transmitted an unreadable encrypted message."
 ERROR_MALFORMED = "You transmitted a malformed data message."
+
+
+_HANDLED_TLVS = frozenset(TlvType)
 
 
 class MessageState(enum.Enum):
@@ -73,8 +76,14 @@ class Conversation:
         rng: Random | None = None,
         instance_tag: int | None = None,
         heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        our_name: str = "",
+        timb_records: bool = False,
     ) -> None:
-        """Raises: LocalError for an invalid instance tag or fragment size."""
+        """``our_name``: our address, named in the Query Message as libotr does (empty: the
+        bare query tag). ``timb_records``: every Data Message without other TLVs carries a TIMB
+        record (`timb.otr.tlv.TimbRecord`; heartbeats an empty one), so a TIMB peer knows it
+        may rely on our acknowledgements. Raises: LocalError for an invalid instance tag or
+        fragment size."""
         if max_fragment_size is not None and max_fragment_size < 64:
             raise LocalError("max_fragment_size is too small for OTR (at least 64)")
         self._key = key
@@ -86,6 +95,8 @@ class Conversation:
         tag = generate_instance_tag(self._rng) if instance_tag is None else instance_tag
         self.our_instance_tag = validate_instance_tag(tag)
         self._heartbeat_interval = heartbeat_interval
+        self._our_name = our_name
+        self._timb_records = timb_records
         self._ake = AuthenticatedKeyExchange(key, self._rng, self.our_instance_tag)
         self._smp = SmpEngine(self._rng)
         self._reassembler = Reassembler()
@@ -175,8 +186,13 @@ class Conversation:
 
     # --- user actions ---------------------------------------------------------------------------
 
-    def send(self, text: str) -> None:
-        """Send the user's text as the message state and policy require.
+    def send(self, text: str, record: TimbRecord | None = None) -> int | None:
+        """Send the user's text as the message state and policy require; ``record``: the TIMB
+        record its Data Message carries (only when encrypted now).
+
+        Returns the id of our D-H key the Data Message announces (``sender_keyid + 1``): a reply
+        naming it as its recipient key id was written after this message arrived. None when no
+        Data Message went out (held, or plaintext).
 
         Raises:
             PolicyViolation: in MSGSTATE_FINISHED (the peer ended the session).
@@ -186,10 +202,12 @@ class Conversation:
         if "\x00" in text:
             raise LocalError("message text must not contain NUL")
         versions = self._versions
+        if self._state is MessageState.MSGSTATE_ENCRYPTED:
+            # Before the policy: a policy lowered during a private session must not make text
+            # typed now leave in the clear while the session (and the user's badge) is private.
+            return self._send_data(text.encode("utf-8"), [record.tlv()] if record else None)[1]
         if not versions:
             self._outbox.append(text)
-        elif self._state is MessageState.MSGSTATE_ENCRYPTED:
-            self._send_data(text.encode("utf-8"))
         elif self._state is MessageState.MSGSTATE_FINISHED:
             # "Inform the user that the message cannot be sent at this time."
             raise PolicyViolation("the peer ended the private conversation; end() or start() first")
@@ -204,6 +222,7 @@ class Conversation:
             self._outbox.append(text + wire.whitespace_tag(versions))
         else:
             self._outbox.append(text)
+        return None
 
     def start(self) -> None:
         """ "User requests to start an OTR conversation": send a Query Message.
@@ -241,7 +260,7 @@ class Conversation:
         if not 0 <= use <= 0xFFFFFFFF or len(data) > 0xFFFF - 4:
             raise LocalError("TLV 8 holds a 4-byte use and at most 65531 bytes of data")
         tlv = Tlv(TlvType.EXTRA_SYMMETRIC_KEY, use.to_bytes(4, "big") + data)
-        keys = self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
+        keys, _ = self._send_data(b"", [tlv], wire.FLAG_IGNORE_UNREADABLE)
         return Secret(keys.extra_symmetric_key())
 
     # --- the Socialist Millionaires' Protocol (timb.otr.smp) ----------------------------------
@@ -398,6 +417,9 @@ class Conversation:
                 tlvs = decode_tlvs(plaintext[nul + 1 :])
             except MalformedMessage:
                 self._events.append(ev.MalformedMessageReceived("malformed TLVs in a data message"))
+        unhandled = tuple(t for t in tlvs if t.type not in _HANDLED_TLVS)
+        record = read_timb_record(tlvs)
+        self._events.append(ev.DataMessageAuthenticated(message.recipient_keyid, unhandled, record))
         if human:
             self._events.append(ev.MessageReceived(human.decode("utf-8", errors="replace"), encrypted=True))
         self._handle_tlvs(tlvs, keys)
@@ -443,7 +465,7 @@ class Conversation:
     # --- internals ------------------------------------------------------------------------------
 
     def _send_query(self, versions: frozenset[int]) -> None:
-        query = wire.query_message(versions)
+        query = wire.query_message(versions, self._our_name)
         if self.max_fragment_size is not None and len(query) > self.max_fragment_size:
             query = query.partition("\n")[0]  # the bare "?OTRv23?" without the explanation
         self._outbox.append(query)
@@ -470,15 +492,21 @@ class Conversation:
         for text in held:
             self._send_data(text.encode("utf-8"))
 
-    def _send_data(self, payload: bytes, tlvs: list[Tlv] | None = None, flags: int = 0) -> SessionKeys:
+    def _send_data(
+        self, payload: bytes, tlvs: list[Tlv] | None = None, flags: int = 0
+    ) -> tuple[SessionKeys, int]:
+        """Seal and queue one Data Message; returns its keys and the key id it announces."""
         session = self._session
         assert session is not None
+        if not tlvs and self._timb_records:
+            tlvs = [TimbRecord().tlv()]  # heartbeats too: a TIMB peer must not infer from them
         if tlvs:
             payload += b"\x00" + encode_tlvs(tlvs)
+        announced = session.our_keyid  # seal() sends our_dh[our_keyid] as the next D-H key
         text, keys = session.seal(payload, flags)
         self._last_sent = self._clock.now()
         self._send_encoded(text, session.protocol_version, session.their_instance_tag)
-        return keys
+        return keys, announced
 
     def _send_encoded(self, text: str, version: int, receiver_tag: int) -> None:
         self._outbox.extend(

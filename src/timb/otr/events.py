@@ -20,6 +20,7 @@ from timb.otr.smp import (
     SmpQuestion,
     SmpSucceeded,
 )
+from timb.otr.tlv import TimbRecord, Tlv
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,20 @@ class MessageReceived:
 
     text: str = field(repr=False)
     encrypted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DataMessageAuthenticated:
+    """A Data Message decrypted and passed its MAC (text, heartbeat or TLVs only). The facts come
+    from the authenticated message: ``recipient_keyid`` is the newest key of ours the peer knew
+    when it wrote it; ``tlvs`` are the records of types this layer does not handle itself (for
+    example a later extension's); ``timb``: its TIMB record (message id, acknowledgements), None
+    from a peer that sends none (libotr). A message that did not decrypt produces no such event,
+    whatever its header says."""
+
+    recipient_keyid: int
+    tlvs: tuple[Tlv, ...] = ()
+    timb: TimbRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +109,7 @@ class MessageHeld:
 
 Event = (
     MessageReceived
+    | DataMessageAuthenticated
     | GoneSecure
     | GoneInsecure
     | SessionFinished
@@ -111,6 +127,7 @@ Event = (
 )
 
 __all__ = [
+    "DataMessageAuthenticated",
     "Event",
     "ExtraSymmetricKeyReceived",
     "GoneInsecure",

@@ -20,8 +20,9 @@ _V3_OVERHEAD = len("?OTR|00000000|00000000,00000,00000,,")
 _V2_OVERHEAD = len("?OTR,00000,00000,,")
 _MAX_PIECES = 0xFFFF  # "k and n are unsigned short ints (2 bytes)"
 # The fields "may have leading zeroes"; a piece is non-empty and holds no comma.
-_V3 = re.compile(r"\?OTR\|([0-9a-fA-F]{1,8})\|([0-9a-fA-F]{1,8}),0*(\d{1,5}),0*(\d{1,5}),([^,]+),")
-_V2 = re.compile(r"\?OTR,0*(\d{1,5}),0*(\d{1,5}),([^,]+),")
+# ASCII digits only, as libotr's sscanf("%hu"): "\d" alone would also take other scripts' digits.
+_V3 = re.compile(r"\?OTR\|([0-9a-fA-F]{1,8})\|([0-9a-fA-F]{1,8}),0*(\d{1,5}),0*(\d{1,5}),([^,]+),", re.ASCII)
+_V2 = re.compile(r"\?OTR,0*(\d{1,5}),0*(\d{1,5}),([^,]+),", re.ASCII)
 
 # Defaults for reassembly: an OTR message we would accept is far smaller than this.
 DEFAULT_MAX_MESSAGE_CHARS = 1 << 20
@@ -133,15 +134,21 @@ class Reassembler:
 
     @staticmethod
     def _parse(text: str) -> tuple[int, int, int, int, int, str] | None:
-        start = text.find(V3_MARKER)
-        if start >= 0:
-            m3 = _V3.match(text, start)
-            if m3 is None:
-                return None
-            sender, receiver = int(m3.group(1), 16), int(m3.group(2), 16)
-            return 3, sender, receiver, int(m3.group(3)), int(m3.group(4)), m3.group(5)
-        start = text.find(V2_MARKER)
-        m2 = _V2.match(text, start) if start >= 0 else None
-        if m2 is None:
+        return parse_fragment(text)
+
+
+def parse_fragment(text: str) -> tuple[int, int, int, int, int, str] | None:
+    """``(version, sender tag, receiver tag, k, n, piece)`` of a fragment; None if it does not
+    parse. Never raises."""
+    start = text.find(V3_MARKER)
+    if start >= 0:
+        m3 = _V3.match(text, start)
+        if m3 is None:
             return None
-        return 2, 0, 0, int(m2.group(1)), int(m2.group(2)), m2.group(3)
+        sender, receiver = int(m3.group(1), 16), int(m3.group(2), 16)
+        return 3, sender, receiver, int(m3.group(3)), int(m3.group(4)), m3.group(5)
+    start = text.find(V2_MARKER)
+    m2 = _V2.match(text, start) if start >= 0 else None
+    if m2 is None:
+        return None
+    return 2, 0, 0, int(m2.group(1)), int(m2.group(2)), m2.group(3)

@@ -51,3 +51,50 @@ def decode_tlvs(data: bytes) -> list[Tlv]:
         length = reader.uint16()
         tlvs.append(Tlv(tlv_type, reader.take(length)))
     return tlvs
+
+
+# TIMB's acknowledgements (docs/otr.md, "TIMB records"). They ride in a Padding TLV (type 0),
+# whose value every OTR implementation must ignore ("an arbitrary amount of data, which should
+# be ignored"): an unassigned type would be ignored by libotr too, but python-potr raises
+# UnknownTLV on one and drops the whole message. The value starts with this magic.
+TIMB_RECORD_MAGIC = b"TIMB\x01"
+MESSAGE_ID_LENGTH = 8
+MAX_ACKS = 64  # ids acknowledged by one Data Message
+
+
+@dataclass(frozen=True, slots=True)
+class TimbRecord:
+    """The TIMB part of a Data Message: the sender's id of the message it carries, and the ids of
+    messages the sender has decrypted since its last record (in order)."""
+
+    message_id: bytes | None = None
+    acks: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        ids = [*self.acks, *([self.message_id] if self.message_id is not None else [])]
+        if len(self.acks) > MAX_ACKS or any(len(i) != MESSAGE_ID_LENGTH for i in ids):
+            raise ValueError("a TIMB record holds at most 64 acknowledgements of 8-byte ids")
+
+    def tlv(self) -> Tlv:
+        has_id = self.message_id is not None
+        head = TIMB_RECORD_MAGIC + bytes((int(has_id), len(self.acks)))
+        return Tlv(TlvType.PADDING, head + (self.message_id or b"") + b"".join(self.acks))
+
+
+def read_timb_record(tlvs: list[Tlv]) -> TimbRecord | None:
+    """The first well-formed TIMB record among ``tlvs`` (None: none, e.g. a libotr peer). A
+    malformed one is ignored, as any padding would be."""
+    for tlv in tlvs:
+        value = tlv.value
+        if tlv.type != TlvType.PADDING or not value.startswith(TIMB_RECORD_MAGIC):
+            continue
+        head = len(TIMB_RECORD_MAGIC)
+        if len(value) < head + 2 or value[head] > 1 or value[head + 1] > MAX_ACKS:
+            continue
+        has_id, count = value[head], value[head + 1]
+        body = value[head + 2 :]
+        if len(body) != (has_id + count) * MESSAGE_ID_LENGTH:
+            continue
+        ids = [body[i : i + MESSAGE_ID_LENGTH] for i in range(0, len(body), MESSAGE_ID_LENGTH)]
+        return TimbRecord(ids[0] if has_id else None, tuple(ids[has_id:]))
+    return None

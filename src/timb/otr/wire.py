@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import struct
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -304,13 +305,22 @@ def parse_query(text: str, start: int) -> QueryMessage:
     return QueryMessage(frozenset(versions))
 
 
-def query_message(versions: frozenset[int]) -> str:
-    """A Query Message offering `versions`, with a short explanation for people without OTR."""
+# libotr 4.1.1, proto.c (otrl_proto_default_query_msg): the text every libotr client sends, so
+# that neither the server nor a contact without OTR can tell a TIMB user from a Pidgin one.
+_LIBOTR_QUERY = (
+    "{tag}\n<b>{name}</b> has requested an "
+    '<a href="https://otr.cypherpunks.ca/">Off-the-Record private conversation</a>.  '
+    "However, you do not have a plugin to support that.\n"
+    'See <a href="https://otr.cypherpunks.ca/">https://otr.cypherpunks.ca/</a> for more information.'
+)
+
+
+def query_message(versions: frozenset[int], our_name: str = "") -> str:
+    """A Query Message offering `versions`: libotr's own text, naming us as ``our_name`` (the
+    account's address, as libotr clients do); with no name, the bare tag (as libotr sends when
+    the text does not fit)."""
     tag = "?OTRv" + "".join(str(v) for v in sorted(versions)) + "?"
-    return (
-        tag + "\nI would like to start an Off-the-Record private conversation, but your client "
-        "does not seem to support it. See https://otr.cypherpunks.ca/ for more information."
-    )
+    return _LIBOTR_QUERY.format(tag=tag, name=our_name) if our_name else tag
 
 
 def whitespace_tag(versions: frozenset[int]) -> str:
@@ -351,27 +361,14 @@ def classify_unencoded(text: str) -> UnencodedMessage | None:
     return parse_plaintext(text)
 
 
-def peek_instance_tags(text: str) -> tuple[int, int] | None:
-    """(sender, receiver) instance tags of a version 3 message or fragment, for routing a message to
-    the `Conversation` of its remote instance before parsing it. None for anything else (queries,
-    plaintext, errors, version 2): those go to the most recent conversation with the contact.
-    Never raises.
-    """
-    start = text.find("?OTR|")
-    if start >= 0:
-        sender, _, rest = text[start + 5 : start + 40].partition("|")
-        receiver = rest.partition(",")[0]
-        try:
-            return int(sender, 16), int(receiver, 16)
-        except ValueError:
-            return None
-    start = text.find(ENCODED_PREFIX)
-    if start < 0:
-        return None
-    try:
-        head = base64.b64decode(text[start + 5 : start + 21], validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if len(head) < 11 or head[:2] != b"\x00\x03":
-        return None
-    return int.from_bytes(head[3:7], "big"), int.from_bytes(head[7:11], "big")
+# What TIMB itself emits for a Data Message: "?OTR:", base-64, "." -- or one fragment of that.
+_WHOLE_ENCODED = re.compile(r"\?OTR:[A-Za-z0-9+/]+={0,2}\.", re.ASCII)
+_WHOLE_FRAGMENT = re.compile(
+    r"\?OTR(?:\|[0-9a-fA-F]{8}\|[0-9a-fA-F]{8})?,\d{5},\d{5},[A-Za-z0-9+/=?:.]+,", re.ASCII
+)
+
+
+def is_encoded_message(text: str) -> bool:
+    """The whole string is one encoded OTR message or one fragment of one, and nothing else
+    (no text around it): the last-line check for what must leave encrypted."""
+    return bool(_WHOLE_ENCODED.fullmatch(text) or _WHOLE_FRAGMENT.fullmatch(text))

@@ -45,6 +45,10 @@ class ContactBook:
     def add(self, account_id: str, contact: str) -> None:
         self._contacts(account_id).setdefault(contact, {})
 
+    def is_contact(self, account_id: str, contact: str) -> bool:
+        """False too while no profile is open."""
+        return self._session.is_open and contact in self._contacts(account_id)
+
     def require(self, account_id: str, contact: str) -> None:
         """Raises: NotFound (not a contact)."""
         if contact not in self._contacts(account_id):

@@ -54,6 +54,7 @@ class Contacts:
         contact = parse_contact(jid)
         check_policy(policy)
         self._book.add(account_id, contact)
+        runtime.accept(contact)
         if policy != self._session.settings.otr_policy or self._session.policy_name_for(contact) != policy:
             await self._session.set_policy_override(contact, policy)
         self.apply_policies(runtime, contact)

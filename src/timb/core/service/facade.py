@@ -67,7 +67,12 @@ class TimbService:
         self._history = HistoryPart(self._session, self._clock, self._emit)
         self._tasks = TaskOwner()
         hooks = RuntimeHooks(
-            self._emit, self._trust, self._history.remember, self._book.is_blocked, self._tasks.spawn
+            self._emit,
+            self._trust,
+            self._history.remember,
+            self._book.is_blocked,
+            self._tasks.spawn,
+            is_contact=self._book.is_contact,
         )
         networks = Networks(adapter_factory or default_adapter_factory, self._tor)
         self._accounts = AccountBook(
@@ -367,6 +372,24 @@ class TimbService:
     def message_state(self, account_id: str, msg_id: str) -> MessageState:
         """Raises: NotFound (account or message)."""
         return self._messaging.message_state(account_id, msg_id)
+
+    def held_messages(self, account_id: str, contact: str) -> list[str]:
+        """Ids of the messages held for a key change (`HeldForKeyChange`), oldest first.
+        Raises: NotFound, InvalidRequest."""
+        return self._messaging.held(account_id, contact)
+
+    def release_held(self, account_id: str, contact: str, fingerprint: str) -> None:
+        """The user's decision after `HeldForKeyChange`: send the held messages to the key
+        ``fingerprint``, which must be the key of the contact's private session now.
+
+        Raises: NotFound, InvalidRequest (not that key, or no private session).
+        """
+        self._messaging.release_held(account_id, contact, fingerprint)
+
+    def discard_held(self, account_id: str, contact: str) -> None:
+        """The user's decision after `HeldForKeyChange`: the held messages are never sent
+        (FAILED). Raises: NotFound, InvalidRequest."""
+        self._messaging.discard_held(account_id, contact)
 
     def start_otr(self, account_id: str, contact: str) -> None:
         self._messaging.start(account_id, contact)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from timb.common.clock import Clock
 from timb.core.errors import Unavailable
-from timb.core.events import CoreEvent, MessageReceived
+from timb.core.events import CoreEvent, MessageReceived, MessageSent
 from timb.core.recorder import HistoryRecorder
 from timb.core.service.results import HistoryDirection, HistoryItem
 from timb.core.service.runtime import Spawn
@@ -39,7 +39,7 @@ class HistoryPart:
         return HistoryRecorder(profile, self._session.lock, self._clock, self._spawn, self._emit)
 
     def remember(
-        self, account_id: str, contact: str, direction: Direction, event: MessageReceived | str
+        self, account_id: str, contact: str, direction: Direction, event: MessageReceived | MessageSent | str
     ) -> None:
         """Record a message if history is on for its conversation (off by default)."""
         if self._session.is_open and self._spawn is not None:

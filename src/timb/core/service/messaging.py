@@ -18,7 +18,6 @@ from timb.core.service.results import Fingerprints, HistoryItem, KnownKey, SendR
 from timb.core.service.session import ProfileSession
 from timb.core.service.translate import translated
 from timb.core.service.trust_keeper import TrustKeeper
-from timb.core.storage.history import Direction
 
 
 class Messaging:
@@ -44,9 +43,26 @@ class Messaging:
         self._book.refuse_blocked(account_id, name)
         require_unicode(text, "the text")  # never let it reach OTR (it cannot be encoded)
         with translated():
+            # The history records it when it goes out, and how (MessageSent), not now.
             msg_id = runtime.act(lambda c: c.send(name, text))
-        self._history.remember(account_id, name, Direction.OUTGOING, text)
         return SendResult(msg_id, runtime.message_state(msg_id))
+
+    def held(self, account_id: str, contact: str) -> list[str]:
+        runtime = self._accounts.runtime(account_id)
+        name = parse_contact(contact)
+        return runtime.act(lambda c: c.held(name))
+
+    def release_held(self, account_id: str, contact: str, fingerprint: str) -> None:
+        runtime = self._accounts.runtime(account_id)
+        name = parse_contact(contact)
+        with translated():
+            fp = Fingerprint.from_hex(fingerprint)
+            runtime.act(lambda c: c.release_held(name, fp))
+
+    def discard_held(self, account_id: str, contact: str) -> None:
+        runtime = self._accounts.runtime(account_id)
+        name = parse_contact(contact)
+        runtime.act(lambda c: c.discard_held(name))
 
     def message_state(self, account_id: str, msg_id: str) -> MessageState:
         runtime = self._accounts.runtime(account_id)

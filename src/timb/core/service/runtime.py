@@ -30,6 +30,7 @@ from timb.core.events import (
     CoreEvent,
     ErrorEvent,
     MessageReceived,
+    MessageSent,
     MessageState,
     OtrState,
     OtrStateChanged,
@@ -47,7 +48,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
-Remember = Callable[[str, str, Direction, "MessageReceived | str"], None]
+Remember = Callable[[str, str, Direction, "MessageReceived | MessageSent | str"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,8 @@ class RuntimeHooks:
     remember: Remember
     is_blocked: Callable[[str, str], bool]
     spawn: Spawn
+    # (account, contact) -> the user accepted this address as a contact (issue 9, item 7)
+    is_contact: Callable[[str, str], bool] = lambda _account, _contact: True
 
 
 class AccountRuntime:
@@ -118,6 +121,14 @@ class AccountRuntime:
     def their_fingerprint(self, contact: str) -> Fingerprint | None:
         return self._conversations.their_fingerprint(contact)
 
+    def accept(self, contact: str) -> None:
+        """The user made ``contact`` a contact: its state and its current key are kept now."""
+        self.act(lambda c: c.accepted(contact))
+        fingerprint = self._conversations.their_fingerprint(contact)
+        if fingerprint is not None:
+            state = self._conversations.otr_state(contact)
+            self._hooks.trust.observe(OtrStateChanged(self.id, contact, state, fingerprint))
+
     def message_state(self, msg_id: str) -> MessageState:
         """Raises: KeyError (unknown id)."""
         return self._conversations.message_state(msg_id)
@@ -139,16 +150,26 @@ class AccountRuntime:
             event = conversations.next_event()
             if event is None:
                 return
+            shown: CoreEvent | None = event
             try:
-                event = self._apply(event)
+                shown = self._apply(event)
             except Exception as exc:  # noqa: BLE001 - one event's failure, reported (module docstring)
                 self._failed(exc, type(event).__name__, getattr(event, "contact", ""))
-            self._hooks.emit(event)
+            if shown is not None:
+                self._hooks.emit(shown)
 
-    def _apply(self, event: CoreEvent) -> CoreEvent:
-        """What an event from the conversations core changes before the UI sees it (returned)."""
+    def _apply(self, event: CoreEvent) -> CoreEvent | None:
+        """What an event from the conversations core changes before the UI sees it (returned;
+        None: not for the UI)."""
         if isinstance(event, OtrStateChanged):
-            self._hooks.trust.observe(event)
+            # Issue 9, item 7: a stranger's key enters the trust store only once the user
+            # accepts the contact (`accept`), so hostile AKEs cannot grow the vault.
+            if self._hooks.is_contact(event.account, event.contact):
+                self._hooks.trust.observe(event)
+        elif isinstance(event, MessageSent):
+            # Recorded when (and as) it went out; the UIs follow the message's state instead.
+            self._hooks.remember(event.account, event.contact, Direction.OUTGOING, event)
+            return None
         elif isinstance(event, SmpFinished):
             changed = self._hooks.trust.smp_finished(event)
             if changed is not None:

@@ -62,6 +62,12 @@ class TrustKeeper:
     def known(self, account: str, contact: str) -> tuple[KeyTrust, ...]:
         return self._store.fingerprints_for(account, contact)
 
+    def usable_keys(self, account: str, contact: str) -> list[Fingerprint]:
+        """The contact's keys seen before and not distrusted: what a message typed before any
+        session is written for (timb.core.conversations)."""
+        known = self._store.fingerprints_for(account, contact)
+        return [k.fingerprint for k in known if k.level is not TrustLevel.DISTRUSTED]
+
     # -- what the conversations report ----------------------------------------------------------------
 
     def observe(self, event: OtrStateChanged) -> None:
