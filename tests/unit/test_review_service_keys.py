@@ -24,9 +24,6 @@ from timb.net import base as net
 SECRET = "the launch code is 0000"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review: no known_keys in the service: pre-session text goes to any key"
-)
 async def test_after_a_restart_text_typed_before_any_session_never_goes_to_the_servers_key(
     tmp_path: Path,
 ) -> None:
@@ -62,7 +59,6 @@ def rig() -> Iterator[HostileRig]:
     rig.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="review: service passes no is_contact; strangers evict real contacts")
 def test_a_flood_of_strangers_never_evicts_a_contacts_private_session(rig: HostileRig) -> None:
     service = rig.alice_service()
     assert service.fingerprints("main", BOB).theirs is not None  # private with bob
