@@ -64,3 +64,29 @@ def test_a_flood_of_strangers_never_evicts_a_contacts_private_session(rig: Hosti
     assert service.fingerprints("main", BOB).theirs is not None  # private with bob
     rig.feed([net.MessageIn(Jid.parse(f"stranger{i}@evil.test"), f"hi {i}") for i in range(150)])
     assert service.fingerprints("main", BOB).theirs is not None
+
+
+async def test_a_key_seen_only_under_a_key_change_notice_never_takes_text_typed_before_a_session(
+    tmp_path: Path,
+) -> None:
+    """The server's key K' entered the trust store when its AKE raised the key-change notice. The
+    user released nothing: after another restart, text typed before any session is still held
+    when the server answers with K' again (K' was observed, never accepted)."""
+    server = FakeServer()
+    async with running(tmp_path / "a", server) as alice:
+        await setup(alice, ALICE, BOB)
+        async with running(tmp_path / "b", server) as bob:
+            await setup(bob, BOB, ALICE)
+            alice.service.send_message("main", BOB, "hello bob, all fine")
+            await bob.wait(lambda ev: bob.received() == ["hello bob, all fine"])
+            await alice.wait(private_with(BOB))
+    for attempt in range(2):  # the notice, then a later restart with K' already in the store
+        async with running(tmp_path / "a", server) as alice:
+            await setup(alice, ALICE, BOB, create=False)
+            impostor = Impostor(server, Jid.parse(BOB), Jid.parse(ALICE), CAROL_KEY)
+            msg = alice.service.send_message("main", BOB, f"{SECRET} ({attempt})").id
+            impostor.start()
+            await alice.wait(lambda ev: any(isinstance(e, HeldForKeyChange) for e in ev), limit=10.0)
+            await asyncio.sleep(0)
+            assert impostor.read == []
+            assert alice.service.message_state("main", msg) is MessageState.PENDING

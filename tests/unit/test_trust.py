@@ -235,3 +235,19 @@ def test_export_to_libotr_format() -> None:
     assert fresh.get(ACC, BOB, FP1).method is VerificationMethod.SMP  # type: ignore[union-attr]
     assert fresh.get(ACC, "carol@x", FP3).method is VerificationMethod.MANUAL  # type: ignore[union-attr]
     assert not fresh.is_verified("work", "dave@y", FP2)
+
+
+def test_only_the_first_key_is_accepted_until_the_user_verifies_or_accepts_another() -> None:
+    store = TrustStore()
+    first, second, third = (Fingerprint.from_hex(c * 40) for c in "abc")
+    assert store.observe("main", "bob@x", first, 1.0).trust.accepted  # trust on first use
+    assert not store.observe("main", "bob@x", second, 2.0).trust.accepted  # under KEY_CHANGED
+    assert not store.observe("main", "bob@x", third, 3.0).trust.accepted
+    assert store.accept("main", "bob@x", second).accepted
+    assert store.verify("main", "bob@x", third, VerificationMethod.SMP, 4.0).accepted
+    again = TrustStore.from_dict(store.to_dict())
+    assert [k.accepted for k in again.fingerprints_for("main", "bob@x")] == [True, True, True]
+    legacy = store.to_dict()
+    for entry in legacy["fingerprints"]:
+        del entry["accepted"]  # written before the field existed: every key stays usable
+    assert all(k.accepted for k in TrustStore.from_dict(legacy).fingerprints_for("main", "bob@x"))

@@ -69,6 +69,11 @@ class KeyTrust:
     method: VerificationMethod | None = None  # set when level is VERIFIED
     verified_at: float | None = None  # seconds since the epoch, set when VERIFIED
     first_seen: float | None = None
+    # The user took this key for the contact's: the first key ever seen (trust on first use), a
+    # key they verified, or one they released held messages to. A key that appeared later, under
+    # a KEY_CHANGED notice, is not accepted until then, so text typed before any session never
+    # goes to a key the server may have substituted (docs/core.md, "written for a key").
+    accepted: bool = True
 
     def __post_init__(self) -> None:
         verified = self.level is TrustLevel.VERIFIED
@@ -143,7 +148,7 @@ class TrustStore:
             kind = ObservationKind.KNOWN_KEY
         else:
             kind = ObservationKind.KEY_CHANGED if known else ObservationKind.NEW_CONTACT_KEY
-            known[fingerprint] = KeyTrust(fingerprint, first_seen=at)
+            known[fingerprint] = KeyTrust(fingerprint, first_seen=at, accepted=not known)
         return TrustObservation(kind, account, contact, known[fingerprint], others)
 
     def verify(
@@ -155,6 +160,17 @@ class TrustStore:
             TrustStoreError: account or contact is empty.
         """
         return self._set(account, contact, fingerprint, TrustLevel.VERIFIED, how=how, at=at)
+
+    def accept(self, account: str, contact: str, fingerprint: Fingerprint) -> KeyTrust:
+        """The user took `fingerprint` for the contact's key (released held messages to it).
+
+        Raises:
+            TrustStoreError: account or contact is empty.
+        """
+        known = self._slot(account, contact)
+        current = known.get(fingerprint) or KeyTrust(fingerprint)
+        known[fingerprint] = replace(current, accepted=True)
+        return known[fingerprint]
 
     def distrust(self, account: str, contact: str, fingerprint: Fingerprint) -> KeyTrust:
         """Mark `fingerprint` as not to be trusted (it stays known, so it never looks new again).
@@ -201,7 +217,10 @@ class TrustStore:
     ) -> KeyTrust:
         known = self._slot(account, contact)
         current = known.get(fingerprint) or KeyTrust(fingerprint, first_seen=at)
-        known[fingerprint] = replace(current, level=level, method=how, verified_at=at if how else None)
+        accepted = current.accepted or level is TrustLevel.VERIFIED
+        known[fingerprint] = replace(
+            current, level=level, method=how, verified_at=at if how else None, accepted=accepted
+        )
         return known[fingerprint]
 
     # ---- the vault's JSON ------------------------------------------------------------------
@@ -217,6 +236,7 @@ class TrustStore:
                 "method": key.method.value if key.method else None,
                 "verified_at": key.verified_at,
                 "first_seen": key.first_seen,
+                "accepted": key.accepted,
             }
             for (account, contact), keys in self._keys.items()
             for key in keys.values()
@@ -267,7 +287,9 @@ class TrustStore:
                 self.verify(account, entry.username, entry.fingerprint, how, at)
                 changed += 1
             elif current is None:
+                # The user's earlier client knew this key for the contact: bring it as accepted.
                 self.observe(account, entry.username, entry.fingerprint, at)
+                self.accept(account, entry.username, entry.fingerprint)
                 changed += 1
         return changed
 
@@ -302,6 +324,8 @@ def _entry_from_dict(entry: Any) -> tuple[str, str, KeyTrust]:
         method=VerificationMethod(method) if method is not None else None,
         verified_at=_timestamp(entry.get("verified_at")),
         first_seen=_timestamp(entry.get("first_seen")),
+        # Entries written before the field existed were all usable: keep them so.
+        accepted=entry.get("accepted", True) is True,
     )
     return account, contact, key
 

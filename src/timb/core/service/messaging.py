@@ -58,6 +58,8 @@ class Messaging:
         with translated():
             fp = Fingerprint.from_hex(fingerprint)
             runtime.act(lambda c: c.release_held(name, fp))
+        # Only once the release went through: the key the user just chose is theirs from now on.
+        self._trust.accept(account_id, name, fp)
 
     def discard_held(self, account_id: str, contact: str) -> None:
         runtime = self._accounts.runtime(account_id)

@@ -63,10 +63,12 @@ class TrustKeeper:
         return self._store.fingerprints_for(account, contact)
 
     def usable_keys(self, account: str, contact: str) -> list[Fingerprint]:
-        """The contact's keys seen before and not distrusted: what a message typed before any
-        session is written for (timb.core.conversations)."""
+        """The contact's keys the user accepted (the first one seen, verified ones, ones held
+        messages were released to) and did not distrust: what a message typed before any session
+        is written for (timb.core.conversations). A key that only appeared under a KEY_CHANGED
+        notice is not among them."""
         known = self._store.fingerprints_for(account, contact)
-        return [k.fingerprint for k in known if k.level is not TrustLevel.DISTRUSTED]
+        return [k.fingerprint for k in known if k.accepted and k.level is not TrustLevel.DISTRUSTED]
 
     # -- what the conversations report ----------------------------------------------------------------
 
@@ -105,6 +107,12 @@ class TrustKeeper:
         return event
 
     # -- what the user decides ------------------------------------------------------------------------
+
+    def accept(self, account: str, contact: str, fingerprint: Fingerprint) -> None:
+        """The user released held messages to `fingerprint`: later text typed before any session
+        may go to it too (the caller saves)."""
+        self._store.accept(account, contact, fingerprint)
+        self._changed()
 
     def set_level(self, account: str, contact: str, fingerprint: Fingerprint, level: TrustLevel) -> None:
         """Verified (checked by hand), distrusted or unverified; announced, saved by the caller.
