@@ -21,6 +21,7 @@ from timb.core.events import (
     ProtocolDowngraded,
 )
 from timb.otr import Policy, PolicyViolation
+from timb.otr.tlv import MAX_ACKS
 
 __all__ = ["keys", "world"]  # fixtures
 
@@ -204,3 +205,19 @@ def test_a_new_key_in_the_same_state_is_reported(world) -> None:
     states = [e for e in alice.events if isinstance(e, OtrStateChanged)]
     assert states[-1].state is OtrState.PRIVATE_UNVERIFIED  # as before: only the key changed
     assert states[-1].fingerprint == CAROL_KEY.fingerprint()
+
+
+def test_more_messages_than_one_record_acknowledges_are_all_delivered(world) -> None:
+    """A record names at most MAX_ACKS ids: a peer that reads more before it writes must owe none
+    of them (they were dropped: those messages stayed SENT for ever and were re-sent after a
+    crash; found by the real-stack test of 100 messages each way)."""
+    link, alice, bob, typed = world
+    first = say(alice, BOB, "hello before the burst", typed)
+    link.pump()
+    link.poll()
+    assert alice.core.message_state(first) is MessageState.DELIVERED
+    burst = [say(alice, BOB, f"burst line {i:03d} zq", typed) for i in range(3 * MAX_ACKS + 5)]
+    link.pump()  # bob reads them all and writes nothing of his own
+    link.poll()
+    assert bob.texts()[-1] == f"burst line {3 * MAX_ACKS + 4:03d} zq"
+    assert [alice.core.message_state(m) for m in burst] == [MessageState.DELIVERED] * len(burst)

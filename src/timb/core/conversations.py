@@ -321,8 +321,7 @@ class Conversations(ConversationsBase):
             c.seen_ids[record.message_id] = None
             if len(c.seen_ids) > SEEN_IDS:
                 del c.seen_ids[next(iter(c.seen_ids))]
-            session.acks_due = [*session.acks_due, record.message_id][-MAX_ACKS:]
-            session.ack_due = True
+            self._owe_acks(session, [record.message_id])
         acked = {i.hex() for i in record.acks}
         fingerprint = session.conv.their_fingerprint
         for s in c.instances.children.values():  # an ack may come after a re-key
@@ -331,6 +330,18 @@ class Conversations(ConversationsBase):
         waiting = [m for m in c.queue if self._messages[m].written_for == {fingerprint}]
         self._messages.confirm_ids(waiting, acked)  # read after all: not sent again
         c.queue = [m for m in c.queue if m in waiting or self._messages[m].written_for != {fingerprint}]
+
+    @staticmethod
+    def _owe_acks(session: Session, ids: list[bytes]) -> None:
+        """Owe the peer acknowledgements of ``ids``. A record holds MAX_ACKS ids: a full one goes
+        at once (an empty Data Message), so no id is ever dropped -- a message whose id fell out
+        would stay "sent" at the peer, and be sent again after a crash."""
+        session.acks_due = [*session.acks_due, *ids]
+        session.ack_due = session.ack_due or bool(ids)
+        while len(session.acks_due) >= MAX_ACKS and session.conv.encrypted:
+            session.conv.send("", TimbRecord(acks=tuple(session.acks_due[:MAX_ACKS])))
+            session.acks_due = session.acks_due[MAX_ACKS:]
+        session.acks_due = session.acks_due[-MAX_ACKS:]  # only a session that cannot send is cut
 
     def _received(self, c: ContactState, session: Session, text: str, encrypted: bool) -> None:
         verified = False
@@ -366,9 +377,8 @@ class Conversations(ConversationsBase):
                 session.ack_due = session.ack_due or old.ack_due
             old.unconfirmed.clear()
             if old.conv.their_fingerprint == fingerprint:  # what we read there is still owed
-                session.acks_due = [*old.acks_due, *session.acks_due][-MAX_ACKS:]
-                session.ack_due = session.ack_due or bool(session.acks_due)
-                old.acks_due = []
+                owed, old.acks_due, session.acks_due = [*old.acks_due, *session.acks_due], [], []
+                self._owe_acks(session, owed)
         c.instances.bind(session)
         # Carried only to the key they were written for (the server may have re-keyed bob's own
         # instance with its key): the others go back to the queue, where _flush holds them.
