@@ -19,7 +19,7 @@ from tests.fixtures.tor import TorNetwork
 from timb.common.errors import InvalidIdentifier
 from timb.common.ids import OnionAddress
 from timb.tor import socks
-from timb.tor.client import GUARD_OPTIONS, TorClient
+from timb.tor.client import GUARD_OPTIONS, TorClient, parse_socks_listener
 from timb.tor.control.events import BootstrapStatus, parse_circuit_status, parse_stream_status
 from timb.tor.control.reply import parse_getconf, parse_replies
 from timb.tor.errors import ControlError, OfflineGuardError, StreamError, TorNotReady, TorUnavailable
@@ -226,6 +226,30 @@ async def test_listener_close_removes_the_service(service_tor: TorClient) -> Non
     assert address in (await service_tor.control.get_info("onions/current"))["onions/current"]
     await listener.close()
     assert address not in (await service_tor.control.get_info("onions/current"))["onions/current"]
+
+
+async def test_after_disable_network_1_then_0_the_moved_socks_listener_is_found(
+    tor_client: ClientInfo, echo_service: OnionListener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 14 finding 1: with SocksPort auto, tor reopens its listener on a new port.
+    tor = await attach(tor_client)
+    try:
+        old = tor.socks_endpoint
+        assert old is not None
+        (await tor.control.command("SETCONF DisableNetwork=1")).raise_for_status()
+        (await tor.control.command("SETCONF DisableNetwork=0")).raise_for_status()
+        listeners = (await tor.control.get_info("net/listeners/socks"))["net/listeners/socks"]
+        new = parse_socks_listener(listeners)
+        assert new is not None and new != old, (old, listeners)  # else this test proves nothing
+        refused = no_direct_network(monkeypatch, [old[1], new[1], tor_client.control_port])
+        reader, writer = await open_with_retry(tor, echo_service.address.host, isolation="moved")
+        writer.write(b"back")
+        await writer.drain()
+        assert await reader.readexactly(4) == b"back"
+        writer.close()
+        assert tor.socks_endpoint == new and refused == []
+    finally:
+        await tor.close()
 
 
 # ---- isolation ----

@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 from timb.common.ids import OnionAddress
 from timb.common.secret import Secret
@@ -35,6 +35,8 @@ from timb.tor.onion import (
 from timb.tor.process import offline_mode
 from timb.tor.stall import BootstrapWatch
 from timb.tor.torrc import check_private_network
+
+T = TypeVar("T")
 
 # Every option the offline guard (timb.tor.torrc.check_private_network) judges.
 GUARD_OPTIONS = (
@@ -75,6 +77,20 @@ def parse_socks_listener(value: str) -> tuple[str, int] | None:
     return None
 
 
+async def _guarded_socks_listener(control: ControlConnection) -> tuple[str, int] | None:
+    """The offline guard's verdict on this tor (when TIMB_OFFLINE=1), then its loopback SOCKS
+    listener as tor's control port reports it now (`parse_socks_listener`).
+
+    Raises:
+        OfflineGuardError: TIMB_OFFLINE=1 and this tor is not on the private test network.
+        TorUnavailable: tor is gone.
+    """
+    if offline_mode():
+        check_private_network(await control.get_conf(*GUARD_OPTIONS))
+    listeners = await control.get_info("net/listeners/socks")
+    return parse_socks_listener(listeners["net/listeners/socks"])
+
+
 class TorClient:
     """A tor that TIMB may use: authenticated control connection plus its SOCKS port."""
 
@@ -105,13 +121,11 @@ class TorClient:
         control = await ControlConnection.connect(control_host, control_port)
         try:
             await control.authenticate(cookie_path=cookie_path, password=password)
-            if offline_mode():
-                check_private_network(await control.get_conf(*GUARD_OPTIONS))
-            listeners = await control.get_info("net/listeners/socks")
+            endpoint = await _guarded_socks_listener(control)
         except BaseException:
             await control.close()
             raise
-        return cls(control, parse_socks_listener(listeners["net/listeners/socks"]))
+        return cls(control, endpoint)
 
     # ---- bootstrap ----
 
@@ -235,11 +249,31 @@ class TorClient:
             if not status.done:
                 raise TorNotReady(f"tor is bootstrapping: {status.progress} % ({status.summary})")
         if self.socks_endpoint is None:
-            listeners = await self.control.get_info("net/listeners/socks")
-            self.socks_endpoint = parse_socks_listener(listeners["net/listeners/socks"])
+            self.socks_endpoint = await _guarded_socks_listener(self.control)
             if self.socks_endpoint is None:
                 raise TorError("tor has no SOCKS port on loopback (is SocksPort 0?)")
         return self.socks_endpoint
+
+    async def _dial(self, dial: Callable[[str, int], Awaitable[T]]) -> T:
+        """``dial(socks_host, socks_port)`` on tor's SOCKS listener, found again if it moved.
+
+        ``DisableNetwork 1`` closes tor's listeners and ``0`` reopens them: with ``SocksPort
+        auto`` (every client of the private network, many a desktop tor) on a new port. So when
+        the listener refuses, ask tor's control port where it is now (never anything else, and
+        through the offline guard and the loopback check again) and dial once more if it moved.
+        """
+        endpoint = await self._require_ready()
+        try:
+            return await dial(*endpoint)
+        except TorUnavailable:
+            if self.control.is_closed:
+                raise
+            self.socks_endpoint = None  # forgotten even if tor has none now: the next try asks again
+            moved = await _guarded_socks_listener(self.control)
+            self.socks_endpoint = moved
+            if moved is None or moved == endpoint:
+                raise
+        return await dial(*moved)
 
     # ---- the one door ----
 
@@ -250,14 +284,16 @@ class TorClient:
 
         Raises:
             TorNotReady: tor has not bootstrapped yet.
-            TorUnavailable: tor is gone.
+            TorUnavailable: tor is gone, or its SOCKS listener refused and tor reports no other.
+            OfflineGuardError: TIMB_OFFLINE=1 and, asked again, this tor is off the private network.
             TorError: tor has no SOCKS port on loopback.
             StreamError: tor could not reach host:port.
             ValueError: a bad destination or an empty isolation key.
         """
-        socks_host, socks_port = await self._require_ready()
-        return await socks.open_socket(
-            socks_host, socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+        return await self._dial(
+            lambda socks_host, socks_port: socks.open_socket(
+                socks_host, socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+            )
         )
 
     async def open_stream(
@@ -268,9 +304,10 @@ class TorClient:
         Raises:
             The same as `open_socket`.
         """
-        socks_host, socks_port = await self._require_ready()
-        return await socks.open_stream(
-            socks_host, socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+        return await self._dial(
+            lambda socks_host, socks_port: socks.open_stream(
+                socks_host, socks_port, host, port, isolation=isolation, connect_timeout=connect_timeout
+            )
         )
 
     # ---- onion services ----
