@@ -19,6 +19,7 @@ from timb.core.events import KeyChanged
 from timb.core.service.results import Fingerprints
 from timb.ui.gui.accounts import AccountsDialog
 from timb.ui.gui.dialogs import AddContactDialog, confirm_dialog, subscription_dialog
+from timb.ui.gui.held import HELD_SHORTCUT
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.settings import SettingsDialog
 from timb.ui.gui.verify import (
@@ -64,6 +65,7 @@ def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
                 ("end_private", tr("&End private session"), "Ctrl+E", c.end_private),
                 ("verify", tr("&Verify fingerprints…"), "Ctrl+F", c.verify),
                 ("smp", tr("Verify with a &secret (SMP)…"), "Ctrl+Shift+V", c.smp),
+                ("held", tr("&Held messages…"), HELD_SHORTCUT, w.held.ask_current),
             ],
         ),
     ]
@@ -88,6 +90,12 @@ class Commands:
         else:
             dialog.open()
         return dialog
+
+    def open_blocking(self, dialog: QDialog) -> None:
+        """An alarm: modal to the whole application, raised above everything."""
+        self._open(dialog, blocking=True)
+        dialog.raise_()
+        dialog.activateWindow()
 
     def dialogs(self, kind: type[QDialog]) -> list[QDialog]:
         return [d for d in self.open_dialogs if isinstance(d, kind)]
@@ -116,6 +124,7 @@ class Commands:
         for account, contact in list(self.w.views):
             self.w.drop_view(account, contact)
         self.w.contact_list.clear()
+        self.w.held.clear()
         self.w.set_unlocked(False)
         self.w.panicked = True
         self.w.quit_requested.emit(0)
@@ -267,6 +276,4 @@ class Commands:
                 self.fingerprints(event.account, event.contact)
 
         dialog.chosen.connect(chosen)
-        self._open(dialog, blocking=True)
-        dialog.raise_()
-        dialog.activateWindow()
+        self.open_blocking(dialog)

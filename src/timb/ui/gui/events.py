@@ -17,6 +17,7 @@ from timb.core.events import (
     ConnectionStateChanged,
     CoreEvent,
     ErrorEvent,
+    HeldForKeyChange,
     KeyChanged,
     MessageReceived,
     MessageStateChanged,
@@ -88,6 +89,8 @@ def handle_event(w: MainWindow, event: CoreEvent) -> None:
             w.contact_list.set_presence(account, contact, presence)
         case SubscriptionRequested(account=account, contact=contact):
             w.commands.subscription(account, contact)
+        case HeldForKeyChange():
+            w.held.held(event)
         case SmpRequested() | SmpFinished() | TrustChanged() | KeyChanged():
             _verification_event(w, event)
         case _:

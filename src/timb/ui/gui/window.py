@@ -20,6 +20,7 @@ from timb.ui.gui import commands
 from timb.ui.gui.a11y import named
 from timb.ui.gui.conversation import ConversationView
 from timb.ui.gui.events import Notifier
+from timb.ui.gui.held import HeldFlow
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.sidebar import AccountStatus, ContactList, TorPanel
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 3)
         self.setCentralWidget(splitter)
+        self.held = HeldFlow(self)
         self.menu_actions: dict[str, QAction] = {}
         self._menus()
         self.notifier = Notifier(self)
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
         if view is None:
             view = ConversationView(account, contact, self.tabs)
             view.send_requested.connect(lambda text, view=view: self.send(view, text))
+            view.held_requested.connect(lambda view=view: self.held.ask_for(view.account, view.contact))
             self.views[key] = view
             self.tabs.addTab(view, contact)
             self.tabs.show()

@@ -4,134 +4,134 @@
 <context>
     <name />
     <message>
-        <location filename="../accounts.py" line="38" />
+        <location filename="../accounts.py" line="39" />
         <source>disconnected</source>
         <translation>déconnecté</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="39" />
+        <location filename="../accounts.py" line="40" />
         <source>connecting</source>
         <translation>connexion en cours</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="40" />
+        <location filename="../accounts.py" line="41" />
         <source>connected</source>
         <translation>connecté</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="41" />
+        <location filename="../accounts.py" line="42" />
         <source>failed</source>
         <translation>échec</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="65" />
+        <location filename="../accounts.py" line="66" />
         <source>Add an account</source>
         <translation>Ajouter un compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="66" />
+        <location filename="../accounts.py" line="67" />
         <source>Network</source>
         <translation>Réseau</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="66" />
+        <location filename="../accounts.py" line="67" />
         <source>The chat network of this account</source>
         <translation>Le réseau de discussion de ce compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="67" />
+        <location filename="../accounts.py" line="68" />
         <source>XMPP (Jabber)</source>
         <translation>XMPP (Jabber)</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="68" />
+        <location filename="../accounts.py" line="69" />
         <source>IRC (private messages, over TLS)</source>
         <translation>IRC (messages privés, par TLS)</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="71" />
+        <location filename="../accounts.py" line="72" />
         <source>Address</source>
         <translation>Adresse</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="71" />
+        <location filename="../accounts.py" line="72" />
         <source>Your address: user@server for XMPP, nick@server for IRC</source>
         <translation>Votre adresse : utilisateur@serveur pour XMPP, pseudo@serveur pour IRC</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="73" />
+        <location filename="../accounts.py" line="74" />
         <source>Password</source>
         <translation>Mot de passe</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="73" />
+        <location filename="../accounts.py" line="74" />
         <source>The account's password</source>
         <translation>Le mot de passe du compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="76" />
+        <location filename="../accounts.py" line="77" />
         <source>Server host</source>
         <translation>Hôte du serveur</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="76" />
+        <location filename="../accounts.py" line="77" />
         <source>Optional: the host to reach, e.g. an onion</source>
         <translation>Facultatif : l’hôte à joindre, par exemple une adresse onion</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="78" />
+        <location filename="../accounts.py" line="79" />
         <source>Server port</source>
         <translation>Port du serveur</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="78" />
+        <location filename="../accounts.py" line="79" />
         <source>The XMPP port, 5222 unless told otherwise</source>
         <translation>Le port XMPP, 5222 sauf indication contraire</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="81" />
+        <location filename="../accounts.py" line="82" />
         <source>TLS pin</source>
         <translation>Empreinte TLS</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="81" />
+        <location filename="../accounts.py" line="82" />
         <source>Optional: SHA-256 of the server's certificate</source>
         <translation>Facultatif : SHA-256 du certificat du serveur</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="84" />
+        <location filename="../accounts.py" line="85" />
         <location filename="../dialogs.py" line="113" />
         <source>&amp;Add</source>
         <translation>&amp;Ajouter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="84" />
+        <location filename="../accounts.py" line="85" />
         <location filename="../dialogs.py" line="113" />
         <source>Add</source>
         <translation>Ajouter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="84" />
+        <location filename="../accounts.py" line="85" />
         <source>Add this account</source>
         <translation>Ajouter ce compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="86" />
+        <location filename="../accounts.py" line="87" />
         <source>Create a &amp;throwaway account</source>
         <translation>Créer un compte &amp;jetable</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="87" />
+        <location filename="../accounts.py" line="88" />
         <source>Create a throwaway account</source>
         <translation>Créer un compte jetable</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="88" />
+        <location filename="../accounts.py" line="89" />
         <source>A random name and password on the server typed in the address field</source>
         <translation>Un nom et un mot de passe aléatoires sur le serveur indiqué dans le champ adresse</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="90" />
+        <location filename="../accounts.py" line="91" />
         <location filename="../dialogs.py" line="92" />
         <location filename="../dialogs.py" line="114" />
         <location filename="../verify.py" line="143" />
@@ -139,132 +139,132 @@
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="90" />
+        <location filename="../accounts.py" line="91" />
         <location filename="../dialogs.py" line="114" />
         <source>Close without adding</source>
         <translation>Fermer sans ajouter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="96" />
+        <location filename="../accounts.py" line="97" />
         <source>&amp;Network:</source>
         <translation>&amp;Réseau :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="97" />
+        <location filename="../accounts.py" line="98" />
         <location filename="../dialogs.py" line="120" />
         <source>A&amp;ddress:</source>
         <translation>A&amp;dresse :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="98" />
+        <location filename="../accounts.py" line="99" />
         <source>&amp;Password:</source>
         <translation>&amp;Mot de passe :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="99" />
+        <location filename="../accounts.py" line="100" />
         <source>&amp;Host:</source>
         <translation>&amp;Hôte :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="100" />
+        <location filename="../accounts.py" line="101" />
         <source>P&amp;ort:</source>
         <translation>P&amp;ort :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="101" />
+        <location filename="../accounts.py" line="102" />
         <source>TLS p&amp;in:</source>
         <translation>Empre&amp;inte TLS :</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="125" />
+        <location filename="../accounts.py" line="126" />
         <source>The address and the password are required.</source>
         <translation>L’adresse et le mot de passe sont obligatoires.</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="138" />
+        <location filename="../accounts.py" line="139" />
         <source>Adding…</source>
         <translation>Ajout…</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="144" />
+        <location filename="../accounts.py" line="145" />
         <source>Type the server's name in the address field, e.g. example.org.</source>
         <translation>Tapez le nom du serveur dans le champ adresse, par exemple example.org.</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="150" />
+        <location filename="../accounts.py" line="151" />
         <source>Creating an account on {server} (through Tor, this takes a moment)…</source>
         <translation>Création d’un compte sur {server} (par Tor, cela prend un moment)…</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="183" />
         <location filename="../accounts.py" line="184" />
+        <location filename="../accounts.py" line="185" />
         <source>Accounts</source>
         <translation>Comptes</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="184" />
+        <location filename="../accounts.py" line="185" />
         <source>Your accounts and their connection</source>
         <translation>Vos comptes et leur connexion</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="188" />
+        <location filename="../accounts.py" line="189" />
         <source>&amp;Add…</source>
         <translation>&amp;Ajouter…</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="188" />
+        <location filename="../accounts.py" line="189" />
         <source>Add an account or create a throwaway one</source>
         <translation>Ajouter un compte ou en créer un jetable</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="191" />
+        <location filename="../accounts.py" line="192" />
         <source>&amp;Connect</source>
         <translation>&amp;Connecter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="192" />
+        <location filename="../accounts.py" line="193" />
         <source>Connect the selected account through Tor</source>
         <translation>Connecter le compte choisi par Tor</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="197" />
+        <location filename="../accounts.py" line="198" />
         <source>&amp;Disconnect</source>
         <translation>&amp;Déconnecter</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="198" />
+        <location filename="../accounts.py" line="199" />
         <source>Disconnect the selected account</source>
         <translation>Déconnecter le compte choisi</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="201" />
-        <location filename="../commands.py" line="142" />
+        <location filename="../accounts.py" line="202" />
+        <location filename="../commands.py" line="151" />
         <source>&amp;Remove</source>
         <translation>&amp;Supprimer</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="201" />
+        <location filename="../accounts.py" line="202" />
         <source>Forget the selected account, its key and contacts</source>
         <translation>Oublier le compte choisi, sa clé et ses contacts</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="202" />
+        <location filename="../accounts.py" line="203" />
         <location filename="../settings.py" line="91" />
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="202" />
+        <location filename="../accounts.py" line="203" />
         <source>Close this window</source>
         <translation>Fermer cette fenêtre</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="256" />
+        <location filename="../accounts.py" line="257" />
         <source>Remove account</source>
         <translation>Supprimer le compte</translation>
     </message>
     <message>
-        <location filename="../accounts.py" line="257" />
+        <location filename="../accounts.py" line="258" />
         <source>Forget {account}, its OTR key and its contacts?</source>
         <translation>Oublier {account}, sa clé OTR et ses contacts ?</translation>
     </message>
@@ -314,194 +314,219 @@
         <translation>Confidentialité : {state}</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="43" />
+        <location filename="../commands.py" line="44" />
         <source>&amp;TIMB</source>
         <translation>&amp;TIMB</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="45" />
+        <location filename="../commands.py" line="46" />
         <source>&amp;Accounts…</source>
         <translation>&amp;Comptes…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="46" />
+        <location filename="../commands.py" line="47" />
         <source>&amp;Settings…</source>
         <translation>&amp;Réglages…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="47" />
+        <location filename="../commands.py" line="48" />
         <source>&amp;Panic: end everything and quit</source>
         <translation>&amp;Panique : tout arrêter et quitter</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="48" />
+        <location filename="../commands.py" line="49" />
         <source>&amp;Quit</source>
         <translation>&amp;Quitter</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="52" />
-        <location filename="../window.py" line="67" />
+        <location filename="../commands.py" line="53" />
+        <location filename="../window.py" line="68" />
         <source>&amp;Contacts</source>
         <translation>&amp;Contacts</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="54" />
+        <location filename="../commands.py" line="55" />
         <source>&amp;Add contact…</source>
         <translation>&amp;Ajouter un contact…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="55" />
+        <location filename="../commands.py" line="56" />
         <source>&amp;Remove contact</source>
         <translation>&amp;Supprimer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="56" />
+        <location filename="../commands.py" line="57" />
         <source>&amp;Block contact</source>
         <translation>&amp;Bloquer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="57" />
+        <location filename="../commands.py" line="58" />
         <source>&amp;Go to contacts</source>
         <translation>&amp;Aller aux contacts</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="61" />
+        <location filename="../commands.py" line="62" />
         <source>C&amp;onversation</source>
         <translation>C&amp;onversation</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="63" />
+        <location filename="../commands.py" line="64" />
         <source>Go &amp;private (start OTR)</source>
         <translation>Passer en &amp;privé (démarrer OTR)</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="64" />
+        <location filename="../commands.py" line="65" />
         <source>&amp;End private session</source>
         <translation>&amp;Terminer la session privée</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="65" />
+        <location filename="../commands.py" line="66" />
         <source>&amp;Verify fingerprints…</source>
         <translation>&amp;Vérifier les empreintes…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="66" />
+        <location filename="../commands.py" line="67" />
         <source>Verify with a &amp;secret (SMP)…</source>
         <translation>Vérifier par un &amp;secret (SMP)…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="128" />
+        <location filename="../commands.py" line="68" />
+        <source>&amp;Held messages…</source>
+        <translation>Messages &amp;retenus…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="137" />
         <source>Add an account first (F2).</source>
         <translation>Ajoutez d’abord un compte (F2).</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="140" />
+        <location filename="../commands.py" line="149" />
         <source>Remove contact</source>
         <translation>Supprimer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="141" />
+        <location filename="../commands.py" line="150" />
         <source>Remove {contact} from {account}?</source>
         <translation>Supprimer {contact} de {account} ?</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="189" />
+        <location filename="../commands.py" line="198" />
         <source>starting a private session…</source>
         <translation>ouverture d’une session privée…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="234" />
+        <location filename="../commands.py" line="243" />
         <source>verification (SMP) started: waiting for them</source>
         <translation>vérification (SMP) lancée : en attente de votre contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="248" />
+        <location filename="../commands.py" line="257" />
         <source>answer sent: checking…</source>
         <translation>réponse envoyée : vérification…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="250" />
+        <location filename="../commands.py" line="259" />
         <source>you refused to answer their verification</source>
         <translation>vous avez refusé de répondre à sa vérification</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="33" />
+        <location filename="../conversation.py" line="35" />
         <source>pending: waiting for a private session</source>
         <translation>en attente d’une session privée</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="34" />
+        <location filename="../conversation.py" line="36" />
         <source>sent encrypted</source>
         <translation>envoyé chiffré</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="35" />
+        <location filename="../conversation.py" line="37" />
         <source>delivered</source>
         <translation>remis</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="36" />
+        <location filename="../conversation.py" line="38" />
         <source>not sent</source>
         <translation>non envoyé</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="66" />
+        <location filename="../conversation.py" line="69" />
         <source>Messages</source>
         <translation>Messages</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="67" />
+        <location filename="../conversation.py" line="70" />
         <source>The conversation, oldest first; your messages show their state</source>
         <translation>La conversation, du plus ancien au plus récent ; vos messages indiquent leur état</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="71" />
+        <location filename="../conversation.py" line="74" />
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="71" />
+        <location filename="../conversation.py" line="74" />
         <source>Type a message; Enter sends, Shift+Enter starts a new line</source>
         <translation>Tapez un message ; Entrée l’envoie, Maj+Entrée commence une nouvelle ligne</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="76" />
+        <location filename="../conversation.py" line="79" />
         <source>&amp;Send</source>
         <translation>&amp;Envoyer</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="76" />
+        <location filename="../conversation.py" line="79" />
         <source>Send</source>
         <translation>Envoyer</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="76" />
+        <location filename="../conversation.py" line="79" />
         <source>Send the message</source>
         <translation>Envoyer le message</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="120" />
+        <location filename="../conversation.py" line="82" />
+        <source>Messages HELD: &amp;decide…</source>
+        <translation>Messages RETENUS : &amp;décider…</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="83" />
+        <source>Messages held</source>
+        <translation>Messages retenus</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="84" />
+        <source>Messages written for another key were not sent: send them to the new key or discard them</source>
+        <translation>Des messages écrits pour une autre clé n’ont pas été envoyés : envoyez-les à la nouvelle clé ou jetez-les</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="136" />
+        <source>HELD: not sent, their key changed</source>
+        <translation>RETENU : non envoyé, sa clé a changé</translation>
+    </message>
+    <message>
+        <location filename="../conversation.py" line="137" />
         <source>me ({state}): {text}</source>
         <translation>moi ({state}) : {text}</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="134" />
-        <location filename="../events.py" line="74" />
+        <location filename="../conversation.py" line="167" />
+        <location filename="../events.py" line="75" />
         <source>{contact}: {text}</source>
         <translation>{contact} : {text}</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="136" />
+        <location filename="../conversation.py" line="169" />
         <source>{contact} (NOT ENCRYPTED): {text}</source>
         <translation>{contact} (NON CHIFFRÉ) : {text}</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="146" />
+        <location filename="../conversation.py" line="179" />
         <source>me</source>
         <translation>moi</translation>
     </message>
     <message>
-        <location filename="../conversation.py" line="147" />
+        <location filename="../conversation.py" line="180" />
         <source>{who} (history): {text}</source>
         <translation>{who} (historique) : {text}</translation>
     </message>
@@ -626,72 +651,72 @@
         <translation>Tapez son adresse.</translation>
     </message>
     <message>
-        <location filename="../events.py" line="46" />
+        <location filename="../events.py" line="47" />
         <source>verified: {contact} knew the secret</source>
         <translation>vérifié : {contact} connaissait le secret</translation>
     </message>
     <message>
-        <location filename="../events.py" line="49" />
+        <location filename="../events.py" line="50" />
         <source>you answered their question correctly (this does not verify them)</source>
         <translation>vous avez bien répondu à sa question (cela ne vérifie pas votre contact)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="51" />
+        <location filename="../events.py" line="52" />
         <source>verification FAILED: the answers differ</source>
         <translation>ÉCHEC de la vérification : les réponses diffèrent</translation>
     </message>
     <message>
-        <location filename="../events.py" line="53" />
+        <location filename="../events.py" line="54" />
         <source>verification FAILED: the exchange was tampered with</source>
         <translation>ÉCHEC de la vérification : l’échange a été falsifié</translation>
     </message>
     <message>
-        <location filename="../events.py" line="55" />
+        <location filename="../events.py" line="56" />
         <source>verification was cancelled</source>
         <translation>la vérification a été annulée</translation>
     </message>
     <message>
-        <location filename="../events.py" line="76" />
+        <location filename="../events.py" line="77" />
         <source>A new message arrived.</source>
         <translation>Un nouveau message est arrivé.</translation>
     </message>
     <message>
-        <location filename="../events.py" line="103" />
+        <location filename="../events.py" line="106" />
         <source>that message was NOT encrypted: others could read or change it</source>
         <translation>ce message n’était PAS chiffré : d’autres ont pu le lire ou le modifier</translation>
     </message>
     <message>
-        <location filename="../events.py" line="114" />
+        <location filename="../events.py" line="117" />
         <source>conversation is now {state}</source>
         <translation>la conversation est maintenant {state}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="118" />
+        <location filename="../events.py" line="121" />
         <source>no private session ({reason}): pending messages stay unsent</source>
         <translation>pas de session privée ({reason}) : les messages en attente ne sont pas envoyés</translation>
     </message>
     <message>
-        <location filename="../events.py" line="126" />
+        <location filename="../events.py" line="129" />
         <source>{contact} asks you to verify (SMP)</source>
         <translation>{contact} vous demande une vérification (SMP)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="135" />
+        <location filename="../events.py" line="138" />
         <source>their key is NO LONGER VERIFIED: a failed check may mean someone in the middle</source>
         <translation>sa clé N’EST PLUS VÉRIFIÉE : un échec peut signaler quelqu’un au milieu</translation>
     </message>
     <message>
-        <location filename="../events.py" line="140" />
+        <location filename="../events.py" line="143" />
         <source>key {fingerprint} is now {trust}</source>
         <translation>la clé {fingerprint} est maintenant {trust}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="146" />
+        <location filename="../events.py" line="149" />
         <source>WARNING: {contact} presents a NEW KEY {fingerprint}</source>
         <translation>ATTENTION : {contact} présente une NOUVELLE CLÉ {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="170" />
+        <location filename="../events.py" line="173" />
         <source>Tor failed: {message}</source>
         <translation>Échec de Tor : {message}</translation>
     </message>
@@ -1322,24 +1347,114 @@
         <translation>Garder la nouvelle clé non vérifiée pour l’instant</translation>
     </message>
     <message>
-        <location filename="../window.py" line="56" />
+        <location filename="../window.py" line="57" />
         <source>Conversations</source>
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../window.py" line="56" />
+        <location filename="../window.py" line="57" />
         <source>One tab per open conversation</source>
         <translation>Un onglet par conversation ouverte</translation>
     </message>
     <message>
-        <location filename="../window.py" line="60" />
+        <location filename="../window.py" line="61" />
         <source>Pick a contact on the left (or add one: Ctrl+N) to start.</source>
         <translation>Choisissez un contact à gauche (ou ajoutez-en un : Ctrl+N) pour commencer.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="136" />
+        <location filename="../window.py" line="139" />
         <source>Open a conversation first (pick a contact on the left).</source>
         <translation>Ouvrez d’abord une conversation (choisissez un contact à gauche).</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="33" />
+        <source>WARNING: messages held</source>
+        <translation>ATTENTION : messages retenus</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="39" />
+        <source>{count} message(s) you wrote to {contact} were NOT sent: their key changed.</source>
+        <translation>{count} message(s) écrit(s) à {contact} n’ont PAS été envoyés : sa clé a changé.</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="46" />
+        <source>Either they have a new key, or SOMEONE IS IN THE MIDDLE. Send them only if you have verified the new key with them over another channel.</source>
+        <translation>Soit cette personne a une nouvelle clé, soit QUELQU’UN S’EST INTERPOSÉ. Ne les envoyez que si vous avez vérifié la nouvelle clé avec elle par un autre moyen.</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="50" />
+        <source>Written for the key(s):</source>
+        <translation>Écrits pour la ou les clé(s) :</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="53" />
+        <source>Key they were written for</source>
+        <translation>Clé pour laquelle ils ont été écrits</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="55" />
+        <source>Their private session now has the key:</source>
+        <translation>Sa session privée a maintenant la clé :</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="56" />
+        <source>The new key</source>
+        <translation>La nouvelle clé</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="59" />
+        <source>&amp;Send them to the new key</source>
+        <translation>&amp;Les envoyer à la nouvelle clé</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="59" />
+        <source>Send the held messages to this key</source>
+        <translation>Envoyer les messages retenus à cette clé</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="61" />
+        <source>&amp;Discard them</source>
+        <translation>Les &amp;jeter</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="61" />
+        <source>Never send the held messages</source>
+        <translation>Ne jamais envoyer les messages retenus</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="63" />
+        <source>Decide &amp;later</source>
+        <translation>Décider &amp;plus tard</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="63" />
+        <source>Keep them held; Conversation &gt; Held messages asks again</source>
+        <translation>Les garder retenus ; Conversation &gt; Messages retenus redemande</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="88" />
+        <source>{count} message(s) HELD: written for another key, not sent</source>
+        <translation>{count} message(s) RETENU(S) : écrit(s) pour une autre clé, non envoyé(s)</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="105" />
+        <source>No messages are held for {contact}.</source>
+        <translation>Aucun message n’est retenu pour {contact}.</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="126" />
+        <source>held messages released to the key {fingerprint}</source>
+        <translation>messages retenus envoyés à la clé {fingerprint}</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="134" />
+        <source>held messages discarded: they will never be sent</source>
+        <translation>messages retenus jetés : ils ne seront jamais envoyés</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="137" />
+        <source>held messages wait for your decision: Conversation &gt; Held messages ({shortcut})</source>
+        <translation>les messages retenus attendent votre décision : Conversation &gt; Messages retenus ({shortcut})</translation>
     </message>
 </context>
 </TS>
