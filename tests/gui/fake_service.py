@@ -8,9 +8,12 @@ from typing import Any
 from tests.tui.fake_service import OURS, THEIRS, FakeService
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
-from timb.core.errors import InvalidRequest, NotFound
+from timb.core.errors import InvalidRequest, NotFound, ProfileError
 from timb.core.events import MessageState, MessageStateChanged
 from timb.core.service.results import AccountInfo, SettingsInfo, TorInfo
+from timb.core.service.tor_connection import TorConnectionInfo
+from timb.core.service.tor_settings import BridgeChoice
+from timb.tor.errors import BridgeLineError
 
 __all__ = ["OURS", "THEIRS", "GuiFakeService"]
 
@@ -22,6 +25,9 @@ class GuiFakeService(FakeService):
         self.prefs: dict[str, Any] = {"history": False, "otr_policy": "always", "auto_connect": False}
         self.requests: dict[str, list[str]] = {}
         self.held: dict[tuple[str, str], tuple[list[str], Fingerprint]] = {}
+        self.tor_choice: BridgeChoice | None = None  # None: never asked
+        self.managed_tor = False  # tests/gui's service attaches (TorInfo "attach" below)
+        self.transports: tuple[str, ...] = ("meek_lite", "obfs4", "snowflake")
 
     async def add_account(
         self,
@@ -100,3 +106,36 @@ class GuiFakeService(FakeService):
         for msg_id in ids:
             self.sent[msg_id] = state
             self.emit(MessageStateChanged(msg_id, state))
+
+    # -- the Tor connection choice (the real validation: timb.core.service.tor_settings) ---------
+
+    async def tor_connection(self) -> TorConnectionInfo:
+        if not self.unlocked:
+            raise ProfileError("no profile is unlocked: unlock or create one first")
+        choice = self.tor_choice
+        return TorConnectionInfo(
+            None if choice is None else choice.mode,
+            None if choice is None else choice.transport,
+            0 if choice is None else len(choice.bridges),
+            self.transports,
+            "2026-12-03",
+            self.managed_tor,
+            None if self.managed_tor else False,
+        )
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
+    ) -> None:
+        self.calls.append(("set_tor_connection", mode, transport, lines))
+        try:
+            if mode == "custom":
+                choice = BridgeChoice.custom(lines or "")
+            else:
+                choice = BridgeChoice(mode, transport if mode == "builtin" else None)
+        except BridgeLineError as exc:
+            raise InvalidRequest(f"bridge line {exc.line}: {exc.field}: {exc.reason}") from None
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        if choice.transport is not None and choice.transport not in self.transports:
+            raise InvalidRequest(f"no installed program carries {choice.transport}")
+        self.tor_choice = choice

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from tests.gui.conftest import Gui
 from tests.gui.fake_service import THEIRS, GuiFakeService
 from timb.common.ids import Fingerprint
-from timb.core.events import HeldForKeyChange, KeyChanged, SmpRequested, SubscriptionRequested
+from timb.core.events import HeldForKeyChange, KeyChanged, SmpRequested, SubscriptionRequested, TorStalled
 from timb.ui.gui.accounts import AddAccountDialog
 from timb.ui.gui.dialogs import AddContactDialog
 from timb.ui.gui.events import handle_event
@@ -82,6 +82,9 @@ def every_screen(make_gui: Callable[[GuiFakeService], Gui]) -> list[QWidget]:
     handle_event(w, SmpRequested("alice", "bob@timb.test", "who?"))
     handle_event(w, SubscriptionRequested("alice", "eve@evil.test"))
     handle_event(w, KeyChanged("alice", "bob@timb.test", (THEIRS,), Fingerprint(bytes(20))))
+    handle_event(w, TorStalled(10, "conn", "NO_PROGRESS", "stuck", "try bridges"))
+    w.tor_flow.settings()
+    gui.settle()
     handle_event(w, HeldForKeyChange("alice", "bob@timb.test", ("m1",), (THEIRS,), Fingerprint(bytes(20))))
     extra: list[QDialog] = [
         AddAccountDialog(service, gui.app.tasks, w),

@@ -45,6 +45,7 @@ def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
             [
                 ("accounts", tr("&Accounts…"), "F2", c.accounts),
                 ("settings", tr("&Settings…"), "Ctrl+,", c.settings),
+                ("tor", tr("&Tor connection (bridges)…"), "Ctrl+T", w.tor_flow.settings),
                 ("panic", tr("&Panic: end everything and quit"), "Ctrl+Shift+X", c.panic),
                 ("quit", tr("&Quit"), "Ctrl+Q", c.quit),
             ],
@@ -90,6 +91,9 @@ class Commands:
         else:
             dialog.open()
         return dialog
+
+    def open_dialog(self, dialog: QDialog) -> None:
+        self._open(dialog)
 
     def open_blocking(self, dialog: QDialog) -> None:
         """An alarm: modal to the whole application, raised above everything."""

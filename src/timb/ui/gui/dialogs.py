@@ -51,6 +51,7 @@ class ButtonsDialog(QDialog):
         self.setWindowTitle(title)
         label = QLabel(text, self)
         label.setWordWrap(True)
+        self.label = label
         row = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, words, description in buttons:

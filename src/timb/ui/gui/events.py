@@ -30,6 +30,7 @@ from timb.core.events import (
     SubscriptionRequested,
     TorBootstrap,
     TorFailed,
+    TorStalled,
     TrustChanged,
 )
 from timb.ui.gui.badge import badge_words
@@ -91,6 +92,8 @@ def handle_event(w: MainWindow, event: CoreEvent) -> None:
             w.commands.subscription(account, contact)
         case HeldForKeyChange():
             w.held.held(event)
+        case TorStalled():
+            w.tor_flow.stalled(event)
         case SmpRequested() | SmpFinished() | TrustChanged() | KeyChanged():
             _verification_event(w, event)
         case _:

@@ -22,6 +22,7 @@ from timb.core.service.results import (
     SendResult,
     SettingsInfo,
 )
+from timb.core.service.tor_connection import TorConnectionInfo
 
 
 class ServiceApi(Protocol):
@@ -41,6 +42,12 @@ class ServiceApi(Protocol):
 
     async def set_settings(
         self, *, history: bool | None = None, otr_policy: str | None = None, auto_connect: bool | None = None
+    ) -> None: ...
+
+    async def tor_connection(self) -> TorConnectionInfo: ...
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
     ) -> None: ...
 
     async def add_account(

@@ -18,6 +18,7 @@ from timb.core.errors import ProfileError
 from timb.core.events import ConnectionState, OtrState
 from timb.ui.gui import commands
 from timb.ui.gui.a11y import named
+from timb.ui.gui.bridges import TorFlow
 from timb.ui.gui.conversation import ConversationView
 from timb.ui.gui.events import Notifier
 from timb.ui.gui.held import HeldFlow
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 3)
         self.setCentralWidget(splitter)
         self.held = HeldFlow(self)
+        self.tor_flow = TorFlow(self)
         self.menu_actions: dict[str, QAction] = {}
         self._menus()
         self.notifier = Notifier(self)

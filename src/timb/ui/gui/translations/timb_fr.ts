@@ -100,13 +100,13 @@
     </message>
     <message>
         <location filename="../accounts.py" line="85" />
-        <location filename="../dialogs.py" line="113" />
+        <location filename="../dialogs.py" line="114" />
         <source>&amp;Add</source>
         <translation>&amp;Ajouter</translation>
     </message>
     <message>
         <location filename="../accounts.py" line="85" />
-        <location filename="../dialogs.py" line="113" />
+        <location filename="../dialogs.py" line="114" />
         <source>Add</source>
         <translation>Ajouter</translation>
     </message>
@@ -132,15 +132,16 @@
     </message>
     <message>
         <location filename="../accounts.py" line="91" />
-        <location filename="../dialogs.py" line="92" />
-        <location filename="../dialogs.py" line="114" />
+        <location filename="../bridges.py" line="165" />
+        <location filename="../dialogs.py" line="93" />
+        <location filename="../dialogs.py" line="115" />
         <location filename="../verify.py" line="143" />
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
         <location filename="../accounts.py" line="91" />
-        <location filename="../dialogs.py" line="114" />
+        <location filename="../dialogs.py" line="115" />
         <source>Close without adding</source>
         <translation>Fermer sans ajouter</translation>
     </message>
@@ -151,7 +152,7 @@
     </message>
     <message>
         <location filename="../accounts.py" line="98" />
-        <location filename="../dialogs.py" line="120" />
+        <location filename="../dialogs.py" line="121" />
         <source>A&amp;ddress:</source>
         <translation>A&amp;dresse :</translation>
     </message>
@@ -238,7 +239,7 @@
     </message>
     <message>
         <location filename="../accounts.py" line="202" />
-        <location filename="../commands.py" line="151" />
+        <location filename="../commands.py" line="155" />
         <source>&amp;Remove</source>
         <translation>&amp;Supprimer</translation>
     </message>
@@ -330,102 +331,107 @@
     </message>
     <message>
         <location filename="../commands.py" line="48" />
+        <source>&amp;Tor connection (bridges)…</source>
+        <translation>Connexion à &amp;Tor (ponts)…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="49" />
         <source>&amp;Panic: end everything and quit</source>
         <translation>&amp;Panique : tout arrêter et quitter</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="49" />
+        <location filename="../commands.py" line="50" />
         <source>&amp;Quit</source>
         <translation>&amp;Quitter</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="53" />
-        <location filename="../window.py" line="68" />
+        <location filename="../commands.py" line="54" />
+        <location filename="../window.py" line="69" />
         <source>&amp;Contacts</source>
         <translation>&amp;Contacts</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="55" />
+        <location filename="../commands.py" line="56" />
         <source>&amp;Add contact…</source>
         <translation>&amp;Ajouter un contact…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="56" />
+        <location filename="../commands.py" line="57" />
         <source>&amp;Remove contact</source>
         <translation>&amp;Supprimer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="57" />
+        <location filename="../commands.py" line="58" />
         <source>&amp;Block contact</source>
         <translation>&amp;Bloquer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="58" />
+        <location filename="../commands.py" line="59" />
         <source>&amp;Go to contacts</source>
         <translation>&amp;Aller aux contacts</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="62" />
+        <location filename="../commands.py" line="63" />
         <source>C&amp;onversation</source>
         <translation>C&amp;onversation</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="64" />
+        <location filename="../commands.py" line="65" />
         <source>Go &amp;private (start OTR)</source>
         <translation>Passer en &amp;privé (démarrer OTR)</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="65" />
+        <location filename="../commands.py" line="66" />
         <source>&amp;End private session</source>
         <translation>&amp;Terminer la session privée</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="66" />
+        <location filename="../commands.py" line="67" />
         <source>&amp;Verify fingerprints…</source>
         <translation>&amp;Vérifier les empreintes…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="67" />
+        <location filename="../commands.py" line="68" />
         <source>Verify with a &amp;secret (SMP)…</source>
         <translation>Vérifier par un &amp;secret (SMP)…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="68" />
+        <location filename="../commands.py" line="69" />
         <source>&amp;Held messages…</source>
         <translation>Messages &amp;retenus…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="137" />
+        <location filename="../commands.py" line="141" />
         <source>Add an account first (F2).</source>
         <translation>Ajoutez d’abord un compte (F2).</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="149" />
+        <location filename="../commands.py" line="153" />
         <source>Remove contact</source>
         <translation>Supprimer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="150" />
+        <location filename="../commands.py" line="154" />
         <source>Remove {contact} from {account}?</source>
         <translation>Supprimer {contact} de {account} ?</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="198" />
+        <location filename="../commands.py" line="202" />
         <source>starting a private session…</source>
         <translation>ouverture d’une session privée…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="243" />
+        <location filename="../commands.py" line="247" />
         <source>verification (SMP) started: waiting for them</source>
         <translation>vérification (SMP) lancée : en attente de votre contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="257" />
+        <location filename="../commands.py" line="261" />
         <source>answer sent: checking…</source>
         <translation>réponse envoyée : vérification…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="259" />
+        <location filename="../commands.py" line="263" />
         <source>you refused to answer their verification</source>
         <translation>vous avez refusé de répondre à sa vérification</translation>
     </message>
@@ -511,7 +517,7 @@
     </message>
     <message>
         <location filename="../conversation.py" line="167" />
-        <location filename="../events.py" line="75" />
+        <location filename="../events.py" line="76" />
         <source>{contact}: {text}</source>
         <translation>{contact} : {text}</translation>
     </message>
@@ -561,162 +567,384 @@
         <translation>Quand cette conversation utilise OTR</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="77" />
+        <location filename="../dialogs.py" line="78" />
         <source>Contact request</source>
         <translation>Demande de contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="78" />
+        <location filename="../dialogs.py" line="79" />
         <source>{contact} asks to see when you are online (account {account}).</source>
         <translation>{contact} demande à voir quand vous êtes en ligne (compte {account}).</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="82" />
+        <location filename="../dialogs.py" line="83" />
         <source>&amp;Approve</source>
         <translation>&amp;Accepter</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="82" />
+        <location filename="../dialogs.py" line="83" />
         <source>Let them see your presence</source>
         <translation>Lui laisser voir votre présence</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="83" />
+        <location filename="../dialogs.py" line="84" />
         <source>&amp;Deny</source>
         <translation>&amp;Refuser</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="83" />
+        <location filename="../dialogs.py" line="84" />
         <source>Refuse; they may ask again</source>
         <translation>Refuser ; la demande pourra être renouvelée</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="84" />
+        <location filename="../dialogs.py" line="85" />
         <source>&amp;Block</source>
         <translation>&amp;Bloquer</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="84" />
+        <location filename="../dialogs.py" line="85" />
         <source>Refuse and drop everything they send</source>
         <translation>Refuser et ignorer tout ce que ce contact envoie</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="92" />
+        <location filename="../bridges.py" line="48" />
+        <source>obfs4: looks like random noise (try this first)</source>
+        <translation>obfs4 : ressemble à du bruit aléatoire (à essayer d’abord)</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="49" />
+        <source>snowflake: goes through volunteers' browsers</source>
+        <translation>snowflake : passe par les navigateurs de bénévoles</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="50" />
+        <source>meek: looks like a visit to a big cloud service (slow)</source>
+        <translation>meek : ressemble à une visite d’un grand service en nuage (lent)</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="56" />
+        <source>it uses bridges</source>
+        <translation>il utilise des ponts</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="56" />
+        <source>it connects directly</source>
+        <translation>il se connecte directement</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="56" />
+        <source>unknown</source>
+        <translation>inconnu</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="57" />
+        <source>attached to a tor TIMB does not run ({uses})</source>
+        <translation>relié à un tor que TIMB ne gère pas ({uses})</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="62" />
+        <location filename="../bridges.py" line="257" />
+        <source>directly</source>
+        <translation>directement</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="64" />
+        <source>built-in bridges: {transport}</source>
+        <translation>ponts intégrés : {transport}</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="66" />
+        <source>{count} bridge(s) you were given</source>
+        <translation>{count} pont(s) que l’on vous a donné(s)</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="67" />
+        <source>not chosen yet: Tor waits for your answer</source>
+        <translation>pas encore choisi : Tor attend votre réponse</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="86" />
+        <source>How to reach Tor</source>
+        <translation>Comment joindre Tor</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="89" />
+        <source>TIMB sends everything through Tor. Where Tor is blocked, bridges hide that you use it. If you do not know, connect directly: if that stalls, TIMB offers bridges.</source>
+        <translation>TIMB fait tout passer par Tor. Là où Tor est bloqué, les ponts cachent que vous l’utilisez. Si vous ne savez pas, connectez-vous directement : si cela bloque, TIMB proposera des ponts.</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="93" />
+        <source>Before TIMB connects anywhere: is Tor blocked where you are?</source>
+        <translation>Avant que TIMB ne se connecte où que ce soit : Tor est-il bloqué là où vous êtes ?</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="95" />
+        <source>Now: {words}</source>
+        <translation>Actuellement : {words}</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="98" />
+        <source>Connect to Tor &amp;directly</source>
+        <translation>Se connecter à Tor &amp;directement</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="98" />
+        <source>Tor is not blocked where I am</source>
+        <translation>Tor n’est pas bloqué là où je suis</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="101" />
+        <source>Tor is &amp;blocked where I am: use a built-in bridge</source>
+        <translation>Tor est &amp;bloqué là où je suis : utiliser un pont intégré</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="102" />
+        <source>Bridges that come with TIMB; choose the kind below</source>
+        <translation>Des ponts fournis avec TIMB ; choisissez le type ci-dessous</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="107" />
+        <source>Kind of bridge</source>
+        <translation>Type de pont</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="107" />
+        <source>Only the kinds an installed program can run</source>
+        <translation>Seulement les types qu’un programme installé peut faire fonctionner</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="115" />
+        <source>I was &amp;given bridges</source>
+        <translation>On m’a &amp;donné des ponts</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="115" />
+        <source>Paste the bridge lines you were given</source>
+        <translation>Collez les lignes de ponts que l’on vous a données</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="119" />
+        <source>Bridge lines</source>
+        <translation>Lignes de ponts</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="120" />
+        <source>One bridge per line, as you were given them (for example: obfs4 192.0.2.1:443 … cert=…)</source>
+        <translation>Un pont par ligne, tels qu’on vous les a donnés (par exemple : obfs4 192.0.2.1:443 … cert=…)</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="125" />
+        <source>{count} bridge(s) stored (not shown): paste new lines to replace them</source>
+        <translation>{count} pont(s) enregistré(s) (non affichés) : collez de nouvelles lignes pour les remplacer</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="154" />
+        <source>No built-in bridge can run here: install obfs4proxy or snowflake-client.</source>
+        <translation>Aucun pont intégré ne peut fonctionner ici : installez obfs4proxy ou snowflake-client.</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="155" />
+        <source>The built-in list is from {date}; bridges you were given are harder to block.</source>
+        <translation>La liste intégrée date du {date} ; les ponts que l’on vous donne sont plus difficiles à bloquer.</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="161" />
+        <source>&amp;Use this</source>
+        <translation>&amp;Utiliser ceci</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="161" />
+        <source>Use this</source>
+        <translation>Utiliser ceci</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="161" />
+        <source>Store the choice and connect</source>
+        <translation>Enregistrer le choix et se connecter</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="165" />
+        <source>Not &amp;now: Tor waits</source>
+        <translation>Pas &amp;maintenant : Tor attend</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="166" />
+        <location filename="../dialogs.py" line="93" />
         <source>Change nothing</source>
         <translation>Ne rien changer</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="107" />
+        <location filename="../bridges.py" line="173" />
+        <source>TIMB uses a tor it does not run: set bridges where that tor is configured.</source>
+        <translation>TIMB utilise un tor qu’il ne gère pas : réglez les ponts là où ce tor est configuré.</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="198" />
+        <source>Paste the bridge lines you were given.</source>
+        <translation>Collez les lignes de ponts que l’on vous a données.</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="200" />
+        <source>Applying…</source>
+        <translation>Application…</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="257" />
+        <source>built-in bridges</source>
+        <translation>ponts intégrés</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="257" />
+        <source>your bridges</source>
+        <translation>vos ponts</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="258" />
+        <source>Tor connection stored: {how}</source>
+        <translation>Connexion à Tor enregistrée : {how}</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="265" />
+        <source>Tor is not getting through ({progress}%): {message}</source>
+        <translation>Tor ne passe pas ({progress} %) : {message}</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="273" />
+        <source>Tor is stuck</source>
+        <translation>Tor est bloqué</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="276" />
+        <source>Choose &amp;bridges…</source>
+        <translation>Choisir des &amp;ponts…</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="276" />
+        <source>Tor may be blocked here: use bridges</source>
+        <translation>Tor est peut-être bloqué ici : utiliser des ponts</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="277" />
+        <source>Keep &amp;waiting</source>
+        <translation>Continuer d’&amp;attendre</translation>
+    </message>
+    <message>
+        <location filename="../bridges.py" line="277" />
+        <source>Change nothing; Tor keeps trying</source>
+        <translation>Ne rien changer ; Tor continue d’essayer</translation>
+    </message>
+    <message>
+        <location filename="../dialogs.py" line="108" />
         <source>Add a contact</source>
         <translation>Ajouter un contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="108" />
+        <location filename="../dialogs.py" line="109" />
         <source>Account</source>
         <translation>Compte</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="108" />
+        <location filename="../dialogs.py" line="109" />
         <source>The account that adds the contact</source>
         <translation>Le compte qui ajoute le contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="110" />
+        <location filename="../dialogs.py" line="111" />
         <source>Contact address</source>
         <translation>Adresse du contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="110" />
+        <location filename="../dialogs.py" line="111" />
         <source>Their address, user@server</source>
         <translation>Son adresse, utilisateur@serveur</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="113" />
+        <location filename="../dialogs.py" line="114" />
         <source>Add this contact</source>
         <translation>Ajouter ce contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="119" />
+        <location filename="../dialogs.py" line="120" />
         <source>A&amp;ccount:</source>
         <translation>&amp;Compte :</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="121" />
+        <location filename="../dialogs.py" line="122" />
         <source>&amp;Encryption:</source>
         <translation>C&amp;hiffrement :</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="133" />
+        <location filename="../dialogs.py" line="134" />
         <source>Type their address.</source>
         <translation>Tapez son adresse.</translation>
     </message>
     <message>
-        <location filename="../events.py" line="47" />
+        <location filename="../events.py" line="48" />
         <source>verified: {contact} knew the secret</source>
         <translation>vérifié : {contact} connaissait le secret</translation>
     </message>
     <message>
-        <location filename="../events.py" line="50" />
+        <location filename="../events.py" line="51" />
         <source>you answered their question correctly (this does not verify them)</source>
         <translation>vous avez bien répondu à sa question (cela ne vérifie pas votre contact)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="52" />
+        <location filename="../events.py" line="53" />
         <source>verification FAILED: the answers differ</source>
         <translation>ÉCHEC de la vérification : les réponses diffèrent</translation>
     </message>
     <message>
-        <location filename="../events.py" line="54" />
+        <location filename="../events.py" line="55" />
         <source>verification FAILED: the exchange was tampered with</source>
         <translation>ÉCHEC de la vérification : l’échange a été falsifié</translation>
     </message>
     <message>
-        <location filename="../events.py" line="56" />
+        <location filename="../events.py" line="57" />
         <source>verification was cancelled</source>
         <translation>la vérification a été annulée</translation>
     </message>
     <message>
-        <location filename="../events.py" line="77" />
+        <location filename="../events.py" line="78" />
         <source>A new message arrived.</source>
         <translation>Un nouveau message est arrivé.</translation>
     </message>
     <message>
-        <location filename="../events.py" line="106" />
+        <location filename="../events.py" line="109" />
         <source>that message was NOT encrypted: others could read or change it</source>
         <translation>ce message n’était PAS chiffré : d’autres ont pu le lire ou le modifier</translation>
     </message>
     <message>
-        <location filename="../events.py" line="117" />
+        <location filename="../events.py" line="120" />
         <source>conversation is now {state}</source>
         <translation>la conversation est maintenant {state}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="121" />
+        <location filename="../events.py" line="124" />
         <source>no private session ({reason}): pending messages stay unsent</source>
         <translation>pas de session privée ({reason}) : les messages en attente ne sont pas envoyés</translation>
     </message>
     <message>
-        <location filename="../events.py" line="129" />
+        <location filename="../events.py" line="132" />
         <source>{contact} asks you to verify (SMP)</source>
         <translation>{contact} vous demande une vérification (SMP)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="138" />
+        <location filename="../events.py" line="141" />
         <source>their key is NO LONGER VERIFIED: a failed check may mean someone in the middle</source>
         <translation>sa clé N’EST PLUS VÉRIFIÉE : un échec peut signaler quelqu’un au milieu</translation>
     </message>
     <message>
-        <location filename="../events.py" line="143" />
+        <location filename="../events.py" line="146" />
         <source>key {fingerprint} is now {trust}</source>
         <translation>la clé {fingerprint} est maintenant {trust}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="149" />
+        <location filename="../events.py" line="152" />
         <source>WARNING: {contact} presents a NEW KEY {fingerprint}</source>
         <translation>ATTENTION : {contact} présente une NOUVELLE CLÉ {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="173" />
+        <location filename="../events.py" line="176" />
         <source>Tor failed: {message}</source>
         <translation>Échec de Tor : {message}</translation>
     </message>
@@ -1067,47 +1295,47 @@
         <translation>Tor : {summary} ({progress} %)</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="53" />
+        <location filename="../sidebar.py" line="57" />
         <source>Tor FAILED: {message}</source>
         <translation>ÉCHEC de Tor : {message}</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="64" />
+        <location filename="../sidebar.py" line="68" />
         <source>Contacts</source>
         <translation>Contacts</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="64" />
+        <location filename="../sidebar.py" line="68" />
         <source>Enter opens the conversation with the selected contact</source>
         <translation>Entrée ouvre la conversation avec le contact choisi</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="122" />
+        <location filename="../sidebar.py" line="126" />
         <source>blocked</source>
         <translation>bloqué</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="123" />
+        <location filename="../sidebar.py" line="127" />
         <source>{contact} ({presence})</source>
         <translation>{contact} ({presence})</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="125" />
+        <location filename="../sidebar.py" line="129" />
         <source>{text} — new message</source>
         <translation>{text} — nouveau message</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="127" />
+        <location filename="../sidebar.py" line="131" />
         <source>account {account}</source>
         <translation>compte {account}</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="142" />
+        <location filename="../sidebar.py" line="146" />
         <source>No account yet: Accounts (F2) adds one.</source>
         <translation>Aucun compte pour l’instant : Comptes (F2) en ajoute un.</translation>
     </message>
     <message>
-        <location filename="../sidebar.py" line="146" />
+        <location filename="../sidebar.py" line="150" />
         <source>{account} ({jid}): {state}</source>
         <translation>{account} ({jid}) : {state}</translation>
     </message>
@@ -1347,22 +1575,22 @@
         <translation>Garder la nouvelle clé non vérifiée pour l’instant</translation>
     </message>
     <message>
-        <location filename="../window.py" line="57" />
+        <location filename="../window.py" line="58" />
         <source>Conversations</source>
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../window.py" line="57" />
+        <location filename="../window.py" line="58" />
         <source>One tab per open conversation</source>
         <translation>Un onglet par conversation ouverte</translation>
     </message>
     <message>
-        <location filename="../window.py" line="61" />
+        <location filename="../window.py" line="62" />
         <source>Pick a contact on the left (or add one: Ctrl+N) to start.</source>
         <translation>Choisissez un contact à gauche (ou ajoutez-en un : Ctrl+N) pour commencer.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="139" />
+        <location filename="../window.py" line="141" />
         <source>Open a conversation first (pick a contact on the left).</source>
         <translation>Ouvrez d’abord une conversation (choisissez un contact à gauche).</translation>
     </message>

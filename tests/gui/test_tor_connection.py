@@ -1,0 +1,148 @@
+"""The bridges choice: asked after unlock only when nothing is stored and TIMB runs its own tor;
+direct, built-in (only what can run) or pasted lines (the error's line selected); the same
+dialog from the menu; the TorStalled notice offers it."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+import pytest
+
+from tests.gui.conftest import Gui
+from tests.gui.fake_service import GuiFakeService
+from timb.core.events import TorStalled
+from timb.core.service import TimbService
+from timb.core.service.tor_settings import BridgeChoice
+from timb.ui.gui.bridges import BridgesDialog
+from timb.ui.gui.dialogs import ButtonsDialog
+from timb.ui.gui.events import handle_event
+from timb.ui.gui.profile import ProfileDialog
+
+MakeGui = Callable[[GuiFakeService], Gui]
+FP = "CDF2E852BF539B82BD10E27E9115A31734E378C2"
+CERT = "qUVQ0srL1JI/vO6V6m/24anYXiJD3QP2HgzUKQtQ7GRqqUvs7P+tG43RtAqdhLOALP7DJQ"
+GOOD = f"obfs4 192.0.2.1:443 {FP} cert={CERT} iat-mode=0"
+
+
+def gui_with(
+    make_gui: MakeGui, *, managed: bool, choice: BridgeChoice | None = None, transports: tuple[str, ...] = ()
+) -> Gui:
+    service = GuiFakeService(profile="x" * 12)
+    service.unlocked = True
+    service.transports = transports or service.transports
+    service.managed_tor = managed
+    service.tor_choice = choice
+    service.with_account("alice", "alice@timb.test")
+    gui = make_gui(service)
+    gui.start()
+    return gui
+
+
+def bridges(gui: Gui) -> BridgesDialog:
+    found = gui.window.commands.dialogs(BridgesDialog)
+    assert len(found) == 1
+    assert isinstance(found[0], BridgesDialog)
+    return found[0]
+
+
+@pytest.mark.parametrize("name", ["tor_connection", "set_tor_connection"])
+def test_the_fake_has_the_real_signatures(name: str) -> None:
+    assert inspect.signature(getattr(GuiFakeService, name)) == inspect.signature(getattr(TimbService, name))
+
+
+def test_a_new_profile_on_our_own_tor_is_asked_then_connects_directly(make_gui: MakeGui) -> None:
+    service = GuiFakeService()
+    service.managed_tor = True
+    gui = make_gui(service)
+    gui.start()
+    dialog = gui.app.profile_dialog
+    assert isinstance(dialog, ProfileDialog)
+    dialog.passphrase.setText("correct horse battery staple")
+    dialog.again.setText("correct horse battery staple")
+    dialog.submit()
+    gui.settle()
+    question = bridges(gui)
+    assert question.direct.isChecked()
+    question.ok.click()
+    gui.settle()
+    assert service.calls[-1] == ("set_tor_connection", "direct", None, None)
+    assert gui.window.commands.dialogs(BridgesDialog) == []
+    assert "stored" in gui.window.statusBar().currentMessage()
+
+
+@pytest.mark.parametrize(("managed", "choice"), [(True, BridgeChoice()), (False, None)])
+def test_not_asked_when_chosen_or_attached(
+    make_gui: MakeGui, managed: bool, choice: BridgeChoice | None
+) -> None:
+    gui = gui_with(make_gui, managed=managed, choice=choice)
+    gui.settle()
+    assert gui.window.commands.dialogs(BridgesDialog) == []
+
+
+def test_only_transports_that_can_run_are_offered(make_gui: MakeGui) -> None:
+    gui = gui_with(make_gui, managed=True, transports=("obfs4",))
+    bridges(gui).reject()
+    gui.window.menu_actions["tor"].trigger()
+    gui.settle()
+    question = bridges(gui)
+    assert [question.transport.itemData(i) for i in range(question.transport.count())] == ["obfs4"]
+    question.builtin.setChecked(True)
+    question.ok.click()
+    gui.settle()
+    assert gui.service.calls[-1] == ("set_tor_connection", "builtin", "obfs4", None)
+
+
+def test_nothing_can_run_disables_the_built_in_choice(make_gui: MakeGui) -> None:
+    service = GuiFakeService(profile="x" * 12)
+    service.unlocked, service.managed_tor, service.transports = True, True, ()
+    gui = make_gui(service)
+    gui.start()
+    question = bridges(gui)
+    assert not question.builtin.isEnabled() and not question.transport.isEnabled()
+    assert "install obfs4proxy" in question.builtin_note.text()
+    assert question.direct.isChecked()
+
+
+def test_pasted_lines_show_the_line_and_field_of_the_error(make_gui: MakeGui) -> None:
+    gui = gui_with(make_gui, managed=True)
+    gui.settle()
+    question = bridges(gui)
+    question.lines.setPlainText(f"{GOOD}\nobfs4 192.0.2.2:99999 {FP} cert={CERT} iat-mode=0")
+    assert question.custom.isChecked()
+    question.ok.click()
+    gui.settle()
+    assert question.isVisible()
+    assert question.error.text().startswith("bridge line 2: port")
+    assert question.lines.textCursor().selectedText().startswith("obfs4 192.0.2.2:99999")
+    assert gui.service.tor_choice is None  # all or nothing
+    question.lines.setPlainText(GOOD)
+    question.ok.click()
+    gui.settle()
+    assert gui.service.tor_choice is not None and gui.service.tor_choice.mode == "custom"
+    assert question.lines.toPlainText() == ""  # not kept in the widget
+
+
+def test_an_attached_tor_is_shown_not_changed(make_gui: MakeGui) -> None:
+    gui = gui_with(make_gui, managed=False)
+    gui.window.menu_actions["tor"].trigger()
+    gui.settle()
+    question = bridges(gui)
+    assert not question.ok.isEnabled() and not question.lines.isEnabled()
+    assert "does not run" in question.current.text()
+
+
+def test_a_stall_offers_the_bridges_once(make_gui: MakeGui) -> None:
+    gui = gui_with(make_gui, managed=True, choice=BridgeChoice())
+    stall = TorStalled(10, "conn", "NO_PROGRESS", "no relay answered", "Tor may be blocked: try bridges.")
+    handle_event(gui.window, stall)
+    handle_event(gui.window, stall)
+    notices = gui.window.commands.dialogs(ButtonsDialog)
+    assert len(notices) == 1
+    assert isinstance(notices[0], ButtonsDialog)
+    assert "no relay answered" in gui.window.tor.stage.text()
+    assert "try bridges" in notices[0].label.text()
+    assert gui.service.calls == []  # nothing reconfigured by itself
+    notices[0].buttons["bridges"].click()
+    gui.settle()
+    assert bridges(gui).current.text().endswith("directly")
