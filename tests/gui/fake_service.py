@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from tests.gui.fake_onion import FakeOnion
 from tests.tui.fake_service import OURS, THEIRS, FakeService
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
@@ -28,6 +29,7 @@ class GuiFakeService(FakeService):
         self.tor_choice: BridgeChoice | None = None  # None: never asked
         self.managed_tor = False  # tests/gui's service attaches (TorInfo "attach" below)
         self.transports: tuple[str, ...] = ("meek_lite", "obfs4", "snowflake")
+        self.onion = FakeOnion(self.emit, lambda: self.unlocked)
 
     async def add_account(
         self,

@@ -60,6 +60,13 @@ def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
             ],
         ),
         (
+            tr("O&nion"),
+            [
+                ("onion_identity", tr("&New onion identity…"), "Ctrl+Shift+N", w.onion.new_identity),
+                ("onion", tr("Go to the &onion section"), "Ctrl+Shift+O", w.onion_section.list.setFocus),
+            ],
+        ),
+        (
             tr("C&onversation"),
             [
                 ("go_private", tr("Go &private (start OTR)"), "Ctrl+O", c.go_private),
@@ -129,6 +136,7 @@ class Commands:
             self.w.drop_view(account, contact)
         self.w.contact_list.clear()
         self.w.held.clear()
+        self.w.onion.clear()
         self.w.set_unlocked(False)
         self.w.panicked = True
         self.w.quit_requested.emit(0)

@@ -33,6 +33,14 @@ from timb.core.events import (
     TorStalled,
     TrustChanged,
 )
+from timb.core.onion_events import (
+    OnionContactChanged,
+    OnionContactRequested,
+    OnionIdentityChanged,
+    OnionMessageReceived,
+    OnionMessageStateChanged,
+    OnionPresenceChanged,
+)
 from timb.ui.gui.badge import badge_words
 from timb.ui.gui.i18n import tr
 
@@ -69,7 +77,7 @@ class Notifier:
             self.tray = QSystemTrayIcon(window.windowIcon(), window)
             self.tray.show()
 
-    def message(self, event: MessageReceived) -> None:
+    def message(self, event: MessageReceived | OnionMessageReceived) -> None:
         if self.window.isActiveWindow():
             return
         if self.window.ui_settings.get("notify_text"):
@@ -94,6 +102,15 @@ def handle_event(w: MainWindow, event: CoreEvent) -> None:
             w.held.held(event)
         case TorStalled():
             w.tor_flow.stalled(event)
+        case (
+            OnionIdentityChanged()
+            | OnionContactRequested()
+            | OnionContactChanged()
+            | OnionPresenceChanged()
+            | OnionMessageReceived()
+            | OnionMessageStateChanged()
+        ):
+            w.onion.handle(event)
         case SmpRequested() | SmpFinished() | TrustChanged() | KeyChanged():
             _verification_event(w, event)
         case _:

@@ -23,6 +23,9 @@ from timb.ui.gui.conversation import ConversationView
 from timb.ui.gui.events import Notifier
 from timb.ui.gui.held import HeldFlow
 from timb.ui.gui.i18n import tr
+from timb.ui.gui.onion import OnionSection
+from timb.ui.gui.onion_chat import OnionChatView
+from timb.ui.gui.onion_flow import OnionFlow
 from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.sidebar import AccountStatus, ContactList, TorPanel
 from timb.ui.gui.tasks import Tasks
@@ -70,6 +73,8 @@ class MainWindow(QMainWindow):
         contacts_label.setBuddy(self.contact_list)
         column.addWidget(contacts_label)
         column.addWidget(self.contact_list, 1)
+        self.onion_section = OnionSection(left)
+        column.addWidget(self.onion_section, 1)
         right = QWidget(self)
         stack = QVBoxLayout(right)
         stack.addWidget(self.empty, 1)
@@ -81,6 +86,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         self.held = HeldFlow(self)
         self.tor_flow = TorFlow(self)
+        self.onion = OnionFlow(self, self.onion_section)
         self.menu_actions: dict[str, QAction] = {}
         self._menus()
         self.notifier = Notifier(self)
@@ -145,18 +151,29 @@ class MainWindow(QMainWindow):
         widget = self.tabs.currentWidget()
         if isinstance(widget, ConversationView):
             self.contact_list.mark_unread(widget.account, widget.contact, False)
+        elif (
+            isinstance(widget, OnionChatView)
+            and (widget.identity, widget.contact) in self.onion_section.unread
+        ):
+            self.onion_section.unread.discard((widget.identity, widget.contact))
+            self.onion.refresh()
 
     def _close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
         if isinstance(widget, ConversationView):
             self.drop_view(widget.account, widget.contact)
+        elif isinstance(widget, OnionChatView):
+            self.onion.drop(widget.identity, widget.contact)
 
     def drop_view(self, account: str, contact: str) -> None:
         view = self.views.pop((account, contact), None)
         if view is not None:
             self.tabs.removeTab(self.tabs.indexOf(view))
             view.deleteLater()
-        if not self.views:
+        self.show_empty_if_none()
+
+    def show_empty_if_none(self) -> None:
+        if self.tabs.count() == 0:
             self.tabs.hide()
             self.empty.show()
 
@@ -219,6 +236,7 @@ class MainWindow(QMainWindow):
                     blocked=contact.blocked,
                 )
         self.refresh_accounts()
+        self.onion.refresh()
 
     # -- leaving -----------------------------------------------------------------------------------
 

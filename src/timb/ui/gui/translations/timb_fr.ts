@@ -100,13 +100,13 @@
     </message>
     <message>
         <location filename="../accounts.py" line="85" />
-        <location filename="../dialogs.py" line="114" />
+        <location filename="../dialogs.py" line="115" />
         <source>&amp;Add</source>
         <translation>&amp;Ajouter</translation>
     </message>
     <message>
         <location filename="../accounts.py" line="85" />
-        <location filename="../dialogs.py" line="114" />
+        <location filename="../dialogs.py" line="115" />
         <source>Add</source>
         <translation>Ajouter</translation>
     </message>
@@ -133,15 +133,17 @@
     <message>
         <location filename="../accounts.py" line="91" />
         <location filename="../bridges.py" line="165" />
-        <location filename="../dialogs.py" line="93" />
-        <location filename="../dialogs.py" line="115" />
+        <location filename="../dialogs.py" line="94" />
+        <location filename="../dialogs.py" line="116" />
+        <location filename="../onion.py" line="134" />
+        <location filename="../onion_flow.py" line="135" />
         <location filename="../verify.py" line="143" />
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
         <location filename="../accounts.py" line="91" />
-        <location filename="../dialogs.py" line="115" />
+        <location filename="../dialogs.py" line="116" />
         <source>Close without adding</source>
         <translation>Fermer sans ajouter</translation>
     </message>
@@ -152,7 +154,7 @@
     </message>
     <message>
         <location filename="../accounts.py" line="98" />
-        <location filename="../dialogs.py" line="121" />
+        <location filename="../dialogs.py" line="122" />
         <source>A&amp;ddress:</source>
         <translation>A&amp;dresse :</translation>
     </message>
@@ -239,7 +241,7 @@
     </message>
     <message>
         <location filename="../accounts.py" line="202" />
-        <location filename="../commands.py" line="155" />
+        <location filename="../commands.py" line="163" />
         <source>&amp;Remove</source>
         <translation>&amp;Supprimer</translation>
     </message>
@@ -250,12 +252,14 @@
     </message>
     <message>
         <location filename="../accounts.py" line="203" />
+        <location filename="../onion.py" line="193" />
         <location filename="../settings.py" line="91" />
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
         <location filename="../accounts.py" line="203" />
+        <location filename="../onion.py" line="193" />
         <source>Close this window</source>
         <translation>Fermer cette fenêtre</translation>
     </message>
@@ -310,7 +314,7 @@
         <translation>Votre contact a terminé la session privée : les messages attendent que vous en ouvriez une nouvelle.</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="73" />
+        <location filename="../badge.py" line="77" />
         <source>Privacy: {state}</source>
         <translation>Confidentialité : {state}</translation>
     </message>
@@ -346,7 +350,7 @@
     </message>
     <message>
         <location filename="../commands.py" line="54" />
-        <location filename="../window.py" line="69" />
+        <location filename="../window.py" line="72" />
         <source>&amp;Contacts</source>
         <translation>&amp;Contacts</translation>
     </message>
@@ -372,66 +376,82 @@
     </message>
     <message>
         <location filename="../commands.py" line="63" />
+        <source>O&amp;nion</source>
+        <translation>O&amp;nion</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="65" />
+        <location filename="../onion.py" line="66" />
+        <source>&amp;New onion identity…</source>
+        <translation>&amp;Nouvelle identité onion…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="66" />
+        <source>Go to the &amp;onion section</source>
+        <translation>Aller à la partie &amp;onion</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="70" />
         <source>C&amp;onversation</source>
         <translation>C&amp;onversation</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="65" />
+        <location filename="../commands.py" line="72" />
         <source>Go &amp;private (start OTR)</source>
         <translation>Passer en &amp;privé (démarrer OTR)</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="66" />
+        <location filename="../commands.py" line="73" />
         <source>&amp;End private session</source>
         <translation>&amp;Terminer la session privée</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="67" />
+        <location filename="../commands.py" line="74" />
         <source>&amp;Verify fingerprints…</source>
         <translation>&amp;Vérifier les empreintes…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="68" />
+        <location filename="../commands.py" line="75" />
         <source>Verify with a &amp;secret (SMP)…</source>
         <translation>Vérifier par un &amp;secret (SMP)…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="69" />
+        <location filename="../commands.py" line="76" />
         <source>&amp;Held messages…</source>
         <translation>Messages &amp;retenus…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="141" />
+        <location filename="../commands.py" line="149" />
         <source>Add an account first (F2).</source>
         <translation>Ajoutez d’abord un compte (F2).</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="153" />
+        <location filename="../commands.py" line="161" />
         <source>Remove contact</source>
         <translation>Supprimer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="154" />
+        <location filename="../commands.py" line="162" />
         <source>Remove {contact} from {account}?</source>
         <translation>Supprimer {contact} de {account} ?</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="202" />
+        <location filename="../commands.py" line="210" />
         <source>starting a private session…</source>
         <translation>ouverture d’une session privée…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="247" />
+        <location filename="../commands.py" line="255" />
         <source>verification (SMP) started: waiting for them</source>
         <translation>vérification (SMP) lancée : en attente de votre contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="261" />
+        <location filename="../commands.py" line="269" />
         <source>answer sent: checking…</source>
         <translation>réponse envoyée : vérification…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="263" />
+        <location filename="../commands.py" line="271" />
         <source>you refused to answer their verification</source>
         <translation>vous avez refusé de répondre à sa vérification</translation>
     </message>
@@ -447,46 +467,56 @@
     </message>
     <message>
         <location filename="../conversation.py" line="37" />
+        <location filename="../onion_chat.py" line="36" />
         <source>delivered</source>
         <translation>remis</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="38" />
+        <location filename="../onion_chat.py" line="37" />
         <source>not sent</source>
         <translation>non envoyé</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="69" />
+        <location filename="../onion_chat.py" line="70" />
         <source>Messages</source>
         <translation>Messages</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="70" />
+        <location filename="../onion_chat.py" line="71" />
         <source>The conversation, oldest first; your messages show their state</source>
         <translation>La conversation, du plus ancien au plus récent ; vos messages indiquent leur état</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="74" />
+        <location filename="../onion.py" line="186" />
+        <location filename="../onion_chat.py" line="75" />
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="74" />
+        <location filename="../onion_chat.py" line="75" />
         <source>Type a message; Enter sends, Shift+Enter starts a new line</source>
         <translation>Tapez un message ; Entrée l’envoie, Maj+Entrée commence une nouvelle ligne</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
+        <location filename="../onion_chat.py" line="80" />
         <source>&amp;Send</source>
         <translation>&amp;Envoyer</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
+        <location filename="../onion_chat.py" line="80" />
         <source>Send</source>
         <translation>Envoyer</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
+        <location filename="../onion_chat.py" line="80" />
         <source>Send the message</source>
         <translation>Envoyer le message</translation>
     </message>
@@ -512,12 +542,14 @@
     </message>
     <message>
         <location filename="../conversation.py" line="137" />
+        <location filename="../onion_chat.py" line="154" />
         <source>me ({state}): {text}</source>
         <translation>moi ({state}) : {text}</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="167" />
-        <location filename="../events.py" line="76" />
+        <location filename="../events.py" line="84" />
+        <location filename="../onion_chat.py" line="166" />
         <source>{contact}: {text}</source>
         <translation>{contact} : {text}</translation>
     </message>
@@ -567,42 +599,44 @@
         <translation>Quand cette conversation utilise OTR</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="78" />
+        <location filename="../dialogs.py" line="79" />
         <source>Contact request</source>
         <translation>Demande de contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="79" />
+        <location filename="../dialogs.py" line="80" />
         <source>{contact} asks to see when you are online (account {account}).</source>
         <translation>{contact} demande à voir quand vous êtes en ligne (compte {account}).</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="83" />
+        <location filename="../dialogs.py" line="84" />
         <source>&amp;Approve</source>
         <translation>&amp;Accepter</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="83" />
+        <location filename="../dialogs.py" line="84" />
         <source>Let them see your presence</source>
         <translation>Lui laisser voir votre présence</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="84" />
+        <location filename="../dialogs.py" line="85" />
         <source>&amp;Deny</source>
         <translation>&amp;Refuser</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="84" />
+        <location filename="../dialogs.py" line="85" />
+        <location filename="../onion.py" line="263" />
         <source>Refuse; they may ask again</source>
         <translation>Refuser ; la demande pourra être renouvelée</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="85" />
+        <location filename="../dialogs.py" line="86" />
+        <location filename="../onion.py" line="264" />
         <source>&amp;Block</source>
         <translation>&amp;Bloquer</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="85" />
+        <location filename="../dialogs.py" line="86" />
         <source>Refuse and drop everything they send</source>
         <translation>Refuser et ignorer tout ce que ce contact envoie</translation>
     </message>
@@ -769,7 +803,8 @@
     </message>
     <message>
         <location filename="../bridges.py" line="166" />
-        <location filename="../dialogs.py" line="93" />
+        <location filename="../dialogs.py" line="94" />
+        <location filename="../onion_flow.py" line="135" />
         <source>Change nothing</source>
         <translation>Ne rien changer</translation>
     </message>
@@ -834,117 +869,118 @@
         <translation>Ne rien changer ; Tor continue d’essayer</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="108" />
+        <location filename="../dialogs.py" line="109" />
         <source>Add a contact</source>
         <translation>Ajouter un contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="109" />
+        <location filename="../dialogs.py" line="110" />
         <source>Account</source>
         <translation>Compte</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="109" />
+        <location filename="../dialogs.py" line="110" />
         <source>The account that adds the contact</source>
         <translation>Le compte qui ajoute le contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="111" />
+        <location filename="../dialogs.py" line="112" />
+        <location filename="../onion_chat.py" line="58" />
         <source>Contact address</source>
         <translation>Adresse du contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="111" />
+        <location filename="../dialogs.py" line="112" />
         <source>Their address, user@server</source>
         <translation>Son adresse, utilisateur@serveur</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="114" />
+        <location filename="../dialogs.py" line="115" />
         <source>Add this contact</source>
         <translation>Ajouter ce contact</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="120" />
+        <location filename="../dialogs.py" line="121" />
         <source>A&amp;ccount:</source>
         <translation>&amp;Compte :</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="122" />
+        <location filename="../dialogs.py" line="123" />
         <source>&amp;Encryption:</source>
         <translation>C&amp;hiffrement :</translation>
     </message>
     <message>
-        <location filename="../dialogs.py" line="134" />
+        <location filename="../dialogs.py" line="135" />
         <source>Type their address.</source>
         <translation>Tapez son adresse.</translation>
     </message>
     <message>
-        <location filename="../events.py" line="48" />
+        <location filename="../events.py" line="56" />
         <source>verified: {contact} knew the secret</source>
         <translation>vérifié : {contact} connaissait le secret</translation>
     </message>
     <message>
-        <location filename="../events.py" line="51" />
+        <location filename="../events.py" line="59" />
         <source>you answered their question correctly (this does not verify them)</source>
         <translation>vous avez bien répondu à sa question (cela ne vérifie pas votre contact)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="53" />
+        <location filename="../events.py" line="61" />
         <source>verification FAILED: the answers differ</source>
         <translation>ÉCHEC de la vérification : les réponses diffèrent</translation>
     </message>
     <message>
-        <location filename="../events.py" line="55" />
+        <location filename="../events.py" line="63" />
         <source>verification FAILED: the exchange was tampered with</source>
         <translation>ÉCHEC de la vérification : l’échange a été falsifié</translation>
     </message>
     <message>
-        <location filename="../events.py" line="57" />
+        <location filename="../events.py" line="65" />
         <source>verification was cancelled</source>
         <translation>la vérification a été annulée</translation>
     </message>
     <message>
-        <location filename="../events.py" line="78" />
+        <location filename="../events.py" line="86" />
         <source>A new message arrived.</source>
         <translation>Un nouveau message est arrivé.</translation>
     </message>
     <message>
-        <location filename="../events.py" line="109" />
+        <location filename="../events.py" line="126" />
         <source>that message was NOT encrypted: others could read or change it</source>
         <translation>ce message n’était PAS chiffré : d’autres ont pu le lire ou le modifier</translation>
     </message>
     <message>
-        <location filename="../events.py" line="120" />
+        <location filename="../events.py" line="137" />
         <source>conversation is now {state}</source>
         <translation>la conversation est maintenant {state}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="124" />
+        <location filename="../events.py" line="141" />
         <source>no private session ({reason}): pending messages stay unsent</source>
         <translation>pas de session privée ({reason}) : les messages en attente ne sont pas envoyés</translation>
     </message>
     <message>
-        <location filename="../events.py" line="132" />
+        <location filename="../events.py" line="149" />
         <source>{contact} asks you to verify (SMP)</source>
         <translation>{contact} vous demande une vérification (SMP)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="141" />
+        <location filename="../events.py" line="158" />
         <source>their key is NO LONGER VERIFIED: a failed check may mean someone in the middle</source>
         <translation>sa clé N’EST PLUS VÉRIFIÉE : un échec peut signaler quelqu’un au milieu</translation>
     </message>
     <message>
-        <location filename="../events.py" line="146" />
+        <location filename="../events.py" line="163" />
         <source>key {fingerprint} is now {trust}</source>
         <translation>la clé {fingerprint} est maintenant {trust}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="152" />
+        <location filename="../events.py" line="169" />
         <source>WARNING: {contact} presents a NEW KEY {fingerprint}</source>
         <translation>ATTENTION : {contact} présente une NOUVELLE CLÉ {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="176" />
+        <location filename="../events.py" line="193" />
         <source>Tor failed: {message}</source>
         <translation>Échec de Tor : {message}</translation>
     </message>
@@ -1240,9 +1276,297 @@
         <translation>Chi&amp;ffrement :</translation>
     </message>
     <message>
+        <location filename="../onion.py" line="40" />
+        <location filename="../onion.py" line="86" />
         <location filename="../sidebar.py" line="22" />
         <source>offline</source>
         <translation>hors ligne</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="40" />
+        <source>online</source>
+        <translation>en ligne</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="41" />
+        <source>asked: waiting for their answer</source>
+        <translation>demandé : en attente de sa réponse</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="42" />
+        <source>asks to be your contact: Enter to answer</source>
+        <translation>demande à être votre contact : Entrée pour répondre</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="44" />
+        <source>refused your request</source>
+        <translation>a refusé votre demande</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="47" />
+        <source>{words}, address not verified</source>
+        <translation>{words}, adresse non vérifiée</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="61" />
+        <source>Onion identities and contacts</source>
+        <translation>Identités et contacts onion</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="62" />
+        <source>Enter on an identity shows its address and adds contacts; on a contact opens the chat</source>
+        <translation>Entrée sur une identité montre son adresse et ajoute des contacts ; sur un contact, ouvre la discussion</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="67" />
+        <location filename="../onion.py" line="122" />
+        <source>New onion identity</source>
+        <translation>Nouvelle identité onion</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="68" />
+        <source>A new address of your own, with no server</source>
+        <translation>Une nouvelle adresse à vous, sans serveur</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="70" />
+        <source>On&amp;ion (serverless)</source>
+        <translation>On&amp;ion (sans serveur)</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="86" />
+        <source>online: anyone with the address sees it</source>
+        <translation>en ligne : quiconque a l’adresse le voit</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="88" />
+        <source>{identity} ({online}), your address: {address}</source>
+        <translation>{identity} ({online}), votre adresse : {address}</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="95" />
+        <source>    {contact} ({status})</source>
+        <translation>    {contact} ({status})</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="100" />
+        <source>No onion identity yet: New onion identity makes one.</source>
+        <translation>Pas encore d’identité onion : Nouvelle identité onion en crée une.</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="124" />
+        <source>Identity name</source>
+        <translation>Nom de l’identité</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="124" />
+        <source>Only for you: 1 to 32 of a-z, 0-9, - and _</source>
+        <translation>Pour vous seul : 1 à 32 caractères parmi a-z, 0-9, - et _</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="127" />
+        <source>Nickname</source>
+        <translation>Pseudonyme</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="127" />
+        <source>Optional; sent with your contact requests</source>
+        <translation>Facultatif ; envoyé avec vos demandes de contact</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="131" />
+        <source>&amp;Create</source>
+        <translation>&amp;Créer</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="131" />
+        <source>Create</source>
+        <translation>Créer</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="131" />
+        <source>Make the new identity</source>
+        <translation>Créer la nouvelle identité</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="134" />
+        <source>Close without creating</source>
+        <translation>Fermer sans créer</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="137" />
+        <source>&amp;Name:</source>
+        <translation>&amp;Nom :</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="138" />
+        <source>Nic&amp;kname:</source>
+        <translation>&amp;Pseudonyme :</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="169" />
+        <source>Onion identity {identity}</source>
+        <translation>Identité onion {identity}</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="172" />
+        <source>Your address</source>
+        <translation>Votre adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="173" />
+        <source>Give it to your contacts over a safe channel</source>
+        <translation>Donnez-la à vos contacts par un moyen sûr</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="176" />
+        <source>C&amp;opy address</source>
+        <translation>C&amp;opier l’adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="176" />
+        <source>Copy address</source>
+        <translation>Copier l’adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="176" />
+        <source>Copy your address</source>
+        <translation>Copier votre adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="179" />
+        <source>Online or offline</source>
+        <translation>En ligne ou hors ligne</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="179" />
+        <source>Publish or remove your address</source>
+        <translation>Publier ou retirer votre adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="183" />
+        <source>Their address</source>
+        <translation>Son adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="183" />
+        <source>The ricochet: address they gave you; it is their key</source>
+        <translation>L’adresse ricochet: que l’on vous a donnée ; c’est sa clé</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="185" />
+        <source>ricochet:…</source>
+        <translation>ricochet:…</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="186" />
+        <source>Optional; sent with the request</source>
+        <translation>Facultatif ; envoyé avec la demande</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="188" />
+        <source>&amp;Ask to become contacts</source>
+        <translation>&amp;Demander à devenir contacts</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="188" />
+        <source>Add contact</source>
+        <translation>Ajouter le contact</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="188" />
+        <source>Send the request</source>
+        <translation>Envoyer la demande</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="199" />
+        <source>Their a&amp;ddress:</source>
+        <translation>Son a&amp;dresse :</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="200" />
+        <source>&amp;Message:</source>
+        <translation>&amp;Message :</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="213" />
+        <source>Go &amp;offline (online now: anyone with the address sees it)</source>
+        <translation>Passer &amp;hors ligne (en ligne : quiconque a l’adresse le voit)</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="213" />
+        <source>Go &amp;online</source>
+        <translation>Passer en &amp;ligne</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="218" />
+        <source>Address copied.</source>
+        <translation>Adresse copiée.</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="223" />
+        <source>Publishing your address…</source>
+        <translation>Publication de votre adresse…</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="223" />
+        <source>Going offline…</source>
+        <translation>Passage hors ligne…</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="234" />
+        <source>Type their ricochet: address.</source>
+        <translation>Tapez son adresse ricochet:.</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="242" />
+        <source>Asked {contact}.</source>
+        <translation>Demande envoyée à {contact}.</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="250" />
+        <source>{contact} asks to become your contact (identity {identity}).</source>
+        <translation>{contact} demande à devenir votre contact (identité {identity}).</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="254" />
+        <source>They call themselves: {nickname}</source>
+        <translation>Se présente comme : {nickname}</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="256" />
+        <source>Their message: {message}</source>
+        <translation>Son message : {message}</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="257" />
+        <source>Anyone can ask. Their address stays unverified until you compare it with them.</source>
+        <translation>N’importe qui peut demander. Son adresse reste non vérifiée tant que vous ne l’avez pas comparée avec cette personne.</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="259" />
+        <source>Onion contact request</source>
+        <translation>Demande de contact onion</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="262" />
+        <source>&amp;Accept</source>
+        <translation>&amp;Accepter</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="262" />
+        <source>Become contacts (unverified)</source>
+        <translation>Devenir contacts (non vérifié)</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="263" />
+        <source>&amp;Reject</source>
+        <translation>&amp;Refuser</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="264" />
+        <source>Refuse now and later</source>
+        <translation>Refuser maintenant et à l’avenir</translation>
     </message>
     <message>
         <location filename="../sidebar.py" line="23" />
@@ -1310,6 +1634,7 @@
         <translation>Entrée ouvre la conversation avec le contact choisi</translation>
     </message>
     <message>
+        <location filename="../onion.py" line="43" />
         <location filename="../sidebar.py" line="126" />
         <source>blocked</source>
         <translation>bloqué</translation>
@@ -1320,6 +1645,7 @@
         <translation>{contact} ({presence})</translation>
     </message>
     <message>
+        <location filename="../onion.py" line="97" />
         <location filename="../sidebar.py" line="129" />
         <source>{text} — new message</source>
         <translation>{text} — nouveau message</translation>
@@ -1575,22 +1901,22 @@
         <translation>Garder la nouvelle clé non vérifiée pour l’instant</translation>
     </message>
     <message>
-        <location filename="../window.py" line="58" />
+        <location filename="../window.py" line="61" />
         <source>Conversations</source>
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../window.py" line="58" />
+        <location filename="../window.py" line="61" />
         <source>One tab per open conversation</source>
         <translation>Un onglet par conversation ouverte</translation>
     </message>
     <message>
-        <location filename="../window.py" line="62" />
+        <location filename="../window.py" line="65" />
         <source>Pick a contact on the left (or add one: Ctrl+N) to start.</source>
         <translation>Choisissez un contact à gauche (ou ajoutez-en un : Ctrl+N) pour commencer.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="141" />
+        <location filename="../window.py" line="147" />
         <source>Open a conversation first (pick a contact on the left).</source>
         <translation>Ouvrez d’abord une conversation (choisissez un contact à gauche).</translation>
     </message>
@@ -1683,6 +2009,79 @@
         <location filename="../held.py" line="137" />
         <source>held messages wait for your decision: Conversation &gt; Held messages ({shortcut})</source>
         <translation>les messages retenus attendent votre décision : Conversation &gt; Messages retenus ({shortcut})</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="34" />
+        <source>waiting for {contact} to come online</source>
+        <translation>en attente que {contact} soit en ligne</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="35" />
+        <source>sent, not yet acknowledged</source>
+        <translation>envoyé, pas encore accusé</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="63" />
+        <source>I &amp;compared the address</source>
+        <translation>J’ai &amp;comparé l’adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="64" />
+        <location filename="../onion_flow.py" line="134" />
+        <source>Mark the address verified</source>
+        <translation>Marquer l’adresse vérifiée</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="65" />
+        <source>Only once you compared this address with them over another channel</source>
+        <translation>Seulement après avoir comparé cette adresse avec cette personne par un autre moyen</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="102" />
+        <source>PRIVATE (ONION), ADDRESS VERIFIED</source>
+        <translation>PRIVÉ (ONION), ADRESSE VÉRIFIÉE</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="105" />
+        <source>PRIVATE (ONION), ADDRESS NOT VERIFIED</source>
+        <translation>PRIVÉ (ONION), ADRESSE NON VÉRIFIÉE</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="111" />
+        <source>End-to-end private by the onion itself: Tor encrypts the connection between your onion service and theirs, no server sees it, and the address is their key. No OTR on top: Tor's protection is all there is.</source>
+        <translation>Privé de bout en bout par l’onion lui-même : Tor chiffre la connexion entre votre service onion et le sien, aucun serveur ne la voit, et l’adresse est sa clé. Pas d’OTR en plus : la protection de Tor est la seule.</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="120" />
+        <source>{contact} is online</source>
+        <translation>{contact} est en ligne</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="122" />
+        <source>{contact} is offline: your messages wait until you are both online</source>
+        <translation>{contact} est hors ligne : vos messages attendent que vous soyez tous deux en ligne</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="128" />
+        <source>Verify the address</source>
+        <translation>Vérifier l’adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="130" />
+        <source>Did you compare this address with {contact} over another channel (in person, by phone), character by character?
+{address}</source>
+        <translation>Avez-vous comparé cette adresse avec {contact} par un autre moyen (en personne, par téléphone), caractère par caractère ?
+{address}</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="134" />
+        <source>&amp;Yes, it is the same</source>
+        <translation>&amp;Oui, c’est la même</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="190" />
+        <source>Onion identity {identity} expired: its key is gone.</source>
+        <translation>L’identité onion {identity} a expiré : sa clé a disparu.</translation>
     </message>
 </context>
 </TS>

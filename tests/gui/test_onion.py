@@ -1,0 +1,161 @@
+"""Onion (serverless): identities with their address to share, online only on purpose; a
+contact added by address; a stranger's request answered by the user only; chats that say in
+words that the onion makes them private, and messages that wait, never shown sent early."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from tests.gui.conftest import Gui
+from tests.gui.fake_onion import FakeOnion, address
+from tests.gui.fake_service import GuiFakeService
+from timb.core.onion_events import (
+    OnionContactChanged,
+    OnionContactRequested,
+    OnionMessageReceived,
+    OnionMessageState,
+    OnionMessageStateChanged,
+    OnionPresenceChanged,
+)
+from timb.core.service.onion_part import OnionContactInfo, OnionPart
+from timb.ui.gui.dialogs import ButtonsDialog
+from timb.ui.gui.events import handle_event
+from timb.ui.gui.onion import IdentityDialog, NewIdentityDialog
+from timb.ui.gui.onion_chat import OnionChatView
+from timb.ui.gui.service_api import OnionApi
+
+MakeGui = Callable[[GuiFakeService], Gui]
+BOB = address(50)
+EVE = address(66)
+
+
+def with_identity(make_gui: MakeGui) -> Gui:
+    service = GuiFakeService(profile="x" * 12)
+    service.unlocked = True
+    gui = make_gui(service)
+    gui.start()
+    gui.window.menu_actions["onion_identity"].trigger()
+    dialog = gui.window.commands.dialogs(NewIdentityDialog)[0]
+    assert isinstance(dialog, NewIdentityDialog)
+    dialog.name.setText("Bad Name")
+    dialog.submit()
+    gui.settle()
+    assert "1-32" in dialog.error.text() and dialog.isVisible()
+    dialog.name.setText("work")
+    dialog.submit()
+    gui.settle()
+    return gui
+
+
+def identity_dialog(gui: Gui) -> IdentityDialog:
+    found = gui.window.commands.dialogs(IdentityDialog)
+    assert len(found) == 1
+    assert isinstance(found[0], IdentityDialog)
+    return found[0]
+
+
+@pytest.mark.parametrize("name", [n for n in dir(OnionApi) if not n.startswith("_")])
+def test_the_fake_has_the_real_signatures(name: str) -> None:
+    assert inspect.signature(getattr(FakeOnion, name)) == inspect.signature(getattr(OnionPart, name))
+
+
+def test_identity_address_copyable_and_online_only_on_purpose(make_gui: MakeGui) -> None:
+    gui = with_identity(make_gui)
+    dialog = identity_dialog(gui)
+    mine = gui.service.onion.identities["work"].address
+    assert dialog.address.text() == mine and dialog.address.isReadOnly()
+    assert ("go_online", "work") not in gui.service.onion.calls
+    dialog.copy()
+    assert QGuiApplication.clipboard().text() == mine
+    dialog.online_button.click()
+    gui.settle()
+    assert gui.service.onion.calls[-1] == ("go_online", "work")
+    assert "offline" in dialog.online_button.text().lower()
+    assert mine in gui.window.onion_section.texts()[0] and "online" in gui.window.onion_section.texts()[0]
+
+
+def test_add_a_contact_by_address_and_chat_waits_until_online(make_gui: MakeGui) -> None:
+    gui = with_identity(make_gui)
+    dialog = identity_dialog(gui)
+    dialog.contact.setText("ricochet:not-an-address")
+    dialog.add_contact()
+    gui.settle()
+    assert dialog.error.text() != "" and BOB not in gui.service.onion.contacts["work"]
+    dialog.contact.setText(BOB)
+    dialog.add_contact()
+    gui.settle()
+    assert gui.service.onion.contacts["work"][BOB].verified  # they gave it: verified by that fact
+    section = gui.window.onion_section
+    assert ("contact", "work", BOB) in section.rows()
+    section.activated.emit("contact", "work", BOB)
+    view = gui.window.onion.views[("work", BOB)]
+    assert gui.window.tabs.currentWidget() is view
+    assert view.badge.words.text() == "PRIVATE (ONION), ADDRESS VERIFIED"
+    assert "No OTR" in view.badge.accessibleDescription()
+    view.composer.setPlainText("hello over the onion")
+    view.send_button.click()
+    assert view.message_state("o1") is OnionMessageState.WAITING
+    assert "waiting for" in view.rows()[-1] and "sent" not in view.rows()[-1]
+    handle_event(gui.window, OnionPresenceChanged("work", BOB, True))
+    assert "is online" in view.presence.text()
+    handle_event(gui.window, OnionMessageStateChanged("o1", OnionMessageState.SENT, "work", BOB))
+    assert "not yet acknowledged" in view.rows()[-1]
+    handle_event(gui.window, OnionMessageStateChanged("o1", OnionMessageState.DELIVERED, "work", BOB))
+    assert "delivered" in view.rows()[-1]
+    assert "ricochet" not in gui.window.windowTitle()
+
+
+def test_a_strangers_request_is_answered_by_the_user_and_stays_unverified(make_gui: MakeGui) -> None:
+    gui = with_identity(make_gui)
+    identity_dialog(gui).accept()
+    gui.service.onion.stranger_asks("work", EVE)
+    handle_event(gui.window, OnionContactRequested("work", EVE, "eve", "<b>hi</b> it's me"))
+    handle_event(gui.window, OnionContactRequested("work", address(67), "", "flood"))
+    requests = gui.window.commands.dialogs(ButtonsDialog)
+    assert len(requests) == 1  # one at a time; the rest wait in the list
+    request = requests[0]
+    assert isinstance(request, ButtonsDialog)
+    assert "<b>hi</b>" in request.label.text() and "unverified" in request.label.text()
+    assert gui.service.onion.calls[-1][0] == "create_identity"  # nothing accepted by itself
+    request.buttons["accept"].click()
+    gui.settle()
+    assert gui.service.onion.calls[-1] == ("accept", "work", EVE)
+    gui.service.onion.contacts["work"][EVE] = OnionContactInfo(EVE, "contact", False, "eve", True)
+    handle_event(gui.window, OnionMessageReceived("work", EVE, "first words", False))
+    view = gui.window.onion.views[("work", EVE)]
+    assert isinstance(view, OnionChatView)
+    assert view.badge.words.text() == "PRIVATE (ONION), ADDRESS NOT VERIFIED"
+    assert "first words" in view.rows()[-1]
+    view.verify_button.click()
+    confirm = [d for d in gui.window.commands.dialogs(ButtonsDialog) if isinstance(d, ButtonsDialog)]
+    confirm[-1].buttons["yes"].click()
+    gui.settle()
+    assert gui.service.onion.calls[-1] == ("verify_contact", "work", EVE, True)
+    handle_event(gui.window, OnionContactChanged("work", EVE, "contact", True))
+    assert view.badge.words.text() == "PRIVATE (ONION), ADDRESS VERIFIED"
+
+
+def test_reject_and_block_a_request(make_gui: MakeGui) -> None:
+    gui = with_identity(make_gui)
+    identity_dialog(gui).accept()
+    for answer, other in (("reject", address(70)), ("block", address(71))):
+        gui.service.onion.stranger_asks("work", other)
+        handle_event(gui.window, OnionContactRequested("work", other, "", ""))
+        request = gui.window.commands.dialogs(ButtonsDialog)[0]
+        assert isinstance(request, ButtonsDialog)
+        request.buttons[answer].click()
+        gui.settle()
+        assert gui.service.onion.calls[-1] == (answer, "work", other)
+
+
+def test_panic_drops_the_onion_chats(make_gui: MakeGui) -> None:
+    gui = with_identity(make_gui)
+    identity_dialog(gui).accept()
+    gui.service.onion.contacts["work"][BOB] = OnionContactInfo(BOB, "contact", True, "")
+    gui.window.onion.open_chat("work", BOB, focus=True)
+    gui.window.menu_actions["panic"].trigger()
+    assert gui.window.onion.views == {} and gui.window.onion_section.list.count() == 0
