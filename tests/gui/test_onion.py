@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Callable
 
 import pytest
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QGuiApplication
 
 from tests.gui.conftest import Gui
@@ -75,7 +76,8 @@ def test_identity_address_copyable_and_online_only_on_purpose(make_gui: MakeGui)
     gui.settle()
     assert gui.service.onion.calls[-1] == ("go_online", "work")
     assert "offline" in dialog.online_button.text().lower()
-    assert mine in gui.window.onion_section.texts()[0] and "online" in gui.window.onion_section.texts()[0]
+    row = gui.window.onion_section.list.item(0)
+    assert row.toolTip() == mine and mine[:17] in row.text() and "online" in row.text()
 
 
 def test_add_a_contact_by_address_and_chat_waits_until_online(make_gui: MakeGui) -> None:
@@ -94,7 +96,7 @@ def test_add_a_contact_by_address_and_chat_waits_until_online(make_gui: MakeGui)
     section.activated.emit("contact", "work", BOB)
     view = gui.window.onion.views[("work", BOB)]
     assert gui.window.tabs.currentWidget() is view
-    assert view.badge.words.text() == "PRIVATE (ONION), ADDRESS VERIFIED"
+    assert view.badge.words.text() == "PRIVATE (ONION) VERIFIED"
     assert "No OTR" in view.badge.accessibleDescription()
     view.composer.setPlainText("hello over the onion")
     view.send_button.click()
@@ -128,7 +130,7 @@ def test_a_strangers_request_is_answered_by_the_user_and_stays_unverified(make_g
     handle_event(gui.window, OnionMessageReceived("work", EVE, "first words", False))
     view = gui.window.onion.views[("work", EVE)]
     assert isinstance(view, OnionChatView)
-    assert view.badge.words.text() == "PRIVATE (ONION), ADDRESS NOT VERIFIED"
+    assert view.badge.words.text() == "PRIVATE (ONION) UNVERIFIED"
     assert "first words" in view.rows()[-1]
     view.verify_button.click()
     confirm = [d for d in gui.window.commands.dialogs(ButtonsDialog) if isinstance(d, ButtonsDialog)]
@@ -136,7 +138,7 @@ def test_a_strangers_request_is_answered_by_the_user_and_stays_unverified(make_g
     gui.settle()
     assert gui.service.onion.calls[-1] == ("verify_contact", "work", EVE, True)
     handle_event(gui.window, OnionContactChanged("work", EVE, "contact", True))
-    assert view.badge.words.text() == "PRIVATE (ONION), ADDRESS VERIFIED"
+    assert view.badge.words.text() == "PRIVATE (ONION) VERIFIED"
 
 
 def test_reject_and_block_a_request(make_gui: MakeGui) -> None:
@@ -159,3 +161,16 @@ def test_panic_drops_the_onion_chats(make_gui: MakeGui) -> None:
     gui.window.onion.open_chat("work", BOB, focus=True)
     gui.window.menu_actions["panic"].trigger()
     assert gui.window.onion.views == {} and gui.window.onion_section.list.count() == 0
+
+
+@pytest.mark.parametrize(("verified", "colour"), [(True, "#1b7f3b"), (False, "#f0c000")])
+def test_the_onion_badge_paints_its_colour_from_the_start(
+    make_gui: MakeGui, verified: bool, colour: str
+) -> None:
+    gui = with_identity(make_gui)
+    identity_dialog(gui).accept()
+    gui.service.onion.contacts["work"][BOB] = OnionContactInfo(BOB, "contact", verified, "")
+    view = gui.window.onion.open_chat("work", BOB, focus=True)  # painted before it was ever shown
+    image = gui.window.grab().toImage()
+    spot = view.badge.mapTo(gui.window, QPoint(2, view.badge.height() // 2))
+    assert image.pixelColor(spot).name() == colour

@@ -74,4 +74,7 @@ class PrivacyBadge(QWidget):
             f"#privacy-badge {{ background: {fill}; border-radius: 4px; }}"
             f" QLabel {{ color: {text}; background: transparent; font-weight: bold; }}"
         )
+        for widget in (self, self.words):  # a badge not shown yet would keep its first colours
+            self.style().unpolish(widget)
+            self.style().polish(widget)
         named(self, tr("Privacy: {state}").format(state=words), explanation)

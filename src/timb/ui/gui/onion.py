@@ -85,11 +85,11 @@ class OnionSection(QWidget):
         for ident, contacts in rows:
             online = tr("online: anyone with the address sees it") if ident.online else tr("offline")
             self._row(
-                tr("{identity} ({online}), your address: {address}").format(
-                    identity=ident.id, online=online, address=ident.address
+                tr("{identity} ({online}): Enter shows your address {address}").format(
+                    identity=ident.id, online=online, address=short(ident.address)
                 ),
                 ("identity", ident.id, ""),
-            )
+            ).setToolTip(ident.address)
             for c in contacts:
                 kind = "request" if c.status == "incoming" else "contact"
                 text = tr("    {contact} ({status})").format(contact=short(c.contact), status=status_words(c))
@@ -99,10 +99,11 @@ class OnionSection(QWidget):
         if not rows:
             self._row(tr("No onion identity yet: New onion identity makes one."), ("none", "", ""))
 
-    def _row(self, text: str, key: tuple[str, str, str]) -> None:
+    def _row(self, text: str, key: tuple[str, str, str]) -> QListWidgetItem:
         item = QListWidgetItem(text)
         item.setData(ROW, list(key))
         self.list.addItem(item)
+        return item
 
     def rows(self) -> list[tuple[str, str, str]]:
         return [tuple(self.list.item(i).data(ROW)) for i in range(self.list.count())]

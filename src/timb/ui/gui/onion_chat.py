@@ -2,7 +2,7 @@
 
 An onion chat needs no OTR: the connection between the two onion services is encrypted end to
 end by Tor, and the contact's address is its key (docs/onion.md), so the badge says PRIVATE
-(ONION) and whether the user verified that address (one they entered is; a stranger's request
+(ONION) VERIFIED or UNVERIFIED: whether the user verified that address (one they entered is; a stranger's request
 is not until they compared it out of band). Beyond Tor nothing more protects it: the badge's
 explanation says so. An outgoing message shows "waiting for them to come online" until the
 core reports it on the wire, and "delivered" only once the contact's client acknowledged it.
@@ -99,10 +99,10 @@ class OnionChatView(QWidget):
         self.verified = verified
         self.verify_button.setVisible(not verified)
         if verified:
-            words = tr("PRIVATE (ONION), ADDRESS VERIFIED")
+            words = tr("PRIVATE (ONION) VERIFIED")
             look = OtrState.PRIVATE_VERIFIED
         else:
-            words = tr("PRIVATE (ONION), ADDRESS NOT VERIFIED")
+            words = tr("PRIVATE (ONION) UNVERIFIED")
             look = OtrState.PRIVATE_UNVERIFIED
         self.badge.paint(
             look,

@@ -135,7 +135,7 @@
         <location filename="../bridges.py" line="165" />
         <location filename="../dialogs.py" line="94" />
         <location filename="../dialogs.py" line="116" />
-        <location filename="../onion.py" line="134" />
+        <location filename="../onion.py" line="135" />
         <location filename="../onion_flow.py" line="135" />
         <location filename="../verify.py" line="143" />
         <source>Cancel</source>
@@ -252,14 +252,14 @@
     </message>
     <message>
         <location filename="../accounts.py" line="203" />
-        <location filename="../onion.py" line="193" />
+        <location filename="../onion.py" line="194" />
         <location filename="../settings.py" line="91" />
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
         <location filename="../accounts.py" line="203" />
-        <location filename="../onion.py" line="193" />
+        <location filename="../onion.py" line="194" />
         <source>Close this window</source>
         <translation>Fermer cette fenêtre</translation>
     </message>
@@ -314,7 +314,7 @@
         <translation>Votre contact a terminé la session privée : les messages attendent que vous en ouvriez une nouvelle.</translation>
     </message>
     <message>
-        <location filename="../badge.py" line="77" />
+        <location filename="../badge.py" line="80" />
         <source>Privacy: {state}</source>
         <translation>Confidentialité : {state}</translation>
     </message>
@@ -491,7 +491,7 @@
     </message>
     <message>
         <location filename="../conversation.py" line="74" />
-        <location filename="../onion.py" line="186" />
+        <location filename="../onion.py" line="187" />
         <location filename="../onion_chat.py" line="75" />
         <source>Message</source>
         <translation>Message</translation>
@@ -625,13 +625,13 @@
     </message>
     <message>
         <location filename="../dialogs.py" line="85" />
-        <location filename="../onion.py" line="263" />
+        <location filename="../onion.py" line="264" />
         <source>Refuse; they may ask again</source>
         <translation>Refuser ; la demande pourra être renouvelée</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="86" />
-        <location filename="../onion.py" line="264" />
+        <location filename="../onion.py" line="265" />
         <source>&amp;Block</source>
         <translation>&amp;Bloquer</translation>
     </message>
@@ -1319,7 +1319,7 @@
     </message>
     <message>
         <location filename="../onion.py" line="67" />
-        <location filename="../onion.py" line="122" />
+        <location filename="../onion.py" line="123" />
         <source>New onion identity</source>
         <translation>Nouvelle identité onion</translation>
     </message>
@@ -1340,8 +1340,8 @@
     </message>
     <message>
         <location filename="../onion.py" line="88" />
-        <source>{identity} ({online}), your address: {address}</source>
-        <translation>{identity} ({online}), votre adresse : {address}</translation>
+        <source>{identity} ({online}): Enter shows your address {address}</source>
+        <translation>{identity} ({online}) : Entrée montre votre adresse {address}</translation>
     </message>
     <message>
         <location filename="../onion.py" line="95" />
@@ -1354,217 +1354,217 @@
         <translation>Pas encore d’identité onion : Nouvelle identité onion en crée une.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="124" />
+        <location filename="../onion.py" line="125" />
         <source>Identity name</source>
         <translation>Nom de l’identité</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="124" />
+        <location filename="../onion.py" line="125" />
         <source>Only for you: 1 to 32 of a-z, 0-9, - and _</source>
         <translation>Pour vous seul : 1 à 32 caractères parmi a-z, 0-9, - et _</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="127" />
+        <location filename="../onion.py" line="128" />
         <source>Nickname</source>
         <translation>Pseudonyme</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="127" />
+        <location filename="../onion.py" line="128" />
         <source>Optional; sent with your contact requests</source>
         <translation>Facultatif ; envoyé avec vos demandes de contact</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="131" />
+        <location filename="../onion.py" line="132" />
         <source>&amp;Create</source>
         <translation>&amp;Créer</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="131" />
+        <location filename="../onion.py" line="132" />
         <source>Create</source>
         <translation>Créer</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="131" />
+        <location filename="../onion.py" line="132" />
         <source>Make the new identity</source>
         <translation>Créer la nouvelle identité</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="134" />
+        <location filename="../onion.py" line="135" />
         <source>Close without creating</source>
         <translation>Fermer sans créer</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="137" />
+        <location filename="../onion.py" line="138" />
         <source>&amp;Name:</source>
         <translation>&amp;Nom :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="138" />
+        <location filename="../onion.py" line="139" />
         <source>Nic&amp;kname:</source>
         <translation>&amp;Pseudonyme :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="169" />
+        <location filename="../onion.py" line="170" />
         <source>Onion identity {identity}</source>
         <translation>Identité onion {identity}</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="172" />
+        <location filename="../onion.py" line="173" />
         <source>Your address</source>
         <translation>Votre adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="173" />
+        <location filename="../onion.py" line="174" />
         <source>Give it to your contacts over a safe channel</source>
         <translation>Donnez-la à vos contacts par un moyen sûr</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="176" />
+        <location filename="../onion.py" line="177" />
         <source>C&amp;opy address</source>
         <translation>C&amp;opier l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="176" />
+        <location filename="../onion.py" line="177" />
         <source>Copy address</source>
         <translation>Copier l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="176" />
+        <location filename="../onion.py" line="177" />
         <source>Copy your address</source>
         <translation>Copier votre adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="179" />
+        <location filename="../onion.py" line="180" />
         <source>Online or offline</source>
         <translation>En ligne ou hors ligne</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="179" />
+        <location filename="../onion.py" line="180" />
         <source>Publish or remove your address</source>
         <translation>Publier ou retirer votre adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="183" />
+        <location filename="../onion.py" line="184" />
         <source>Their address</source>
         <translation>Son adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="183" />
+        <location filename="../onion.py" line="184" />
         <source>The ricochet: address they gave you; it is their key</source>
         <translation>L’adresse ricochet: que l’on vous a donnée ; c’est sa clé</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="185" />
+        <location filename="../onion.py" line="186" />
         <source>ricochet:…</source>
         <translation>ricochet:…</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="186" />
+        <location filename="../onion.py" line="187" />
         <source>Optional; sent with the request</source>
         <translation>Facultatif ; envoyé avec la demande</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="188" />
+        <location filename="../onion.py" line="189" />
         <source>&amp;Ask to become contacts</source>
         <translation>&amp;Demander à devenir contacts</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="188" />
+        <location filename="../onion.py" line="189" />
         <source>Add contact</source>
         <translation>Ajouter le contact</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="188" />
+        <location filename="../onion.py" line="189" />
         <source>Send the request</source>
         <translation>Envoyer la demande</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="199" />
+        <location filename="../onion.py" line="200" />
         <source>Their a&amp;ddress:</source>
         <translation>Son a&amp;dresse :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="200" />
+        <location filename="../onion.py" line="201" />
         <source>&amp;Message:</source>
         <translation>&amp;Message :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="213" />
+        <location filename="../onion.py" line="214" />
         <source>Go &amp;offline (online now: anyone with the address sees it)</source>
         <translation>Passer &amp;hors ligne (en ligne : quiconque a l’adresse le voit)</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="213" />
+        <location filename="../onion.py" line="214" />
         <source>Go &amp;online</source>
         <translation>Passer en &amp;ligne</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="218" />
+        <location filename="../onion.py" line="219" />
         <source>Address copied.</source>
         <translation>Adresse copiée.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="223" />
+        <location filename="../onion.py" line="224" />
         <source>Publishing your address…</source>
         <translation>Publication de votre adresse…</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="223" />
+        <location filename="../onion.py" line="224" />
         <source>Going offline…</source>
         <translation>Passage hors ligne…</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="234" />
+        <location filename="../onion.py" line="235" />
         <source>Type their ricochet: address.</source>
         <translation>Tapez son adresse ricochet:.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="242" />
+        <location filename="../onion.py" line="243" />
         <source>Asked {contact}.</source>
         <translation>Demande envoyée à {contact}.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="250" />
+        <location filename="../onion.py" line="251" />
         <source>{contact} asks to become your contact (identity {identity}).</source>
         <translation>{contact} demande à devenir votre contact (identité {identity}).</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="254" />
+        <location filename="../onion.py" line="255" />
         <source>They call themselves: {nickname}</source>
         <translation>Se présente comme : {nickname}</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="256" />
+        <location filename="../onion.py" line="257" />
         <source>Their message: {message}</source>
         <translation>Son message : {message}</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="257" />
+        <location filename="../onion.py" line="258" />
         <source>Anyone can ask. Their address stays unverified until you compare it with them.</source>
         <translation>N’importe qui peut demander. Son adresse reste non vérifiée tant que vous ne l’avez pas comparée avec cette personne.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="259" />
+        <location filename="../onion.py" line="260" />
         <source>Onion contact request</source>
         <translation>Demande de contact onion</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="262" />
+        <location filename="../onion.py" line="263" />
         <source>&amp;Accept</source>
         <translation>&amp;Accepter</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="262" />
+        <location filename="../onion.py" line="263" />
         <source>Become contacts (unverified)</source>
         <translation>Devenir contacts (non vérifié)</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="263" />
+        <location filename="../onion.py" line="264" />
         <source>&amp;Reject</source>
         <translation>&amp;Refuser</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="264" />
+        <location filename="../onion.py" line="265" />
         <source>Refuse now and later</source>
         <translation>Refuser maintenant et à l’avenir</translation>
     </message>
@@ -2038,13 +2038,13 @@
     </message>
     <message>
         <location filename="../onion_chat.py" line="102" />
-        <source>PRIVATE (ONION), ADDRESS VERIFIED</source>
-        <translation>PRIVÉ (ONION), ADRESSE VÉRIFIÉE</translation>
+        <source>PRIVATE (ONION) VERIFIED</source>
+        <translation>PRIVÉ (ONION) VÉRIFIÉ</translation>
     </message>
     <message>
         <location filename="../onion_chat.py" line="105" />
-        <source>PRIVATE (ONION), ADDRESS NOT VERIFIED</source>
-        <translation>PRIVÉ (ONION), ADRESSE NON VÉRIFIÉE</translation>
+        <source>PRIVATE (ONION) UNVERIFIED</source>
+        <translation>PRIVÉ (ONION) NON VÉRIFIÉ</translation>
     </message>
     <message>
         <location filename="../onion_chat.py" line="111" />
