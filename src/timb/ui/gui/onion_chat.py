@@ -2,10 +2,11 @@
 
 An onion chat needs no OTR: the connection between the two onion services is encrypted end to
 end by Tor, and the contact's address is its key (docs/onion.md), so the badge says PRIVATE
-(ONION) VERIFIED or UNVERIFIED: whether the user verified that address (one they entered is; a stranger's request
-is not until they compared it out of band). Beyond Tor nothing more protects it: the badge's
-explanation says so. An outgoing message shows "waiting for them to come online" until the
-core reports it on the wire, and "delivered" only once the contact's client acknowledged it.
+(ONION), then VERIFIED or UNVERIFIED: whether the user verified that address (one they entered
+is; a stranger's request is not until they compared it out of band). Beyond Tor nothing more
+protects it: the badge's explanation says so. An outgoing message shows "waiting for them to
+come online" until the core reports it on the wire, and "delivered" only once the contact's
+client acknowledged it.
 """
 
 from __future__ import annotations
