@@ -123,6 +123,10 @@ def test_a_strangers_request_is_answered_by_the_user_and_stays_unverified(make_g
     assert isinstance(request, ButtonsDialog)
     assert "<b>hi</b>" in request.label.text() and "unverified" in request.label.text()
     assert gui.service.onion.calls[-1][0] == "create_identity"  # nothing accepted by itself
+    request.reject()  # closed unanswered: the list still has it, with what they wrote
+    gui.window.onion_section.activated.emit("request", "work", EVE)
+    request = gui.window.commands.dialogs(ButtonsDialog)[0]
+    assert isinstance(request, ButtonsDialog) and "it's me" in request.label.text()
     request.buttons["accept"].click()
     gui.settle()
     assert gui.service.onion.calls[-1] == ("accept", "work", EVE)
@@ -159,6 +163,9 @@ def test_panic_drops_the_onion_chats(make_gui: MakeGui) -> None:
     identity_dialog(gui).accept()
     gui.service.onion.contacts["work"][BOB] = OnionContactInfo(BOB, "contact", True, "")
     gui.window.onion.open_chat("work", BOB, focus=True)
+    gui.window.menu_actions["go_private"].trigger()
+    assert "needs no OTR" in gui.window.statusBar().currentMessage()
+    assert gui.service.calls == []
     gui.window.menu_actions["panic"].trigger()
     assert gui.window.onion.views == {} and gui.window.onion_section.list.count() == 0
 

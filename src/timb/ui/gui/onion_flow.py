@@ -28,12 +28,15 @@ from timb.ui.gui.onion_chat import OnionChatView, short
 if TYPE_CHECKING:
     from timb.ui.gui.window import MainWindow
 
+MAX_REMEMBERED = 64  # requests whose nickname and message are kept (the core keeps 64 waiting)
+
 
 class OnionFlow:
     def __init__(self, window: MainWindow, section: OnionSection) -> None:
         self.w, self.section = window, section
         self.views: dict[tuple[str, str], OnionChatView] = {}
         self.request_open = False
+        self.requests: dict[tuple[str, str], tuple[str, str]] = {}  # what a request said, for later
         section.activated.connect(self._activated)
         section.new_button.clicked.connect(self.new_identity)
 
@@ -58,7 +61,7 @@ class OnionFlow:
         if kind == "identity":
             self.open_identity(identity)
         elif kind == "request":
-            self.ask(identity, contact, "", "")
+            self.ask(identity, contact, *self.requests.get((identity, contact), ("", "")))
         elif kind == "contact":
             self.open_chat(identity, contact, focus=True)
 
@@ -90,6 +93,8 @@ class OnionFlow:
         self.w.commands.open_dialog(dialog)
 
     def _answered(self, identity: str, contact: str, choice: object) -> None:
+        if choice is not None:
+            self.requests.pop((identity, contact), None)
         commands = {"accept": self.w.service.onion.accept, "reject": self.w.service.onion.reject}
         command = commands.get(str(choice)) or (self.w.service.onion.block if choice == "block" else None)
         if command is not None:
@@ -157,6 +162,14 @@ class OnionFlow:
             self.drop(identity, contact)
         self.section.unread.clear()
         self.section.list.clear()
+        self.requests.clear()
+
+    def remember(self, identity: str, contact: str, nickname: str, message: str) -> None:
+        """What a request said, for when the user opens it from the list later (bounded: the
+        oldest words are dropped first)."""
+        if len(self.requests) >= MAX_REMEMBERED:
+            self.requests.pop(next(iter(self.requests)))
+        self.requests[(identity, contact)] = (nickname, message)
 
     # -- events ------------------------------------------------------------------------------------
 
@@ -175,6 +188,7 @@ class OnionFlow:
             case OnionContactRequested(
                 identity=identity, contact=contact, nickname=nickname, message=message
             ):
+                self.remember(identity, contact, nickname, message)
                 self.ask(identity, contact, nickname, message)
             case OnionContactChanged(identity=identity, contact=contact, verified=verified):
                 if (verifying := self.views.get((identity, contact))) is not None:

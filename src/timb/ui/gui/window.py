@@ -144,7 +144,10 @@ class MainWindow(QMainWindow):
         widget = self.tabs.currentWidget() if self.tabs.isVisible() else None
         if isinstance(widget, ConversationView):
             return widget
-        self.show_status(tr("Open a conversation first (pick a contact on the left)."))
+        if isinstance(widget, OnionChatView):
+            self.show_status(tr("An onion chat needs no OTR: the onion itself makes it private."))
+        else:
+            self.show_status(tr("Open a conversation first (pick a contact on the left)."))
         return None
 
     def _tab_changed(self, _: int) -> None:

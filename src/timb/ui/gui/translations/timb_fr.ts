@@ -136,7 +136,7 @@
         <location filename="../dialogs.py" line="94" />
         <location filename="../dialogs.py" line="116" />
         <location filename="../onion.py" line="135" />
-        <location filename="../onion_flow.py" line="135" />
+        <location filename="../onion_flow.py" line="140" />
         <location filename="../verify.py" line="143" />
         <source>Cancel</source>
         <translation>Annuler</translation>
@@ -467,56 +467,56 @@
     </message>
     <message>
         <location filename="../conversation.py" line="37" />
-        <location filename="../onion_chat.py" line="36" />
+        <location filename="../onion_chat.py" line="37" />
         <source>delivered</source>
         <translation>remis</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="38" />
-        <location filename="../onion_chat.py" line="37" />
+        <location filename="../onion_chat.py" line="38" />
         <source>not sent</source>
         <translation>non envoyé</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="69" />
-        <location filename="../onion_chat.py" line="70" />
+        <location filename="../onion_chat.py" line="71" />
         <source>Messages</source>
         <translation>Messages</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="70" />
-        <location filename="../onion_chat.py" line="71" />
+        <location filename="../onion_chat.py" line="72" />
         <source>The conversation, oldest first; your messages show their state</source>
         <translation>La conversation, du plus ancien au plus récent ; vos messages indiquent leur état</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="74" />
         <location filename="../onion.py" line="187" />
-        <location filename="../onion_chat.py" line="75" />
+        <location filename="../onion_chat.py" line="76" />
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="74" />
-        <location filename="../onion_chat.py" line="75" />
+        <location filename="../onion_chat.py" line="76" />
         <source>Type a message; Enter sends, Shift+Enter starts a new line</source>
         <translation>Tapez un message ; Entrée l’envoie, Maj+Entrée commence une nouvelle ligne</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
-        <location filename="../onion_chat.py" line="80" />
+        <location filename="../onion_chat.py" line="81" />
         <source>&amp;Send</source>
         <translation>&amp;Envoyer</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
-        <location filename="../onion_chat.py" line="80" />
+        <location filename="../onion_chat.py" line="81" />
         <source>Send</source>
         <translation>Envoyer</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
-        <location filename="../onion_chat.py" line="80" />
+        <location filename="../onion_chat.py" line="81" />
         <source>Send the message</source>
         <translation>Envoyer le message</translation>
     </message>
@@ -542,14 +542,14 @@
     </message>
     <message>
         <location filename="../conversation.py" line="137" />
-        <location filename="../onion_chat.py" line="154" />
+        <location filename="../onion_chat.py" line="155" />
         <source>me ({state}): {text}</source>
         <translation>moi ({state}) : {text}</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="167" />
         <location filename="../events.py" line="84" />
-        <location filename="../onion_chat.py" line="166" />
+        <location filename="../onion_chat.py" line="167" />
         <source>{contact}: {text}</source>
         <translation>{contact} : {text}</translation>
     </message>
@@ -804,7 +804,7 @@
     <message>
         <location filename="../bridges.py" line="166" />
         <location filename="../dialogs.py" line="94" />
-        <location filename="../onion_flow.py" line="135" />
+        <location filename="../onion_flow.py" line="140" />
         <source>Change nothing</source>
         <translation>Ne rien changer</translation>
     </message>
@@ -885,7 +885,7 @@
     </message>
     <message>
         <location filename="../dialogs.py" line="112" />
-        <location filename="../onion_chat.py" line="58" />
+        <location filename="../onion_chat.py" line="59" />
         <source>Contact address</source>
         <translation>Adresse du contact</translation>
     </message>
@@ -1916,7 +1916,12 @@
         <translation>Choisissez un contact à gauche (ou ajoutez-en un : Ctrl+N) pour commencer.</translation>
     </message>
     <message>
-        <location filename="../window.py" line="147" />
+        <location filename="../window.py" line="148" />
+        <source>An onion chat needs no OTR: the onion itself makes it private.</source>
+        <translation>Une discussion onion n’a pas besoin d’OTR : l’onion lui-même la rend privée.</translation>
+    </message>
+    <message>
+        <location filename="../window.py" line="150" />
         <source>Open a conversation first (pick a contact on the left).</source>
         <translation>Ouvrez d’abord une conversation (choisissez un contact à gauche).</translation>
     </message>
@@ -2011,75 +2016,75 @@
         <translation>les messages retenus attendent votre décision : Conversation &gt; Messages retenus ({shortcut})</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="34" />
+        <location filename="../onion_chat.py" line="35" />
         <source>waiting for {contact} to come online</source>
         <translation>en attente que {contact} soit en ligne</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="35" />
+        <location filename="../onion_chat.py" line="36" />
         <source>sent, not yet acknowledged</source>
         <translation>envoyé, pas encore accusé</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="63" />
+        <location filename="../onion_chat.py" line="64" />
         <source>I &amp;compared the address</source>
         <translation>J’ai &amp;comparé l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="64" />
-        <location filename="../onion_flow.py" line="134" />
+        <location filename="../onion_chat.py" line="65" />
+        <location filename="../onion_flow.py" line="139" />
         <source>Mark the address verified</source>
         <translation>Marquer l’adresse vérifiée</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="65" />
+        <location filename="../onion_chat.py" line="66" />
         <source>Only once you compared this address with them over another channel</source>
         <translation>Seulement après avoir comparé cette adresse avec cette personne par un autre moyen</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="102" />
+        <location filename="../onion_chat.py" line="103" />
         <source>PRIVATE (ONION) VERIFIED</source>
         <translation>PRIVÉ (ONION) VÉRIFIÉ</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="105" />
+        <location filename="../onion_chat.py" line="106" />
         <source>PRIVATE (ONION) UNVERIFIED</source>
         <translation>PRIVÉ (ONION) NON VÉRIFIÉ</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="111" />
+        <location filename="../onion_chat.py" line="112" />
         <source>End-to-end private by the onion itself: Tor encrypts the connection between your onion service and theirs, no server sees it, and the address is their key. No OTR on top: Tor's protection is all there is.</source>
         <translation>Privé de bout en bout par l’onion lui-même : Tor chiffre la connexion entre votre service onion et le sien, aucun serveur ne la voit, et l’adresse est sa clé. Pas d’OTR en plus : la protection de Tor est la seule.</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="120" />
+        <location filename="../onion_chat.py" line="121" />
         <source>{contact} is online</source>
         <translation>{contact} est en ligne</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="122" />
+        <location filename="../onion_chat.py" line="123" />
         <source>{contact} is offline: your messages wait until you are both online</source>
         <translation>{contact} est hors ligne : vos messages attendent que vous soyez tous deux en ligne</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="128" />
+        <location filename="../onion_flow.py" line="133" />
         <source>Verify the address</source>
         <translation>Vérifier l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="130" />
+        <location filename="../onion_flow.py" line="135" />
         <source>Did you compare this address with {contact} over another channel (in person, by phone), character by character?
 {address}</source>
         <translation>Avez-vous comparé cette adresse avec {contact} par un autre moyen (en personne, par téléphone), caractère par caractère ?
 {address}</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="134" />
+        <location filename="../onion_flow.py" line="139" />
         <source>&amp;Yes, it is the same</source>
         <translation>&amp;Oui, c’est la même</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="190" />
+        <location filename="../onion_flow.py" line="204" />
         <source>Onion identity {identity} expired: its key is gone.</source>
         <translation>L’identité onion {identity} a expiré : sa clé a disparu.</translation>
     </message>
