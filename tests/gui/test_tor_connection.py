@@ -4,13 +4,17 @@ dialog from the menu; the TorStalled notice offers it."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from tests.gui.conftest import Gui
 from tests.gui.fake_service import GuiFakeService
+from timb.common.secret import Secret
 from timb.core.events import TorStalled
 from timb.core.service import TimbService
 from timb.core.service.tor_settings import BridgeChoice
@@ -18,6 +22,7 @@ from timb.ui.gui.bridges import BridgesDialog
 from timb.ui.gui.dialogs import ButtonsDialog
 from timb.ui.gui.events import handle_event
 from timb.ui.gui.profile import ProfileDialog
+from timb.ui.gui.tasks import Tasks
 
 MakeGui = Callable[[GuiFakeService], Gui]
 FP = "CDF2E852BF539B82BD10E27E9115A31734E378C2"
@@ -146,3 +151,33 @@ def test_a_stall_offers_the_bridges_once(make_gui: MakeGui) -> None:
     notices[0].buttons["bridges"].click()
     gui.settle()
     assert bridges(gui).current.text().endswith("directly")
+
+
+def test_the_real_services_line_errors_select_the_line(
+    tmp_path: Path, loop: asyncio.AbstractEventLoop
+) -> None:
+    """The dialog reads the real service's refusal (its wording is the contract)."""
+
+    async def scenario() -> None:
+        async with TimbService(tmp_path / "p") as service:
+            await service.create_profile(Secret("correct horse battery staple"))
+            info = replace(await service.tor_connection(), managed=True)  # as if TIMB ran its tor
+            crashes: list[BaseException] = []
+            tasks = Tasks(lambda _: None, crashes.append)
+            dialog = BridgesDialog(service, tasks, info)
+            dialog.custom.setChecked(True)
+            dialog.lines.setPlainText(f"{GOOD}\n\n{GOOD.replace('cert=', 'cret=')}")
+            dialog.submit()
+            await tasks.settle()
+            assert dialog.error.text().startswith("bridge line 3: ")
+            assert dialog.lines.textCursor().selectedText() == GOOD.replace("cert=", "cret=")
+            assert (await service.tor_connection()).mode is None
+            dialog.lines.setPlainText(GOOD.replace("192.0.2.1", "127.0.0.1"))  # TIMB_OFFLINE: loopback only
+            dialog.submit()
+            await tasks.settle()
+            assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+            stored = await service.tor_connection()
+            assert (stored.mode, stored.bridge_count) == ("custom", 1)
+            assert crashes == []
+
+    loop.run_until_complete(scenario())
