@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import Gui
 from tests.gui.fake_service import GuiFakeService
@@ -154,7 +155,7 @@ def test_a_stall_offers_the_bridges_once(make_gui: MakeGui) -> None:
 
 
 def test_the_real_services_line_errors_select_the_line(
-    tmp_path: Path, loop: asyncio.AbstractEventLoop
+    tmp_path: Path, loop: asyncio.AbstractEventLoop, qtbot: QtBot
 ) -> None:
     """The dialog reads the real service's refusal (its wording is the contract)."""
 
@@ -165,6 +166,7 @@ def test_the_real_services_line_errors_select_the_line(
             crashes: list[BaseException] = []
             tasks = Tasks(lambda _: None, crashes.append)
             dialog = BridgesDialog(service, tasks, info)
+            qtbot.addWidget(dialog)  # deleted at the end of the test, while Qt still runs
             dialog.custom.setChecked(True)
             dialog.lines.setPlainText(f"{GOOD}\n\n{GOOD.replace('cert=', 'cret=')}")
             dialog.submit()

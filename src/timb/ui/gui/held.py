@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from timb.core.events import HeldForKeyChange
 from timb.ui.gui.i18n import tr
-from timb.ui.gui.verify import _Dialog, _fingerprint_label
+from timb.ui.gui.verify import ChoiceDialog, fingerprint_label
 
 if TYPE_CHECKING:
     from timb.ui.gui.window import MainWindow
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 HELD_SHORTCUT = "Ctrl+Shift+H"
 
 
-class HeldDialog(_Dialog):
+class HeldDialog(ChoiceDialog):
     """LOUD and blocking (application-modal), like the key-change alarm: Escape and the close
     button do nothing. Chosen with "release", "discard" or "later". No button is the default,
     so Enter typed into the composer cannot send the messages unread."""
@@ -50,10 +50,10 @@ class HeldDialog(_Dialog):
         self.text(tr("Written for the key(s):"))
         for fingerprint in event.written_for:
             self.column.addWidget(
-                _fingerprint_label(fingerprint.human(), tr("Key they were written for"), self)
+                fingerprint_label(fingerprint.human(), tr("Key they were written for"), self)
             )
         self.text(tr("Their private session now has the key:"))
-        self.offered = _fingerprint_label(event.offered.human(), tr("The new key"), self)
+        self.offered = fingerprint_label(event.offered.human(), tr("The new key"), self)
         self.column.addWidget(self.offered)
         release = self.button(
             "release", tr("&Send them to the new key"), tr("Send the held messages to this key")
