@@ -82,6 +82,9 @@ class Conversations(ConversationsBase):
         is_verified: ``(contact, fingerprint) -> bool``, from the trust store.
         is_distrusted: ``(contact, fingerprint) -> bool``: the user marked this key as not the
             contact's; nothing is sent to it (messages stay PENDING, `OtrUnavailable` says why).
+        best_version: ``(contact, fingerprint) -> version``: the newest OTR version an earlier
+            run's session with this key spoke (the trust store), so a downgrade after our
+            restart is still `ProtocolDowngraded`.
         known_keys: ``contact -> fingerprints``: the contact's keys the user has seen (the trust
             store, without distrusted ones). A message typed before any session is written for
             these (or for the first session's key when there are none).
@@ -102,6 +105,7 @@ class Conversations(ConversationsBase):
         is_verified: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
         is_distrusted: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
         known_keys: Callable[[str], Collection[Fingerprint]] = lambda _c: (),
+        best_version: Callable[[str, Fingerprint], int | None] = lambda _c, _f: None,
         policy: Policy = Policy.ALWAYS,
         max_fragment_size: int | None = None,
         our_name: str = "",
@@ -121,6 +125,7 @@ class Conversations(ConversationsBase):
             is_contact=is_contact,
         )
         self._known_keys = known_keys
+        self._best_version = best_version
         self.seen_changed = False  # a new id of a contact's message: the service saves soon
 
     # -- commands -------------------------------------------------------------------------------
@@ -421,9 +426,10 @@ class Conversations(ConversationsBase):
         self._flush(c)
 
     def _note_version(self, c: ContactState, fingerprint: Fingerprint, version: int | None) -> None:
-        previous = c.last_version.get(fingerprint)
         if version is None:
             return
+        earlier = [v for v in (c.last_version.get(fingerprint), self._best_version(c.name, fingerprint)) if v]
+        previous = max(earlier) if earlier else None
         if previous is not None and version < previous:
             self._emit(ProtocolDowngraded(self.account, c.name, fingerprint, version, previous))
         c.last_version[fingerprint] = max(version, previous or 0)

@@ -321,6 +321,7 @@ class AccountBook:
             is_verified=lambda contact, fp: trust.is_verified(account.id, contact, fp),
             is_distrusted=lambda contact, fp: trust.is_distrusted(account.id, contact, fp),
             known_keys=lambda contact: trust.usable_keys(account.id, contact),
+            best_version=lambda contact, fp: trust.best_version(account.id, contact, fp),
             is_contact=lambda contact: self._hooks.is_contact(account.id, contact),
             our_name=str(account.jid),
             max_fragment_size=irc_fragment_size() if account.network == "irc" else None,
