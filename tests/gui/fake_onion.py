@@ -9,7 +9,12 @@ from dataclasses import replace
 from timb.common.secret import Secret
 from timb.core.errors import InvalidRequest, NotFound, ProfileError
 from timb.core.events import CoreEvent
-from timb.core.onion_events import OnionContactChanged, OnionMessageState, OnionMessageStateChanged
+from timb.core.onion_events import (
+    OnionContactChanged,
+    OnionIdentityChanged,
+    OnionMessageState,
+    OnionMessageStateChanged,
+)
 from timb.core.service.onion_part import OnionContactInfo, OnionIdentityInfo
 from timb.net.onion.identity import OnionIdentity, contact_id, parse_contact_id
 
@@ -65,6 +70,8 @@ class FakeOnion:
             raise InvalidRequest("an identity id is 1-32 of a-z, 0-9, '-' and '_'")
         if identity_id in self.identities:
             raise InvalidRequest(f"an identity {identity_id!r} exists already")
+        if burner_seconds is not None and not burner_seconds > 0:
+            raise InvalidRequest("a burner's lifetime must be positive")
         info = OnionIdentityInfo(
             identity_id, address(len(self.identities) + 1), nickname, burner_seconds is not None, None, False
         )
@@ -75,6 +82,16 @@ class FakeOnion:
     def list_identities(self) -> list[OnionIdentityInfo]:
         self._require()
         return list(self.identities.values())
+
+    async def delete_identity(self, identity_id: str) -> None:
+        self.calls.append(("delete_identity", identity_id))
+        self._identity(identity_id)
+        del self.identities[identity_id], self.contacts[identity_id]
+        for msg_id, (identity, contact) in list(self.waiting.items()):
+            if identity == identity_id:
+                del self.waiting[msg_id]
+                self._emit(OnionMessageStateChanged(msg_id, OnionMessageState.FAILED, identity, contact))
+        self._emit(OnionIdentityChanged(identity_id, online=False, deleted=True))
 
     async def go_online(self, identity_id: str) -> None:
         self.calls.append(("go_online", identity_id))

@@ -10,10 +10,12 @@ from collections.abc import Callable
 import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from tests.gui.conftest import Gui
 from tests.gui.fake_onion import FakeOnion, address
 from tests.gui.fake_service import GuiFakeService
+from tests.gui.test_held import drain
 from timb.core.onion_events import (
     OnionContactChanged,
     OnionContactRequested,
@@ -181,3 +183,35 @@ def test_the_onion_badge_paints_its_colour_from_the_start(
     image = gui.window.grab().toImage()
     spot = view.badge.mapTo(gui.window, QPoint(2, view.badge.height() // 2))
     assert image.pixelColor(spot).name() == colour
+
+
+def test_a_burner_and_deleting_an_identity(make_gui: MakeGui) -> None:
+    gui = with_identity(make_gui)
+    identity_dialog(gui).accept()
+    gui.window.menu_actions["onion_identity"].trigger()
+    new = gui.window.commands.dialogs(NewIdentityDialog)[0]
+    assert isinstance(new, NewIdentityDialog)
+    new.name.setText("trip")
+    new.burner.setChecked(True)
+    new.hours.setValue(3)
+    new.submit()
+    gui.settle()
+    assert gui.service.onion.calls[-1] == ("create_identity", "trip", "", 3 * 3600)
+    dialog = identity_dialog(gui)
+    assert any("burner" in label.text() for label in dialog.findChildren(QLabel))
+    gui.service.onion.contacts["trip"][BOB] = OnionContactInfo(BOB, "contact", True, "")
+    view = gui.window.onion.open_chat("trip", BOB)
+    view.composer.setPlainText("bye")
+    view.send_button.click()
+    delete = [b for b in dialog.findChildren(QPushButton) if b.accessibleName() == "Delete this identity"]
+    delete[0].click()
+    confirm = [d for d in gui.window.commands.dialogs(ButtonsDialog) if isinstance(d, ButtonsDialog)]
+    assert "cannot be undone" in confirm[-1].label.text()
+    assert gui.service.onion.calls[-1][0] == "send_message"  # nothing deleted before the user said so
+    confirm[-1].buttons["delete"].click()
+    gui.settle()
+    assert gui.service.onion.calls[-1] == ("delete_identity", "trip")
+    assert not dialog.isVisible()
+    drain(gui)
+    assert ("trip", BOB) not in gui.window.onion.views
+    assert all(row[1] != "trip" for row in gui.window.onion_section.rows())

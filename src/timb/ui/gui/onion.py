@@ -12,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -127,6 +129,15 @@ class NewIdentityDialog(QDialog):
         self.nickname = named(
             QLineEdit(self), tr("Nickname"), tr("Optional; sent with your contact requests")
         )
+        self.burner = named(
+            QCheckBox(tr("&Burner: delete it with its key after"), self),
+            tr("Burner identity"),
+            tr("Once the time has passed the identity goes offline and is deleted with its key"),
+        )
+        self.hours = named(QSpinBox(self), tr("Hours"), tr("How many hours the burner lives"))
+        self.hours.setRange(1, 24 * 30)
+        self.hours.setValue(24)
+        self.hours.setSuffix(tr(" hours"))
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         create = named(QPushButton(tr("&Create"), self), tr("Create"), tr("Make the new identity"))
@@ -137,6 +148,7 @@ class NewIdentityDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("&Name:"), self.name)
         form.addRow(tr("Nic&kname:"), self.nickname)
+        form.addRow(self.burner, self.hours)
         row = QHBoxLayout()
         row.addWidget(create)
         row.addWidget(cancel)
@@ -147,7 +159,10 @@ class NewIdentityDialog(QDialog):
 
     def submit(self) -> None:
         name = self.name.text().strip()
-        command = self.service.onion.create_identity(name, nickname=self.nickname.text().strip())
+        burner = self.hours.value() * 3600 if self.burner.isChecked() else None
+        command = self.service.onion.create_identity(
+            name, nickname=self.nickname.text().strip(), burner_seconds=burner
+        )
         self.tasks.spawn(command, lambda info: self._done(info.id), on_error=self.error.setText)
 
     def _done(self, identity: str) -> None:
@@ -161,6 +176,7 @@ class IdentityDialog(QDialog):
     command the service took."""
 
     changed = Signal()
+    delete_requested = Signal(str)
 
     def __init__(
         self, service: ServiceApi, tasks: Tasks, info: OnionIdentityInfo, parent: QWidget | None = None
@@ -193,6 +209,12 @@ class IdentityDialog(QDialog):
         self.error.setWordWrap(True)
         close = named(QPushButton(tr("Close"), self), tr("Close"), tr("Close this window"))
         close.clicked.connect(self.accept)
+        delete = named(
+            QPushButton(tr("&Delete this identity…"), self),
+            tr("Delete this identity"),
+            tr("Its key is deleted: nobody can reach this address again"),
+        )
+        delete.clicked.connect(lambda: self.delete_requested.emit(self.identity))
         top = QHBoxLayout()
         top.addWidget(self.address, 1)
         top.addWidget(copy)
@@ -205,7 +227,12 @@ class IdentityDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(add)
         layout.addWidget(self.error)
-        layout.addWidget(close)
+        if info.burner:
+            layout.addWidget(QLabel(tr("A burner: it is deleted with its key when its time is up."), self))
+        bottom = QHBoxLayout()
+        bottom.addWidget(delete)
+        bottom.addWidget(close)
+        layout.addLayout(bottom)
         self.set_online(info.online)
 
     def set_online(self, online: bool) -> None:

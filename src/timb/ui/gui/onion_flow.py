@@ -80,6 +80,28 @@ class OnionFlow:
             return
         dialog = IdentityDialog(self.w.service, self.w.tasks, info, self.w)
         dialog.changed.connect(self.refresh)
+        dialog.delete_requested.connect(lambda identity: self.confirm_delete(identity, dialog))
+        self.w.commands.open_dialog(dialog)
+
+    def confirm_delete(self, identity: str, owner: IdentityDialog) -> None:
+        dialog = ButtonsDialog(
+            tr("Delete onion identity"),
+            tr(
+                "Delete {identity} with its key? Nobody can reach its address again, its contacts "
+                "are forgotten and its waiting messages are not sent. This cannot be undone."
+            ).format(identity=identity),
+            [
+                ("delete", tr("&Delete it"), tr("Delete the identity and its key")),
+                ("no", tr("Cancel"), tr("Change nothing")),
+            ],
+            self.w,
+        )
+
+        def chosen(key: object) -> None:
+            if key == "delete":
+                self.w.tasks.spawn(self.w.service.onion.delete_identity(identity), lambda _: owner.accept())
+
+        dialog.chosen.connect(chosen)
         self.w.commands.open_dialog(dialog)
 
     def ask(self, identity: str, contact: str, nickname: str, message: str) -> None:

@@ -135,8 +135,9 @@
         <location filename="../bridges.py" line="165" />
         <location filename="../dialogs.py" line="94" />
         <location filename="../dialogs.py" line="116" />
-        <location filename="../onion.py" line="135" />
-        <location filename="../onion_flow.py" line="140" />
+        <location filename="../onion.py" line="146" />
+        <location filename="../onion_flow.py" line="95" />
+        <location filename="../onion_flow.py" line="162" />
         <location filename="../verify.py" line="143" />
         <source>Cancel</source>
         <translation>Annuler</translation>
@@ -252,14 +253,14 @@
     </message>
     <message>
         <location filename="../accounts.py" line="203" />
-        <location filename="../onion.py" line="194" />
+        <location filename="../onion.py" line="210" />
         <location filename="../settings.py" line="91" />
         <source>Close</source>
         <translation>Fermer</translation>
     </message>
     <message>
         <location filename="../accounts.py" line="203" />
-        <location filename="../onion.py" line="194" />
+        <location filename="../onion.py" line="210" />
         <source>Close this window</source>
         <translation>Fermer cette fenêtre</translation>
     </message>
@@ -381,7 +382,7 @@
     </message>
     <message>
         <location filename="../commands.py" line="65" />
-        <location filename="../onion.py" line="66" />
+        <location filename="../onion.py" line="68" />
         <source>&amp;New onion identity…</source>
         <translation>&amp;Nouvelle identité onion…</translation>
     </message>
@@ -491,7 +492,7 @@
     </message>
     <message>
         <location filename="../conversation.py" line="74" />
-        <location filename="../onion.py" line="187" />
+        <location filename="../onion.py" line="203" />
         <location filename="../onion_chat.py" line="76" />
         <source>Message</source>
         <translation>Message</translation>
@@ -625,13 +626,13 @@
     </message>
     <message>
         <location filename="../dialogs.py" line="85" />
-        <location filename="../onion.py" line="264" />
+        <location filename="../onion.py" line="291" />
         <source>Refuse; they may ask again</source>
         <translation>Refuser ; la demande pourra être renouvelée</translation>
     </message>
     <message>
         <location filename="../dialogs.py" line="86" />
-        <location filename="../onion.py" line="265" />
+        <location filename="../onion.py" line="292" />
         <source>&amp;Block</source>
         <translation>&amp;Bloquer</translation>
     </message>
@@ -804,7 +805,8 @@
     <message>
         <location filename="../bridges.py" line="166" />
         <location filename="../dialogs.py" line="94" />
-        <location filename="../onion_flow.py" line="140" />
+        <location filename="../onion_flow.py" line="95" />
+        <location filename="../onion_flow.py" line="162" />
         <source>Change nothing</source>
         <translation>Ne rien changer</translation>
     </message>
@@ -1276,295 +1278,345 @@
         <translation>Chi&amp;ffrement :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="40" />
-        <location filename="../onion.py" line="86" />
+        <location filename="../onion.py" line="42" />
+        <location filename="../onion.py" line="88" />
         <location filename="../sidebar.py" line="22" />
         <source>offline</source>
         <translation>hors ligne</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="40" />
+        <location filename="../onion.py" line="42" />
         <source>online</source>
         <translation>en ligne</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="41" />
+        <location filename="../onion.py" line="43" />
         <source>asked: waiting for their answer</source>
         <translation>demandé : en attente de sa réponse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="42" />
+        <location filename="../onion.py" line="44" />
         <source>asks to be your contact: Enter to answer</source>
         <translation>demande à être votre contact : Entrée pour répondre</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="44" />
+        <location filename="../onion.py" line="46" />
         <source>refused your request</source>
         <translation>a refusé votre demande</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="47" />
+        <location filename="../onion.py" line="49" />
         <source>{words}, address not verified</source>
         <translation>{words}, adresse non vérifiée</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="61" />
+        <location filename="../onion.py" line="63" />
         <source>Onion identities and contacts</source>
         <translation>Identités et contacts onion</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="62" />
+        <location filename="../onion.py" line="64" />
         <source>Enter on an identity shows its address and adds contacts; on a contact opens the chat</source>
         <translation>Entrée sur une identité montre son adresse et ajoute des contacts ; sur un contact, ouvre la discussion</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="67" />
-        <location filename="../onion.py" line="123" />
+        <location filename="../onion.py" line="69" />
+        <location filename="../onion.py" line="125" />
         <source>New onion identity</source>
         <translation>Nouvelle identité onion</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="68" />
+        <location filename="../onion.py" line="70" />
         <source>A new address of your own, with no server</source>
         <translation>Une nouvelle adresse à vous, sans serveur</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="70" />
+        <location filename="../onion.py" line="72" />
         <source>On&amp;ion (serverless)</source>
         <translation>On&amp;ion (sans serveur)</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="86" />
+        <location filename="../onion.py" line="88" />
         <source>online: anyone with the address sees it</source>
         <translation>en ligne : quiconque a l’adresse le voit</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="88" />
+        <location filename="../onion.py" line="90" />
         <source>{identity} ({online}): Enter shows your address {address}</source>
         <translation>{identity} ({online}) : Entrée montre votre adresse {address}</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="95" />
+        <location filename="../onion.py" line="97" />
         <source>    {contact} ({status})</source>
         <translation>    {contact} ({status})</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="100" />
+        <location filename="../onion.py" line="102" />
         <source>No onion identity yet: New onion identity makes one.</source>
         <translation>Pas encore d’identité onion : Nouvelle identité onion en crée une.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="125" />
+        <location filename="../onion.py" line="127" />
         <source>Identity name</source>
         <translation>Nom de l’identité</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="125" />
+        <location filename="../onion.py" line="127" />
         <source>Only for you: 1 to 32 of a-z, 0-9, - and _</source>
         <translation>Pour vous seul : 1 à 32 caractères parmi a-z, 0-9, - et _</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="128" />
+        <location filename="../onion.py" line="130" />
         <source>Nickname</source>
         <translation>Pseudonyme</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="128" />
+        <location filename="../onion.py" line="130" />
         <source>Optional; sent with your contact requests</source>
         <translation>Facultatif ; envoyé avec vos demandes de contact</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="132" />
+        <location filename="../onion.py" line="133" />
+        <source>&amp;Burner: delete it with its key after</source>
+        <translation>&amp;Jetable : la supprimer avec sa clé après</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="134" />
+        <source>Burner identity</source>
+        <translation>Identité jetable</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="135" />
+        <source>Once the time has passed the identity goes offline and is deleted with its key</source>
+        <translation>Une fois le temps écoulé, l’identité passe hors ligne et est supprimée avec sa clé</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="137" />
+        <source>Hours</source>
+        <translation>Heures</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="137" />
+        <source>How many hours the burner lives</source>
+        <translation>Combien d’heures vit l’identité jetable</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="140" />
+        <source> hours</source>
+        <translation> heures</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="143" />
         <source>&amp;Create</source>
         <translation>&amp;Créer</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="132" />
+        <location filename="../onion.py" line="143" />
         <source>Create</source>
         <translation>Créer</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="132" />
+        <location filename="../onion.py" line="143" />
         <source>Make the new identity</source>
         <translation>Créer la nouvelle identité</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="135" />
+        <location filename="../onion.py" line="146" />
         <source>Close without creating</source>
         <translation>Fermer sans créer</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="138" />
+        <location filename="../onion.py" line="149" />
         <source>&amp;Name:</source>
         <translation>&amp;Nom :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="139" />
+        <location filename="../onion.py" line="150" />
         <source>Nic&amp;kname:</source>
         <translation>&amp;Pseudonyme :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="170" />
+        <location filename="../onion.py" line="186" />
         <source>Onion identity {identity}</source>
         <translation>Identité onion {identity}</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="173" />
+        <location filename="../onion.py" line="189" />
         <source>Your address</source>
         <translation>Votre adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="174" />
+        <location filename="../onion.py" line="190" />
         <source>Give it to your contacts over a safe channel</source>
         <translation>Donnez-la à vos contacts par un moyen sûr</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="177" />
+        <location filename="../onion.py" line="193" />
         <source>C&amp;opy address</source>
         <translation>C&amp;opier l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="177" />
+        <location filename="../onion.py" line="193" />
         <source>Copy address</source>
         <translation>Copier l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="177" />
+        <location filename="../onion.py" line="193" />
         <source>Copy your address</source>
         <translation>Copier votre adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="180" />
+        <location filename="../onion.py" line="196" />
         <source>Online or offline</source>
         <translation>En ligne ou hors ligne</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="180" />
+        <location filename="../onion.py" line="196" />
         <source>Publish or remove your address</source>
         <translation>Publier ou retirer votre adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="184" />
+        <location filename="../onion.py" line="200" />
         <source>Their address</source>
         <translation>Son adresse</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="184" />
+        <location filename="../onion.py" line="200" />
         <source>The ricochet: address they gave you; it is their key</source>
         <translation>L’adresse ricochet: que l’on vous a donnée ; c’est sa clé</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="186" />
+        <location filename="../onion.py" line="202" />
         <source>ricochet:…</source>
         <translation>ricochet:…</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="187" />
+        <location filename="../onion.py" line="203" />
         <source>Optional; sent with the request</source>
         <translation>Facultatif ; envoyé avec la demande</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="189" />
+        <location filename="../onion.py" line="205" />
         <source>&amp;Ask to become contacts</source>
         <translation>&amp;Demander à devenir contacts</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="189" />
+        <location filename="../onion.py" line="205" />
         <source>Add contact</source>
         <translation>Ajouter le contact</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="189" />
+        <location filename="../onion.py" line="205" />
         <source>Send the request</source>
         <translation>Envoyer la demande</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="200" />
+        <location filename="../onion.py" line="213" />
+        <source>&amp;Delete this identity…</source>
+        <translation>&amp;Supprimer cette identité…</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="214" />
+        <source>Delete this identity</source>
+        <translation>Supprimer cette identité</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="215" />
+        <source>Its key is deleted: nobody can reach this address again</source>
+        <translation>Sa clé est supprimée : personne ne pourra plus joindre cette adresse</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="222" />
         <source>Their a&amp;ddress:</source>
         <translation>Son a&amp;dresse :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="201" />
+        <location filename="../onion.py" line="223" />
         <source>&amp;Message:</source>
         <translation>&amp;Message :</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="214" />
+        <location filename="../onion.py" line="231" />
+        <source>A burner: it is deleted with its key when its time is up.</source>
+        <translation>Jetable : elle est supprimée avec sa clé quand son temps est écoulé.</translation>
+    </message>
+    <message>
+        <location filename="../onion.py" line="241" />
         <source>Go &amp;offline (online now: anyone with the address sees it)</source>
         <translation>Passer &amp;hors ligne (en ligne : quiconque a l’adresse le voit)</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="214" />
+        <location filename="../onion.py" line="241" />
         <source>Go &amp;online</source>
         <translation>Passer en &amp;ligne</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="219" />
+        <location filename="../onion.py" line="246" />
         <source>Address copied.</source>
         <translation>Adresse copiée.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="224" />
+        <location filename="../onion.py" line="251" />
         <source>Publishing your address…</source>
         <translation>Publication de votre adresse…</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="224" />
+        <location filename="../onion.py" line="251" />
         <source>Going offline…</source>
         <translation>Passage hors ligne…</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="235" />
+        <location filename="../onion.py" line="262" />
         <source>Type their ricochet: address.</source>
         <translation>Tapez son adresse ricochet:.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="243" />
+        <location filename="../onion.py" line="270" />
         <source>Asked {contact}.</source>
         <translation>Demande envoyée à {contact}.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="251" />
+        <location filename="../onion.py" line="278" />
         <source>{contact} asks to become your contact (identity {identity}).</source>
         <translation>{contact} demande à devenir votre contact (identité {identity}).</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="255" />
+        <location filename="../onion.py" line="282" />
         <source>They call themselves: {nickname}</source>
         <translation>Se présente comme : {nickname}</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="257" />
+        <location filename="../onion.py" line="284" />
         <source>Their message: {message}</source>
         <translation>Son message : {message}</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="258" />
+        <location filename="../onion.py" line="285" />
         <source>Anyone can ask. Their address stays unverified until you compare it with them.</source>
         <translation>N’importe qui peut demander. Son adresse reste non vérifiée tant que vous ne l’avez pas comparée avec cette personne.</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="260" />
+        <location filename="../onion.py" line="287" />
         <source>Onion contact request</source>
         <translation>Demande de contact onion</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="263" />
+        <location filename="../onion.py" line="290" />
         <source>&amp;Accept</source>
         <translation>&amp;Accepter</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="263" />
+        <location filename="../onion.py" line="290" />
         <source>Become contacts (unverified)</source>
         <translation>Devenir contacts (non vérifié)</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="264" />
+        <location filename="../onion.py" line="291" />
         <source>&amp;Reject</source>
         <translation>&amp;Refuser</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="265" />
+        <location filename="../onion.py" line="292" />
         <source>Refuse now and later</source>
         <translation>Refuser maintenant et à l’avenir</translation>
     </message>
@@ -1634,7 +1686,7 @@
         <translation>Entrée ouvre la conversation avec le contact choisi</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="43" />
+        <location filename="../onion.py" line="45" />
         <location filename="../sidebar.py" line="126" />
         <source>blocked</source>
         <translation>bloqué</translation>
@@ -1645,7 +1697,7 @@
         <translation>{contact} ({presence})</translation>
     </message>
     <message>
-        <location filename="../onion.py" line="97" />
+        <location filename="../onion.py" line="99" />
         <location filename="../sidebar.py" line="129" />
         <source>{text} — new message</source>
         <translation>{text} — nouveau message</translation>
@@ -2032,7 +2084,7 @@
     </message>
     <message>
         <location filename="../onion_chat.py" line="65" />
-        <location filename="../onion_flow.py" line="139" />
+        <location filename="../onion_flow.py" line="161" />
         <source>Mark the address verified</source>
         <translation>Marquer l’adresse vérifiée</translation>
     </message>
@@ -2067,24 +2119,44 @@
         <translation>{contact} est hors ligne : vos messages attendent que vous soyez tous deux en ligne</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="133" />
+        <location filename="../onion_flow.py" line="88" />
+        <source>Delete onion identity</source>
+        <translation>Supprimer l’identité onion</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="90" />
+        <source>Delete {identity} with its key? Nobody can reach its address again, its contacts are forgotten and its waiting messages are not sent. This cannot be undone.</source>
+        <translation>Supprimer {identity} avec sa clé ? Personne ne pourra plus joindre son adresse, ses contacts sont oubliés et ses messages en attente ne sont pas envoyés. C’est irréversible.</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="94" />
+        <source>&amp;Delete it</source>
+        <translation>La &amp;supprimer</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="94" />
+        <source>Delete the identity and its key</source>
+        <translation>Supprimer l’identité et sa clé</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="155" />
         <source>Verify the address</source>
         <translation>Vérifier l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="135" />
+        <location filename="../onion_flow.py" line="157" />
         <source>Did you compare this address with {contact} over another channel (in person, by phone), character by character?
 {address}</source>
         <translation>Avez-vous comparé cette adresse avec {contact} par un autre moyen (en personne, par téléphone), caractère par caractère ?
 {address}</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="139" />
+        <location filename="../onion_flow.py" line="161" />
         <source>&amp;Yes, it is the same</source>
         <translation>&amp;Oui, c’est la même</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="204" />
+        <location filename="../onion_flow.py" line="226" />
         <source>Onion identity {identity} expired: its key is gone.</source>
         <translation>L’identité onion {identity} a expiré : sa clé a disparu.</translation>
     </message>
