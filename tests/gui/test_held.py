@@ -125,3 +125,12 @@ def test_decide_later_then_reach_the_choice_again(make_gui: MakeGui) -> None:
     gui.window.menu_actions["held"].trigger()  # nothing held any more
     assert gui.window.commands.dialogs(HeldDialog) == []
     assert "No messages are held" in gui.window.statusBar().currentMessage()
+
+
+def test_held_before_the_window_saw_why_says_so(make_gui: MakeGui) -> None:
+    gui = held_conversation(make_gui)
+    the_dialog(gui).buttons["later"].click()
+    gui.window.held.events.clear()  # as if the event came before this window existed
+    gui.window.menu_actions["held"].trigger()
+    assert gui.window.commands.dialogs(HeldDialog) == []
+    assert "2 message(s) are held" in gui.window.statusBar().currentMessage()

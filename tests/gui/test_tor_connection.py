@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from tests.gui.conftest import Gui
 from tests.gui.fake_service import GuiFakeService
 from timb.common.secret import Secret
-from timb.core.events import TorStalled
+from timb.core.events import TorBootstrap, TorStalled
 from timb.core.service import TimbService
 from timb.core.service.tor_settings import BridgeChoice
 from timb.ui.gui.bridges import BridgesDialog
@@ -152,6 +152,17 @@ def test_a_stall_offers_the_bridges_once(make_gui: MakeGui) -> None:
     notices[0].buttons["bridges"].click()
     gui.settle()
     assert bridges(gui).current.text().endswith("directly")
+
+
+def test_the_stall_notice_closes_once_tor_gets_through(make_gui: MakeGui) -> None:
+    gui = gui_with(make_gui, managed=True, choice=BridgeChoice())
+    handle_event(gui.window, TorStalled(10, "conn", "NO_PROGRESS", "no relay answered", "try bridges"))
+    assert len(gui.window.commands.dialogs(ButtonsDialog)) == 1
+    handle_event(gui.window, TorBootstrap(50, "loading", "Loading"))
+    assert len(gui.window.commands.dialogs(ButtonsDialog)) == 1
+    handle_event(gui.window, TorBootstrap(100, "done", "Done"))
+    assert gui.window.commands.dialogs(ButtonsDialog) == []
+    assert gui.service.calls == []
 
 
 def test_the_real_services_line_errors_select_the_line(

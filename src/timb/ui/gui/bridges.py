@@ -259,6 +259,11 @@ class TorFlow:
         if self.stall_notice is not None:
             self.stall_notice.done(QDialog.DialogCode.Rejected)
 
+    def progressed(self, progress: int) -> None:
+        """Tor got through after all: the stall notice is moot."""
+        if progress >= 100 and self.stall_notice is not None:
+            self.stall_notice.done(QDialog.DialogCode.Rejected)
+
     def stalled(self, event: TorStalled) -> None:
         """Tor made no progress: say where and why, and offer the bridges choice (nothing was
         reconfigured by itself). One notice at a time: a later stall updates it."""

@@ -188,6 +188,7 @@ def _status_event(
                 w.show_status(f"{account}: {detail}", error=True)
         case TorBootstrap(progress=progress, summary=summary):
             w.tor.update_progress(progress, summary)
+            w.tor_flow.progressed(progress)
         case TorFailed(message=message):
             w.tor.set_failed(message)
             w.show_status(tr("Tor failed: {message}").format(message=message), error=True)

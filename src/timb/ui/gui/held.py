@@ -101,8 +101,15 @@ class HeldFlow:
         if not self.w.tasks.run(lambda: ids.append(self.w.service.held_messages(account, contact))):
             return
         event = self.events.get((account, contact))
-        if not ids[0] or event is None:
+        if not ids[0]:
             self.w.show_status(tr("No messages are held for {contact}.").format(contact=contact))
+            return
+        if event is None:  # held before this window saw why: the core asks again at the next key
+            self.w.show_status(
+                tr(
+                    "{count} message(s) are held for {contact}; the choice comes back with their next key."
+                ).format(count=len(ids[0]), contact=contact)
+            )
             return
         self.ask(replace(event, ids=tuple(ids[0])))
 

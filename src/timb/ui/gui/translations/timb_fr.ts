@@ -841,32 +841,32 @@
         <translation>Connexion à Tor enregistrée : {how}</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="265" />
+        <location filename="../bridges.py" line="270" />
         <source>Tor is not getting through ({progress}%): {message}</source>
         <translation>Tor ne passe pas ({progress} %) : {message}</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="273" />
+        <location filename="../bridges.py" line="278" />
         <source>Tor is stuck</source>
         <translation>Tor est bloqué</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="276" />
+        <location filename="../bridges.py" line="281" />
         <source>Choose &amp;bridges…</source>
         <translation>Choisir des &amp;ponts…</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="276" />
+        <location filename="../bridges.py" line="281" />
         <source>Tor may be blocked here: use bridges</source>
         <translation>Tor est peut-être bloqué ici : utiliser des ponts</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="277" />
+        <location filename="../bridges.py" line="282" />
         <source>Keep &amp;waiting</source>
         <translation>Continuer d’&amp;attendre</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="277" />
+        <location filename="../bridges.py" line="282" />
         <source>Change nothing; Tor keeps trying</source>
         <translation>Ne rien changer ; Tor continue d’essayer</translation>
     </message>
@@ -982,7 +982,7 @@
         <translation>ATTENTION : {contact} présente une NOUVELLE CLÉ {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="193" />
+        <location filename="../events.py" line="194" />
         <source>Tor failed: {message}</source>
         <translation>Échec de Tor : {message}</translation>
     </message>
@@ -2053,17 +2053,22 @@
         <translation>Aucun message n’est retenu pour {contact}.</translation>
     </message>
     <message>
-        <location filename="../held.py" line="126" />
+        <location filename="../held.py" line="110" />
+        <source>{count} message(s) are held for {contact}; the choice comes back with their next key.</source>
+        <translation>{count} message(s) retenu(s) pour {contact} ; le choix reviendra avec sa prochaine clé.</translation>
+    </message>
+    <message>
+        <location filename="../held.py" line="133" />
         <source>held messages released to the key {fingerprint}</source>
         <translation>messages retenus envoyés à la clé {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../held.py" line="134" />
+        <location filename="../held.py" line="141" />
         <source>held messages discarded: they will never be sent</source>
         <translation>messages retenus jetés : ils ne seront jamais envoyés</translation>
     </message>
     <message>
-        <location filename="../held.py" line="137" />
+        <location filename="../held.py" line="144" />
         <source>held messages wait for your decision: Conversation &gt; Held messages ({shortcut})</source>
         <translation>les messages retenus attendent votre décision : Conversation &gt; Messages retenus ({shortcut})</translation>
     </message>
