@@ -104,10 +104,10 @@ class HeldFlow:
         if not ids[0]:
             self.w.show_status(tr("No messages are held for {contact}.").format(contact=contact))
             return
-        if event is None:  # held before this window saw why: the core asks again at the next key
+        if event is None:  # held before this window saw why: verifying the key lets them go (core rule)
             self.w.show_status(
                 tr(
-                    "{count} message(s) are held for {contact}; the choice comes back with their next key."
+                    "{count} message(s) are held for {contact}: they go once you verify their key (Ctrl+F)."
                 ).format(count=len(ids[0]), contact=contact)
             )
             return

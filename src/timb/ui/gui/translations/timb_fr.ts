@@ -2054,8 +2054,8 @@
     </message>
     <message>
         <location filename="../held.py" line="110" />
-        <source>{count} message(s) are held for {contact}; the choice comes back with their next key.</source>
-        <translation>{count} message(s) retenu(s) pour {contact} ; le choix reviendra avec sa prochaine clé.</translation>
+        <source>{count} message(s) are held for {contact}: they go once you verify their key (Ctrl+F).</source>
+        <translation>{count} message(s) retenu(s) pour {contact} : ils partiront une fois sa clé vérifiée (Ctrl+F).</translation>
     </message>
     <message>
         <location filename="../held.py" line="133" />
