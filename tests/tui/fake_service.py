@@ -19,6 +19,7 @@ from timb.core.service.results import (
     KnownKey,
     SendResult,
 )
+from timb.core.service.tor_connection import TorConnectionInfo
 
 OURS = Fingerprint(bytes(range(20)))
 THEIRS = Fingerprint(bytes(range(100, 120)))
@@ -34,6 +35,8 @@ class FakeService:
         self.sent: dict[str, MessageState] = {}
         self.otr: dict[tuple[str, str], OtrState] = {}
         self.history: dict[tuple[str, str], list[HistoryItem]] = {}
+        self.tor_mode: str | None = "direct"  # None: the first-run question is asked
+        self.tor_transport: str | None = None
         self.queue: asyncio.Queue[CoreEvent | BaseException | None] = asyncio.Queue()
 
     # -- test helpers ---------------------------------------------------------------------------
@@ -215,3 +218,20 @@ class FakeService:
             raise Unavailable(f"could not register an account on {server}: not-allowed")
         self.with_account(account_id, f"timb-0123456789ab@{server}")
         return self._account(account_id)
+
+    async def tor_connection(self) -> TorConnectionInfo:
+        if not self.unlocked:
+            raise ProfileError("no profile is unlocked")
+        return TorConnectionInfo(
+            self.tor_mode, self.tor_transport, 0, ("obfs4", "snowflake"), "2026-11-01", True, None
+        )
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
+    ) -> None:
+        self.calls.append(("set_tor_connection", mode, transport, lines))
+        if mode == "custom" and (lines or "").strip().startswith("obfs4 bad"):
+            raise InvalidRequest("bridge line 1: address: not IP:PORT")
+        if mode not in ("direct", "builtin", "custom"):
+            raise InvalidRequest(f"unknown mode {mode!r}")
+        self.tor_mode, self.tor_transport = mode, transport
