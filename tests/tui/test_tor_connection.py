@@ -64,6 +64,23 @@ async def test_no_question_when_a_choice_is_stored() -> None:
     assert not [c for c in svc.calls if c[0] == "set_tor_connection"]
 
 
+async def test_no_question_for_an_attached_tor() -> None:
+    """A tor TIMB did not start takes no bridges from TIMB: no first-run question (its answer
+    would change nothing); the palette screen says where to configure it."""
+    svc = service(None)
+    svc.tor_managed = False
+    app = TimbApp(service=svc)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlock(pilot)
+        assert isinstance(app.screen, MainScreen)
+        app.tor_assistant.open()
+        await settle(pilot)
+        assert isinstance(app.screen, TorConnectionScreen) and not app.screen.first_run
+        words = text_of(app.screen.query_one("#tor-attached"))
+        assert "does not use bridges" in words and "that tor's own settings" in words
+    assert not [c for c in svc.calls if c[0] == "set_tor_connection"]
+
+
 async def test_bad_pasted_line_is_named_and_nothing_stored() -> None:
     svc = service(None)
     app = TimbApp(service=svc)

@@ -1,6 +1,10 @@
-"""The connection assistant's flow: ask the first-run question once a profile is open and no
-choice is stored, offer the same screen from the palette, and turn a stall into a notice that
-offers bridges (the user decides; nothing is reconfigured by itself)."""
+"""The connection assistant's flow: ask the first-run question once a profile is open, no choice
+is stored and TIMB runs its own tor, offer the same screen from the palette, and turn a stall
+into a notice that offers bridges (the user decides; nothing is reconfigured by itself).
+
+Only TIMB's own (managed) tor takes the choice: an attached tor (a system tor, the demo's private
+network) is configured where it runs, so asking there would be a question whose answer changes
+nothing. The palette entry still shows what an attached tor says about its bridges."""
 
 from __future__ import annotations
 
@@ -24,9 +28,9 @@ class TorAssistant:
         self.spawn = spawn
 
     async def ask_if_unset(self) -> None:
-        """The first-run question, when the profile holds no choice yet."""
+        """The first-run question, when the profile holds no choice yet and the tor is ours."""
         info = await self._info()
-        if info is not None and info.mode is None:
+        if info is not None and info.mode is None and info.managed:
             self.app.push_screen(TorConnectionScreen(self.app.service, info, first_run=True), self._chosen)
 
     def open(self) -> None:
