@@ -21,6 +21,7 @@ from timb.core.events import (
     ConnectionStateChanged,
     CoreEvent,
     ErrorEvent,
+    HeldForKeyChange,
     KeyChanged,
     MessageReceived,
     MessageStateChanged,
@@ -37,6 +38,7 @@ from timb.core.events import (
 )
 from timb.ui.crash import TimbCrashed, redacted_report, write_report
 from timb.ui.tui.flows.contacts import Contacts
+from timb.ui.tui.flows.held import HeldMessages
 from timb.ui.tui.flows.tor_connection import TorAssistant
 from timb.ui.tui.flows.verification import Verification
 from timb.ui.tui.screens.accounts import AccountsScreen
@@ -80,6 +82,7 @@ class TimbApp(App[int]):
         self._handed_unlocked = False
         self.verification = Verification(self)
         self.contacts = Contacts(self)
+        self.held = HeldMessages(self)
         self.irc = IrcFlow(self, service)
         self.tor_assistant = TorAssistant(self, lambda job: self.run_worker(job, group="tor-assistant"))
 
@@ -207,6 +210,8 @@ class TimbApp(App[int]):
                 view = await main.conversation(account, contact)
                 view.add_system(f"WARNING: {contact} presents a NEW KEY {new.human()}")
                 self.verification.key_changed(event)
+            case HeldForKeyChange():
+                await self.held.event(event)
 
     def _status_event(self, event: ConnectionStateChanged | TorBootstrap | TorFailed | ErrorEvent) -> None:
         main = self.main
@@ -338,6 +343,9 @@ class TimbApp(App[int]):
                 "Verify with a secret (SMP)", "Ask a question only they can answer", self.action_smp
             )
             yield SystemCommand(
+                "Held messages", "Send or discard messages held because the key changed", self.held.open
+            )
+            yield SystemCommand(
                 "Accounts", "Add, connect, disconnect or remove accounts", self.action_accounts
             )
             yield SystemCommand(
@@ -355,7 +363,8 @@ class TimbApp(App[int]):
                 "Settings", "History, encryption policy per contact, Tor", self.action_settings
             )
             yield SystemCommand(
-                "Tor connection", "Connect directly, or through bridges where Tor is blocked",
+                "Tor connection",
+                "Connect directly, or through bridges where Tor is blocked",
                 self.tor_assistant.open,
             )
             yield SystemCommand("Add IRC account", "Nick, server, port, TLS pin, SASL", self.irc.add_account)
