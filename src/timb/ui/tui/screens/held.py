@@ -48,6 +48,7 @@ class HeldMessagesScreen(ModalScreen[HeldChoice]):
         self.count, self.written_for, self.offered = count, written_for, offered
 
     def compose(self) -> ComposeResult:
+        them = "it" if self.count == 1 else "them"
         with Vertical(classes="dialog alarm", id="held"):
             yield Static(
                 f"{held_count_words(self.count).upper()} TO {self.contact} NOT SENT: THE KEY CHANGED",
@@ -56,10 +57,10 @@ class HeldMessagesScreen(ModalScreen[HeldChoice]):
                 markup=False,
             )
             yield Static(
-                f"You wrote them for {self.contact}'s key below, but their private session now has "
-                "another key. Either they changed device or reinstalled, or SOMEONE IS INTERCEPTING "
-                "this conversation. Send them only once you have checked the new key with them over "
-                "another channel.",
+                f"You wrote {them} for {self.contact}'s key below, but their private session now "
+                "has another key. Either they changed device or reinstalled, or SOMEONE IS "
+                f"INTERCEPTING this conversation. Send {them} only once you have checked the new key "
+                "with them over another channel.",
                 classes="help",
                 markup=False,
             )

@@ -83,7 +83,7 @@ class TorConnectionScreen(ModalScreen[bool]):
             with RadioSet(id="tor-mode"):
                 yield RadioButton("Connect directly", id="direct", value=info.mode in (None, "direct"))
                 yield RadioButton(
-                    "Tor is blocked or dangerous where I am: use built-in bridges",
+                    "Tor is blocked or dangerous where I am: built-in bridges",
                     id="builtin",
                     value=info.mode == "builtin",
                     disabled=not info.transports,
