@@ -1,16 +1,23 @@
 """The connection assistant in the TUI on the fake service: the first-run question, a bad pasted
-line shown and nothing stored, the palette entry, the stall notice, bootstrap stages in words."""
+line shown and nothing stored, the palette entry, the stall notice, bootstrap stages in words;
+and once on the real service with its own tor on the private network (held until answered)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import RadioButton, Select, TextArea
 
+from tests.fixtures.tor import TorNetwork
 from tests.tui.fake_service import FakeService
 from tests.tui.test_app import BOB, PASS, settle, text_of, type_into
+from tests.tui.test_tui_integration import until
 from timb.core.events import TorBootstrap, TorStalled
+from timb.core.service import TimbService, TorSettings
+from timb.tor.client import TorClient
+from timb.ui.cli.tui import held_until_asked, tor_description
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.tor_connection import TorConnectionScreen, TorStalledScreen, stage_words
@@ -145,3 +152,36 @@ async def test_pt_stages_in_words() -> None:
         assert "pluggable transport" in text_of(app.main.tor.query_one("#tor-label"))
     assert stage_words("conn_done_pt", "x") == "transport running, reaching the bridge"
     assert stage_words("unheard_of", "tor's summary") == "tor's summary"
+
+
+@pytest.mark.integration
+async def test_the_tuis_own_tor_contacts_nothing_until_the_first_run_answer(
+    tor_network: TorNetwork, tmp_path: Path
+) -> None:
+    """The real service with its own tor on the private network, as `timb ui --tor-data` runs it:
+    the question comes after the new profile, the tor is held (``DisableNetwork 1``) until the
+    answer, and "Connect directly" then bootstraps it to ready."""
+    settings = held_until_asked(
+        TorSettings(managed=True, data_dir=tmp_path / "tor", devnet_dir=tor_network.data_dir)
+    )
+    async with TimbService(tmp_path / "profile", tor=settings) as real:
+        app = TimbApp(service=real, tor_description=tor_description(settings))
+        async with app.run_test(size=(100, 40)) as pilot:
+            await type_into(pilot, "#passphrase", PASS)
+            await type_into(pilot, "#repeat", PASS)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, TorConnectionScreen), 60)
+            assert app.screen.first_run
+            assert await disable_network(real) == ["1"]  # nothing contacted before the answer
+            assert (await real.tor_connection()).mode is None
+            await press_save(pilot)  # "Connect directly" is the preselected answer
+            await until(pilot, lambda: "ready" in text_of(app.main.tor.query_one("#tor-label")), 90)
+            assert await disable_network(real) == ["0"]
+            assert (await real.tor_connection()).mode == "direct"
+            await pilot.press("ctrl+q")
+
+
+async def disable_network(service: TimbService) -> list[str]:
+    client = await service._tor.dialer()  # the test reads the real tor's configuration
+    assert isinstance(client, TorClient)
+    return (await client.control.get_conf("DisableNetwork"))["DisableNetwork"]
