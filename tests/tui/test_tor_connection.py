@@ -122,6 +122,23 @@ async def test_palette_entry_changes_it_later() -> None:
     assert svc.tor_mode == "custom"
 
 
+async def test_the_settings_screen_leads_to_it() -> None:
+    svc = service("direct")
+    app = TimbApp(service=svc)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlock(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        app.screen.query_one("#tor-connection").press()
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, TorConnectionScreen) and not app.screen.first_run
+        await pilot.press("escape")  # Cancel: back to the settings, nothing stored
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SettingsScreen"
+    assert not [c for c in svc.calls if c[0] == "set_tor_connection"]
+
+
 async def test_stall_notice_offers_bridges_once() -> None:
     svc = service("direct")
     app = TimbApp(service=svc)

@@ -326,6 +326,10 @@ class TimbApp(App[int]):
         if self.unlocked:
             self.push_screen(SettingsScreen(self.service, self.tor_description))
 
+    def action_tor_connection(self) -> None:
+        if self.unlocked:
+            self.tor_assistant.open()
+
     # -- the command palette: every action ------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -365,7 +369,7 @@ class TimbApp(App[int]):
             yield SystemCommand(
                 "Tor connection",
                 "Connect directly, or through bridges where Tor is blocked",
-                self.tor_assistant.open,
+                self.action_tor_connection,
             )
             yield SystemCommand("Add IRC account", "Nick, server, port, TLS pin, SASL", self.irc.add_account)
             yield SystemCommand("IRC channels", "Join, part, talk (NOT PRIVATE)", self.irc.open_channels)
