@@ -218,7 +218,8 @@ class FakeService:
         self.calls.append(("end_otr", account_id, contact))
 
     def fingerprints(self, account_id: str, contact: str | None = None) -> Fingerprints:
-        return Fingerprints(OURS, THEIRS, ())
+        theirs = THEIRS if contact is None else self.session_key.get((account_id, contact), THEIRS)
+        return Fingerprints(OURS, theirs, ())
 
     async def set_trust(
         self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"

@@ -122,6 +122,27 @@ async def test_decide_later_then_the_palette_entry_asks_again() -> None:
     assert [c[0] for c in service.calls].count("release_held") == 1
 
 
+async def test_held_before_the_window_saw_the_notice_the_palette_still_asks() -> None:
+    """A service handed over running (as `timb demo` does) may hold messages already: the
+    palette entry asks with the session's key, and says the old one is not known here."""
+    service = ready_service()
+    service.held[("alice", BOB)] = ["m7"]
+    service.session_key[("alice", BOB)] = NEW
+    app = TimbApp(service=service)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlocked(pilot)
+        await open_chat(pilot)
+        app.held.open()
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, HeldMessagesScreen)
+        assert text_of(prompt.query_one("#fp-offered")) == NEW.human()
+        assert "not known here" in text_of(prompt.query_one("#fp-written-for"))
+        prompt.query_one("#release").press()
+        await settle(pilot)
+    assert ("release_held", "alice", BOB, NEW.hex) in service.calls
+
+
 async def test_a_key_that_changed_again_since_the_prompt_gets_nothing() -> None:
     service = ready_service()
     app = TimbApp(service=service)

@@ -46,6 +46,8 @@ class HeldMessages:
         for key in keys:
             try:
                 count = len(self.app.service.held_messages(*key))
+                if count and key not in self.notices:
+                    self._notice_from_service(key)
             except ServiceError as exc:
                 self.app.notify(str(exc), severity="error", markup=False)
                 return
@@ -54,6 +56,13 @@ class HeldMessages:
                 return
             self.notices.pop(key, None)  # decided elsewhere (another UI, `timb jsonrpc`)
         self.app.notify("No messages are held for a key change.", timeout=5)
+
+    def _notice_from_service(self, key: Key) -> None:
+        """Held before this window saw the notice (a service handed over running): the key
+        offered is the session's now; which key they were written for is not known here."""
+        theirs = self.app.service.fingerprints(*key).theirs
+        if theirs is not None:
+            self.notices[key] = ((), theirs)
 
     def _ask(self, key: Key, count: int) -> None:
         written_for, offered = self.notices[key]
