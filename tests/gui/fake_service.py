@@ -9,8 +9,7 @@ from tests.gui.fake_onion import FakeOnion
 from tests.tui.fake_service import OURS, THEIRS, FakeService
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
-from timb.core.errors import InvalidRequest, NotFound, ProfileError
-from timb.core.events import MessageState, MessageStateChanged
+from timb.core.errors import InvalidRequest, ProfileError
 from timb.core.service.results import AccountInfo, SettingsInfo, TorInfo
 from timb.core.service.tor_connection import TorConnectionInfo
 from timb.core.service.tor_settings import BridgeChoice
@@ -25,7 +24,6 @@ class GuiFakeService(FakeService):
         self.closed = False
         self.prefs: dict[str, Any] = {"history": False, "otr_policy": "always", "auto_connect": False}
         self.requests: dict[str, list[str]] = {}
-        self.held: dict[tuple[str, str], tuple[list[str], Fingerprint]] = {}
         self.tor_choice: BridgeChoice | None = None  # None: never asked
         self.managed_tor = False  # tests/gui's service attaches (TorInfo "attach" below)
         self.transports: tuple[str, ...] = ("meek_lite", "obfs4", "snowflake")
@@ -75,39 +73,13 @@ class GuiFakeService(FakeService):
     def subscription_requests(self, account_id: str) -> list[str]:
         return list(self.requests.get(account_id, []))
 
-    # -- held messages (the real rules: timb.core.conversations) -----------------------------------
+    # -- held messages: the TUI fake's rules (release only to the session's key) ------------------
 
     def hold(self, account_id: str, contact: str, ids: tuple[str, ...], offered: Fingerprint) -> None:
-        """Test helper: the core held ``ids`` because the session now has ``offered``."""
-        self.held[(account_id, contact)] = (list(ids), offered)
-
-    def _held(self, account_id: str, contact: str) -> tuple[list[str], Fingerprint | None]:
-        if account_id not in self.accounts:
-            raise NotFound(f"no account {account_id!r}")
-        if "@" not in contact:
-            raise InvalidRequest("a contact address is user@server")
-        return self.held.get((account_id, contact), ([], None))
-
-    def held_messages(self, account_id: str, contact: str) -> list[str]:
-        return list(self._held(account_id, contact)[0])
-
-    def release_held(self, account_id: str, contact: str, fingerprint: str) -> None:
-        self.calls.append(("release_held", account_id, contact, fingerprint))
-        _, offered = self._held(account_id, contact)
-        if offered is None or Fingerprint.from_hex(fingerprint) != offered:
-            raise InvalidRequest("the contact's private session does not have this key")
-        self._settle_held(account_id, contact, MessageState.SENT)
-
-    def discard_held(self, account_id: str, contact: str) -> None:
-        self.calls.append(("discard_held", account_id, contact))
-        self._held(account_id, contact)
-        self._settle_held(account_id, contact, MessageState.FAILED)
-
-    def _settle_held(self, account_id: str, contact: str, state: MessageState) -> None:
-        ids, _ = self.held.pop((account_id, contact), ([], None))
-        for msg_id in ids:
-            self.sent[msg_id] = state
-            self.emit(MessageStateChanged(msg_id, state))
+        """Test helper: the core holds ``ids`` because the session now has ``offered`` (the
+        event itself is handed to the window by the test)."""
+        self.held[(account_id, contact)] = list(ids)
+        self.session_key[(account_id, contact)] = offered
 
     # -- the Tor connection choice (the real validation: timb.core.service.tor_settings) ---------
 
