@@ -215,3 +215,18 @@ def test_a_burner_and_deleting_an_identity(make_gui: MakeGui) -> None:
     drain(gui)
     assert ("trip", BOB) not in gui.window.onion.views
     assert all(row[1] != "trip" for row in gui.window.onion_section.rows())
+
+
+def test_block_a_contact_from_the_chat(make_gui: MakeGui) -> None:
+    gui = with_identity(make_gui)
+    identity_dialog(gui).accept()
+    gui.service.onion.contacts["work"][EVE] = OnionContactInfo(EVE, "contact", False, "", True)
+    view = gui.window.onion.open_chat("work", EVE, focus=True)
+    view.block_button.click()
+    confirm = [d for d in gui.window.commands.dialogs(ButtonsDialog) if isinstance(d, ButtonsDialog)]
+    assert gui.service.onion.calls[-1][0] == "create_identity"  # asked first
+    confirm[-1].buttons["block"].click()
+    gui.settle()
+    assert gui.service.onion.calls[-1] == ("block", "work", EVE)
+    assert ("work", EVE) not in gui.window.onion.views
+    assert any("blocked" in text for text in gui.window.onion_section.texts())

@@ -46,10 +46,12 @@ def short(contact: str) -> str:
 
 class OnionChatView(QWidget):
     """The chat of ``identity`` with ``contact`` (a ``ricochet:`` id). ``send_requested(text)``
-    asks to send; ``verify_requested()`` when the user says they compared the address."""
+    asks to send; ``verify_requested()`` when the user says they compared the address,
+    ``block_requested()`` when they want this contact refused."""
 
     send_requested = Signal(str)
     verify_requested = Signal()
+    block_requested = Signal()
 
     def __init__(self, identity: str, contact: str, *, verified: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +68,12 @@ class OnionChatView(QWidget):
             tr("Only once you compared this address with them over another channel"),
         )
         self.verify_button.clicked.connect(self.verify_requested.emit)
+        self.block_button = named(
+            QPushButton(tr("&Block…"), self),
+            tr("Block this contact"),
+            tr("Refuse them now and later; their connection drops"),
+        )
+        self.block_button.clicked.connect(self.block_requested.emit)
         self.messages = named(
             QListWidget(self),
             tr("Messages"),
@@ -84,6 +92,7 @@ class OnionChatView(QWidget):
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.verify_button)
+        head.addWidget(self.block_button)
         head.addWidget(self.badge)
         foot = QHBoxLayout()
         foot.addWidget(self.composer, 1)

@@ -133,6 +133,7 @@ class OnionFlow:
             view.set_online(bool(info and info.online))
             view.send_requested.connect(functools.partial(self.send, view))
             view.verify_requested.connect(functools.partial(self.confirm_verified, view))
+            view.block_requested.connect(functools.partial(self.confirm_block, view))
             self.views[key] = view
             self.w.tabs.addTab(view, short(contact))
             self.w.tabs.show()
@@ -170,6 +171,30 @@ class OnionFlow:
                 else None
             )
         )
+        self.w.commands.open_dialog(dialog)
+
+    def confirm_block(self, view: OnionChatView) -> None:
+        identity, contact = view.identity, view.contact
+        dialog = ButtonsDialog(
+            tr("Block contact"),
+            tr(
+                "Block {contact}? They are refused now and later; your messages still waiting for "
+                "them are not sent."
+            ).format(contact=short(contact)),
+            [
+                ("block", tr("&Block"), tr("Refuse them now and later")),
+                ("no", tr("Cancel"), tr("Change nothing")),
+            ],
+            self.w,
+        )
+
+        def chosen(key: object) -> None:
+            if key == "block":
+                self.w.tasks.spawn(
+                    self.w.service.onion.block(identity, contact), lambda _: self.drop(identity, contact)
+                )
+
+        dialog.chosen.connect(chosen)
         self.w.commands.open_dialog(dialog)
 
     def drop(self, identity: str, contact: str) -> None:

@@ -137,7 +137,8 @@
         <location filename="../dialogs.py" line="116" />
         <location filename="../onion.py" line="146" />
         <location filename="../onion_flow.py" line="95" />
-        <location filename="../onion_flow.py" line="162" />
+        <location filename="../onion_flow.py" line="163" />
+        <location filename="../onion_flow.py" line="186" />
         <location filename="../verify.py" line="143" />
         <source>Cancel</source>
         <translation>Annuler</translation>
@@ -480,44 +481,44 @@
     </message>
     <message>
         <location filename="../conversation.py" line="69" />
-        <location filename="../onion_chat.py" line="71" />
+        <location filename="../onion_chat.py" line="79" />
         <source>Messages</source>
         <translation>Messages</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="70" />
-        <location filename="../onion_chat.py" line="72" />
+        <location filename="../onion_chat.py" line="80" />
         <source>The conversation, oldest first; your messages show their state</source>
         <translation>La conversation, du plus ancien au plus récent ; vos messages indiquent leur état</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="74" />
         <location filename="../onion.py" line="203" />
-        <location filename="../onion_chat.py" line="76" />
+        <location filename="../onion_chat.py" line="84" />
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="74" />
-        <location filename="../onion_chat.py" line="76" />
+        <location filename="../onion_chat.py" line="84" />
         <source>Type a message; Enter sends, Shift+Enter starts a new line</source>
         <translation>Tapez un message ; Entrée l’envoie, Maj+Entrée commence une nouvelle ligne</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
-        <location filename="../onion_chat.py" line="81" />
+        <location filename="../onion_chat.py" line="89" />
         <source>&amp;Send</source>
         <translation>&amp;Envoyer</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
-        <location filename="../onion_chat.py" line="81" />
+        <location filename="../onion_chat.py" line="89" />
         <source>Send</source>
         <translation>Envoyer</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="79" />
-        <location filename="../onion_chat.py" line="81" />
+        <location filename="../onion_chat.py" line="89" />
         <source>Send the message</source>
         <translation>Envoyer le message</translation>
     </message>
@@ -543,14 +544,14 @@
     </message>
     <message>
         <location filename="../conversation.py" line="137" />
-        <location filename="../onion_chat.py" line="155" />
+        <location filename="../onion_chat.py" line="164" />
         <source>me ({state}): {text}</source>
         <translation>moi ({state}) : {text}</translation>
     </message>
     <message>
         <location filename="../conversation.py" line="167" />
         <location filename="../events.py" line="84" />
-        <location filename="../onion_chat.py" line="167" />
+        <location filename="../onion_chat.py" line="176" />
         <source>{contact}: {text}</source>
         <translation>{contact} : {text}</translation>
     </message>
@@ -633,6 +634,7 @@
     <message>
         <location filename="../dialogs.py" line="86" />
         <location filename="../onion.py" line="292" />
+        <location filename="../onion_flow.py" line="185" />
         <source>&amp;Block</source>
         <translation>&amp;Bloquer</translation>
     </message>
@@ -806,7 +808,8 @@
         <location filename="../bridges.py" line="166" />
         <location filename="../dialogs.py" line="94" />
         <location filename="../onion_flow.py" line="95" />
-        <location filename="../onion_flow.py" line="162" />
+        <location filename="../onion_flow.py" line="163" />
+        <location filename="../onion_flow.py" line="186" />
         <source>Change nothing</source>
         <translation>Ne rien changer</translation>
     </message>
@@ -887,7 +890,7 @@
     </message>
     <message>
         <location filename="../dialogs.py" line="112" />
-        <location filename="../onion_chat.py" line="59" />
+        <location filename="../onion_chat.py" line="61" />
         <source>Contact address</source>
         <translation>Adresse du contact</translation>
     </message>
@@ -2083,43 +2086,58 @@
         <translation>envoyé, pas encore accusé</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="64" />
+        <location filename="../onion_chat.py" line="66" />
         <source>I &amp;compared the address</source>
         <translation>J’ai &amp;comparé l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="65" />
-        <location filename="../onion_flow.py" line="161" />
+        <location filename="../onion_chat.py" line="67" />
+        <location filename="../onion_flow.py" line="162" />
         <source>Mark the address verified</source>
         <translation>Marquer l’adresse vérifiée</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="66" />
+        <location filename="../onion_chat.py" line="68" />
         <source>Only once you compared this address with them over another channel</source>
         <translation>Seulement après avoir comparé cette adresse avec cette personne par un autre moyen</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="103" />
+        <location filename="../onion_chat.py" line="72" />
+        <source>&amp;Block…</source>
+        <translation>&amp;Bloquer…</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="73" />
+        <source>Block this contact</source>
+        <translation>Bloquer ce contact</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="74" />
+        <source>Refuse them now and later; their connection drops</source>
+        <translation>Le refuser maintenant et à l’avenir ; sa connexion est coupée</translation>
+    </message>
+    <message>
+        <location filename="../onion_chat.py" line="112" />
         <source>PRIVATE (ONION) VERIFIED</source>
         <translation>PRIVÉ (ONION) VÉRIFIÉ</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="106" />
+        <location filename="../onion_chat.py" line="115" />
         <source>PRIVATE (ONION) UNVERIFIED</source>
         <translation>PRIVÉ (ONION) NON VÉRIFIÉ</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="112" />
+        <location filename="../onion_chat.py" line="121" />
         <source>End-to-end private by the onion itself: Tor encrypts the connection between your onion service and theirs, no server sees it, and the address is their key. No OTR on top: Tor's protection is all there is.</source>
         <translation>Privé de bout en bout par l’onion lui-même : Tor chiffre la connexion entre votre service onion et le sien, aucun serveur ne la voit, et l’adresse est sa clé. Pas d’OTR en plus : la protection de Tor est la seule.</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="121" />
+        <location filename="../onion_chat.py" line="130" />
         <source>{contact} is online</source>
         <translation>{contact} est en ligne</translation>
     </message>
     <message>
-        <location filename="../onion_chat.py" line="123" />
+        <location filename="../onion_chat.py" line="132" />
         <source>{contact} is offline: your messages wait until you are both online</source>
         <translation>{contact} est hors ligne : vos messages attendent que vous soyez tous deux en ligne</translation>
     </message>
@@ -2144,24 +2162,39 @@
         <translation>Supprimer l’identité et sa clé</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="155" />
+        <location filename="../onion_flow.py" line="156" />
         <source>Verify the address</source>
         <translation>Vérifier l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="157" />
+        <location filename="../onion_flow.py" line="158" />
         <source>Did you compare this address with {contact} over another channel (in person, by phone), character by character?
 {address}</source>
         <translation>Avez-vous comparé cette adresse avec {contact} par un autre moyen (en personne, par téléphone), caractère par caractère ?
 {address}</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="161" />
+        <location filename="../onion_flow.py" line="162" />
         <source>&amp;Yes, it is the same</source>
         <translation>&amp;Oui, c’est la même</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="226" />
+        <location filename="../onion_flow.py" line="179" />
+        <source>Block contact</source>
+        <translation>Bloquer le contact</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="181" />
+        <source>Block {contact}? They are refused now and later; your messages still waiting for them are not sent.</source>
+        <translation>Bloquer {contact} ? Il est refusé maintenant et à l’avenir ; vos messages qui l’attendent encore ne sont pas envoyés.</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="185" />
+        <source>Refuse them now and later</source>
+        <translation>Le refuser maintenant et à l’avenir</translation>
+    </message>
+    <message>
+        <location filename="../onion_flow.py" line="251" />
         <source>Onion identity {identity} expired: its key is gone.</source>
         <translation>L’identité onion {identity} a expiré : sa clé a disparu.</translation>
     </message>
