@@ -10,7 +10,7 @@ from tests.tui.fake_service import OURS, THEIRS, FakeService
 from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
 from timb.core.errors import InvalidRequest, ProfileError
-from timb.core.service.results import AccountInfo, SettingsInfo, TorInfo
+from timb.core.service.results import AccountInfo, HeldNotice, SettingsInfo, TorInfo
 from timb.core.service.tor_connection import TorConnectionInfo
 from timb.core.service.tor_settings import BridgeChoice
 from timb.tor.errors import BridgeLineError
@@ -24,6 +24,7 @@ class GuiFakeService(FakeService):
         self.closed = False
         self.prefs: dict[str, Any] = {"history": False, "otr_policy": "always", "auto_connect": False}
         self.requests: dict[str, list[str]] = {}
+        self.written_for: dict[tuple[str, str], tuple[Fingerprint, ...]] = {}
         self.tor_choice: BridgeChoice | None = None  # None: never asked
         self.managed_tor = False  # tests/gui's service attaches (TorInfo "attach" below)
         self.transports: tuple[str, ...] = ("meek_lite", "obfs4", "snowflake")
@@ -75,11 +76,27 @@ class GuiFakeService(FakeService):
 
     # -- held messages: the TUI fake's rules (release only to the session's key) ------------------
 
-    def hold(self, account_id: str, contact: str, ids: tuple[str, ...], offered: Fingerprint) -> None:
-        """Test helper: the core holds ``ids`` because the session now has ``offered`` (the
-        event itself is handed to the window by the test)."""
+    def hold(
+        self,
+        account_id: str,
+        contact: str,
+        ids: tuple[str, ...],
+        written_for: tuple[Fingerprint, ...],
+        offered: Fingerprint | None,
+    ) -> None:
+        """Test helper: the core holds ``ids`` written for ``written_for`` because the session
+        now has ``offered`` (None: no session now); the test hands the event to the window."""
         self.held[(account_id, contact)] = list(ids)
-        self.session_key[(account_id, contact)] = offered
+        self.written_for[(account_id, contact)] = written_for
+        if offered is None:
+            self.session_key.pop((account_id, contact), None)
+        else:
+            self.session_key[(account_id, contact)] = offered
+
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice:
+        key = self._held_key(account_id, contact)
+        ids = tuple(self.held.get(key, []))
+        return HeldNotice(ids, self.written_for.get(key, ()) if ids else (), self.session_key.get(key))
 
     # -- the Tor connection choice (the real validation: timb.core.service.tor_settings) ---------
 

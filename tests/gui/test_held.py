@@ -34,7 +34,7 @@ def held_conversation(make_gui: MakeGui) -> Gui:
     for text in ("first", "second"):
         view.composer.setPlainText(text)
         view.send_button.click()
-    service.hold("alice", BOB, ("m1", "m2"), NEW)
+    service.hold("alice", BOB, ("m1", "m2"), (THEIRS,), NEW)
     handle_event(gui.window, HeldForKeyChange("alice", BOB, ("m1", "m2"), (THEIRS,), NEW))
     return gui
 
@@ -57,9 +57,11 @@ def drain(gui: Gui) -> None:
     gui.run(empty())
 
 
-@pytest.mark.parametrize("name", ["held_messages", "release_held", "discard_held"])
+@pytest.mark.parametrize("name", ["held_notice", "release_held", "discard_held"])
 def test_the_fake_has_the_real_signatures(name: str) -> None:
-    assert inspect.signature(getattr(GuiFakeService, name)) == inspect.signature(getattr(TimbService, name))
+    assert inspect.signature(getattr(GuiFakeService, name), eval_str=True) == inspect.signature(
+        getattr(TimbService, name), eval_str=True
+    )
 
 
 def test_held_dialog_is_loud_blocking_and_names_both_keys(make_gui: MakeGui) -> None:
@@ -92,7 +94,7 @@ def test_send_them_releases_to_the_offered_key_only(make_gui: MakeGui) -> None:
 
 def test_a_key_that_changed_again_is_refused_and_stays_held(make_gui: MakeGui) -> None:
     gui = held_conversation(make_gui)
-    gui.service.hold("alice", BOB, ("m1", "m2"), THEIRS)  # the session's key moved on meanwhile
+    gui.service.hold("alice", BOB, ("m1", "m2"), (THEIRS,), THEIRS)  # the key moved on meanwhile
     the_dialog(gui).buttons["release"].click()
     assert "does not have this key" in gui.window.statusBar().currentMessage()
     assert gui.window.views[("alice", BOB)].is_held("m1")
@@ -127,10 +129,23 @@ def test_decide_later_then_reach_the_choice_again(make_gui: MakeGui) -> None:
     assert "No messages are held" in gui.window.statusBar().currentMessage()
 
 
-def test_held_before_the_window_saw_why_says_so(make_gui: MakeGui) -> None:
+def test_asked_again_from_what_the_service_holds_now(make_gui: MakeGui) -> None:
     gui = held_conversation(make_gui)
     the_dialog(gui).buttons["later"].click()
-    gui.window.held.events.clear()  # as if the event came before this window existed
+    newer = Fingerprint(bytes(range(50, 70)))
+    gui.service.hold("alice", BOB, ("m2",), (THEIRS,), newer)  # the session's key changed again
+    gui.window.menu_actions["held"].trigger()
+    again = the_dialog(gui)
+    assert again.held.ids == ("m2",) and again.held.offered == newer
+    assert again.held.written_for == (THEIRS,)
+    again.buttons["release"].click()
+    assert gui.service.calls[-1] == ("release_held", "alice", BOB, newer.hex)
+
+
+def test_held_without_a_session_now_waits(make_gui: MakeGui) -> None:
+    gui = held_conversation(make_gui)
+    the_dialog(gui).buttons["later"].click()
+    gui.service.hold("alice", BOB, ("m1", "m2"), (THEIRS,), None)
     gui.window.menu_actions["held"].trigger()
     assert gui.window.commands.dialogs(HeldDialog) == []
-    assert "2 message(s) are held" in gui.window.statusBar().currentMessage()
+    assert "no private session now" in gui.window.statusBar().currentMessage()

@@ -63,7 +63,9 @@ def identity_dialog(gui: Gui) -> IdentityDialog:
 
 @pytest.mark.parametrize("name", [n for n in dir(OnionApi) if not n.startswith("_")])
 def test_the_fake_has_the_real_signatures(name: str) -> None:
-    assert inspect.signature(getattr(FakeOnion, name)) == inspect.signature(getattr(OnionPart, name))
+    assert inspect.signature(getattr(FakeOnion, name), eval_str=True) == inspect.signature(
+        getattr(OnionPart, name), eval_str=True
+    )
 
 
 def test_identity_address_copyable_and_online_only_on_purpose(make_gui: MakeGui) -> None:

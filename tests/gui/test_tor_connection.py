@@ -54,7 +54,9 @@ def bridges(gui: Gui) -> BridgesDialog:
 
 @pytest.mark.parametrize("name", ["tor_connection", "set_tor_connection"])
 def test_the_fake_has_the_real_signatures(name: str) -> None:
-    assert inspect.signature(getattr(GuiFakeService, name)) == inspect.signature(getattr(TimbService, name))
+    assert inspect.signature(getattr(GuiFakeService, name), eval_str=True) == inspect.signature(
+        getattr(TimbService, name), eval_str=True
+    )
 
 
 def test_a_new_profile_on_our_own_tor_is_asked_then_connects_directly(make_gui: MakeGui) -> None:

@@ -8,13 +8,13 @@ or throws them away. Nothing here sends by itself, and "Decide later" changes no
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from timb.core.events import HeldForKeyChange
+from timb.core.service.results import HeldNotice
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.verify import ChoiceDialog, fingerprint_label
 
@@ -72,16 +72,13 @@ class HeldDialog(ChoiceDialog):
 
 
 class HeldFlow:
-    """What the window knows of held messages (the last event per conversation) and the dialog."""
+    """The event's dialog, and the same choice asked again from what the service holds now."""
 
     def __init__(self, window: MainWindow) -> None:
         self.w = window
-        self.events: dict[tuple[str, str], HeldForKeyChange] = {}
 
     def held(self, event: HeldForKeyChange) -> None:
         """The core's event: mark the messages held and ask at once."""
-        key = (event.account, event.contact)
-        self.events[key] = event
         view = self.w.conversation(event.account, event.contact)
         view.mark_held(event.ids)
         view.add_system(
@@ -96,22 +93,22 @@ class HeldFlow:
             self.ask_for(view.account, view.contact)
 
     def ask_for(self, account: str, contact: str) -> None:
-        """The choice again for one conversation, with what the core holds now."""
-        ids: list[list[str]] = []
-        if not self.w.tasks.run(lambda: ids.append(self.w.service.held_messages(account, contact))):
+        """The choice again for one conversation, with what the core holds now (`held_notice`:
+        the ids, the keys they were written for, the session's key now)."""
+        found: list[HeldNotice] = []
+        if not self.w.tasks.run(lambda: found.append(self.w.service.held_notice(account, contact))):
             return
-        event = self.events.get((account, contact))
-        if not ids[0]:
+        notice = found[0]
+        if not notice.ids:
             self.w.show_status(tr("No messages are held for {contact}.").format(contact=contact))
-            return
-        if event is None:  # held before this window saw why: verifying the key lets them go (core rule)
+        elif notice.offered is None:  # nothing to release them to until a session exists
             self.w.show_status(
-                tr(
-                    "{count} message(s) are held for {contact}: they go once you verify their key (Ctrl+F)."
-                ).format(count=len(ids[0]), contact=contact)
+                tr("{count} message(s) are held for {contact}: no private session now, so they wait.").format(
+                    count=len(notice.ids), contact=contact
+                )
             )
-            return
-        self.ask(replace(event, ids=tuple(ids[0])))
+        else:
+            self.ask(HeldForKeyChange(account, contact, notice.ids, notice.written_for, notice.offered))
 
     def ask(self, event: HeldForKeyChange) -> None:
         for old in self.w.commands.dialogs(HeldDialog):
@@ -127,7 +124,6 @@ class HeldFlow:
         service, view = self.w.service, self.w.conversation(account, contact)
         if choice == "release":
             if self.w.tasks.run(lambda: service.release_held(account, contact, event.offered.hex)):
-                self.events.pop((account, contact), None)
                 view.held_decided()
                 view.add_system(
                     tr("held messages released to the key {fingerprint}").format(
@@ -136,7 +132,6 @@ class HeldFlow:
                 )
         elif choice == "discard":
             if self.w.tasks.run(lambda: service.discard_held(account, contact)):
-                self.events.pop((account, contact), None)
                 view.held_decided()
                 view.add_system(tr("held messages discarded: they will never be sent"))
         else:
@@ -147,4 +142,4 @@ class HeldFlow:
             )
 
     def clear(self) -> None:
-        self.events.clear()
+        """Panic: nothing of the held messages is kept here (the dialogs are closed by panic)."""

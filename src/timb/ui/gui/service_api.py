@@ -18,6 +18,7 @@ from timb.core.service.results import (
     AccountInfo,
     ContactInfo,
     Fingerprints,
+    HeldNotice,
     HistoryItem,
     KnownKey,
     SendResult,
@@ -125,7 +126,7 @@ class ServiceApi(Protocol):
 
     def message_state(self, account_id: str, msg_id: str) -> MessageState: ...
 
-    def held_messages(self, account_id: str, contact: str) -> list[str]: ...
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice: ...
 
     def release_held(self, account_id: str, contact: str, fingerprint: str) -> None: ...
 

@@ -2046,32 +2046,32 @@
         <translation>Les garder retenus ; Conversation &gt; Messages retenus redemande</translation>
     </message>
     <message>
-        <location filename="../held.py" line="88" />
+        <location filename="../held.py" line="85" />
         <source>{count} message(s) HELD: written for another key, not sent</source>
         <translation>{count} message(s) RETENU(S) : écrit(s) pour une autre clé, non envoyé(s)</translation>
     </message>
     <message>
-        <location filename="../held.py" line="105" />
+        <location filename="../held.py" line="103" />
         <source>No messages are held for {contact}.</source>
         <translation>Aucun message n’est retenu pour {contact}.</translation>
     </message>
     <message>
-        <location filename="../held.py" line="110" />
-        <source>{count} message(s) are held for {contact}: they go once you verify their key (Ctrl+F).</source>
-        <translation>{count} message(s) retenu(s) pour {contact} : ils partiront une fois sa clé vérifiée (Ctrl+F).</translation>
+        <location filename="../held.py" line="106" />
+        <source>{count} message(s) are held for {contact}: no private session now, so they wait.</source>
+        <translation>{count} message(s) retenu(s) pour {contact} : pas de session privée pour l’instant, ils attendent.</translation>
     </message>
     <message>
-        <location filename="../held.py" line="133" />
+        <location filename="../held.py" line="129" />
         <source>held messages released to the key {fingerprint}</source>
         <translation>messages retenus envoyés à la clé {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../held.py" line="141" />
+        <location filename="../held.py" line="136" />
         <source>held messages discarded: they will never be sent</source>
         <translation>messages retenus jetés : ils ne seront jamais envoyés</translation>
     </message>
     <message>
-        <location filename="../held.py" line="144" />
+        <location filename="../held.py" line="139" />
         <source>held messages wait for your decision: Conversation &gt; Held messages ({shortcut})</source>
         <translation>les messages retenus attendent votre décision : Conversation &gt; Messages retenus ({shortcut})</translation>
     </message>
