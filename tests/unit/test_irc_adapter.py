@@ -309,3 +309,39 @@ def test_sasl_external_needs_tls_and_a_client_certificate(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match="EXTERNAL"):
         IrcAccount(host=ONION, nick="alice", tls=False, sasl=SaslExternal(), client_cert=cert)
     assert IrcAccount(host=ONION, nick="alice", sasl=SaslExternal(), client_cert=cert).client_cert == cert
+
+
+async def test_sasl_external_presents_the_client_certificate_and_logs_in(tmp_path: Path) -> None:
+    """EXTERNAL end to end against a scripted TLS server that requires a client certificate:
+    the one in the account is presented in the handshake, then the empty EXTERNAL response."""
+    _, client_pin = server_context(tmp_path, "client")
+    client_pem = tmp_path / "client.pem"
+    client_pem.write_bytes((tmp_path / "client.crt").read_bytes() + (tmp_path / "client.key").read_bytes())
+    server_ctx, pin = server_context(tmp_path, "srv")
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    server_ctx.load_verify_locations(tmp_path / "client.crt")
+    dialer = PairDialer()
+    dialer.certificates = [server_ctx]
+    account = IrcAccount(
+        host=ONION, nick="alice", pin=pin, client_cert=client_pem, sasl=SaslExternal(), flood=LAX
+    )
+    adapter = IrcAdapter(account, dialer, policy=FAST)
+    task = asyncio.create_task(adapter.connect())
+    server = await dialer.next_server()
+    presented = server.writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    assert CertificatePin.of(presented) == client_pin
+    await server.expect("CAP LS")
+    server.send("CAP * LS :sasl=EXTERNAL")
+    assert await server.expect("CAP REQ") == "CAP REQ :sasl"
+    server.send("CAP alice ACK :sasl")
+    await server.expect("AUTHENTICATE EXTERNAL")
+    server.send("AUTHENTICATE +")
+    assert await server.expect("AUTHENTICATE") == "AUTHENTICATE +"
+    server.send(":srv 900 alice alice!u@h certuser :You are now logged in", ":srv 903 alice :SASL ok")
+    await server.expect("CAP END")
+    server.send(":srv 001 alice :Welcome")
+    async with asyncio.timeout(10):
+        await task
+    assert adapter.state is ConnectionState.CONNECTED
+    await adapter.disconnect()
+    dialer.close()
