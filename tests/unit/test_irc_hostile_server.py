@@ -20,6 +20,7 @@ from timb.net.irc.events import (
     MessageEchoed,
     NickChanged,
     PrivateMessage,
+    Registered,
     ServerNotice,
 )
 from timb.net.irc.limits import ServerLimits
@@ -167,6 +168,7 @@ class _ScriptedIrc:
     def __init__(self, events: list[IrcEvent]) -> None:
         self._events = events
         self.sent: list[tuple[str, str]] = []
+        self.wanted_nick = "alice"
 
     async def events(self) -> AsyncIterator[IrcEvent]:
         for event in self._events:
@@ -223,4 +225,11 @@ async def test_a_stranger_s_nick_change_in_a_channel_is_not_a_1to1_event() -> No
 
 async def test_our_own_nick_change_is_shown() -> None:
     out, _ = await _run([NickChanged("alice", "alice_", me=True)])
+    assert len(out) == 1 and isinstance(out[0], ErrorEvent) and "alice_" in str(out[0].error)
+
+
+async def test_registering_under_another_nick_is_shown() -> None:
+    out, _ = await _run([Registered("Alice", frozenset())])
+    assert out == []  # the same nick in another case
+    out, _ = await _run([Registered("alice_", frozenset())])
     assert len(out) == 1 and isinstance(out[0], ErrorEvent) and "alice_" in str(out[0].error)

@@ -45,6 +45,7 @@ from timb.net.irc.events import (
     NickChanged,
     Parted,
     PrivateMessage,
+    Registered,
     TopicChanged,
     UserQuit,
 )
@@ -209,6 +210,12 @@ class IrcChatAdapter(Adapter):
         """What the user is told about a nick change. A contact's conversation never moves to
         its new nick: OTR sessions and trust are per nick, and the old nick may be taken by
         someone else next. The new nick is a new contact (its own OTR session, a key to accept)."""
+        if isinstance(event, Registered) and event.nick.lower() != self.irc.wanted_nick.lower():
+            text = (
+                f"{self.irc.wanted_nick} is taken on this server, you are {event.nick}: contacts "
+                f"writing to {self.irc.wanted_nick} reach someone else or nobody"
+            )
+            return [ErrorEvent(RemoteError("irc-nick-taken", text))]
         if not isinstance(event, NickChanged):
             return []
         if event.me:
