@@ -2,7 +2,9 @@
 service of the private Tor network chat privately; Alice writes long messages (several OTR
 fragments each, paced by the flood limiter); Bob's service closes once the first has arrived
 and been acknowledged, with the next one's fragments on the wire; Alice writes on while Bob is
-away (the server bounces it: no such nick). Bob's next service, on the same profile, writes
+away (the server bounces it: no such nick). Mallory, a libotr client with her own key, takes
+Bob's free nick and starts OTR with Alice: the re-send holds everything for Bob's key and
+Mallory reads none of it. Bob's next service, on the same profile, writes
 first: the peers re-key, Alice re-sends what Bob did not confirm, and Bob's two lives together
 show every message of Alice's exactly once, in order."""
 
@@ -10,23 +12,30 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fixtures.ircd import IrcServer
+from tests.fixtures.ircd import ONION_PORT, IrcServer
 from tests.fixtures.tor import TorNetwork
+from tests.integration.test_irc_libotr import LibotrOnIrc
 from tests.integration.test_irc_service import PASSPHRASE, Local
+from tests.interop import libotr
 from timb.common.secret import Secret
 from timb.core.events import (
     ConnectionState,
     ConnectionStateChanged,
+    HeldForKeyChange,
+    KeyChanged,
     MessageReceived,
     MessageState,
     MessageStateChanged,
 )
 from timb.core.service import TimbService, TorSettings
+from timb.net.irc.adapter import IrcAccount, IrcAdapter
+from timb.tor.client import TorClient
 
 pytestmark = pytest.mark.integration
 
@@ -62,8 +71,59 @@ async def start(local: Local, nick: str, onion: str, pin: str, *, new: bool) -> 
     )
 
 
+async def impostor_takes_bobs_nick(
+    alice: Local,
+    ids: list[str],
+    texts: list[str],
+    tor: TorClient,
+    onion: str,
+    ircd: IrcServer,
+    a_nick: str,
+    b_nick: str,
+    otr: Callable[..., libotr.LibotrPeer],
+) -> None:
+    """While Bob is away, Mallory (libotr, her own key) takes his nick and starts OTR with Alice:
+    the re-send acts for Alice without asking, so nothing unconfirmed may go to Mallory's key."""
+    to_bob = f"{b_nick}@{onion}"
+    irc = IrcAdapter(IrcAccount(host=onion, nick=b_nick, port=ONION_PORT, pin=ircd.pin()), tor)
+    await irc.connect()
+    assert irc.nick == b_nick  # Bob's nick was free: the server handed it to Mallory
+    mallory = LibotrOnIrc(otr(b_nick, max_message_size=irc.fragment_size(a_nick)), irc)
+    mallory.start()
+    try:
+        for wire in mallory.peer.start(a_nick):  # the query's explanation: one IRC line
+            await irc.send_message(a_nick, " ".join(wire.splitlines()))
+        await mallory.wait_for(lambda: mallory.peer.is_encrypted(a_nick))
+        await mallory.send(a_nick, "it is me, bob")
+        got = await alice.wait_for(lambda e: isinstance(e, MessageReceived) and e.text == "it is me, bob")
+        assert got.contact == to_bob  # the same contact: only the key tells them apart
+        await alice.wait_for(lambda e: isinstance(e, KeyChanged) and e.contact == to_bob)
+        await alice.wait_for(lambda e: isinstance(e, HeldForKeyChange) and e.contact == to_bob)
+        unconfirmed = [i for i in ids if state_of(alice, i) is not MessageState.DELIVERED]
+        assert unconfirmed and alice.service.held_messages("main", to_bob) == unconfirmed
+        assert not set(texts) & set(mallory.shown), "a re-send went to a key Alice never accepted"
+    finally:
+        await mallory.close()
+
+
+@pytest.fixture
+async def tor(tor_network: TorNetwork) -> AsyncIterator[TorClient]:
+    client = await TorClient.attach(
+        "127.0.0.1", tor_network.control_port, cookie_path=tor_network.control_cookie
+    )
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
 async def test_bob_restarts_mid_chat_and_nothing_is_lost_or_shown_twice(
-    tmp_path: Path, tor_network: TorNetwork, ircd_onion: str, ircd_server: IrcServer
+    tmp_path: Path,
+    tor_network: TorNetwork,
+    tor: TorClient,
+    ircd_onion: str,
+    ircd_server: IrcServer,
+    libotr_peer_factory: Callable[..., libotr.LibotrPeer],
 ) -> None:
     settings = TorSettings(control_port=tor_network.control_port, cookie_path=tor_network.control_cookie)
     stamp = str(time.monotonic_ns())[-6:]
@@ -94,6 +154,9 @@ async def test_bob_restarts_mid_chat_and_nothing_is_lost_or_shown_twice(
         assert first_life[0] == "hello bob" and texts[0] in first_life
         assert len(first_life) < 4, "Bob saw everything before he left: the restart tests nothing"
         ids.append(alice.service.send_message("main", to_bob, texts[3]).id)  # Bob is away
+        await impostor_takes_bobs_nick(
+            alice, ids, texts, tor, ircd_onion, ircd_server, a_nick, b_nick, libotr_peer_factory
+        )
         async with TimbService(tmp_path / "b", tor=settings) as b_service:
             bob = Local(b_service)
             tasks.append(asyncio.create_task(bob.collect()))
