@@ -73,6 +73,7 @@ class TimbService:
             self._book.is_blocked,
             self._tasks.spawn,
             is_contact=self._book.is_contact,
+            save_soon=self._session.save_soon,
         )
         networks = Networks(adapter_factory or default_adapter_factory, self._tor)
         self._accounts = AccountBook(
