@@ -3,7 +3,8 @@ IRC connection, both on ngircd as an onion service of the private Tor network. T
 starts (its first message waits for the AKE); then the libotr side sends two consecutive long
 messages, each fragmented by libotr at the IRC line size, as irssi-otr splits long typed lines.
 SMP runs both ways over the same session: TIMB asks a question libotr answers, then libotr asks
-with a shared secret TIMB answers; every SMP message is fragmented to the IRC line size."""
+with a shared secret TIMB answers; every SMP message is fragmented to the IRC line size. Last,
+libotr starts an AKE of its own (its query) and the chat goes on both ways in the new session."""
 
 from __future__ import annotations
 
@@ -215,6 +216,7 @@ async def test_timb_and_libotr_chat_privately_on_irc_both_ways(
         # SMP both ways on the same session (see the module docstring)
         await smp_timb_asks(chat)
         await smp_libotr_asks(chat)
+        await libotr_starts_an_ake(chat)
 
 
 def smp_kinds(carol: LibotrOnIrc) -> list[str]:
@@ -247,3 +249,19 @@ async def smp_libotr_asks(chat: Chat) -> None:
     assert done.outcome is SmpOutcome.SUCCEEDED and done.verified  # a shared secret proves them too
     await carol.wait_for(lambda: smp_kinds(carol).count("success") == 2)
     assert carol.peer.is_encrypted(timb_nick)
+
+
+async def libotr_starts_an_ake(chat: Chat) -> None:
+    """libotr sends its query (as irssi-otr's /otr init): TIMB answers, a new AKE runs over IRC."""
+    carol, timb_nick = chat.carol, chat.timb_nick
+    mark, before = len(chat.seen), carol.peer.ssid(timb_nick)
+    for wire in carol.peer.start(timb_nick):  # the query's explanation: one IRC line
+        await carol.irc.send_message(timb_nick, " ".join(wire.splitlines()))
+    await carol.wait_for(lambda: carol.peer.is_encrypted(timb_nick) and carol.peer.ssid(timb_nick) != before)
+    await carol.send(timb_nick, "after libotr's own AKE")
+    got = await chat.wait(
+        lambda e: isinstance(e, MessageReceived) and e.text == "after libotr's own AKE", mark
+    )
+    assert got.encrypted
+    chat.service.send_message("main", chat.carol_contact, "and back")
+    await carol.wait_shown("and back")
