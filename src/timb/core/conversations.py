@@ -312,10 +312,13 @@ class Conversations(ConversationsBase):
                 self._gone_secure(c, session)
             case otr.MessageReceived(text=text, encrypted=encrypted):
                 self._received(c, session, text, encrypted)
-            case otr.DataMessageAuthenticated(recipient_keyid=keyid, timb=record) if session.bound:
+            case otr.DataMessageAuthenticated() if not session.bound:
+                session.repeated = False  # (only _timb_record may say this message repeats one)
+            case otr.DataMessageAuthenticated(recipient_keyid=keyid, timb=record):
                 # Only a message that decrypted and passed its MAC says the peer is alive and
                 # reads what we send; its key id is the authenticated one (issue 9, item 4).
                 session.suspect = False
+                session.repeated = False  # each message is judged by its own record
                 if record is not None:
                     self._timb_record(c, session, record)
                 elif not session.timb:
