@@ -155,3 +155,30 @@ async def test_a_message_shown_before_a_crash_is_not_shown_again_by_the_next_run
             await alice.wait(_delivered(after))
             await alice.wait(_delivered(shown))  # re-sent to the new instance, acknowledged
             assert again.received() == ["after the crash"]
+
+
+async def test_a_message_typed_before_a_crash_is_sent_by_the_next_run(tmp_path: Path) -> None:
+    # Issue 14, finding 4, with the service's profile: alice's message is SENT but the server
+    # keeps it from bob; her client dies. Her profile as it was on disk then starts again and
+    # sends it: bob shows it once, alice's next run sees it DELIVERED under the same id.
+    server = FakeServer()
+    async with running(tmp_path / "b", server) as bob:
+        async with running(tmp_path / "a", server) as alice:
+            await setup(alice, ALICE, BOB)
+            await setup(bob, BOB, ALICE)
+            await alice.wait(_delivered(alice.service.send_message("main", BOB, "hello bob").id))
+            server.intercept = lambda sender, _to, _body: sender.bare != Jid.parse(ALICE)
+            kept = alice.service.send_message("main", BOB, "typed just before the crash").id
+            await alice.wait(
+                lambda ev: any(
+                    isinstance(e, MessageStateChanged) and e.id == kept and e.state is MessageState.SENT
+                    for e in ev
+                )
+            )
+            await _history_settles(alice, BOB, 1)  # the background save of the outbox is done
+            shutil.copytree(tmp_path / "a", tmp_path / "a-at-the-crash")
+        server.intercept = None
+        async with running(tmp_path / "a-at-the-crash", server) as again:
+            await setup(again, ALICE, BOB, create=False)
+            await again.wait(_delivered(kept))
+        assert bob.received().count("typed just before the crash") == 1

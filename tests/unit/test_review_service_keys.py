@@ -82,10 +82,12 @@ async def test_a_key_seen_only_under_a_key_change_notice_never_takes_text_typed_
             await alice.wait(private_with(BOB))
     for attempt in range(2):  # the notice, then a later restart with K' already in the store
         async with running(tmp_path / "a", server) as alice:
-            await setup(alice, ALICE, BOB, create=False)
+            # The server answers alice's own Query with its key: the one her send starts, or (the
+            # second time) the one she sends at connecting for the message her profile kept.
             impostor = Impostor(server, Jid.parse(BOB), Jid.parse(ALICE), CAROL_KEY)
+            impostor.active = True
+            await setup(alice, ALICE, BOB, create=False)
             msg = alice.service.send_message("main", BOB, f"{SECRET} ({attempt})").id
-            impostor.start()
             await alice.wait(lambda ev: any(isinstance(e, HeldForKeyChange) for e in ev), limit=10.0)
             await asyncio.sleep(0)
             assert impostor.read == []

@@ -31,11 +31,14 @@ class AccountLink:
         account_id: str,
         emit: Callable[[CoreEvent], None],
         on_down: Callable[[], None] | None = None,
+        on_up: Callable[[], None] | None = None,
     ) -> None:
-        """``on_down`` is called whenever the session is lost or ended (presence goes stale)."""
+        """``on_down`` is called whenever the session is lost or ended (presence goes stale);
+        ``on_up`` whenever it is (again) connected (what waited may go now)."""
         self.account_id = account_id
         self._emit = emit
         self._on_down = on_down
+        self._on_up = on_up
         self._outbox: deque[tuple[str, str]] = deque()
         self._queued = asyncio.Event()
         self.connected = asyncio.Event()
@@ -66,6 +69,8 @@ class AccountLink:
             return
         self.connected.set()
         self._emit(ConnectionStateChanged(self.account_id, ConnectionState.CONNECTED))
+        if self._on_up is not None:
+            self._on_up()
         # The adapter may have queued its own CONNECTING/CONNECTED for the attempt that
         # connect() already reported; they are not shown twice.
         catching_up = True
@@ -121,6 +126,8 @@ class AccountLink:
         else:
             self.connected.clear()
         self._emit(ConnectionStateChanged(self.account_id, state, event.reason or ""))
+        if state is ConnectionState.CONNECTED and self._on_up is not None:
+            self._on_up()
         if state in (ConnectionState.DISCONNECTED, ConnectionState.FAILED):
             self._down()
 

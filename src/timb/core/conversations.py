@@ -46,6 +46,7 @@ from timb.core.events import (
     SmpOutcome,
     SmpRequested,
 )
+from timb.core.outbox import KeptMessage, outbox_section, parse_outbox
 from timb.core.routing import (
     AKE_RETRIES,
     AKE_TIMEOUT,
@@ -229,6 +230,45 @@ class Conversations(ConversationsBase):
         bounded in memory only). Clears `seen_changed`."""
         self.seen_changed = False
         return seen_section((c.name, c.seen_ids) for c in self._contacts.values() if self._is_contact(c.name))
+
+    def outbox_section(self) -> list[dict[str, object]]:
+        """What the profile keeps of the messages not yet DELIVERED (`timb.core.outbox`): every
+        PENDING one, and every SENT one a TIMB peer has not acknowledged, in typing order."""
+        kept = []
+        for msg in self._messages.undelivered():
+            c = self._contacts.get(msg.contact)
+            if c is None:
+                continue
+            if msg.state is MessageState.SENT and not any(
+                s.timb and msg.id in s.unconfirmed for s in c.instances.children.values()
+            ):
+                continue  # a libotr peer would show it twice
+            kept.append(KeptMessage(msg.id, msg.contact, msg.text, msg.needs_otr, msg.written_for))
+        return outbox_section(kept)
+
+    def restore_outbox(self, section: object) -> None:
+        """The messages a previous run kept: PENDING again, in their order, written for the same
+        keys (so they go only where they could have gone then). They leave at `resume`."""
+        for kept in parse_outbox(section):
+            if kept.id in self._messages:
+                continue
+            c = self._contact(kept.contact)
+            self._messages.add(
+                kept.id,
+                kept.contact,
+                kept.text.reveal(),
+                needs_otr=kept.needs_otr,
+                written_for=kept.written_for,
+            )
+            c.queue.append(kept.id)
+
+    def resume(self) -> None:
+        """The network is back (or there for the first time): send what waits, starting the
+        AKEs it needs (the time-outs may have given up while we were offline)."""
+        for c in list(self._contacts.values()):
+            if c.queue:
+                c.ake_retries = 0
+                self._flush(c)
 
     def restore_seen(self, section: dict[str, object]) -> None:
         """The ids a previous run saved (`seen_section`), for the user's contacts."""

@@ -53,6 +53,14 @@ class Deliveries:
         self._emit(MessageStateChanged(msg_id, MessageState.PENDING, self._account, contact))
         return msg
 
+    def __contains__(self, msg_id: object) -> bool:
+        return msg_id in self._messages
+
+    def undelivered(self) -> list[OutgoingMessage]:
+        """Every message PENDING or SENT, in the order they were typed."""
+        live = (MessageState.PENDING, MessageState.SENT)
+        return [m for m in self._messages.values() if m.state in live]
+
     def __getitem__(self, msg_id: str) -> OutgoingMessage:
         """Raises: KeyError for an unknown id."""
         return self._messages[msg_id]

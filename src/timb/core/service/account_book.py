@@ -35,6 +35,7 @@ from timb.tor.known_servers import known_onion
 ACCOUNTS_SECTION = "accounts"
 POLL_INTERVAL = 1.0
 KEYS_SECTION = "otr_keys"
+OUTBOX_SECTION = "outbox"  # {account id: [messages not yet delivered]} (core/outbox.py)
 SEEN_SECTION = "seen_ids"  # {account id: {contact: [ids of messages shown]}} (core/seen_ids.py)
 
 AdapterFactory = Callable[[Account, "net.Dialer | None"], net.Adapter]
@@ -151,6 +152,7 @@ class AccountBook:
         self.runtimes: dict[str, AccountRuntime] = {}
         session.keep(ACCOUNTS_SECTION, self.to_section)
         session.keep(SEEN_SECTION, self._seen_section)
+        session.keep(OUTBOX_SECTION, self._outbox_section)
 
     def __iter__(self) -> Iterator[Account]:
         return iter(self._accounts)
@@ -161,17 +163,22 @@ class AccountBook:
     def _seen_section(self) -> dict[str, Any]:
         return {account_id: r.seen_section() for account_id, r in self.runtimes.items()}
 
+    def _outbox_section(self) -> dict[str, Any]:
+        return {account_id: r.outbox_section() for account_id, r in self.runtimes.items()}
+
     def load(self) -> None:
         """Read the stored accounts and make their runtimes. Raises: ProfileError (damaged)."""
         with translated("the profile is damaged: ", kind=ProfileError):
             self._accounts = Accounts.from_section(self._session.section(ACCOUNTS_SECTION))
         seen = self._session.section(SEEN_SECTION)
+        outbox = self._session.section(OUTBOX_SECTION)
         for account in self._accounts:
             key = self._stored_key(account)
             runtime = self._make_runtime(account, key, self._book.names(account.id))
             stored = seen.get(account.id)
             if isinstance(stored, dict):
                 runtime.restore_seen(stored)
+            runtime.restore_outbox(outbox.get(account.id))
             self.runtimes[account.id] = runtime
 
     def reset(self) -> None:

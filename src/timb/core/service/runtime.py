@@ -32,6 +32,7 @@ from timb.core.events import (
     MessageReceived,
     MessageSent,
     MessageState,
+    MessageStateChanged,
     OtrState,
     OtrStateChanged,
     PresenceChanged,
@@ -81,7 +82,7 @@ class AccountRuntime:
         self.register_next = False  # create the account on the server at the next connect
 
     def _new_link(self) -> AccountLink:
-        return AccountLink(self.account.id, self._hooks.emit, self._on_link_down)
+        return AccountLink(self.account.id, self._hooks.emit, self._on_link_down, self._on_link_up)
 
     @property
     def id(self) -> str:
@@ -125,6 +126,13 @@ class AccountRuntime:
 
     def restore_seen(self, section: dict[str, object]) -> None:
         self._conversations.restore_seen(section)
+
+    def outbox_section(self) -> list[dict[str, object]]:
+        """The messages not yet delivered (the profile keeps them across restarts)."""
+        return self._conversations.outbox_section()
+
+    def restore_outbox(self, section: object) -> None:
+        self.act(lambda c: c.restore_outbox(section))
 
     def otr_state(self, contact: str) -> OtrState:
         return self._conversations.otr_state(contact)
@@ -181,6 +189,8 @@ class AccountRuntime:
             # accepts the contact (`accept`), so hostile AKEs cannot grow the vault.
             if self._hooks.is_contact(event.account, event.contact):
                 self._hooks.trust.observe(event)
+        elif isinstance(event, MessageStateChanged):
+            self._hooks.save_soon()  # the outbox the profile keeps changed (core/outbox.py)
         elif isinstance(event, MessageSent):
             # Recorded when (and as) it went out; the UIs follow the message's state instead.
             self._hooks.remember(event.account, event.contact, Direction.OUTGOING, event)
@@ -258,6 +268,12 @@ class AccountRuntime:
         contact = str(sender.bare)
         self.status.requests.add(contact)
         self._hooks.emit(SubscriptionRequested(self.id, contact))
+
+    def _on_link_up(self) -> None:
+        try:
+            self.act(lambda c: c.resume())
+        except Exception as exc:  # noqa: BLE001 - reported; the link keeps running
+            self._failed(exc, "the reconnection", "")
 
     def _on_link_down(self) -> None:
         """The account lost its session: nobody's presence is known any more."""
