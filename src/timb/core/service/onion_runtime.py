@@ -142,7 +142,12 @@ class IdentityRuntime:
         if contact is None or status is Status.Pending:
             return
         if status is Status.Accepted:
-            self._set_status(contact, ContactStatus.CONTACT)
+            # Only a request the user still stands by becomes a contact: an Accepted answer that
+            # was queued before the user blocked (or removed) the peer must not revive it.
+            if contact.status is ContactStatus.REQUESTED:
+                self._set_status(contact, ContactStatus.CONTACT)
+            elif contact.status is ContactStatus.BLOCKED:
+                self.peer.block(who)  # drops the connection the answer came on
         elif contact.status is ContactStatus.REQUESTED:
             self._set_status(contact, ContactStatus.REJECTED)
             self._fail(lambda w: w.contact == who)

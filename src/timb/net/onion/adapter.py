@@ -399,13 +399,18 @@ class OnionPeer:
         link.conn.close()
 
     def _on_answer(self, peer: OnionAddress, status: Status) -> None:
-        if status is Status.Accepted:
+        if status is Status.Accepted and self.book.get(peer) is ContactState.REQUESTING:
             self.book.set(peer, ContactState.ALLOWED)
         elif status in (Status.Rejected, Status.Error) and self.book.get(peer) is ContactState.REQUESTING:
             self.book.set(peer, ContactState.REJECTED)
         self._events.put_nowait(pe.RequestAnswered(peer, status))
 
     def _assign(self, peer: OnionAddress, link: _Link) -> None:
+        if not self.book.wants_connection(peer):
+            # blocked or forgotten while its answer was on the way: a late Accepted (or the peer
+            # dialling back) never re-makes a contact the user no longer wants
+            link.conn.close()
+            return
         if self.book.get(peer) is not ContactState.ALLOWED:
             self.book.set(peer, ContactState.ALLOWED)  # implicit accept of our own request
             self._events.put_nowait(pe.RequestAnswered(peer, Status.Accepted))
