@@ -39,6 +39,7 @@ from timb.net.onion.dialing import Redialler
 from timb.net.onion.errors import OnionAuthError, OnionError, OnionProtocolError, OnionUsageError
 from timb.net.onion.identity import OnionIdentity
 from timb.net.onion.messages import ChatMessage, Status
+from timb.net.onion.peer_files import PeerFiles, file_event
 from timb.net.onion.state import KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, Role
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
@@ -59,7 +60,7 @@ class _Link:
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-class OnionPeer:
+class OnionPeer(PeerFiles):
     """An onion identity online. Use `start`, then the commands; read `events()` throughout."""
 
     def __init__(
@@ -250,6 +251,20 @@ class OnionPeer:
 
     # ---- internals: connections ----
 
+    def _contact_connection(self, peer: OnionAddress) -> OnionConnection:
+        link = self._active.get(peer)
+        if link is None or not link.conn.is_open:
+            raise NotConnectedError("the contact is offline")
+        return link.conn
+
+    def _flush_contact(self, peer: OnionAddress) -> None:
+        link = self._active.get(peer)
+        if link is not None:
+            self._flush(link)
+
+    def _now(self) -> float:
+        return self._clock.now()
+
     def _refuse(self, peer: OnionAddress) -> None:
         link = self._requests.pop(peer, None)
         if link is not None and link.conn.is_open:
@@ -348,6 +363,10 @@ class OnionPeer:
 
     def _on_event(self, link: _Link, event: ev.ConnectionEvent) -> None:
         peer = link.conn.peer
+        file = None if peer is None else file_event(peer, event)
+        if file is not None:
+            self._events.put_nowait(file)
+            return
         match event:
             case ev.Authenticated(known=False) if link.outbound:
                 self._on_unknown_to_peer(link)

@@ -124,6 +124,9 @@ class FileTransfers(ChannelAdmission):
         elif ch.opened:
             self._send(ch.ident, fm.encode_file(header))
 
+    def has_outgoing_file(self, file_id: int) -> bool:
+        return file_id in self._outgoing
+
     def accept_file(self, file_id: int, sink: FileSink, now: float) -> None:
         """Accept an offered file: its bytes go to ``sink``.
 
