@@ -20,7 +20,7 @@ from timb.common.ids import OnionAddress
 from timb.common.random import DeterministicRandom
 from timb.core.errors import NotFound, Unavailable
 from timb.core.onion_events import OnionFileChanged, OnionFileOffered
-from timb.core.service.onion_files import OnionFiles
+from timb.core.service.onion_files import MAX_OFFERS_WAITING, OnionFiles
 from timb.net.onion import peer_events as pe
 from timb.net.onion.events import FileEnd
 from timb.net.onion.identity import OnionIdentity
@@ -142,6 +142,14 @@ def test_an_offer_over_the_cap_is_refused_without_asking() -> None:
     assert h.peer is not None and h.peer.rejected == [3]
     [changed] = h.of(OnionFileChanged)
     assert changed.state == "rejected" and "cap" in changed.reason
+
+
+def test_offers_waiting_per_identity_are_bounded() -> None:
+    h = Harness()
+    for i in range(MAX_OFFERS_WAITING + 5):
+        h.files.handle("me", pe.FileOffer(THEM, i, 10, "f", b"\0" * 64))
+    assert len(h.of(OnionFileOffered)) == MAX_OFFERS_WAITING
+    assert h.peer is not None and h.peer.rejected == list(range(MAX_OFFERS_WAITING, MAX_OFFERS_WAITING + 5))
 
 
 async def test_reject_and_cancel_tell_the_peer_and_unknown_transfers_are_not_found(tmp_path: Path) -> None:

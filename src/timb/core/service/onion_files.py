@@ -25,7 +25,7 @@ import functools
 import shutil
 import tempfile
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -45,6 +45,7 @@ from timb.net.onion.events import FileEnd
 from timb.net.onion.files import FileSink, FileSource
 from timb.net.onion.identity import contact_id
 
+MAX_OFFERS_WAITING = 32  # per identity; more are refused without asking
 DEFAULT_SIZE_CAP = 2 << 30  # 2 GiB until the user sets another (`set_file_size_cap`)
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
 
@@ -219,6 +220,10 @@ class OnionFiles:
     def _offered(self, identity: str, offer: pe.FileOffer) -> None:
         who, file_id, size, name, digest = offer.peer, offer.file_id, offer.size, offer.name, offer.file_hash
         changed = self.book.offered(contact_id(who), name, size, private=True)
+        waiting = [x for x in self._live.values() if x.identity == identity and not x.outgoing]
+        if changed.transfer.state is State.OFFERED and len(waiting) >= MAX_OFFERS_WAITING:
+            # a contact flooding offers over reconnections (each connection carries at most 16)
+            changed = replace(self.book.reject(changed.transfer.id), reason="too many files are waiting")
         live = _Live(identity, who, file_id, False, size, name, digest)
         if changed.transfer.state is State.REJECTED:  # over the cap: refused without asking
             peer = self._peer_of(identity)
