@@ -24,6 +24,7 @@ from timb.core.service.onion_files import MAX_OFFERS_WAITING, OnionFiles
 from timb.net.onion import peer_events as pe
 from timb.net.onion.events import FileEnd
 from timb.net.onion.identity import OnionIdentity
+from timb.ui.cli.jsonrpc_onion import ONION_NOTIFICATIONS, onion_params
 
 THEM = OnionIdentity.generate(DeterministicRandom(b"them")).address
 DATA = b"the leaked memo\n" * 1000
@@ -203,3 +204,18 @@ async def test_offline_identity_or_contact_is_unavailable_and_going_offline_fail
         await h.files.send("me", THEM, blob, strip=False)
     with pytest.raises(NotFound):
         await h.files.accept(offered.transfer, tmp_path)
+
+
+def test_jsonrpc_exposes_the_file_methods_from_their_signatures() -> None:
+    names = {
+        m: [(p.name, p.required) for p in onion_params(m)] for m in ("onion.file.send", "onion.file.accept")
+    }
+    assert names["onion.file.send"] == [
+        ("identity", True),
+        ("contact", True),
+        ("path", True),
+        ("strip_metadata", False),
+    ]
+    assert names["onion.file.accept"] == [("identity", True), ("transfer", True), ("folder", True)]
+    assert ONION_NOTIFICATIONS[OnionFileOffered] == "onion.file.offer"
+    assert ONION_NOTIFICATIONS[OnionFileChanged] == "onion.file"
