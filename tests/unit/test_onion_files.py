@@ -24,7 +24,7 @@ from timb.net.onion.events import (
     FileProgress,
     ProtocolViolation,
 )
-from timb.net.onion.files import MAX_TRANSFERS, STALL_TIMEOUT
+from timb.net.onion.files import MAX_TRANSFERS, STALL_TIMEOUT, WINDOW
 from timb.net.onion.state import Direction
 
 DATA = bytes(range(256)) * 800  # 204,800 bytes: four chunks
@@ -321,3 +321,17 @@ def test_malformed_packets_are_message_errors(raw: bytes) -> None:
 def test_hostile_bytes_decode_or_raise_message_error(raw: bytes) -> None:
     with contextlib.suppress(MessageError):
         fm.decode_file(raw)
+
+
+def test_the_sender_keeps_a_window_of_chunks_and_takes_acks_only_in_order() -> None:
+    pair = contacts()
+    offer(pair.client)
+    pair.pump()
+    pair.take()
+    inject(pair, False, fm.FileHeaderResponse(7, fm.FileResponse.Accept))
+    out = pair.client.data_to_send()
+    chunks = list(framing.PacketReader().feed(out))
+    assert len(chunks) == min(WINDOW, 4)  # DATA is four chunks
+    inject(pair, False, fm.FileChunkAck(7, 2 * fm.MAX_CHUNK))  # the second chunk's end, first
+    [end] = ends(pair.client.take_events())
+    assert end.end is FileEnd.FAILED and isinstance(end.error, MessageError)

@@ -8,18 +8,20 @@ The channel is one-way, like chat: the sender opens it, and the receiver answers
                                           <- FileHeaderAck{accepted}   (well-formed, room for it)
                                           <- FileHeaderResponse{0 accept / 1 reject}  (the user)
     FileChunk{<= 63 KiB}                  ->
-                                          <- FileChunkAck{bytes_received}   (one chunk at a time)
+                                          <- FileChunkAck{bytes_received}   (one per chunk)
     ...                                   <- FileTransferCompleteNotification{result}
 
 Either side ends a transfer with a CompleteNotification{Cancelled}. The bytes never stay here:
-a chunk is read from the `FileSource` the caller gives `send_file` only when the previous one
-was acknowledged, and written to the `FileSink` it gives `accept_file` as it arrives; the
-receiving side hashes what it wrote and checks the header's SHA3-512 before it reports
-COMPLETED. Remote errors never raise: a peer that lies about sizes, acknowledges bytes we did
-not send, sends chunks unasked (before the user accepted, for an unknown transfer, after the
-end) or more than it declared, or stops answering, ends that transfer (`FileEnded` with the
-error) or gets a `ProtocolViolation`, and nothing else changes. Bounded: at most
-`MAX_TRANSFERS` each way per connection and one chunk in flight per transfer.
+a chunk is read from the `FileSource` the caller gives `send_file` only while fewer than
+`WINDOW` are unacknowledged (libtego's own sender keeps one; its receiver acknowledges each
+chunk as it comes, so a window interoperates and fills the circuit), and written to the
+`FileSink` it gives `accept_file` as it arrives; the receiving side hashes what it wrote and
+checks the header's SHA3-512 before it reports COMPLETED. Remote errors never raise: a peer
+that lies about sizes, acknowledges bytes we did not send, sends chunks unasked (before the user
+accepted, for an unknown transfer, after the end) or more than it declared, or stops answering,
+ends that transfer (`FileEnded` with the error) or gets a `ProtocolViolation`, and nothing else
+changes. Bounded: at most
+`MAX_TRANSFERS` each way per connection and `WINDOW` chunks in flight per transfer.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from timb.net.onion.state import Channel, Direction, Purpose, State, refuse
 
 MAX_TRANSFERS = 16  # each way, per connection
 MAX_FILE_SIZE = 1 << 40  # an offer above this is refused outright; the user's cap is the service's
+WINDOW = 8  # chunks in flight per outgoing transfer (~500 KiB: two tor stream windows)
 STALL_TIMEOUT = 120.0  # seconds without a chunk or an acknowledgement in a running transfer
 _FAILURE = fm.FileTransferResult.Failure
 _ENDED_KEPT = 64  # transfers we ended ourselves: their late packets are not the peer's fault
@@ -73,6 +76,7 @@ class _Outgoing:
     running: bool = False
     sent: int = 0
     acked: int = 0
+    in_flight: deque[int] = field(default_factory=deque)  # where each unacknowledged chunk ends
 
 
 @dataclass(slots=True)
@@ -89,9 +93,12 @@ class _Incoming:
 class FileTransfers(ChannelAdmission):
     """The file-transfer half of a connection (`OnionConnection` inherits it)."""
 
-    def __init__(self, *args: Any, max_file_size: int = MAX_FILE_SIZE, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, max_file_size: int = MAX_FILE_SIZE, file_window: int = WINDOW, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.max_file_size = max_file_size
+        self.file_window = file_window
         self._outgoing: dict[int, _Outgoing] = {}
         self._incoming: dict[int, _Incoming] = {}
         self._ended: deque[tuple[bool, int]] = deque(maxlen=_ENDED_KEPT)  # (outgoing, file_id)
@@ -279,21 +286,21 @@ class FileTransfers(ChannelAdmission):
         t = self._outgoing[r.file_id]
         t.running, t.active_at = True, now
         self._emit(FileAnswered(r.file_id, True))
-        self._next_chunk(t)
+        self._fill_window(t)
 
     def _on_chunk_ack(self, a: fm.FileChunkAck, now: float) -> None:
         t = self._outgoing.get(a.file_id)
         if t is None or not t.running:
             self._unasked(True, a.file_id, t is not None, "an acknowledgement for no chunk we sent")
             return
-        if a.bytes_received != t.sent or t.acked == t.sent:
+        if not t.in_flight or a.bytes_received != t.in_flight[0]:
+            # each FileChunkAck counts the bytes up to the end of the oldest chunk in flight
             error = MessageError("the receiver acknowledged bytes we did not send")
             self._end(True, t.file_id, FileEnd.FAILED, by_peer=True, error=error, tell=_FAILURE)
             return
-        t.acked, t.active_at = t.sent, now
+        t.acked, t.active_at = t.in_flight.popleft(), now
         self._emit(FileProgress(t.file_id, True, t.acked, t.size))
-        if t.sent < t.size:
-            self._next_chunk(t)
+        self._fill_window(t)
 
     def _on_complete(self, outgoing: bool, n: fm.FileTransferCompleteNotification) -> None:
         table: dict[int, Any] = self._outgoing if outgoing else self._incoming
@@ -313,19 +320,23 @@ class FileTransfers(ChannelAdmission):
 
     # ---- internals ----
 
-    def _next_chunk(self, t: _Outgoing) -> None:
-        want = min(fm.MAX_CHUNK, t.size - t.sent)
-        try:
-            data = t.source.read(want)
-        except OSError:
-            data = b""
-        if len(data) != want:  # unreadable, or shorter than it was when it was hashed
-            self._end(True, t.file_id, FileEnd.FILESYSTEM_ERROR, tell=fm.FileTransferResult.Cancelled)
-            return
-        t.sent += len(data)
+    def _fill_window(self, t: _Outgoing) -> None:
+        """Keep up to `WINDOW` chunks unacknowledged. libtego's receiver takes chunks as they
+        come and acknowledges each, so this is interoperable; its own sender waits for each."""
         ch = self._file_channel(Direction.OUTBOUND)
         assert ch is not None  # a running transfer ends when its channel goes
-        self._send(ch.ident, fm.encode_file(fm.FileChunk(t.file_id, data)))
+        while len(t.in_flight) < self.file_window and t.sent < t.size:
+            want = min(fm.MAX_CHUNK, t.size - t.sent)
+            try:
+                data = t.source.read(want)
+            except OSError:
+                data = b""
+            if len(data) != want:  # unreadable, or shorter than it was when it was hashed
+                self._end(True, t.file_id, FileEnd.FILESYSTEM_ERROR, tell=fm.FileTransferResult.Cancelled)
+                return
+            t.sent += len(data)
+            t.in_flight.append(t.sent)
+            self._send(ch.ident, fm.encode_file(fm.FileChunk(t.file_id, data)))
 
     def _offered_out(self, file_id: int) -> bool:
         """Whether our offer ``file_id`` waits for the receiver's answer."""
