@@ -101,6 +101,9 @@ async def test_an_accepted_file_is_saved_0600_under_a_sanitised_name_once_its_ha
     sink.write(DATA[1000:])
     h.files.handle("me", pe.FileMoved(THEM, 9, False, len(DATA), len(DATA)))
     h.files.handle("me", pe.FileDone(THEM, 9, False, FileEnd.COMPLETED))
+    with pytest.raises(NotFound):  # being saved: a cancel now cannot race the check and the link
+        h.files.cancel(offered.transfer)
+    h.files.identity_offline("me")
     await h.settle()
     [done] = [e for e in h.of(OnionFileChanged) if e.state == "completed"]
     saved = Path(done.saved_as)

@@ -96,6 +96,7 @@ class _Live:
     source: BinaryIO | None = None
     workdir: Path | None = None  # mat2's private copy, removed at the end
     incoming: IncomingFile | None = None
+    finishing: bool = False  # complete: its hash is checked and it is named, in a thread
 
 
 class _Sink:
@@ -179,8 +180,10 @@ class OnionFiles:
         self._end(transfer_id, self.book.reject(transfer_id))
 
     def cancel(self, transfer_id: str) -> None:
-        """Raises: NotFound."""
+        """Raises: NotFound (also for a file already complete and being saved)."""
         live = self._get(transfer_id)
+        if live.finishing:
+            raise NotFound("the file is complete: it is being saved")
         peer = self._peer_of(live.identity)
         with contextlib.suppress(NotConnectedError, OnionUsageError):
             if peer is not None:
@@ -193,7 +196,7 @@ class OnionFiles:
 
     def identity_offline(self, identity: str) -> None:
         """Every transfer of ``identity`` fails: its connections are gone."""
-        for tid in [t for t, live in self._live.items() if live.identity == identity]:
+        for tid in [t for t, live in self._live.items() if live.identity == identity and not live.finishing]:
             self._end(
                 tid, self._safely(functools.partial(self.book.fail, tid, _REASONS[FileEnd.NETWORK_ERROR]))
             )
@@ -262,6 +265,7 @@ class OnionFiles:
     def _done(self, tid: str, end: FileEnd, by_peer: bool) -> None:
         live = self._live[tid]
         if end is FileEnd.COMPLETED and live.incoming is not None:
+            live.finishing = True  # every byte is in: neither a cancel nor going offline undoes it
             self._spawn(self._finish(tid, live.incoming))
             return
         if end is FileEnd.COMPLETED:
