@@ -1,6 +1,6 @@
 """Files between a TimbService and the real Ricochet Refresh (libtego 3.0.41 tego_peer) over the
 private Tor network, through ``im.ricochet.file-transfer``: 100 kB each way with the SHA3-512
-checked on both sides, and a refusal each way. Skipped without ../shared (failing under CI)."""
+checked on both sides, and a refusal and a cancel each way. Skipped without ../shared (failing under CI)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _offers(side: Side) -> list[OnionFileOffered]:
     return [e for e in side.events if isinstance(e, OnionFileOffered)]
 
 
-async def test_files_both_ways_with_ricochet_and_a_refusal_each_way(
+async def test_files_both_ways_with_ricochet_and_a_refusal_and_a_cancel_each_way(
     tor_network: TorNetwork, tego_factory: TegoFactory, tmp_path: Path
 ) -> None:
     tego = await tego_factory("f")
@@ -96,4 +96,19 @@ async def test_files_both_ways_with_ricochet_and_a_refusal_each_way(
         a.onion.reject_file("me", _offers(a)[1].transfer)
         response = await tego.event("file-response", id=me, file_id=sent["file_id"], timeout=60)
         assert response["response"] == "reject"
+        assert sorted(os.listdir(inbox)) == [saved.name]
+
+        # cancels, before an answer: ours reaches libtego, libtego's reaches TIMB
+        mine = await a.onion.send_file("me", contact, outgoing, strip_metadata=False)
+        req = await tego.event("file-request", id=me, timeout=60)
+        a.onion.cancel_file("me", mine.transfer)
+        done = await tego.event("file-complete", id=me, file_id=req["file_id"], timeout=60)
+        assert done["result"] == "cancelled"
+        await tego.send(f"send-file {me} {theirs}")
+        sent = await tego.event("file-sent", id=me)
+        await a.wait(lambda: len(_offers(a)) == 3, "TIMB: the third offer")
+        await tego.send(f"cancel-file {me} {sent['file_id']}")
+        third = _offers(a)[2].transfer
+        await a.wait(lambda: _file_state(a, third, "cancelled") is not None, "TIMB: cancelled by them")
+        assert _file_state(a, third, "cancelled").by_peer  # type: ignore[union-attr]
         assert sorted(os.listdir(inbox)) == [saved.name]
