@@ -1,6 +1,7 @@
 """Files between a TimbService and the real Ricochet Refresh (libtego 3.0.41 tego_peer) over the
 private Tor network, through ``im.ricochet.file-transfer``: 100 kB each way with the SHA3-512
-checked on both sides, and a refusal and a cancel each way. Skipped without ../shared (failing under CI)."""
+checked on both sides, and a refusal and a cancel each way (skipped without ../shared, failing
+under CI); and TIMB to TIMB: a photo sent with GPS EXIF arrives without it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ import pytest
 from tests.fixtures.ricochet import TegoFactory
 from tests.fixtures.tor import TorNetwork
 from tests.integration.test_onion_service import Side, running
-from timb.core.onion_events import OnionFileChanged, OnionFileOffered, OnionPresenceChanged
+from tests.unit.test_ft_metadata import PLAIN_JPEG, _gps_exif
+from timb.core.onion_events import (
+    OnionContactRequested,
+    OnionFileChanged,
+    OnionFileOffered,
+    OnionPresenceChanged,
+)
 
 pytestmark = pytest.mark.integration
 SIZE = 100_000
@@ -29,6 +36,10 @@ def _file_state(side: Side, transfer: str, state: str) -> OnionFileChanged | Non
 
 def _sha3(path: Path) -> str:
     return hashlib.sha3_512(path.read_bytes()).hexdigest()
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 def _offers(side: Side) -> list[OnionFileOffered]:
@@ -112,3 +123,34 @@ async def test_files_both_ways_with_ricochet_and_a_refusal_and_a_cancel_each_way
         await a.wait(lambda: _file_state(a, third, "cancelled") is not None, "TIMB: cancelled by them")
         assert _file_state(a, third, "cancelled").by_peer  # type: ignore[union-attr]
         assert sorted(os.listdir(inbox)) == [saved.name]
+
+
+async def test_timb_to_timb_a_photo_arrives_without_its_gps(tor_network: TorNetwork, tmp_path: Path) -> None:
+    photo = tmp_path / "IMG_0001.JPG"
+    photo.write_bytes(PLAIN_JPEG[:2] + _gps_exif() + PLAIN_JPEG[2:] + os.urandom(300_000))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    async with (
+        running(tor_network, tmp_path / "a", create=True) as a,
+        running(tor_network, tmp_path / "b", create=True) as b,
+    ):
+        a_id, b_id = a.onion.list_identities()[0].address, b.onion.list_identities()[0].address
+        await a.onion.go_online("me")
+        await b.onion.go_online("me")
+        await a.onion.add_contact("me", b_id)
+        await b.wait(lambda: any(isinstance(e, OnionContactRequested) for e in b.events), "B: request")
+        await b.onion.accept("me", a_id)
+        await a.wait(lambda: a.presence(True), "A sees B online")
+        await b.wait(lambda: b.presence(True), "B sees A online")
+        offer = await a.onion.send_file("me", b_id, photo)
+        assert offer.metadata == "removed" and "GPSLatitude" in offer.metadata_removed
+        await b.wait(lambda: len(_offers(b)) == 1, "B: the offer")
+        (offered,) = _offers(b)
+        assert (offered.name, offered.size) == ("IMG_0001.JPG", offer.size)
+        await b.onion.accept_file("me", offered.transfer, inbox)
+        await b.wait(lambda: _file_state(b, offered.transfer, "completed") is not None, "B: saved")
+        await a.wait(lambda: _file_state(a, offer.transfer, "completed") is not None, "A: completed")
+        saved = Path(_file_state(b, offered.transfer, "completed").saved_as)  # type: ignore[union-attr]
+        arrived = _read(saved)
+        assert arrived.startswith(b"\xff\xd8") and b"Exif\0\0" not in arrived
+        assert b"Exif\0\0" in _read(photo)  # the user's original is untouched
