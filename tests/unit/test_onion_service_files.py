@@ -21,6 +21,9 @@ from timb.common.random import DeterministicRandom
 from timb.core.errors import NotFound, Unavailable
 from timb.core.onion_events import OnionFileChanged, OnionFileOffered
 from timb.core.service.onion_files import MAX_OFFERS_WAITING, OnionFiles
+from timb.core.service.onion_runtime import IdentityRuntime, OnionHooks
+from timb.core.service.onion_store import ContactStatus, OnionContact, StoredIdentity
+from timb.net.errors import NotConnectedError
 from timb.net.onion import peer_events as pe
 from timb.net.onion.events import FileEnd
 from timb.net.onion.identity import OnionIdentity
@@ -222,3 +225,21 @@ def test_jsonrpc_exposes_the_file_methods_from_their_signatures() -> None:
     assert names["onion.file.accept"] == [("identity", True), ("transfer", True), ("folder", True)]
     assert ONION_NOTIFICATIONS[OnionFileOffered] == "onion.file.offer"
     assert ONION_NOTIFICATIONS[OnionFileChanged] == "onion.file"
+
+
+def test_a_strangers_offer_is_refused_and_a_gone_connection_does_not_crash_the_runtime() -> None:
+    me = OnionIdentity.generate(DeterministicRandom(b"me"))
+    ident = StoredIdentity("me", me.seed, "", None)
+    ident.contacts[THEM] = OnionContact(THEM, ContactStatus.BLOCKED, True)
+    seen: list[Any] = []
+
+    class GonePeer(RecordingPeer):
+        def reject_file(self, peer: OnionAddress, file_id: int) -> None:
+            super().reject_file(peer, file_id)
+            raise NotConnectedError("gone")
+
+    peer = GonePeer()
+    files = Harness().files
+    runtime = IdentityRuntime(ident, peer, OnionHooks(seen.append, lambda: None, lambda: False, files))  # type: ignore[arg-type]
+    runtime.handle(pe.FileOffer(THEM, 5, 10, "x", b"\0" * 64))
+    assert peer.rejected == [5] and seen == []

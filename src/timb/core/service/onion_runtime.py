@@ -12,6 +12,7 @@ the profile keeps (`onion_store`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -139,7 +140,8 @@ class IdentityRuntime:
         if isinstance(event, pe.FileOffer) and (
             contact is None or contact.status is not ContactStatus.CONTACT
         ):
-            self.peer.reject_file(event.peer, event.file_id)  # only a contact's files are offered to the user
+            with contextlib.suppress(NotConnectedError, OnionUsageError):  # its connection may be gone
+                self.peer.reject_file(event.peer, event.file_id)  # only a contact's files reach the user
             return
         if self._hooks.files is not None:
             self._hooks.files.handle(self.ident.id, event)
