@@ -35,8 +35,8 @@ async def test_a_few_cycles_of_each_fault_lose_duplicate_and_leak_nothing(tmp_pa
     #   loses the rest while shown delivered (lost_confirmed; test_findings_burst_confirmation.py);
     # - a message is shown sent while still in the killed sender's memory (lost_with_sender;
     #   test_findings_sent_too_early.py);
-    # - what a killed client displayed but never acknowledged is re-sent and shown again by its
-    #   next process (duplicated_across; test_findings_resend_duplicate.py).
+    # - a client killed inside the save of the ids it showed shows those again in its next
+    #   process (duplicated_across; finding 3's window, test_findings_resend_duplicate.py).
     lost = v.lost - v.lost_confirmed - v.lost_with_sender
     dup = v.duplicated - v.duplicated_across
     assert (lost, dup, v.out_of_order, v.corrupt) == (0, 0, 0, 0), result.table()

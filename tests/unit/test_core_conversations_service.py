@@ -4,6 +4,7 @@ and runs its own OTR under the contact's address (key substitution)."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 from tests.unit.fake_network import FakeServer, Impostor
@@ -58,6 +59,12 @@ async def test_a_server_with_its_own_key_gets_nothing_and_the_user_decides(tmp_p
         await alice.wait(lambda ev: any(isinstance(e, KeyChanged) for e in ev))
         (held,) = [e for e in alice.events if isinstance(e, HeldForKeyChange)]
         assert held.ids == (secret,) and held.offered == CAROL_KEY.fingerprint()
+        # A UI that missed the event asks again with the same facts.
+        notice = alice.service.held_notice("main", BOB)
+        assert (notice.ids, notice.written_for, notice.offered) == (held.ids, held.written_for, held.offered)
+        nobody = alice.service.held_notice("main", "nobody@timb.test")
+        assert (nobody.ids, nobody.written_for, nobody.offered) == ((), (), None)
+        alice.service.discard_held("main", "nobody@timb.test")  # nothing held: nothing happens
         assert impostor.read == []
         assert alice.service.message_state("main", secret) is MessageState.PENDING
         assert alice.service.held_messages("main", BOB) == [secret]
@@ -123,3 +130,28 @@ async def test_history_records_a_message_when_and_as_it_went_out(tmp_path: Path)
         alice.service.send_message("main", BOB, "in the clear, as the user chose")
         kept = await _history_settles(alice, BOB, 2)
         assert [(e.text, e.encrypted) for e in kept][-1] == ("in the clear, as the user chose", False)
+
+
+async def test_a_message_shown_before_a_crash_is_not_shown_again_by_the_next_run(tmp_path: Path) -> None:
+    # Issue 14, finding 3, with the service's profile: bob's client shows alice's message, saves
+    # its id at once (core/seen_ids.py), and is killed before its acknowledgement reached alice
+    # (the server keeps everything bob sends). His profile as it was on disk at that moment starts
+    # again; alice re-sends to the new instance; bob's next run acknowledges it and shows it once.
+    server = FakeServer()
+    async with running(tmp_path / "a", server) as alice:
+        async with running(tmp_path / "b", server) as bob:
+            await setup(alice, ALICE, BOB)
+            await setup(bob, BOB, ALICE)
+            await alice.wait(_delivered(alice.service.send_message("main", BOB, "hello bob").id))
+            server.intercept = lambda sender, _to, _body: sender.bare != Jid.parse(BOB)
+            shown = alice.service.send_message("main", BOB, "shown once, before the crash").id
+            await bob.wait(lambda _ev: "shown once, before the crash" in bob.received())
+            await _history_settles(bob, ALICE, 1)  # the background save of the id is done
+            shutil.copytree(tmp_path / "b", tmp_path / "b-at-the-crash")
+        server.intercept = None
+        async with running(tmp_path / "b-at-the-crash", server) as again:
+            await setup(again, BOB, ALICE, create=False)
+            after = alice.service.send_message("main", BOB, "after the crash").id
+            await alice.wait(_delivered(after))
+            await alice.wait(_delivered(shown))  # re-sent to the new instance, acknowledged
+            assert again.received() == ["after the crash"]

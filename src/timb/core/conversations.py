@@ -56,12 +56,11 @@ from timb.core.routing import (
     otr_policy,
     requires_encryption,
 )
+from timb.core.seen_ids import parse_seen, remember, seen_section
 from timb.otr import LocalError, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
 from timb.otr.instances import Lost, is_ake, peek
 from timb.otr.tlv import MAX_ACKS, TimbRecord
-
-SEEN_IDS = 1024  # the peer's message ids remembered per contact, to show a re-sent one once
 
 __all__ = ["AKE_RETRIES", "AKE_TIMEOUT", "MAX_STRANGERS", "Conversations"]
 
@@ -83,6 +82,9 @@ class Conversations(ConversationsBase):
         is_verified: ``(contact, fingerprint) -> bool``, from the trust store.
         is_distrusted: ``(contact, fingerprint) -> bool``: the user marked this key as not the
             contact's; nothing is sent to it (messages stay PENDING, `OtrUnavailable` says why).
+        best_version: ``(contact, fingerprint) -> version``: the newest OTR version an earlier
+            run's session with this key spoke (the trust store), so a downgrade after our
+            restart is still `ProtocolDowngraded`.
         known_keys: ``contact -> fingerprints``: the contact's keys the user has seen (the trust
             store, without distrusted ones). A message typed before any session is written for
             these (or for the first session's key when there are none).
@@ -103,6 +105,7 @@ class Conversations(ConversationsBase):
         is_verified: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
         is_distrusted: Callable[[str, Fingerprint], bool] = lambda _c, _f: False,
         known_keys: Callable[[str], Collection[Fingerprint]] = lambda _c: (),
+        best_version: Callable[[str, Fingerprint], int | None] = lambda _c, _f: None,
         policy: Policy = Policy.ALWAYS,
         max_fragment_size: int | None = None,
         our_name: str = "",
@@ -122,6 +125,8 @@ class Conversations(ConversationsBase):
             is_contact=is_contact,
         )
         self._known_keys = known_keys
+        self._best_version = best_version
+        self.seen_changed = False  # a new id of a contact's message: the service saves soon
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -183,6 +188,16 @@ class Conversations(ConversationsBase):
         c = self._contacts.get(contact)
         return list(c.held) if c is not None else []
 
+    def held_keys(self, contact: str) -> tuple[frozenset[Fingerprint], Fingerprint | None]:
+        """For the held messages: the keys they were written for, and the key of the contact's
+        private session now (the one `release_held` would send them to), if any."""
+        c = self._contacts.get(contact)
+        if c is None:
+            return frozenset(), None
+        written_for = frozenset(k for m in c.held for k in self._messages[m].written_for)
+        private = c.private()
+        return written_for, private.conv.their_fingerprint if private is not None else None
+
     def release_held(self, contact: str, fingerprint: Fingerprint) -> None:
         """The user's decision: send the held messages to the key ``fingerprint``, which must be
         the key of the contact's private session now (so a key that changed again since the
@@ -190,9 +205,9 @@ class Conversations(ConversationsBase):
 
         Raises: PolicyViolation: the session is not private with this key.
         """
-        c = self._contact(contact)
-        private = c.private()
-        if private is None or private.conv.their_fingerprint != fingerprint:
+        c = self._contacts.get(contact)
+        private = c.private() if c is not None else None
+        if c is None or private is None or private.conv.their_fingerprint != fingerprint:
             raise PolicyViolation("the contact's private session does not have this key")
         for msg_id in c.held:
             self._messages[msg_id].written_for = frozenset({fingerprint})
@@ -201,9 +216,26 @@ class Conversations(ConversationsBase):
 
     def discard_held(self, contact: str) -> None:
         """The user's decision: the held messages are never sent (FAILED)."""
-        c = self._contact(contact)
+        c = self._contacts.get(contact)
+        if c is None:
+            return  # nothing held (and no state made for an address we never talked to)
         self._messages.fail(c.held)
         c.held.clear()
+
+    # -- what a restart must remember (timb.core.seen_ids) ----------------------------------------
+
+    def seen_section(self) -> dict[str, list[str]]:
+        """The contacts' message ids shown, for the profile (not strangers': their state is
+        bounded in memory only). Clears `seen_changed`."""
+        self.seen_changed = False
+        return seen_section((c.name, c.seen_ids) for c in self._contacts.values() if self._is_contact(c.name))
+
+    def restore_seen(self, section: dict[str, object]) -> None:
+        """The ids a previous run saved (`seen_section`), for the user's contacts."""
+        for name, seen in parse_seen(section).items():
+            if self._is_contact(name):
+                c = self._contact(name)
+                c.seen_ids = {**seen, **c.seen_ids}
 
     def delivery_failed(self, contact: str) -> None:
         """The network bounced a message to ``contact``: whatever is not DELIVERED may be lost.
@@ -233,13 +265,15 @@ class Conversations(ConversationsBase):
                     for wire in session.conv.data_to_send():
                         self._queue_wire(c, session, wire, needs_otr=True)
                     self._drain(c, session)
-            if c.ake_activity is not None and now - c.ake_activity > AKE_TIMEOUT and c.queue:
+            stalled = c.ake_activity is not None and now - c.ake_activity > AKE_TIMEOUT
+            if stalled and (c.queue or c.lost_session):
                 self._ake_timed_out(c)
             elif not self._ake_live(c):
                 c.instances.forget_routes()  # expiry: routes by sender tag outlive no AKE
 
     def _ake_timed_out(self, c: ContactState) -> None:
-        self._unavailable(c, f"no answer to the OTR request within {int(AKE_TIMEOUT)} s")
+        if c.queue:
+            self._unavailable(c, f"no answer to the OTR request within {int(AKE_TIMEOUT)} s")
         c.ake_activity = None
         if c.ake_retries >= AKE_RETRIES:
             return  # the next send, start or message from the contact tries again
@@ -257,6 +291,7 @@ class Conversations(ConversationsBase):
         envelope = peek(wire)
         session = c.instances.route(envelope, mid_ake=self._mid_ake(c))
         if session is Lost.LOST_SESSION:
+            c.lost_session = True
             self._start_ake(c)
             return
         if session is None:
@@ -289,10 +324,13 @@ class Conversations(ConversationsBase):
                 self._gone_secure(c, session)
             case otr.MessageReceived(text=text, encrypted=encrypted):
                 self._received(c, session, text, encrypted)
-            case otr.DataMessageAuthenticated(recipient_keyid=keyid, timb=record) if session.bound:
+            case otr.DataMessageAuthenticated() if not session.bound:
+                session.repeated = False  # (only _timb_record may say this message repeats one)
+            case otr.DataMessageAuthenticated(recipient_keyid=keyid, timb=record):
                 # Only a message that decrypted and passed its MAC says the peer is alive and
                 # reads what we send; its key id is the authenticated one (issue 9, item 4).
                 session.suspect = False
+                session.repeated = False  # each message is judged by its own record
                 if record is not None:
                     self._timb_record(c, session, record)
                 elif not session.timb:
@@ -317,11 +355,7 @@ class Conversations(ConversationsBase):
         session.timb = True
         session.repeated = False
         if record.message_id is not None:
-            session.repeated = record.message_id in c.seen_ids
-            c.seen_ids[record.message_id] = None
-            if len(c.seen_ids) > SEEN_IDS:
-                del c.seen_ids[next(iter(c.seen_ids))]
-            self._owe_acks(session, [record.message_id])
+            self._read_id(c, session, record.message_id)
         acked = {i.hex() for i in record.acks}
         fingerprint = session.conv.their_fingerprint
         for s in c.instances.children.values():  # an ack may come after a re-key
@@ -330,6 +364,14 @@ class Conversations(ConversationsBase):
         waiting = [m for m in c.queue if self._messages[m].written_for == {fingerprint}]
         self._messages.confirm_ids(waiting, acked)  # read after all: not sent again
         c.queue = [m for m in c.queue if m in waiting or self._messages[m].written_for != {fingerprint}]
+
+    def _read_id(self, c: ContactState, session: Session, message_id: bytes) -> None:
+        """The id of the Data Message being read: shown once, acknowledged every time."""
+        session.repeated = message_id in c.seen_ids
+        if not session.repeated:
+            remember(c.seen_ids, message_id)
+            self.seen_changed = self.seen_changed or self._is_contact(c.name)
+        self._owe_acks(session, [message_id])
 
     @staticmethod
     def _owe_acks(session: Session, ids: list[bytes]) -> None:
@@ -349,7 +391,7 @@ class Conversations(ConversationsBase):
             session.repeated = False  # a re-sent message we had shown already: acknowledged again
             return
         if encrypted:
-            session.ack_due = True
+            session.ack_due = session.ack_due or not session.timb  # a TIMB peer: by its ids
             if session.bound:
                 c.instances.current = session
             verified = self._verified(c.name, session)
@@ -362,15 +404,19 @@ class Conversations(ConversationsBase):
         assert fingerprint is not None
         resend: list[str] = []
         carried: list[str] = []  # sent under keys now gone, to the same live instance
-        # Re-keyed in place after the peer reported trouble: re-send; a healthy refresh: carry.
-        (resend if session.suspect else carried).extend(session.unconfirmed)
+        # Re-keyed in place after the peer reported trouble: re-send; a healthy refresh: carry,
+        # except to a TIMB peer: it shows each id once, so it gets them again in the new session,
+        # where one that crossed the re-key (unreadable there) comes before the later ones.
+        timb = any(s.timb for s in c.instances.children.values())
+        (resend if session.suspect or timb else carried).extend(session.unconfirmed)
         session.unconfirmed.clear()
         session.suspect = False
         replaced = c.instances.children.get(session.conv.their_instance_tag)
         for old in [s for s in c.instances.children.values() if s is not session]:
-            # The same instance re-keyed: re-send only if it was in trouble. Another instance:
-            # the peer moved on (restart), so whatever it did not confirm is re-sent.
-            if old.suspect or old is not replaced:
+            # The same instance re-keyed: re-send only if it was in trouble (or is TIMB).
+            # Another instance: the peer moved on (restart), so whatever it did not confirm is
+            # re-sent.
+            if old.suspect or old is not replaced or old.timb:
                 resend.extend(old.unconfirmed)
             else:
                 carried.extend(old.unconfirmed)
@@ -390,13 +436,15 @@ class Conversations(ConversationsBase):
         c.ake_activity = None
         c.ake_retries = 0
         c.unavailable_reported = False
+        c.lost_session = False
         c.queue[:0] = self._messages.requeue(resend)
         self._flush(c)
 
     def _note_version(self, c: ContactState, fingerprint: Fingerprint, version: int | None) -> None:
-        previous = c.last_version.get(fingerprint)
         if version is None:
             return
+        earlier = [v for v in (c.last_version.get(fingerprint), self._best_version(c.name, fingerprint)) if v]
+        previous = max(earlier) if earlier else None
         if previous is not None and version < previous:
             self._emit(ProtocolDowngraded(self.account, c.name, fingerprint, version, previous))
         c.last_version[fingerprint] = max(version, previous or 0)

@@ -65,6 +65,9 @@ class ContactState:
     shown_fingerprint: Fingerprint | None = None
     last_version: dict[Fingerprint, int] = field(default_factory=dict)  # per key: newest version
     seen_ids: dict[bytes, None] = field(default_factory=dict)  # the peer's message ids, bounded
+    # The peer writes to an instance of us that is gone (we restarted): our AKE must not give up
+    # on its first time-out even with nothing of ours to send, or what the peer sent waits for ever.
+    lost_session: bool = False
 
     @property
     def current(self) -> Session | None:

@@ -74,6 +74,9 @@ class KeyTrust:
     # a KEY_CHANGED notice, is not accepted until then, so text typed before any session never
     # goes to a key the server may have substituted (docs/core.md, "written for a key").
     accepted: bool = True
+    # The newest OTR protocol version of a session with this key: version 2 after 3 is a
+    # downgrade (no instance tags), and a restart must still see it (ProtocolDowngraded).
+    best_version: int | None = None
 
     def __post_init__(self) -> None:
         verified = self.level is TrustLevel.VERIFIED
@@ -172,6 +175,20 @@ class TrustStore:
         known[fingerprint] = replace(current, accepted=True)
         return known[fingerprint]
 
+    def saw_version(self, account: str, contact: str, fingerprint: Fingerprint, version: int) -> bool:
+        """A session with `fingerprint` spoke OTR `version`; True if that raised its best
+        version (only known keys: a key is recorded by `observe` first).
+
+        Raises:
+            TrustStoreError: account or contact is empty.
+        """
+        known = self._slot(account, contact)
+        current = known.get(fingerprint)
+        if current is None or (current.best_version or 0) >= version:
+            return False
+        known[fingerprint] = replace(current, best_version=version)
+        return True
+
     def distrust(self, account: str, contact: str, fingerprint: Fingerprint) -> KeyTrust:
         """Mark `fingerprint` as not to be trusted (it stays known, so it never looks new again).
 
@@ -237,6 +254,7 @@ class TrustStore:
                 "verified_at": key.verified_at,
                 "first_seen": key.first_seen,
                 "accepted": key.accepted,
+                "best_version": key.best_version,
             }
             for (account, contact), keys in self._keys.items()
             for key in keys.values()
@@ -326,8 +344,17 @@ def _entry_from_dict(entry: Any) -> tuple[str, str, KeyTrust]:
         first_seen=_timestamp(entry.get("first_seen")),
         # Entries written before the field existed were all usable: keep them so.
         accepted=entry.get("accepted", True) is True,
+        best_version=_version(entry.get("best_version")),
     )
     return account, contact, key
+
+
+def _version(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+        raise TrustStoreError("best_version is an OTR protocol version")
+    return value
 
 
 def _timestamp(value: Any) -> float | None:

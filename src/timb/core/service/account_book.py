@@ -35,6 +35,7 @@ from timb.tor.known_servers import known_onion
 ACCOUNTS_SECTION = "accounts"
 POLL_INTERVAL = 1.0
 KEYS_SECTION = "otr_keys"
+SEEN_SECTION = "seen_ids"  # {account id: {contact: [ids of messages shown]}} (core/seen_ids.py)
 
 AdapterFactory = Callable[[Account, "net.Dialer | None"], net.Adapter]
 
@@ -149,6 +150,7 @@ class AccountBook:
         self._accounts = Accounts()
         self.runtimes: dict[str, AccountRuntime] = {}
         session.keep(ACCOUNTS_SECTION, self.to_section)
+        session.keep(SEEN_SECTION, self._seen_section)
 
     def __iter__(self) -> Iterator[Account]:
         return iter(self._accounts)
@@ -156,13 +158,21 @@ class AccountBook:
     def to_section(self) -> dict[str, Any]:
         return self._accounts.to_section()
 
+    def _seen_section(self) -> dict[str, Any]:
+        return {account_id: r.seen_section() for account_id, r in self.runtimes.items()}
+
     def load(self) -> None:
         """Read the stored accounts and make their runtimes. Raises: ProfileError (damaged)."""
         with translated("the profile is damaged: ", kind=ProfileError):
             self._accounts = Accounts.from_section(self._session.section(ACCOUNTS_SECTION))
+        seen = self._session.section(SEEN_SECTION)
         for account in self._accounts:
             key = self._stored_key(account)
-            self.runtimes[account.id] = self._make_runtime(account, key, self._book.names(account.id))
+            runtime = self._make_runtime(account, key, self._book.names(account.id))
+            stored = seen.get(account.id)
+            if isinstance(stored, dict):
+                runtime.restore_seen(stored)
+            self.runtimes[account.id] = runtime
 
     def reset(self) -> None:
         self._accounts = Accounts()
@@ -311,6 +321,7 @@ class AccountBook:
             is_verified=lambda contact, fp: trust.is_verified(account.id, contact, fp),
             is_distrusted=lambda contact, fp: trust.is_distrusted(account.id, contact, fp),
             known_keys=lambda contact: trust.usable_keys(account.id, contact),
+            best_version=lambda contact, fp: trust.best_version(account.id, contact, fp),
             is_contact=lambda contact: self._hooks.is_contact(account.id, contact),
             our_name=str(account.jid),
             max_fragment_size=irc_fragment_size() if account.network == "irc" else None,

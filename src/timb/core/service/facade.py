@@ -73,6 +73,7 @@ class TimbService:
             self._book.is_blocked,
             self._tasks.spawn,
             is_contact=self._book.is_contact,
+            save_soon=self._session.save_soon,
         )
         networks = Networks(adapter_factory or default_adapter_factory, self._tor)
         self._accounts = AccountBook(
@@ -377,6 +378,11 @@ class TimbService:
         """Ids of the messages held for a key change (`HeldForKeyChange`), oldest first.
         Raises: NotFound, InvalidRequest."""
         return self._messaging.held(account_id, contact)
+
+    def held_notice(self, account_id: str, contact: str) -> results.HeldNotice:
+        """The held messages with the keys they were written for and the key offered now, for
+        asking the user again after the `HeldForKeyChange` event. Raises: NotFound, InvalidRequest."""
+        return self._messaging.held_notice(account_id, contact)
 
     def release_held(self, account_id: str, contact: str, fingerprint: str) -> None:
         """The user's decision after `HeldForKeyChange`: send the held messages to the key

@@ -62,6 +62,8 @@ class RuntimeHooks:
     spawn: Spawn
     # (account, contact) -> the user accepted this address as a contact (issue 9, item 7)
     is_contact: Callable[[str, str], bool] = lambda _account, _contact: True
+    # a background save of the profile: a contact's message id was shown (timb.core.seen_ids)
+    save_soon: Callable[[], None] = lambda: None
 
 
 class AccountRuntime:
@@ -91,9 +93,11 @@ class AccountRuntime:
 
     def rekey(self, key: PrivateKey, conversations: Conversations, contacts: list[str]) -> None:
         """A new OTR identity (libotr import): pending messages to ``contacts`` fail, wire
-        messages queued for the old sessions are dropped with the old link."""
+        messages queued for the old sessions are dropped with the old link. The ids of the
+        messages shown stay known (peers re-send to the new key with the same ids)."""
         self.fail_pending(contacts)
         self.key = key
+        conversations.restore_seen(dict(self._conversations.seen_section()))
         self._conversations = conversations
         self.link = self._new_link()
 
@@ -114,6 +118,13 @@ class AccountRuntime:
             return command(self._conversations)
         finally:
             self._pump()
+
+    def seen_section(self) -> dict[str, list[str]]:
+        """The ids of the contacts' messages shown (the profile keeps them across restarts)."""
+        return self._conversations.seen_section()
+
+    def restore_seen(self, section: dict[str, object]) -> None:
+        self._conversations.restore_seen(section)
 
     def otr_state(self, contact: str) -> OtrState:
         return self._conversations.otr_state(contact)
@@ -149,6 +160,10 @@ class AccountRuntime:
                 self.link.enqueue(contact, wire)
             event = conversations.next_event()
             if event is None:
+                if conversations.seen_changed:
+                    # Saved at once, so a crash does not show the message again (seen_ids).
+                    conversations.seen_changed = False
+                    self._hooks.save_soon()
                 return
             shown: CoreEvent | None = event
             try:

@@ -59,6 +59,7 @@ class ProfileSession:
         self._profile: Profile | None = None
         self._providers: dict[str, Callable[[], dict[str, Any]]] = {}
         self._spawn: Spawn | None = None
+        self._save_waiting = False  # a background save is on its way and has not read the state yet
 
     def keep(self, section: str, provider: Callable[[], dict[str, Any]]) -> None:
         """Write ``provider()`` as vault section ``section`` at every save."""
@@ -126,6 +127,7 @@ class ProfileSession:
         """Write every kept section and the vault. Raises: ProfileError (none unlocked, disk)."""
         profile = self.require()
         async with self.lock:
+            self._save_waiting = False  # what changes from now on needs another save
             with translated("could not save the profile: "):
                 for name, provider in self._providers.items():
                     profile.vault.set_section(name, provider())
@@ -133,8 +135,10 @@ class ProfileSession:
 
     def save_soon(self) -> None:
         """Save in the background. A failure is an ErrorEvent: an exception in a task of the
-        service's group would cancel every connection with it."""
-        if self._spawn is not None and self._profile is not None:
+        service's group would cancel every connection with it. Calls before that save has read
+        the state share it (a burst of messages is one save, not one each)."""
+        if self._spawn is not None and self._profile is not None and not self._save_waiting:
+            self._save_waiting = True
             self._spawn(self._save_reporting())
 
     async def _save_reporting(self) -> None:
@@ -142,6 +146,8 @@ class ProfileSession:
             await self.save()
         except ProfileError as exc:  # the disk refused, or the profile was locked meanwhile
             self._emit(ErrorEvent(str(exc)))
+        finally:
+            self._save_waiting = False  # (at worst one save more, never one less)
 
     async def change_passphrase(self, old: Secret[str], new: Secret[str]) -> None:
         """Raises: ProfileError (none unlocked, wrong old passphrase, empty new one, disk)."""

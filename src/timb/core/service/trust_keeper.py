@@ -80,8 +80,17 @@ class TrustKeeper:
         if seen.kind is ObservationKind.KEY_CHANGED:
             old = tuple(k.fingerprint for k in seen.others)
             self._emit(KeyChanged(event.account, event.contact, old, event.fingerprint))
-        if seen.kind is not ObservationKind.KNOWN_KEY:
+        version = event.protocol_version
+        raised = version is not None and self._store.saw_version(
+            event.account, event.contact, event.fingerprint, version
+        )
+        if seen.kind is not ObservationKind.KNOWN_KEY or raised:
             self._changed()
+
+    def best_version(self, account: str, contact: str, fingerprint: Fingerprint) -> int | None:
+        """The newest OTR version a session with this key spoke (kept across restarts)."""
+        key = self._store.get(account, contact, fingerprint)
+        return key.best_version if key is not None else None
 
     def smp_finished(self, event: SmpFinished) -> SmpFinished | None:
         """Apply an SMP's result to the key it ran over. A success that proved the contact to us

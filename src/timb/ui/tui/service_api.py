@@ -20,6 +20,7 @@ from timb.core.service.results import (
     KnownKey,
     SendResult,
 )
+from timb.core.service.tor_connection import TorConnectionInfo
 
 
 class ServiceApi(Protocol):
@@ -102,3 +103,15 @@ class ServiceApi(Protocol):
     async def deny_subscription(self, account_id: str, jid: str) -> None: ...
 
     async def block_contact(self, account_id: str, jid: str) -> None: ...
+
+    def held_messages(self, account_id: str, contact: str) -> list[str]: ...
+
+    def release_held(self, account_id: str, contact: str, fingerprint: str) -> None: ...
+
+    def discard_held(self, account_id: str, contact: str) -> None: ...
+
+    async def tor_connection(self) -> TorConnectionInfo: ...
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
+    ) -> None: ...
