@@ -2,7 +2,7 @@
 whole `OnionConnection` on either side.
 
 Inputs are arbitrary bytes, or mutations of a genuine session (a TIMB client and server paired
-through a fake link: version negotiation, authentication, a contact request, chat both ways),
+through a fake link: version negotiation, authentication, a contact request, chat both ways, a file),
 fed to a core whole and again in chunks cut where the fuzzer says.
 
 Checked: the decoders raise nothing but `MessageError`, the packet reader nothing but
@@ -13,6 +13,8 @@ the chunking never changes the events, and output and events stay bounded.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import sys
 
 from fuzzlib import Provider, check, instrumented, mutate, run
@@ -20,6 +22,7 @@ from fuzzlib import Provider, check, instrumented, mutate, run
 with instrumented():
     from timb.common.random import DeterministicRandom
     from timb.common.secret import Secret
+    from timb.net.onion import file_messages as fm
     from timb.net.onion import framing
     from timb.net.onion import messages as m
     from timb.net.onion.connection import OnionConnection, Role
@@ -60,6 +63,11 @@ def _genuine() -> tuple[bytes, bytes]:
     client.send_message("hello " * 500)
     server.send_message("hi 🎉")
     pump()
+    data = bytes(range(256)) * 300  # two file chunks
+    client.send_file(1, len(data), "f.bin", hashlib.sha3_512(data).digest(), source=io.BytesIO(data), now=0)
+    pump()
+    server.accept_file(1, io.BytesIO(), 0)
+    pump()
     return bytes(sent[Role.CLIENT]), bytes(sent[Role.SERVER])
 
 
@@ -93,7 +101,7 @@ def test_one_input(data: bytes) -> None:
     with contextlib.suppress(FrameError):
         packets = framing.PacketReader().feed(raw)
         for packet in packets:
-            for decode in (m.decode_control, m.decode_auth, m.decode_chat, m.decode_response):
+            for decode in (m.decode_control, m.decode_auth, m.decode_chat, m.decode_response, fm.decode_file):
                 with contextlib.suppress(MessageError):
                     decode(packet.data)
 

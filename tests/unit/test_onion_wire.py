@@ -260,7 +260,9 @@ def test_upstream_legacy_client_transcript() -> None:
     assert (ack.channel, m.decode_chat(ack.data)) == (5, m.ChatAcknowledge(338555239, True))
     assert host.take_events() == [MessageReceived((338555239,), "hello!")]
     (res,) = send(0, m.encode_control(m.OpenChannel(7, m.CHANNEL_FILE_TRANSFER)))
-    assert m.decode_control(res.data) == m.ChannelResult(7, False, m.CommonError.UnknownTypeError)
+    assert m.decode_control(res.data) == m.ChannelResult(7, True)
+    (res,) = send(0, m.encode_control(m.OpenChannel(9, "im.ricochet.example")))
+    assert m.decode_control(res.data) == m.ChannelResult(9, False, m.CommonError.UnknownTypeError)
 
     # the host answers: its own chat channel has the host's (even) parity
     (mid,) = host.send_message("hi there!")

@@ -85,6 +85,49 @@ class OnionMessageStateChanged:
     contact: str
 
 
+@dataclass(frozen=True, slots=True)
+class OnionFileOffered:
+    """A contact offers a file: `accept_file` (into a folder the user chose) or `reject_file`.
+    ``name`` is already sanitised (no folders, no dot files, no control or bidi characters); it
+    is what the file will be called, or ``name (1)`` etc. if that exists."""
+
+    identity: str
+    contact: str
+    transfer: str
+    name: str
+    size: int
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OnionFileChanged:
+    """A transfer's state: ``offered`` (ours, waiting for the contact), ``running``,
+    ``completed``, ``rejected``, ``cancelled`` or ``failed``. ``reason`` says why for the user;
+    ``by_peer`` that the contact ended it; ``saved_as`` is the file's path once an incoming
+    file is complete (its size and SHA3-512 checked); it is never opened."""
+
+    identity: str
+    contact: str
+    transfer: str
+    direction: str  # incoming, outgoing
+    state: str
+    reason: str = ""
+    by_peer: bool = False
+    saved_as: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OnionFileProgress:
+    identity: str
+    contact: str
+    transfer: str
+    direction: str
+    done: int
+    size: int
+    bytes_per_second: float
+    seconds_remaining: float | None
+
+
 OnionEvent = (
     OnionIdentityChanged
     | OnionContactRequested
@@ -92,4 +135,7 @@ OnionEvent = (
     | OnionPresenceChanged
     | OnionMessageReceived
     | OnionMessageStateChanged
+    | OnionFileOffered
+    | OnionFileChanged
+    | OnionFileProgress
 )

@@ -27,6 +27,7 @@ from timb.core.onion_events import (
     OnionMessageState,
     OnionMessageStateChanged,
 )
+from timb.core.service.onion_files import OnionFileCommands, OnionFiles
 from timb.core.service.onion_runtime import IdentityRuntime, OnionHooks, OnionPeerLike
 from timb.core.service.onion_store import (
     MAX_CONTACTS,
@@ -78,8 +79,8 @@ class OnionContactInfo:
     online: bool = False
 
 
-class OnionPart:
-    """Commands on onion identities and contacts; events go out through ``emit``."""
+class OnionPart(OnionFileCommands):
+    """Commands on onion identities, contacts and files; events go out through ``emit``."""
 
     def __init__(
         self,
@@ -102,7 +103,8 @@ class OnionPart:
         self.identities: dict[str, StoredIdentity] = {}
         self.block_unknown = False
         self._online: dict[str, tuple[IdentityRuntime, asyncio.Task[None]]] = {}
-        self._hooks = OnionHooks(emit, session.save_soon, lambda: self.block_unknown)
+        self.files = OnionFiles(emit, spawn, clock, self._file_peer)
+        self._hooks = OnionHooks(emit, session.save_soon, lambda: self.block_unknown, self.files)
 
     # ---- profile ----
 
@@ -246,6 +248,10 @@ class OnionPart:
     async def close(self) -> None:
         for identity_id in list(self._online):
             await self.go_offline(identity_id)
+
+    def _file_peer(self, identity_id: str) -> OnionPeerLike | None:
+        runtime = self._runtime(identity_id)
+        return runtime.peer if runtime is not None and runtime.online else None
 
     def _runtime(self, identity_id: str) -> IdentityRuntime | None:
         entry = self._online.get(identity_id)

@@ -12,6 +12,7 @@ the profile keeps (`onion_store`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,6 +28,7 @@ from timb.core.onion_events import (
     OnionMessageStateChanged,
     OnionPresenceChanged,
 )
+from timb.core.service.onion_files import FilePeer
 from timb.core.service.onion_store import (
     MAX_INCOMING,
     SEEN_KEPT,
@@ -42,7 +44,7 @@ from timb.net.onion.identity import contact_id
 from timb.net.onion.messages import Status
 
 
-class OnionPeerLike(Protocol):
+class OnionPeerLike(FilePeer, Protocol):
     """What the runtime needs of `timb.net.onion.adapter.OnionPeer` (unit tests pass fakes)."""
 
     async def start(self) -> None: ...
@@ -59,11 +61,19 @@ class OnionPeerLike(Protocol):
     def resend_message(self, peer: OnionAddress, text: str, ids: tuple[int, ...]) -> None: ...
 
 
+class FileEvents(Protocol):
+    """Where an identity's file-transfer events go (`onion_files.OnionFiles`)."""
+
+    def handle(self, identity: str, event: pe.PeerEvent) -> None: ...
+    def identity_offline(self, identity: str) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class OnionHooks:
     emit: Callable[[CoreEvent], None]
     save_soon: Callable[[], None]
     block_unknown: Callable[[], bool]
+    files: FileEvents | None = None
 
 
 class IdentityRuntime:
@@ -120,8 +130,21 @@ class IdentityRuntime:
                 self._on_ack(who, mid, ok)
             case pe.MessageNotDelivered(peer=who, message_id=mid):
                 self._wait_again(lambda w: w.contact == who and mid in w.wire_ids)
+            case pe.FileOffer() | pe.FileAccepted() | pe.FileMoved() | pe.FileDone():
+                self._on_file(event)
             case pe.PeerError():
                 pass  # that one connection ended; the peer redials contacts on its own
+
+    def _on_file(self, event: pe.FileOffer | pe.FileAccepted | pe.FileMoved | pe.FileDone) -> None:
+        contact = self.ident.contacts.get(event.peer)
+        if isinstance(event, pe.FileOffer) and (
+            contact is None or contact.status is not ContactStatus.CONTACT
+        ):
+            with contextlib.suppress(NotConnectedError, OnionUsageError):  # its connection may be gone
+                self.peer.reject_file(event.peer, event.file_id)  # only a contact's files reach the user
+            return
+        if self._hooks.files is not None:
+            self._hooks.files.handle(self.ident.id, event)
 
     def _on_request(self, who: OnionAddress, nickname: str, message: str) -> None:
         known = self.ident.contacts.get(who)
@@ -142,7 +165,12 @@ class IdentityRuntime:
         if contact is None or status is Status.Pending:
             return
         if status is Status.Accepted:
-            self._set_status(contact, ContactStatus.CONTACT)
+            # Only a request the user still stands by becomes a contact: an Accepted answer that
+            # was queued before the user blocked (or removed) the peer must not revive it.
+            if contact.status is ContactStatus.REQUESTED:
+                self._set_status(contact, ContactStatus.CONTACT)
+            elif contact.status is ContactStatus.BLOCKED:
+                self.peer.block(who)  # drops the connection the answer came on
         elif contact.status is ContactStatus.REQUESTED:
             self._set_status(contact, ContactStatus.REJECTED)
             self._fail(lambda w: w.contact == who)
@@ -213,6 +241,8 @@ class IdentityRuntime:
         """The peer stopped: what was on the wire waits again."""
         self.online = False
         self._wait_again(lambda _w: True)
+        if self._hooks.files is not None:
+            self._hooks.files.identity_offline(self.ident.id)
 
     def _fail(self, which: Callable[[WaitingMessage], bool]) -> None:
         failed = [w for w in self.ident.waiting if which(w)]

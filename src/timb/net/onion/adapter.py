@@ -39,6 +39,7 @@ from timb.net.onion.dialing import Redialler
 from timb.net.onion.errors import OnionAuthError, OnionError, OnionProtocolError, OnionUsageError
 from timb.net.onion.identity import OnionIdentity
 from timb.net.onion.messages import ChatMessage, Status
+from timb.net.onion.peer_files import PeerFiles, file_event
 from timb.net.onion.state import KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT, Role
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
@@ -59,7 +60,7 @@ class _Link:
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-class OnionPeer:
+class OnionPeer(PeerFiles):
     """An onion identity online. Use `start`, then the commands; read `events()` throughout."""
 
     def __init__(
@@ -250,6 +251,20 @@ class OnionPeer:
 
     # ---- internals: connections ----
 
+    def _contact_connection(self, peer: OnionAddress) -> OnionConnection:
+        link = self._active.get(peer)
+        if link is None or not link.conn.is_open:
+            raise NotConnectedError("the contact is offline")
+        return link.conn
+
+    def _flush_contact(self, peer: OnionAddress) -> None:
+        link = self._active.get(peer)
+        if link is not None:
+            self._flush(link)
+
+    def _now(self) -> float:
+        return self._clock.now()
+
     def _refuse(self, peer: OnionAddress) -> None:
         link = self._requests.pop(peer, None)
         if link is not None and link.conn.is_open:
@@ -348,6 +363,10 @@ class OnionPeer:
 
     def _on_event(self, link: _Link, event: ev.ConnectionEvent) -> None:
         peer = link.conn.peer
+        file = None if peer is None else file_event(peer, event)
+        if file is not None:
+            self._events.put_nowait(file)
+            return
         match event:
             case ev.Authenticated(known=False) if link.outbound:
                 self._on_unknown_to_peer(link)
@@ -399,13 +418,18 @@ class OnionPeer:
         link.conn.close()
 
     def _on_answer(self, peer: OnionAddress, status: Status) -> None:
-        if status is Status.Accepted:
+        if status is Status.Accepted and self.book.get(peer) is ContactState.REQUESTING:
             self.book.set(peer, ContactState.ALLOWED)
         elif status in (Status.Rejected, Status.Error) and self.book.get(peer) is ContactState.REQUESTING:
             self.book.set(peer, ContactState.REJECTED)
         self._events.put_nowait(pe.RequestAnswered(peer, status))
 
     def _assign(self, peer: OnionAddress, link: _Link) -> None:
+        if not self.book.wants_connection(peer):
+            # blocked or forgotten while its answer was on the way: a late Accepted (or the peer
+            # dialling back) never re-makes a contact the user no longer wants
+            link.conn.close()
+            return
         if self.book.get(peer) is not ContactState.ALLOWED:
             self.book.set(peer, ContactState.ALLOWED)  # implicit accept of our own request
             self._events.put_nowait(pe.RequestAnswered(peer, Status.Accepted))

@@ -27,7 +27,7 @@ class ChannelAdmission(ConnectionState):
             return self._open_request_inbound(req, now)
         if req.channel_type == m.CHANNEL_CHAT:
             return self._open_chat_inbound(req)
-        # file transfer and any other type: TIMB does not take them (yet)
+        # any other type (file transfer is taken by the file layer, `files.FileTransfers`)
         return refuse(req, m.CommonError.UnknownTypeError)
 
     def _open_problem(self, req: m.OpenChannel) -> m.CommonError | None:

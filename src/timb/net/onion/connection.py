@@ -26,7 +26,6 @@ from timb.common.errors import InvalidIdentifier
 from timb.common.ids import OnionAddress
 from timb.net.onion import chat, framing
 from timb.net.onion import messages as m
-from timb.net.onion.admission import ChannelAdmission
 from timb.net.onion.errors import (
     FrameError,
     LinkDead,
@@ -47,6 +46,7 @@ from timb.net.onion.events import (
     MessageUndelivered,
     ProtocolViolation,
 )
+from timb.net.onion.files import FileTransfers
 from timb.net.onion.identity import auth_proof_message, verify_proof
 from timb.net.onion.state import (
     MAX_UNACKED,
@@ -59,7 +59,7 @@ from timb.net.onion.state import (
 )
 
 
-class OnionConnection(ChannelAdmission):
+class OnionConnection(FileTransfers):
     """One connection's protocol state.
 
     ``screen_request`` (listening side) decides a contact request as it arrives: Pending asks
@@ -114,6 +114,8 @@ class OnionConnection(ChannelAdmission):
         elif self.state is State.OPEN and now - self._last_received >= self._keepalive_interval:
             self._control(m.KeepAlive(response_requested=True))
             self._ping_sent_at = now
+        if self.state is State.OPEN:
+            self._tick_files(now)
 
     def close(self) -> None:
         """End the connection (Ricochet has no goodbye: the adapter closes the stream)."""
@@ -302,6 +304,8 @@ class OnionConnection(ChannelAdmission):
                 raise OnionAuthError("the peer refused to authenticate us")
             for msg in ch.queued:
                 self._emit(MessageUndelivered(msg.message_id))
+            if ch.kind == m.CHANNEL_FILE_TRANSFER:
+                self._file_channel_gone(ch)
             self._emit(ChannelRefused(ch.kind, res.common_error))
             return
         ch.opened = True
@@ -312,6 +316,8 @@ class OnionConnection(ChannelAdmission):
             me = self.identity.address
             proof = auth_proof_message(ch.cookie, res.server_cookie, me, self.peer)
             self._send(ch.ident, m.encode_auth(m.Proof(self.identity.sign(proof), me.service_id)))
+        if ch.kind == m.CHANNEL_FILE_TRANSFER:
+            self._file_channel_opened(ch)
         for msg in ch.queued:
             self._transmit(ch, msg)
         ch.queued.clear()
@@ -341,6 +347,8 @@ class OnionConnection(ChannelAdmission):
             self._on_request_status(ch, m.decode_response(data), now, opened=False)
         elif ch.kind == m.CHANNEL_CHAT:
             self._on_chat_data(ch, m.decode_chat(data))
+        elif ch.kind == m.CHANNEL_FILE_TRANSFER:
+            self._on_file_data(ch, data, now)
 
     def _on_auth_data(self, ch: Channel, msg: m.Proof | m.AuthResult, now: float) -> None:
         if self.role is Role.SERVER and isinstance(msg, m.Proof):

@@ -5,6 +5,7 @@ Texts and nicknames are left out of ``repr`` so they never reach a log.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from timb.common.ids import OnionAddress
@@ -91,6 +92,60 @@ class ConnectionClosed:
     error: OnionError | None = None
 
 
+class FileEnd(enum.Enum):
+    """How a file transfer ended (libtego's tego_file_transfer_result_t, plus STALLED)."""
+
+    COMPLETED = "completed"  # every byte arrived and (receiving side) the SHA3-512 matched
+    REJECTED = "rejected"  # the receiver refused the offer
+    CANCELLED = "cancelled"
+    FAILED = "failed"  # the peer reported a failure or broke the transfer's rules
+    BAD_HASH = "bad-hash"  # all bytes arrived but they are not what the header declared
+    NETWORK_ERROR = "network-error"  # the channel or the connection went away
+    FILESYSTEM_ERROR = "filesystem-error"  # our source or sink failed
+    STALLED = "stalled"  # no chunk or acknowledgement for too long
+
+
+@dataclass(frozen=True, slots=True)
+class FileOffered:
+    """The contact offers a file (``im.ricochet.file-transfer`` FileHeader): nothing is
+    received before `accept_file`. ``name`` is the sender's, untrusted: sanitise it."""
+
+    file_id: int
+    size: int
+    name: str = field(repr=False)
+    file_hash: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FileAnswered:
+    """The receiver accepted our offer (chunks start) or refused it (see `FileEnded`)."""
+
+    file_id: int
+    accepted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FileProgress:
+    """``done`` of ``size`` bytes moved: acknowledged (sending) or written (receiving)."""
+
+    file_id: int
+    outgoing: bool
+    done: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileEnded:
+    """A transfer is over, once. ``by_peer``: the peer ended it (refused, cancelled, failed);
+    ``error``: what the peer did wrong, when it broke the rules."""
+
+    file_id: int
+    outgoing: bool
+    end: FileEnd
+    by_peer: bool = False
+    error: OnionError | None = None
+
+
 ConnectionEvent = (
     Authenticated
     | ContactRequestReceived
@@ -102,4 +157,8 @@ ConnectionEvent = (
     | ChannelRefused
     | ProtocolViolation
     | ConnectionClosed
+    | FileOffered
+    | FileAnswered
+    | FileProgress
+    | FileEnded
 )

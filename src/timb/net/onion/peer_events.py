@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from timb.common.ids import OnionAddress
 from timb.net.onion.errors import OnionError
+from timb.net.onion.events import FileEnd
 from timb.net.onion.messages import Status
 
 
@@ -78,6 +79,49 @@ class PeerError:
     error: OnionError
 
 
+@dataclass(frozen=True, slots=True)
+class FileOffer:
+    """A contact offers a file; answer with `accept_file` or `reject_file`. ``name`` is the
+    sender's and untrusted."""
+
+    peer: OnionAddress
+    file_id: int
+    size: int
+    name: str = field(repr=False)
+    file_hash: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FileAccepted:
+    """The contact accepted our offer: chunks are going."""
+
+    peer: OnionAddress
+    file_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileMoved:
+    """``done`` of ``size`` bytes acknowledged (ours) or written (theirs)."""
+
+    peer: OnionAddress
+    file_id: int
+    outgoing: bool
+    done: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileDone:
+    """A transfer ended (once); see `timb.net.onion.events.FileEnded`."""
+
+    peer: OnionAddress
+    file_id: int
+    outgoing: bool
+    end: FileEnd
+    by_peer: bool = False
+    error: OnionError | None = None
+
+
 PeerEvent = (
     ServiceOnline
     | ContactRequest
@@ -88,4 +132,8 @@ PeerEvent = (
     | MessageAcked
     | MessageNotDelivered
     | PeerError
+    | FileOffer
+    | FileAccepted
+    | FileMoved
+    | FileDone
 )

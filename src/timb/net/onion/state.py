@@ -151,11 +151,16 @@ class ConnectionState:
     def _close_channel(self, ch: Channel) -> None:
         self._channels.pop(ch.ident, None)
         self._send(ch.ident, b"")
+        if ch.kind == m.CHANNEL_FILE_TRANSFER:
+            self._file_channel_gone(ch)
         for msg in ch.queued:
             self._emit(MessageUndelivered(msg.message_id))
         done = ch.rejoiner.flush()
         if done is not None:
             self._emit(MessageReceived(done[0], done[1]))
+
+    def _file_channel_gone(self, ch: Channel) -> None:
+        """A file-transfer channel closed or was refused (the file layer ends its transfers)."""
 
     def _open_outbound(self, kind: str) -> Channel:
         ident = self._next_channel

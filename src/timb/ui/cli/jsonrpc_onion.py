@@ -1,5 +1,5 @@
 """``timb jsonrpc``'s serverless onion chat methods (``onion.identity.*``, ``onion.contact.*``,
-``onion.message.*``) and notifications, read from `OnionPart` (``service.onion``) the way
+``onion.message.*``, ``onion.file.*``) and notifications, read from `OnionPart` (``service.onion``) the way
 `jsonrpc_schema` reads the service: parameters come from the method signatures.
 """
 
@@ -13,6 +13,9 @@ from typing import Any
 from timb.core.onion_events import (
     OnionContactChanged,
     OnionContactRequested,
+    OnionFileChanged,
+    OnionFileOffered,
+    OnionFileProgress,
     OnionIdentityChanged,
     OnionMessageReceived,
     OnionMessageStateChanged,
@@ -38,6 +41,11 @@ ONION_METHODS: dict[str, str] = {
     "onion.settings.block_unknown": "set_block_unknown",
     "onion.message.send": "send_message",
     "onion.message.state": "message_state",
+    "onion.file.send": "send_file",
+    "onion.file.accept": "accept_file",
+    "onion.file.reject": "reject_file",
+    "onion.file.cancel": "cancel_file",
+    "onion.file.size_cap": "set_file_size_cap",
 }
 
 # JSON names that differ from OnionPart's argument names
@@ -50,6 +58,9 @@ ONION_NOTIFICATIONS: dict[type, str] = {
     OnionPresenceChanged: "onion.presence",
     OnionMessageReceived: "onion.message.received",
     OnionMessageStateChanged: "onion.message.state",
+    OnionFileOffered: "onion.file.offer",
+    OnionFileChanged: "onion.file",
+    OnionFileProgress: "onion.file.progress",
 }
 
 
