@@ -10,15 +10,24 @@ from typing import Any
 from timb.common.ids import Fingerprint, Jid
 from timb.common.secret import Secret
 from timb.core.errors import InvalidRequest, NotFound, ProfileError, Unavailable
-from timb.core.events import CoreEvent, MessageState, OtrState, TrustLevel
+from timb.core.events import (
+    CoreEvent,
+    HeldForKeyChange,
+    MessageState,
+    MessageStateChanged,
+    OtrState,
+    TrustLevel,
+)
 from timb.core.service.results import (
     AccountInfo,
     ContactInfo,
     Fingerprints,
+    HeldNotice,
     HistoryItem,
     KnownKey,
     SendResult,
 )
+from timb.core.service.tor_connection import TorConnectionInfo
 
 OURS = Fingerprint(bytes(range(20)))
 THEIRS = Fingerprint(bytes(range(100, 120)))
@@ -34,12 +43,31 @@ class FakeService:
         self.sent: dict[str, MessageState] = {}
         self.otr: dict[tuple[str, str], OtrState] = {}
         self.history: dict[tuple[str, str], list[HistoryItem]] = {}
+        self.tor_mode: str | None = "direct"  # None: the first-run question is asked
+        self.tor_transport: str | None = None
+        self.tor_managed = True  # False: an attached tor, configured where it runs
+        self.held: dict[tuple[str, str], list[str]] = {}
+        self.session_key: dict[tuple[str, str], Fingerprint] = {}  # the private session's key
+        self.held_for: dict[tuple[str, str], tuple[Fingerprint, ...]] = {}  # keys they were written for
         self.queue: asyncio.Queue[CoreEvent | BaseException | None] = asyncio.Queue()
 
     # -- test helpers ---------------------------------------------------------------------------
 
     def emit(self, event: CoreEvent | BaseException) -> None:
         self.queue.put_nowait(event)
+
+    def hold_for_key_change(
+        self, account: str, contact: str, ids: list[str], written_for: Fingerprint, offered: Fingerprint
+    ) -> HeldForKeyChange:
+        """What the core does when the contact's session comes up with another key: the messages
+        stay PENDING, held, and the notice is emitted."""
+        self.held.setdefault((account, contact), []).extend(ids)
+        self.session_key[(account, contact)] = offered
+        self.held_for[(account, contact)] = (written_for,)
+        self.otr[(account, contact)] = OtrState.PRIVATE_UNVERIFIED
+        event = HeldForKeyChange(account, contact, tuple(ids), (written_for,), offered)
+        self.emit(event)
+        return event
 
     def with_account(self, account: str = "alice", jid: str = "alice@timb.test", *contacts: str) -> None:
         self.accounts[account] = {"id": account, "jid": jid, "connected": False}
@@ -153,6 +181,44 @@ class FakeService:
     def message_state(self, account_id: str, msg_id: str) -> MessageState:
         return self.sent[msg_id]
 
+    def _held_key(self, account_id: str, contact: str) -> tuple[str, str]:
+        # The real service's checks, in its order: a profile, the account, a contact address.
+        if not self.unlocked:
+            raise ProfileError("no profile is unlocked")
+        if account_id not in self.accounts:
+            raise NotFound(f"no account {account_id!r}")
+        if "@" not in contact:
+            raise InvalidRequest("a contact address is user@server")
+        return account_id, contact.lower()
+
+    def held_messages(self, account_id: str, contact: str) -> list[str]:
+        return list(self.held.get(self._held_key(account_id, contact), []))
+
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice:
+        key = self._held_key(account_id, contact)
+        ids = tuple(self.held.get(key, []))
+        return HeldNotice(ids, self.held_for.get(key, ()) if ids else (), self.session_key.get(key))
+
+    def release_held(self, account_id: str, contact: str, fingerprint: str) -> None:
+        key = self._held_key(account_id, contact)
+        self.calls.append(("release_held", account_id, contact, fingerprint))
+        try:
+            fp = Fingerprint.from_hex(fingerprint)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        if self.session_key.get(key) != fp:
+            raise InvalidRequest("the contact's private session does not have this key")
+        for msg_id in self.held.pop(key, []):
+            self.sent[msg_id] = MessageState.SENT
+            self.emit(MessageStateChanged(msg_id, MessageState.SENT, account_id, key[1]))
+
+    def discard_held(self, account_id: str, contact: str) -> None:
+        key = self._held_key(account_id, contact)
+        self.calls.append(("discard_held", account_id, contact))
+        for msg_id in self.held.pop(key, []):
+            self.sent[msg_id] = MessageState.FAILED
+            self.emit(MessageStateChanged(msg_id, MessageState.FAILED, account_id, key[1]))
+
     def start_otr(self, account_id: str, contact: str) -> None:
         self.calls.append(("start_otr", account_id, contact))
 
@@ -160,7 +226,8 @@ class FakeService:
         self.calls.append(("end_otr", account_id, contact))
 
     def fingerprints(self, account_id: str, contact: str | None = None) -> Fingerprints:
-        return Fingerprints(OURS, THEIRS, ())
+        theirs = THEIRS if contact is None else self.session_key.get((account_id, contact), THEIRS)
+        return Fingerprints(OURS, theirs, ())
 
     async def set_trust(
         self, account_id: str, contact: str, fingerprint: str, trust: str = "verified"
@@ -215,3 +282,28 @@ class FakeService:
             raise Unavailable(f"could not register an account on {server}: not-allowed")
         self.with_account(account_id, f"timb-0123456789ab@{server}")
         return self._account(account_id)
+
+    async def tor_connection(self) -> TorConnectionInfo:
+        if not self.unlocked:
+            raise ProfileError("no profile is unlocked")
+        return TorConnectionInfo(
+            self.tor_mode,
+            self.tor_transport,
+            0,
+            ("obfs4", "snowflake"),
+            "2026-11-01",
+            self.tor_managed,
+            None if self.tor_managed else False,
+        )
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
+    ) -> None:
+        self.calls.append(("set_tor_connection", mode, transport, lines))
+        if not self.unlocked:
+            raise ProfileError("no profile is unlocked")
+        if mode == "custom" and (lines or "").strip().startswith("obfs4 bad"):
+            raise InvalidRequest("bridge line 1: address: not IP:PORT")
+        if mode not in ("direct", "builtin", "custom"):
+            raise InvalidRequest(f"unknown mode {mode!r}")
+        self.tor_mode, self.tor_transport = mode, transport

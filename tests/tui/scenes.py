@@ -83,6 +83,15 @@ async def key_changed(pilot: Any) -> None:
     await still(pilot)
 
 
+async def held_for_key_change(pilot: Any) -> None:
+    """The pending message m3 was written for bob's key; his session now has another one."""
+    await chatting(pilot)
+    service = pilot.app.service
+    assert isinstance(service, FakeService)
+    service.hold_for_key_change("alice", BOB, ["m3"], THEIRS, NEW_KEY)
+    await still(pilot)
+
+
 async def smp_question(pilot: Any) -> None:
     await chatting(pilot)
     pilot.app.service.emit(SmpRequested("alice", BOB, "Where did we first meet?"))

@@ -417,7 +417,7 @@ async def test_tor_progress_and_tor_failure_screen() -> None:
         service.emit(TorBootstrap(45, "loading_descriptors", "Loading relay descriptors"))
         await pilot.pause(0.1)
         assert app.main.tor.query_one("ProgressBar").progress == 45
-        assert "Loading relay descriptors" in text_of(app.main.tor.query_one("#tor-label"))
+        assert "loading relay information" in text_of(app.main.tor.query_one("#tor-label"))
         service.emit(TorFailed("cannot reach the control port"))
         await pilot.pause(0.1)
         assert isinstance(app.screen, TorErrorScreen)

@@ -68,6 +68,12 @@ def test_tor_settings_attach_or_managed(tmp_path: Path) -> None:
     assert tui.tor_settings(parser.parse_args(["ui"])).mode == "none"
 
 
+def test_the_tuis_own_tor_is_held_until_the_choice_is_known(tmp_path: Path) -> None:
+    assert tui.held_until_asked(TorSettings(managed=True, data_dir=tmp_path)).hold_network
+    attached = tui.held_until_asked(TorSettings(control_port=9051))
+    assert not attached.hold_network and attached.control_port == 9051
+
+
 def test_crash_log_only_inside_an_existing_profile(tmp_path: Path) -> None:
     assert tui.crash_log_for(tmp_path) is None  # a foreign file would stop profile creation
 

@@ -25,6 +25,12 @@ def test_key_change_notice(snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=scenes.key_changed)
 
 
+def test_held_messages_prompt(snap_compare: Any) -> None:
+    """Held for a key change: both keys, the three choices, all within 80x24."""
+    app, _ = scenes.chat_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=scenes.held_for_key_change)
+
+
 def test_smp_question_pops_up(snap_compare: Any) -> None:
     app, _ = scenes.chat_app()
     assert snap_compare(app, terminal_size=(80, 24), run_before=scenes.smp_question)

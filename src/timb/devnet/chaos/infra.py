@@ -23,7 +23,7 @@ from pathlib import Path
 from timb.core.service import TorSettings
 from timb.devnet import network as devnet
 from timb.devnet.demo.prosody import DemoProsody
-from timb.tor.client import TorClient
+from timb.tor.client import TorClient, parse_socks_listener
 from timb.tor.errors import TorError
 from timb.tor.process import pick_free_ports
 
@@ -72,6 +72,9 @@ class Infra:
         self.tors: dict[str, TorEndpoint] = {}
         self.accounts: dict[str, Account] = {}
         self.host: TorEndpoint | None = None
+        # SOCKS listeners our tors reopened after DisableNetwork 1/0 (SocksPort auto moves them),
+        # as each tor's control port reported them: tor's own ports, so clients may dial them.
+        self.moved_socks: set[tuple[str, int]] = set()
 
     @property
     def tor_dir(self) -> Path:
@@ -104,7 +107,7 @@ class Infra:
     def tor_ports(self) -> set[tuple[str, int]]:
         """Every loopback port of our tors: the only places a client may connect to."""
         tors = [*self.tors.values(), *([self.host] if self.host else [])]
-        return {("127.0.0.1", p) for t in tors for p in (t.control_port, t.socks_port)}
+        return {("127.0.0.1", p) for t in tors for p in (t.control_port, t.socks_port)} | self.moved_socks
 
     def pids(self) -> list[int]:
         """Every process this campaign started outside the clients (to check none is left)."""
@@ -139,6 +142,11 @@ class Infra:
                 await asyncio.sleep(seconds)
             finally:
                 await c.control.command("SETCONF DisableNetwork=0")
+                moved = parse_socks_listener(
+                    (await c.control.get_info("net/listeners/socks"))["net/listeners/socks"]
+                )
+                if moved is not None:
+                    self.moved_socks.add(moved)
 
     def server_bytes(self) -> bytes:
         """Everything Prosody wrote (data and logs): the server's view, searched for plaintext."""

@@ -198,6 +198,9 @@ class DemoStack:
         user_jid, user_pw = user
         try:
             await service.create_profile(Secret(DEMO_PASSPHRASE))
+            # The connection assistant's answer for the private network (all on loopback): the
+            # TUI asks only when no choice is stored, and the demo opens already set up.
+            await service.set_tor_connection("direct")
             await service.add_account(ACCOUNT, user_jid, Secret(user_pw), host=onion, tls_pin_sha256=pin)
             await service.add_contact(ACCOUNT, bot_jid)
         except ServiceError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,14 @@ def crash_log_for(profile: Path) -> Path | None:
     return profile / CRASH_LOG if Profile.exists(profile) else None
 
 
+def held_until_asked(settings: TorSettings) -> TorSettings:
+    """The TUI's own tor contacts nothing until the connection assistant's choice is known (the
+    stored one at unlock, or the first-run answer): where Tor is blocked or dangerous, even one
+    direct attempt before the user answered would show a censor that Tor is used. An attached
+    tor is configured where it runs and is left as it is."""
+    return replace(settings, hold_network=True) if settings.managed else settings
+
+
 async def run_ui(profile: Path, tor: TorSettings) -> int:
     """Run the UI on a service until the user quits; returns the exit status."""
     async with TimbService(profile, tor=tor) as service:
@@ -48,7 +57,7 @@ async def run_ui(profile: Path, tor: TorSettings) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    tor = tor_settings(args)
+    tor = held_until_asked(tor_settings(args))
     try:
         return asyncio.run(run_ui(args.profile, tor))
     except Exception as error:  # noqa: BLE001 - the last line of defence: report without secrets

@@ -21,6 +21,7 @@ from timb.core.events import (
     ConnectionStateChanged,
     CoreEvent,
     ErrorEvent,
+    HeldForKeyChange,
     KeyChanged,
     MessageReceived,
     MessageStateChanged,
@@ -32,10 +33,13 @@ from timb.core.events import (
     SubscriptionRequested,
     TorBootstrap,
     TorFailed,
+    TorStalled,
     TrustChanged,
 )
 from timb.ui.crash import TimbCrashed, redacted_report, write_report
 from timb.ui.tui.flows.contacts import Contacts
+from timb.ui.tui.flows.held import HeldMessages
+from timb.ui.tui.flows.tor_connection import TorAssistant
 from timb.ui.tui.flows.verification import Verification
 from timb.ui.tui.screens.accounts import AccountsScreen
 from timb.ui.tui.screens.dialogs import AddContactDialog
@@ -44,6 +48,7 @@ from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import SettingsScreen
 from timb.ui.tui.screens.tor import TorErrorScreen
+from timb.ui.tui.screens.tor_connection import stage_words
 from timb.ui.tui.service_api import ServiceApi
 from timb.ui.tui.widgets.badge import BADGE_WORDS
 from timb.ui.tui.widgets.conversation import ConversationView
@@ -77,7 +82,9 @@ class TimbApp(App[int]):
         self._handed_unlocked = False
         self.verification = Verification(self)
         self.contacts = Contacts(self)
+        self.held = HeldMessages(self)
         self.irc = IrcFlow(self, service)
+        self.tor_assistant = TorAssistant(self, lambda job: self.run_worker(job, group="tor-assistant"))
 
     # -- start --------------------------------------------------------------------------------
 
@@ -123,6 +130,7 @@ class TimbApp(App[int]):
                 )
         if not accounts:
             self.notify("No account yet: press F2 to add one.", timeout=10)
+        self.run_worker(self.tor_assistant.ask_if_unset(), group="tor-assistant")
 
     def _refresh_accounts(self) -> None:
         known = {a.id for a in self.service.list_accounts()}
@@ -159,6 +167,8 @@ class TimbApp(App[int]):
         match event:
             case ConnectionStateChanged() | TorBootstrap() | TorFailed() | ErrorEvent():
                 self._status_event(event)
+            case TorStalled():
+                self.tor_assistant.stalled(event)
             case PresenceChanged() | SubscriptionRequested():
                 self.contacts.event(event)
             case _ if isinstance(event, CHANNEL_EVENTS):
@@ -200,6 +210,8 @@ class TimbApp(App[int]):
                 view = await main.conversation(account, contact)
                 view.add_system(f"WARNING: {contact} presents a NEW KEY {new.human()}")
                 self.verification.key_changed(event)
+            case HeldForKeyChange():
+                await self.held.event(event)
 
     def _status_event(self, event: ConnectionStateChanged | TorBootstrap | TorFailed | ErrorEvent) -> None:
         main = self.main
@@ -212,8 +224,8 @@ class TimbApp(App[int]):
                         screen.set_connection(account, state)
                 if state is ConnectionState.FAILED:
                     self.notify(f"{account}: {detail}", severity="error", markup=False)
-            case TorBootstrap(progress=progress, summary=summary):
-                main.tor.update_progress(progress, summary)
+            case TorBootstrap(progress=progress, tag=tag, summary=summary):
+                main.tor.update_progress(progress, stage_words(tag, summary))
             case TorFailed(message=message):
                 main.tor.set_failed(message)
                 self.push_screen(TorErrorScreen(message), self._after_tor_error)
@@ -314,6 +326,10 @@ class TimbApp(App[int]):
         if self.unlocked:
             self.push_screen(SettingsScreen(self.service, self.tor_description))
 
+    def action_tor_connection(self) -> None:
+        if self.unlocked:
+            self.tor_assistant.open()
+
     # -- the command palette: every action ------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -331,6 +347,9 @@ class TimbApp(App[int]):
                 "Verify with a secret (SMP)", "Ask a question only they can answer", self.action_smp
             )
             yield SystemCommand(
+                "Held messages", "Send or discard messages held because the key changed", self.held.open
+            )
+            yield SystemCommand(
                 "Accounts", "Add, connect, disconnect or remove accounts", self.action_accounts
             )
             yield SystemCommand(
@@ -346,6 +365,11 @@ class TimbApp(App[int]):
             )
             yield SystemCommand(
                 "Settings", "History, encryption policy per contact, Tor", self.action_settings
+            )
+            yield SystemCommand(
+                "Tor connection",
+                "Connect directly, or through bridges where Tor is blocked",
+                self.action_tor_connection,
             )
             yield SystemCommand("Add IRC account", "Nick, server, port, TLS pin, SASL", self.irc.add_account)
             yield SystemCommand("IRC channels", "Join, part, talk (NOT PRIVATE)", self.irc.open_channels)

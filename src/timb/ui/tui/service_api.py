@@ -16,10 +16,12 @@ from timb.core.service.results import (
     AccountInfo,
     ContactInfo,
     Fingerprints,
+    HeldNotice,
     HistoryItem,
     KnownKey,
     SendResult,
 )
+from timb.core.service.tor_connection import TorConnectionInfo
 
 
 class ServiceApi(Protocol):
@@ -102,3 +104,17 @@ class ServiceApi(Protocol):
     async def deny_subscription(self, account_id: str, jid: str) -> None: ...
 
     async def block_contact(self, account_id: str, jid: str) -> None: ...
+
+    def held_messages(self, account_id: str, contact: str) -> list[str]: ...
+
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice: ...
+
+    def release_held(self, account_id: str, contact: str, fingerprint: str) -> None: ...
+
+    def discard_held(self, account_id: str, contact: str) -> None: ...
+
+    async def tor_connection(self) -> TorConnectionInfo: ...
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
+    ) -> None: ...

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ListItem, ListView, Static
+from textual.widgets import Button, Footer, Header, Label, ListItem, ListView, Static
 
 from timb.ui.tui.screens.dialogs import ContactSettingsDialog
 from timb.ui.tui.service_api import ServiceApi
@@ -30,7 +30,8 @@ class ContactSettingsItem(ListItem):
 
 class SettingsScreen(Screen[None]):
     """Each contact's OTR policy and history (Enter); how Tor is reached is chosen at start
-    (``timb ui --tor-control PORT``) and shown here."""
+    (``timb ui --tor-control PORT``) and shown here, with the way to the connection assistant
+    (the app's ``tor_connection`` action: directly or through bridges)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "close", "Back")]
 
@@ -58,6 +59,7 @@ class SettingsScreen(Screen[None]):
                 id="tor-mode",
                 classes="help",
             )
+            yield Button("Tor connection: directly or through bridges", id="tor-connection")
             yield Static("Per contact (Enter to change):", classes="help")
             yield ListView(id="policies")
         yield Footer(compact=True)
@@ -73,6 +75,10 @@ class SettingsScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    @on(Button.Pressed, "#tor-connection")
+    async def _tor_connection(self) -> None:
+        await self.app.run_action("tor_connection")
 
     @on(ListView.Selected, "#policies")
     def _change(self, event: ListView.Selected) -> None:

@@ -3,7 +3,8 @@
 Peer text is shown as plain text (a `rich.text.Text`), never parsed as markup: a contact must not
 be able to restyle the screen, fake a badge or a system line. An outgoing message shows its
 `MessageState` in words; while it waits for the session to become private it reads "pending",
-never "sent".
+never "sent"; held for a key change (`HeldForKeyChange`) it reads "held: not sent, the key
+changed" until the user decides and its state changes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from timb.core.events import MessageState
+
+HELD_WORDS: Final = "held: not sent, the key changed"
 
 STATE_WORDS: Final[dict[MessageState, str]] = {
     MessageState.PENDING: "pending",
@@ -31,6 +34,7 @@ class MessageRow(Static):
     MessageRow { width: 1fr; height: auto; }
     MessageRow.-pending { color: $text-muted; }
     MessageRow.-failed { color: $error; }
+    MessageRow.-held { color: $warning; text-style: bold; }
     MessageRow.-system { color: $accent; text-style: italic; }
     MessageRow.-plaintext { color: $error; }
     MessageRow.-history { color: $text-muted; }
@@ -76,9 +80,15 @@ class MessageRow(Static):
         row.add_class("-system")
         return row
 
+    def set_held(self) -> None:
+        """Held for a key change: still PENDING, but waiting for the user, not for a session."""
+        self.set_class(True, "-held")
+        self.update(Text.assemble(("me ", "bold"), (f"[{HELD_WORDS}]", "bold"), " ", self.body))
+
     def set_state(self, state: MessageState) -> None:
         """Show an outgoing message's new state (words, plus a class for colour)."""
         self.state = state
+        self.set_class(False, "-held")  # any new state is the user's decision carried out
         self.set_class(state is MessageState.PENDING, "-pending")
         self.set_class(state is MessageState.FAILED, "-failed")
         self.update(Text.assemble(("me ", "bold"), (f"[{STATE_WORDS[state]}]", "italic"), " ", self.body))
@@ -110,6 +120,14 @@ class MessageList(VerticalScroll):
 
     def row_for(self, msg_id: str) -> MessageRow | None:
         return self._outgoing.get(msg_id)
+
+    def mark_held(self, msg_id: str) -> bool:
+        """Returns False if the message is not in this list."""
+        row = self._outgoing.get(msg_id)
+        if row is None:
+            return False
+        row.set_held()
+        return True
 
     def update_state(self, msg_id: str, state: MessageState) -> bool:
         """Returns False if the message is not in this list."""

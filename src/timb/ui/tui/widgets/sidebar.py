@@ -116,5 +116,8 @@ class TorStatus(Vertical):
         text = "Tor: ready" if progress >= 100 else f"Tor: {summary}"
         self.query_one("#tor-label", Label).update(Text(text))
 
+    def set_stalled(self, progress: int) -> None:
+        self.query_one("#tor-label", Label).update(Text(f"Tor: STUCK at {progress}%", style="bold yellow"))
+
     def set_failed(self, message: str) -> None:
         self.query_one("#tor-label", Label).update(Text("Tor: FAILED", style="bold red"))
