@@ -78,10 +78,11 @@ class BridgeProof:
         return found
 
     def summary(self, pid: int) -> str:
+        conns = "only connection" if len(self.connections) == 1 else f"{len(self.connections)} connections"
         return (
             f"  went over the obfs4 bridge: your tor (pid {pid}) has UseBridges 1 and only the "
-            f"bridge's line; its one guard, its {len(self.connections)} connection(s) and the first "
-            f"hop of all {len(self.first_hops)} built circuits are the bridge {self.fingerprint[:8]}... "
+            f"bridge's line; its only guard, its {conns} and the first hop of all "
+            f"{len(self.first_hops)} built circuits are the bridge {self.fingerprint[:8]}... "
             "(asked over its control port: entry-guards, orconn-status, circuit-status)"
         )
 
