@@ -5,9 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from tests.gui.fake_onion import FakeOnion
 from tests.tui.fake_service import OURS, THEIRS, FakeService
+from timb.common.ids import Fingerprint
 from timb.common.secret import Secret
-from timb.core.service.results import AccountInfo, SettingsInfo, TorInfo
+from timb.core.errors import InvalidRequest, ProfileError
+from timb.core.service.results import AccountInfo, HeldNotice, SettingsInfo, TorInfo
+from timb.core.service.tor_connection import TorConnectionInfo
+from timb.core.service.tor_settings import BridgeChoice
+from timb.tor.errors import BridgeLineError
 
 __all__ = ["OURS", "THEIRS", "GuiFakeService"]
 
@@ -18,6 +24,11 @@ class GuiFakeService(FakeService):
         self.closed = False
         self.prefs: dict[str, Any] = {"history": False, "otr_policy": "always", "auto_connect": False}
         self.requests: dict[str, list[str]] = {}
+        self.written_for: dict[tuple[str, str], tuple[Fingerprint, ...]] = {}
+        self.tor_choice: BridgeChoice | None = None  # None: never asked
+        self.managed_tor = False  # tests/gui's service attaches (TorInfo "attach" below)
+        self.transports: tuple[str, ...] = ("meek_lite", "obfs4", "snowflake")
+        self.onion = FakeOnion(self.emit, lambda: self.unlocked)
 
     async def add_account(
         self,
@@ -62,3 +73,60 @@ class GuiFakeService(FakeService):
 
     def subscription_requests(self, account_id: str) -> list[str]:
         return list(self.requests.get(account_id, []))
+
+    # -- held messages: the TUI fake's rules (release only to the session's key) ------------------
+
+    def hold(
+        self,
+        account_id: str,
+        contact: str,
+        ids: tuple[str, ...],
+        written_for: tuple[Fingerprint, ...],
+        offered: Fingerprint | None,
+    ) -> None:
+        """Test helper: the core holds ``ids`` written for ``written_for`` because the session
+        now has ``offered`` (None: no session now); the test hands the event to the window."""
+        self.held[(account_id, contact)] = list(ids)
+        self.written_for[(account_id, contact)] = written_for
+        if offered is None:
+            self.session_key.pop((account_id, contact), None)
+        else:
+            self.session_key[(account_id, contact)] = offered
+
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice:
+        key = self._held_key(account_id, contact)
+        ids = tuple(self.held.get(key, []))
+        return HeldNotice(ids, self.written_for.get(key, ()) if ids else (), self.session_key.get(key))
+
+    # -- the Tor connection choice (the real validation: timb.core.service.tor_settings) ---------
+
+    async def tor_connection(self) -> TorConnectionInfo:
+        if not self.unlocked:
+            raise ProfileError("no profile is unlocked: unlock or create one first")
+        choice = self.tor_choice
+        return TorConnectionInfo(
+            None if choice is None else choice.mode,
+            None if choice is None else choice.transport,
+            0 if choice is None else len(choice.bridges),
+            self.transports,
+            "2026-12-03",
+            self.managed_tor,
+            None if self.managed_tor else False,
+        )
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
+    ) -> None:
+        self.calls.append(("set_tor_connection", mode, transport, lines))
+        try:
+            if mode == "custom":
+                choice = BridgeChoice.custom(lines or "")
+            else:
+                choice = BridgeChoice(mode, transport if mode == "builtin" else None)
+        except BridgeLineError as exc:
+            raise InvalidRequest(f"bridge line {exc.line}: {exc.field}: {exc.reason}") from None
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        if choice.transport is not None and choice.transport not in self.transports:
+            raise InvalidRequest(f"no installed program carries {choice.transport}")
+        self.tor_choice = choice

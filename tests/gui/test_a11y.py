@@ -23,14 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from tests.gui.conftest import Gui
+from tests.gui.fake_onion import address
 from tests.gui.fake_service import THEIRS, GuiFakeService
 from timb.common.ids import Fingerprint
-from timb.core.events import KeyChanged, SmpRequested, SubscriptionRequested
+from timb.core.events import HeldForKeyChange, KeyChanged, SmpRequested, SubscriptionRequested, TorStalled
+from timb.core.onion_events import OnionContactRequested
 from timb.ui.gui.accounts import AddAccountDialog
 from timb.ui.gui.dialogs import AddContactDialog
 from timb.ui.gui.events import handle_event
 from timb.ui.gui.profile import ProfileDialog
 
+BOB, EVE = address(50), address(66)
 INTERACTIVE = (
     QAbstractButton,
     QLineEdit,
@@ -82,6 +85,18 @@ def every_screen(make_gui: Callable[[GuiFakeService], Gui]) -> list[QWidget]:
     handle_event(w, SmpRequested("alice", "bob@timb.test", "who?"))
     handle_event(w, SubscriptionRequested("alice", "eve@evil.test"))
     handle_event(w, KeyChanged("alice", "bob@timb.test", (THEIRS,), Fingerprint(bytes(20))))
+    handle_event(w, TorStalled(10, "conn", "NO_PROGRESS", "stuck", "try bridges"))
+    w.tor_flow.settings()
+    gui.settle()
+    w.onion.new_identity()
+    gui.run(service.onion.create_identity("work"))
+    gui.run(service.onion.add_contact("work", BOB))
+    w.onion.refresh()
+    w.onion.open_identity("work")
+    w.onion.open_chat("work", BOB)
+    service.onion.stranger_asks("work", EVE)
+    handle_event(w, OnionContactRequested("work", EVE, "", ""))
+    handle_event(w, HeldForKeyChange("alice", "bob@timb.test", ("m1",), (THEIRS,), Fingerprint(bytes(20))))
     extra: list[QDialog] = [
         AddAccountDialog(service, gui.app.tasks, w),
         AddContactDialog(service, gui.app.tasks, ["alice"], w),

@@ -23,3 +23,10 @@ def test_timb_demo_gui_is_an_option() -> None:
     args = build_parser().parse_args(["demo", "--gui"])
     assert args.gui is True
     assert build_parser().parse_args(["demo"]).gui is False
+
+
+def test_timb_gui_holds_its_own_tor_until_the_connection_is_chosen(tmp_path: Path) -> None:
+    parser = build_parser()
+    assert gui.gui_tor_settings(parser.parse_args(["gui", "--tor-data", str(tmp_path)])).hold_network
+    attached = parser.parse_args(["gui", "--tor-control", "9051", "--tor-cookie", "c"])
+    assert not gui.gui_tor_settings(attached).hold_network  # configured where it runs

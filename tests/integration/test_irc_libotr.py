@@ -1,7 +1,10 @@
 """Interop on IRC: a TIMB service with an IRC account and a libotr 4.1.1 peer (ctypes) on its own
 IRC connection, both on ngircd as an onion service of the private Tor network. The TIMB side
 starts (its first message waits for the AKE); then the libotr side sends two consecutive long
-messages, each fragmented by libotr at the IRC line size, as irssi-otr splits long typed lines."""
+messages, each fragmented by libotr at the IRC line size, as irssi-otr splits long typed lines.
+SMP runs both ways over the same session: TIMB asks a question libotr answers, then libotr asks
+with a shared secret TIMB answers; every SMP message is fragmented to the IRC line size. Last,
+libotr starts an AKE of its own (its query) and the chat goes on both ways in the new session."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +22,15 @@ from tests.fixtures.ircd import ONION_PORT, IrcServer
 from tests.fixtures.tor import TorNetwork
 from tests.interop import libotr
 from timb.common.secret import Secret
-from timb.core.events import ConnectionState, ConnectionStateChanged, CoreEvent, MessageReceived
+from timb.core.events import (
+    ConnectionState,
+    ConnectionStateChanged,
+    CoreEvent,
+    MessageReceived,
+    SmpFinished,
+    SmpOutcome,
+    SmpRequested,
+)
 from timb.core.service import TimbService, TorSettings
 from timb.net.irc.adapter import IrcAccount, IrcAdapter, ReconnectPolicy
 from timb.net.irc.events import PrivateMessage
@@ -63,8 +75,11 @@ class LibotrOnIrc:
         return len(wires)
 
     async def wait_shown(self, text: str, within: float = 90) -> None:
+        await self.wait_for(lambda: text in self.shown, within)
+
+    async def wait_for(self, predicate: Callable[[], bool], within: float = 90) -> None:
         async with asyncio.timeout(within):
-            while text not in self.shown:
+            while not predicate():
                 self._changed.clear()
                 await self._changed.wait()
 
@@ -97,14 +112,37 @@ async def tor(tor_network: TorNetwork) -> AsyncIterator[TorClient]:
         await client.close()
 
 
-async def test_timb_and_libotr_chat_privately_on_irc_both_ways(
+@dataclass
+class Chat:
+    """A connected TIMB service with an IRC account ``main`` and the libotr peer ``carol``."""
+
+    service: TimbService
+    carol: LibotrOnIrc
+    seen: list[CoreEvent]
+    changed: asyncio.Event
+    timb_nick: str
+    carol_contact: str
+
+    async def wait(self, predicate: Callable[[Any], bool], since: int = 0) -> Any:
+        """The first event from ``seen[since]`` on that satisfies ``predicate``."""
+        async with asyncio.timeout(120):
+            while True:
+                for event in self.seen[since:]:
+                    if predicate(event):
+                        return event
+                self.changed.clear()
+                await self.changed.wait()
+
+
+@contextlib.asynccontextmanager
+async def timb_and_libotr(
     tmp_path: Path,
     tor_network: TorNetwork,
     tor: TorClient,
     ircd_onion: str,
     ircd_server: IrcServer,
     libotr_peer_factory: Callable[..., libotr.LibotrPeer],
-) -> None:
+) -> AsyncIterator[Chat]:
     stamp = str(time.monotonic_ns())[-6:]
     timb_nick, carol_nick = f"ta{stamp}", f"lc{stamp}"
     pin = ircd_server.pin()
@@ -145,20 +183,85 @@ async def test_timb_and_libotr_chat_privately_on_irc_both_ways(
             )
             carol_contact = f"{carol_nick}@{ircd_onion}"
             await service.add_contact("main", carol_contact)
-            # TIMB -> libotr: held until private; TIMB's query starts the AKE
-            service.send_message("main", carol_contact, "hello libotr over IRC")
-            await carol.wait_shown("hello libotr over IRC")
-            assert carol.peer.is_encrypted(timb_nick)
-            # libotr -> TIMB: two consecutive long messages, each in several fragments
-            first, second = "é" * 300 + " one", "ü" * 300 + " two"
-            assert await carol.send(timb_nick, first) > 1  # libotr fragmented it
-            assert await carol.send(timb_nick, second) > 1
-            for text in (first, second):
-                got = await wait_event(
-                    seen, changed, lambda e, t=text: isinstance(e, MessageReceived) and e.text == t
-                )
-                assert got.encrypted and got.contact == carol_contact
+            yield Chat(service, carol, seen, changed, timb_nick, carol_contact)
             await service.close()
             await collector
     finally:
         await carol.close()
+
+
+async def test_timb_and_libotr_chat_privately_on_irc_both_ways(
+    tmp_path: Path,
+    tor_network: TorNetwork,
+    tor: TorClient,
+    ircd_onion: str,
+    ircd_server: IrcServer,
+    libotr_peer_factory: Callable[..., libotr.LibotrPeer],
+) -> None:
+    async with timb_and_libotr(
+        tmp_path, tor_network, tor, ircd_onion, ircd_server, libotr_peer_factory
+    ) as chat:
+        carol, timb_nick = chat.carol, chat.timb_nick
+        # TIMB -> libotr: held until private; TIMB's query starts the AKE
+        chat.service.send_message("main", chat.carol_contact, "hello libotr over IRC")
+        await carol.wait_shown("hello libotr over IRC")
+        assert carol.peer.is_encrypted(timb_nick)
+        # libotr -> TIMB: two consecutive long messages, each in several fragments
+        first, second = "é" * 300 + " one", "ü" * 300 + " two"
+        assert await carol.send(timb_nick, first) > 1  # libotr fragmented it
+        assert await carol.send(timb_nick, second) > 1
+        for text in (first, second):
+            got = await chat.wait(lambda e, t=text: isinstance(e, MessageReceived) and e.text == t)
+            assert got.encrypted and got.contact == chat.carol_contact
+        # SMP both ways on the same session (see the module docstring)
+        await smp_timb_asks(chat)
+        await smp_libotr_asks(chat)
+        await libotr_starts_an_ake(chat)
+
+
+def smp_kinds(carol: LibotrOnIrc) -> list[str]:
+    return carol.peer.smp_kinds()
+
+
+async def smp_timb_asks(chat: Chat) -> None:
+    carol, timb_nick = chat.carol, chat.timb_nick
+    question = "Where did we first meet? (café, 2019)"
+    chat.service.smp_start("main", chat.carol_contact, Secret("the old harbour"), question)
+    await carol.wait_for(lambda: "ask_for_answer" in smp_kinds(carol))
+    (asked,) = [e for e in carol.peer.events_of(libotr.SmpEvent) if e.kind == "ask_for_answer"]
+    assert asked.question == question  # arrived whole through IRC's fragments
+    for wire in carol.peer.smp_respond(timb_nick, "the old harbour"):
+        await carol.irc.send_message(timb_nick, wire)
+    done = await chat.wait(lambda e: isinstance(e, SmpFinished))
+    assert done.outcome is SmpOutcome.SUCCEEDED and done.verified and done.contact == chat.carol_contact
+    await carol.wait_for(lambda: "success" in smp_kinds(carol))
+
+
+async def smp_libotr_asks(chat: Chat) -> None:
+    carol, timb_nick = chat.carol, chat.timb_nick
+    mark = len(chat.seen)
+    for wire in carol.peer.smp_start(timb_nick, "a shared secret"):
+        await carol.irc.send_message(timb_nick, wire)
+    asked = await chat.wait(lambda e: isinstance(e, SmpRequested), since=mark)
+    assert asked.question is None and asked.contact == chat.carol_contact
+    chat.service.smp_respond("main", chat.carol_contact, Secret("a shared secret"))
+    done = await chat.wait(lambda e: isinstance(e, SmpFinished), since=mark)
+    assert done.outcome is SmpOutcome.SUCCEEDED and done.verified  # a shared secret proves them too
+    await carol.wait_for(lambda: smp_kinds(carol).count("success") == 2)
+    assert carol.peer.is_encrypted(timb_nick)
+
+
+async def libotr_starts_an_ake(chat: Chat) -> None:
+    """libotr sends its query (as irssi-otr's /otr init): TIMB answers, a new AKE runs over IRC."""
+    carol, timb_nick = chat.carol, chat.timb_nick
+    mark, before = len(chat.seen), carol.peer.ssid(timb_nick)
+    for wire in carol.peer.start(timb_nick):  # the query's explanation: one IRC line
+        await carol.irc.send_message(timb_nick, " ".join(wire.splitlines()))
+    await carol.wait_for(lambda: carol.peer.is_encrypted(timb_nick) and carol.peer.ssid(timb_nick) != before)
+    await carol.send(timb_nick, "after libotr's own AKE")
+    got = await chat.wait(
+        lambda e: isinstance(e, MessageReceived) and e.text == "after libotr's own AKE", mark
+    )
+    assert got.encrypted
+    chat.service.send_message("main", chat.carol_contact, "and back")
+    await carol.wait_shown("and back")

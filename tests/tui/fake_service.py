@@ -22,6 +22,7 @@ from timb.core.service.results import (
     AccountInfo,
     ContactInfo,
     Fingerprints,
+    HeldNotice,
     HistoryItem,
     KnownKey,
     SendResult,
@@ -47,6 +48,7 @@ class FakeService:
         self.tor_managed = True  # False: an attached tor, configured where it runs
         self.held: dict[tuple[str, str], list[str]] = {}
         self.session_key: dict[tuple[str, str], Fingerprint] = {}  # the private session's key
+        self.held_for: dict[tuple[str, str], tuple[Fingerprint, ...]] = {}  # keys they were written for
         self.queue: asyncio.Queue[CoreEvent | BaseException | None] = asyncio.Queue()
 
     # -- test helpers ---------------------------------------------------------------------------
@@ -61,6 +63,7 @@ class FakeService:
         stay PENDING, held, and the notice is emitted."""
         self.held.setdefault((account, contact), []).extend(ids)
         self.session_key[(account, contact)] = offered
+        self.held_for[(account, contact)] = (written_for,)
         self.otr[(account, contact)] = OtrState.PRIVATE_UNVERIFIED
         event = HeldForKeyChange(account, contact, tuple(ids), (written_for,), offered)
         self.emit(event)
@@ -190,6 +193,11 @@ class FakeService:
 
     def held_messages(self, account_id: str, contact: str) -> list[str]:
         return list(self.held.get(self._held_key(account_id, contact), []))
+
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice:
+        key = self._held_key(account_id, contact)
+        ids = tuple(self.held.get(key, []))
+        return HeldNotice(ids, self.held_for.get(key, ()) if ids else (), self.session_key.get(key))
 
     def release_held(self, account_id: str, contact: str, fingerprint: str) -> None:
         key = self._held_key(account_id, contact)

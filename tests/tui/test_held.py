@@ -31,6 +31,7 @@ from timb.ui.tui.widgets.messages import MessageRow
 pytestmark = pytest.mark.timeout(60)
 
 NEW = Fingerprint(bytes(range(200, 220)))
+OLD = Fingerprint(bytes(range(100, 120)))  # the key they were written for
 SECRET_TEXT = "the launch code is 0000"
 
 
@@ -124,10 +125,11 @@ async def test_decide_later_then_the_palette_entry_asks_again() -> None:
 
 async def test_held_before_the_window_saw_the_notice_the_palette_still_asks() -> None:
     """A service handed over running (as `timb demo` does) may hold messages already: the
-    palette entry asks with the session's key, and says the old one is not known here."""
+    palette entry asks with the keys the service still knows (`held_notice`)."""
     service = ready_service()
     service.held[("alice", BOB)] = ["m7"]
     service.session_key[("alice", BOB)] = NEW
+    service.held_for[("alice", BOB)] = (OLD,)
     app = TimbApp(service=service)
     async with app.run_test(size=(100, 40)) as pilot:
         await unlocked(pilot)
@@ -137,7 +139,7 @@ async def test_held_before_the_window_saw_the_notice_the_palette_still_asks() ->
         prompt = app.screen
         assert isinstance(prompt, HeldMessagesScreen)
         assert text_of(prompt.query_one("#fp-offered")) == NEW.human()
-        assert "not known here" in text_of(prompt.query_one("#fp-written-for"))
+        assert text_of(prompt.query_one("#fp-written-for")) == OLD.human()
         prompt.query_one("#release").press()
         await settle(pilot)
     assert ("release_held", "alice", BOB, NEW.hex) in service.calls

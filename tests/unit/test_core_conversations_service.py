@@ -59,6 +59,12 @@ async def test_a_server_with_its_own_key_gets_nothing_and_the_user_decides(tmp_p
         await alice.wait(lambda ev: any(isinstance(e, KeyChanged) for e in ev))
         (held,) = [e for e in alice.events if isinstance(e, HeldForKeyChange)]
         assert held.ids == (secret,) and held.offered == CAROL_KEY.fingerprint()
+        # A UI that missed the event asks again with the same facts.
+        notice = alice.service.held_notice("main", BOB)
+        assert (notice.ids, notice.written_for, notice.offered) == (held.ids, held.written_for, held.offered)
+        nobody = alice.service.held_notice("main", "nobody@timb.test")
+        assert (nobody.ids, nobody.written_for, nobody.offered) == ((), (), None)
+        alice.service.discard_held("main", "nobody@timb.test")  # nothing held: nothing happens
         assert impostor.read == []
         assert alice.service.message_state("main", secret) is MessageState.PENDING
         assert alice.service.held_messages("main", BOB) == [secret]

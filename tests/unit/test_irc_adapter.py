@@ -27,7 +27,7 @@ from timb.net.irc.chat import IrcChatAdapter
 from timb.net.irc.errors import AuthError, MalformedLine, NotConnectedError, TlsError, UnsendableMessage
 from timb.net.irc.events import CommandFailed, DccRefused, PrivateMessage
 from timb.net.irc.flood import FloodPolicy
-from timb.net.irc.sasl import SaslExternal
+from timb.net.irc.sasl import SaslEcdsa, SaslExternal
 
 ONION = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
 FAST = ReconnectPolicy(initial=0.01, maximum=0.05, attempt_timeout=10.0)
@@ -152,8 +152,12 @@ async def test_registers_and_survives_an_overlong_line(world: Any) -> None:
 
 async def test_sasl_refused_fails_connect_with_auth_error() -> None:
     dialer = PairDialer()
+    key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    sasl = SaslEcdsa("alice", Secret(key))
     adapter = IrcAdapter(
-        IrcAccount(host=ONION, nick="alice", tls=False, sasl=SaslExternal(), flood=LAX), dialer, policy=FAST
+        IrcAccount(host=ONION, nick="alice", tls=False, sasl=sasl, flood=LAX), dialer, policy=FAST
     )
     task = asyncio.create_task(adapter.connect())
     server = await dialer.next_server()
@@ -161,7 +165,7 @@ async def test_sasl_refused_fails_connect_with_auth_error() -> None:
     server.send("CAP * LS :sasl")
     await server.expect("CAP REQ")
     server.send("CAP * ACK :sasl")
-    await server.expect("AUTHENTICATE EXTERNAL")
+    await server.expect("AUTHENTICATE ECDSA-NIST256P-CHALLENGE")
     server.send(":srv 904 alice :SASL authentication failed")
     with pytest.raises(AuthError):
         await task
@@ -296,3 +300,48 @@ async def test_the_chat_adapter_speaks_the_cores_protocol(world: Any) -> None:
     refused = chat._convert(DccRefused("eve", "SEND"))
     assert isinstance(refused, ErrorEvent) and "around Tor" in str(refused.error)
     assert isinstance(chat._convert(PrivateMessage('bad"nick', "x")), ErrorEvent)
+
+
+def test_sasl_external_needs_tls_and_a_client_certificate(tmp_path: Path) -> None:
+    cert = tmp_path / "client.pem"
+    with pytest.raises(ValueError, match="EXTERNAL"):
+        IrcAccount(host=ONION, nick="alice", sasl=SaslExternal())  # no certificate to present
+    with pytest.raises(ValueError, match="EXTERNAL"):
+        IrcAccount(host=ONION, nick="alice", tls=False, sasl=SaslExternal(), client_cert=cert)
+    assert IrcAccount(host=ONION, nick="alice", sasl=SaslExternal(), client_cert=cert).client_cert == cert
+
+
+async def test_sasl_external_presents_the_client_certificate_and_logs_in(tmp_path: Path) -> None:
+    """EXTERNAL end to end against a scripted TLS server that requires a client certificate:
+    the one in the account is presented in the handshake, then the empty EXTERNAL response."""
+    _, client_pin = server_context(tmp_path, "client")
+    client_pem = tmp_path / "client.pem"
+    client_pem.write_bytes((tmp_path / "client.crt").read_bytes() + (tmp_path / "client.key").read_bytes())
+    server_ctx, pin = server_context(tmp_path, "srv")
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    server_ctx.load_verify_locations(tmp_path / "client.crt")
+    dialer = PairDialer()
+    dialer.certificates = [server_ctx]
+    account = IrcAccount(
+        host=ONION, nick="alice", pin=pin, client_cert=client_pem, sasl=SaslExternal(), flood=LAX
+    )
+    adapter = IrcAdapter(account, dialer, policy=FAST)
+    task = asyncio.create_task(adapter.connect())
+    server = await dialer.next_server()
+    presented = server.writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    assert CertificatePin.of(presented) == client_pin
+    await server.expect("CAP LS")
+    server.send("CAP * LS :sasl=EXTERNAL")
+    assert await server.expect("CAP REQ") == "CAP REQ :sasl"
+    server.send("CAP alice ACK :sasl")
+    await server.expect("AUTHENTICATE EXTERNAL")
+    server.send("AUTHENTICATE +")
+    assert await server.expect("AUTHENTICATE") == "AUTHENTICATE +"
+    server.send(":srv 900 alice alice!u@h certuser :You are now logged in", ":srv 903 alice :SASL ok")
+    await server.expect("CAP END")
+    server.send(":srv 001 alice :Welcome")
+    async with asyncio.timeout(10):
+        await task
+    assert adapter.state is ConnectionState.CONNECTED
+    await adapter.disconnect()
+    dialer.close()

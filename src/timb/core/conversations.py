@@ -188,6 +188,16 @@ class Conversations(ConversationsBase):
         c = self._contacts.get(contact)
         return list(c.held) if c is not None else []
 
+    def held_keys(self, contact: str) -> tuple[frozenset[Fingerprint], Fingerprint | None]:
+        """For the held messages: the keys they were written for, and the key of the contact's
+        private session now (the one `release_held` would send them to), if any."""
+        c = self._contacts.get(contact)
+        if c is None:
+            return frozenset(), None
+        written_for = frozenset(k for m in c.held for k in self._messages[m].written_for)
+        private = c.private()
+        return written_for, private.conv.their_fingerprint if private is not None else None
+
     def release_held(self, contact: str, fingerprint: Fingerprint) -> None:
         """The user's decision: send the held messages to the key ``fingerprint``, which must be
         the key of the contact's private session now (so a key that changed again since the
@@ -195,9 +205,9 @@ class Conversations(ConversationsBase):
 
         Raises: PolicyViolation: the session is not private with this key.
         """
-        c = self._contact(contact)
-        private = c.private()
-        if private is None or private.conv.their_fingerprint != fingerprint:
+        c = self._contacts.get(contact)
+        private = c.private() if c is not None else None
+        if c is None or private is None or private.conv.their_fingerprint != fingerprint:
             raise PolicyViolation("the contact's private session does not have this key")
         for msg_id in c.held:
             self._messages[msg_id].written_for = frozenset({fingerprint})
@@ -206,7 +216,9 @@ class Conversations(ConversationsBase):
 
     def discard_held(self, contact: str) -> None:
         """The user's decision: the held messages are never sent (FAILED)."""
-        c = self._contact(contact)
+        c = self._contacts.get(contact)
+        if c is None:
+            return  # nothing held (and no state made for an address we never talked to)
         self._messages.fail(c.held)
         c.held.clear()
 

@@ -379,6 +379,11 @@ class TimbService:
         Raises: NotFound, InvalidRequest."""
         return self._messaging.held(account_id, contact)
 
+    def held_notice(self, account_id: str, contact: str) -> results.HeldNotice:
+        """The held messages with the keys they were written for and the key offered now, for
+        asking the user again after the `HeldForKeyChange` event. Raises: NotFound, InvalidRequest."""
+        return self._messaging.held_notice(account_id, contact)
+
     def release_held(self, account_id: str, contact: str, fingerprint: str) -> None:
         """The user's decision after `HeldForKeyChange`: send the held messages to the key
         ``fingerprint``, which must be the key of the contact's private session now.

@@ -14,7 +14,7 @@ from timb.core.service.account_book import AccountBook
 from timb.core.service.checks import require_unicode
 from timb.core.service.contact_book import ContactBook, parse_contact
 from timb.core.service.history import HistoryPart
-from timb.core.service.results import Fingerprints, HistoryItem, KnownKey, SendResult
+from timb.core.service.results import Fingerprints, HeldNotice, HistoryItem, KnownKey, SendResult
 from timb.core.service.session import ProfileSession
 from timb.core.service.translate import translated
 from timb.core.service.trust_keeper import TrustKeeper
@@ -51,6 +51,13 @@ class Messaging:
         runtime = self._accounts.runtime(account_id)
         name = parse_contact(contact)
         return runtime.act(lambda c: c.held(name))
+
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice:
+        runtime = self._accounts.runtime(account_id)
+        name = parse_contact(contact)
+        ids = runtime.act(lambda c: c.held(name))
+        written_for, offered = runtime.act(lambda c: c.held_keys(name))
+        return HeldNotice(tuple(ids), tuple(sorted(written_for, key=lambda f: f.hex)), offered)
 
     def release_held(self, account_id: str, contact: str, fingerprint: str) -> None:
         runtime = self._accounts.runtime(account_id)

@@ -104,6 +104,17 @@ class SendResult:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldNotice:
+    """The messages held for a key change with a contact (`HeldForKeyChange`), for a UI that
+    asks the user again later: their ids (oldest first), the keys they were written for, and
+    the key of the private session now (`release_held` takes only that one; None: no session)."""
+
+    ids: tuple[str, ...]
+    written_for: tuple[Fingerprint, ...]
+    offered: Fingerprint | None
+
+
+@dataclass(frozen=True, slots=True)
 class KeyImport:
     fingerprint: Fingerprint  # ours, now
     fingerprints_imported: int

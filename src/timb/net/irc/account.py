@@ -8,7 +8,7 @@ from pathlib import Path
 from timb.common.ids import OnionAddress
 from timb.common.secret import Secret
 from timb.net.irc.flood import FloodPolicy
-from timb.net.irc.sasl import SaslMechanism
+from timb.net.irc.sasl import SaslExternal, SaslMechanism
 from timb.net.tls import CertificatePin
 
 __all__ = ["CertificatePin", "IrcAccount", "ReconnectPolicy"]
@@ -27,7 +27,8 @@ class IrcAccount:
 
     Raises:
         InvalidIdentifier: an invalid ``.onion`` host.
-        ValueError: a port outside 1..65535, an empty nick or host, TLS off for a non-onion host.
+        ValueError: a port outside 1..65535, an empty nick or host, TLS off for a non-onion host,
+            SASL EXTERNAL without TLS or without a client certificate.
     """
 
     host: str
@@ -53,6 +54,10 @@ class IrcAccount:
             raise ValueError("IRC without TLS is only allowed to a .onion server")
         if not 1 <= self.port <= 65535:
             raise ValueError(f"port out of range: {self.port}")
+        if isinstance(self.sasl, SaslExternal) and (self.client_cert is None or not self.tls):
+            # EXTERNAL logs in with the certificate presented in the TLS handshake: without one
+            # the server could only refuse (or log us in by the address, which Tor hides).
+            raise ValueError("SASL EXTERNAL needs TLS and a client certificate")
 
     @property
     def isolation_key(self) -> str:

@@ -76,6 +76,11 @@ class IrcAdapter:
         return self._state
 
     @property
+    def wanted_nick(self) -> str:
+        """The account's nickname (what contacts write to)."""
+        return self._account.nick
+
+    @property
     def nick(self) -> str | None:
         """Our nickname while registered (it may differ from the account's after a collision)."""
         return self._session.nick if self._session is not None and self._session.registered else None

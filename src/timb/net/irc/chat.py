@@ -45,12 +45,14 @@ from timb.net.irc.events import (
     NickChanged,
     Parted,
     PrivateMessage,
+    Registered,
     TopicChanged,
     UserQuit,
 )
 
 _OTR_PREFIX = "?OTR"
 _NO_SUCH_NICK = "401"
+_MAX_TALKED = 1024
 _CHANNEL_PREFIXES = "#&+!"  # RFC 2811 channel types: a target starting so is never a nick
 
 _CHANNEL_EVENTS = (ChannelMessage, Joined, Parted, TopicChanged, Names, NickChanged, UserQuit)
@@ -67,6 +69,9 @@ class IrcChatAdapter(Adapter):
         self._server = server
         # Where channel events go (the core's channel part); None: they are dropped.
         self.channel_sink: Callable[[ChannelEvent], None] | None = None
+        # Nicks (lower-cased) we exchanged private messages with, oldest first: their nick
+        # changes are told to the user. Bounded: the oldest is forgotten.
+        self._talked: dict[str, None] = {}
 
     def contact(self, nick: str) -> Jid:
         """The contact for a nickname. Raises: InvalidIdentifier (not a JID local part)."""
@@ -85,6 +90,7 @@ class IrcChatAdapter(Adapter):
         """Raises: NotConnectedError; UnsendableMessage (an OTR message longer than one line,
         a contact on another server, CR/LF/NUL)."""
         nick = self._nick(to)
+        self._talked_with(nick)
         if body.startswith(_OTR_PREFIX):
             # The OTR query's human explanation has a line break: one IRC line holds one line.
             body = " ".join(body.splitlines())
@@ -154,6 +160,8 @@ class IrcChatAdapter(Adapter):
 
     async def events(self) -> AsyncIterator[NetEvent]:
         async for event in self.irc.events():
+            for notice in self._nick_notices(event):
+                yield notice
             if self._to_channels(event):
                 continue
             converted = self._convert(event)
@@ -180,6 +188,7 @@ class IrcChatAdapter(Adapter):
                     converted = event
                 case PrivateMessage(notice=False, action=False, sender=sender, body=body):
                     converted = MessageIn(self.contact(sender), body)
+                    self._talked_with(sender)
                 case CommandFailed(code=code, target=target) if code == _NO_SUCH_NICK and target:
                     converted = MessageFailed(None, self.contact(target), "irc-no-such-nick")
                 case DccRefused(sender=sender, offer=offer, reason=reason):
@@ -189,6 +198,36 @@ class IrcChatAdapter(Adapter):
         except InvalidIdentifier:
             converted = ErrorEvent(MalformedLine("a nickname TIMB cannot address as a contact"))
         return converted
+
+    def _talked_with(self, nick: str) -> None:
+        key = nick.lower()
+        self._talked.pop(key, None)
+        self._talked[key] = None
+        if len(self._talked) > _MAX_TALKED:
+            del self._talked[next(iter(self._talked))]
+
+    def _nick_notices(self, event: object) -> list[NetEvent]:
+        """What the user is told about a nick change. A contact's conversation never moves to
+        its new nick: OTR sessions and trust are per nick, and the old nick may be taken by
+        someone else next. The new nick is a new contact (its own OTR session, a key to accept)."""
+        if isinstance(event, Registered) and event.nick.lower() != self.irc.wanted_nick.lower():
+            text = (
+                f"{self.irc.wanted_nick} is taken on this server, you are {event.nick}: contacts "
+                f"writing to {self.irc.wanted_nick} reach someone else or nobody"
+            )
+            return [ErrorEvent(RemoteError("irc-nick-taken", text))]
+        if not isinstance(event, NickChanged):
+            return []
+        if event.me:
+            text = f"your nick is now {event.new} (was {event.old}): contacts see a new nick"
+            return [ErrorEvent(RemoteError("irc-own-nick-changed", text))]
+        if event.old.lower() not in self._talked:
+            return []
+        text = (
+            f"{event.old} is now known as {event.new}: TIMB treats {event.new} as a new contact "
+            f"(OTR is per nick); {event.old} may be taken by someone else"
+        )
+        return [ErrorEvent(RemoteError("irc-nick-changed", text))]
 
     def _nick(self, jid: Jid) -> str:
         if jid.domain != self._server.lower() or not jid.local:

@@ -33,7 +33,8 @@ class PrivateMessage:
 
 @dataclass(frozen=True, slots=True)
 class ChannelMessage:
-    """A message to a channel we are in. Plaintext by nature: the server and everyone there read it."""
+    """A message to a channel we are in. Plaintext by nature: the server and everyone there read it.
+    ``status``: the STATUSMSG prefix (``@`` for ``PRIVMSG @#room``: sent to its operators only)."""
 
     channel: str
     sender: str
@@ -41,6 +42,7 @@ class ChannelMessage:
     notice: bool = False
     action: bool = False
     server_time: str | None = None
+    status: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,12 @@ DEFAULT_NICKLEN = 30
 DEFAULT_USERLEN = 20
 DEFAULT_HOSTLEN = 64
 _MIN_PAYLOAD = 64
+#: The only channel types and STATUSMSG prefixes we believe from ISUPPORT: a hostile server
+#: claiming ``CHANTYPES=b`` would otherwise turn the nick ``bob`` into a channel (plaintext).
+CHANNEL_TYPES = "#&+!"
+STATUS_PREFIXES = "~&@%+"
+MAX_NICK = 64  #: a longer "nickname" from the server is not one (servers use 9 to 32)
+_NOT_IN_NICK = frozenset(" ,*?!@:\x01\r\n\0")
 _LENGTHS = {"NICKLEN": "nicklen", "USERLEN": "userlen", "HOSTLEN": "hostlen", "CHANNELLEN": "channellen"}
 
 
@@ -34,6 +40,7 @@ class ServerLimits:
     hostlen: int = DEFAULT_HOSTLEN
     channellen: int = 50
     chantypes: str = "#&"
+    statusmsg: str = ""
     casemapping: str = "rfc1459"
     network: str | None = None
 
@@ -46,8 +53,10 @@ class ServerLimits:
             name = _LENGTHS.get(key.upper())
             if name is not None and value.isdigit() and 0 < int(value) <= MAX_LINE:
                 updates[name] = int(value)
-            elif key.upper() == "CHANTYPES" and 0 < len(value) <= 4:
+            elif key.upper() == "CHANTYPES" and 0 < len(value) <= 4 and set(value) <= set(CHANNEL_TYPES):
                 updates["chantypes"] = value
+            elif key.upper() == "STATUSMSG" and len(value) <= 5 and set(value) <= set(STATUS_PREFIXES):
+                updates["statusmsg"] = value
             elif key.upper() == "CASEMAPPING" and value in {"ascii", "rfc1459", "strict-rfc1459"}:
                 updates["casemapping"] = value
             elif key.upper() == "NETWORK" and value:
@@ -56,6 +65,21 @@ class ServerLimits:
 
     def is_channel(self, target: str) -> bool:
         return bool(target) and target[0] in self.chantypes
+
+    def channel_of(self, target: str) -> str | None:
+        """The channel a message target names, or None for a nickname. ``@#room`` (STATUSMSG:
+        to the channel's operators only) is still ``#room``: a channel line, never a private one."""
+        if self.is_channel(target):
+            return target
+        rest = target.lstrip(self.statusmsg) if self.statusmsg else target
+        return rest if rest != target and self.is_channel(rest) else None
+
+    def is_nick(self, name: str) -> bool:
+        """Whether ``name`` can be a nickname: not empty, not a channel or a status-prefixed
+        target, none of the characters IRC uses to separate or mask, at most `MAX_NICK`."""
+        if not name or len(name) > MAX_NICK or not _NOT_IN_NICK.isdisjoint(name):
+            return False
+        return name[0] not in self.chantypes + self.statusmsg + CHANNEL_TYPES and not name[0].isdigit()
 
     def fold(self, name: str) -> str:
         """``name`` case-folded as the server compares names (CASEMAPPING)."""

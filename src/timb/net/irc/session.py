@@ -14,6 +14,7 @@ user's), empty PART and QUIT messages, no CTCP answers (see `ctcp`), only the ca
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from timb.common.secret import Secret
 from timb.net.irc import ctcp
 from timb.net.irc.caps import CapNegotiation, CapState
-from timb.net.irc.errors import NotConnectedError, RemoteError, UnsendableMessage
+from timb.net.irc.errors import MalformedLine, NotConnectedError, RemoteError, UnsendableMessage
 from timb.net.irc.events import (
     ChannelMessage,
     CommandFailed,
@@ -51,6 +52,7 @@ _NICK_TRIES = 8
 _MAX_NAMES = 20_000  #: nicks collected for one NAMES reply
 _MAX_PENDING_NAMES = 64  #: channels with a NAMES reply in progress
 _REASON = 300
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +231,7 @@ class IrcSession:
             self._check_caps_failed()
         if self.failed:
             return
-        if msg.params:
+        if msg.params and self.limits.is_nick(msg.params[0]):
             self.nick = msg.params[0]
         self.registered = True
         self._emit(Registered(self.nick, self._caps.enabled, self._caps.account))
@@ -269,16 +271,29 @@ class IrcSession:
     # --- messages --------------------------------------------------------------------------
 
     def _on_privmsg(self, msg: Message) -> None:
+        """A PRIVMSG/NOTICE is private only when addressed to our current nick; one to a channel
+        (``#room``, or ``@#room`` for its operators) is a channel line; anything else (another
+        nick, a mask) is not for us and dropped. Raises: MalformedLine (a sender that is no nick)."""
         if len(msg.params) < 2 or msg.nick is None:
             return
         target, text = msg.params[0], msg.params[1]
-        sender, notice = msg.nick, msg.command == "NOTICE"
+        sender = msg.nick
         if "!" not in (msg.source or "") or target == "*":
             self._emit(ServerNotice(sender, _cut(text)))
             return
-        if self._is_me(sender) and "echo-message" in self._caps.enabled:
-            self._emit(MessageEchoed(target))
+        if not self.limits.is_nick(sender):
+            raise MalformedLine("a message from a source that is not a nickname")
+        channel = self.limits.channel_of(target)
+        if self._is_me(sender):  # never a conversation with ourselves (a server could forge it)
+            if "echo-message" in self._caps.enabled:
+                self._emit(MessageEchoed(target))
             return
+        if channel is None and not self._is_me(target):
+            return
+        self._on_text(msg, sender, channel, target[: len(target) - len(channel)] if channel else "")
+
+    def _on_text(self, msg: Message, sender: str, channel: str | None, status: str) -> None:
+        text, notice = msg.params[1], msg.command == "NOTICE"
         query = ctcp.classify(text)
         action = False
         if query is not None:
@@ -286,9 +301,9 @@ class IrcSession:
                 self._on_ctcp(sender, query, notice)
                 return
             text, action = query.argument, True
-        stamp = msg.tag("time") if "server-time" in self._caps.enabled else None
-        if self.limits.is_channel(target):
-            self._emit(ChannelMessage(target, sender, text, notice, action, stamp))
+        stamp = _server_time(msg) if "server-time" in self._caps.enabled else None
+        if channel is not None:
+            self._emit(ChannelMessage(channel, sender, text, notice, action, stamp, status))
         else:
             self._emit(PrivateMessage(sender, text, notice, action, stamp))
 
@@ -324,12 +339,17 @@ class IrcSession:
             self._emit(UserQuit(msg.nick))
 
     def _on_nick(self, msg: Message) -> None:
+        """Our nick changes only by the server's word (never by our own request alone); a new
+        nick that is no nick (a channel, a mask, empty) changes nothing. Raises: MalformedLine."""
         if not msg.params or msg.nick is None:
             return
+        new = msg.params[0]
+        if not self.limits.is_nick(new) or not self.limits.is_nick(msg.nick):
+            raise MalformedLine("a nick change to or from something that is not a nickname")
         me = self._is_me(msg.nick)
         if me:
-            self.nick = msg.params[0]
-        self._emit(NickChanged(msg.nick, msg.params[0], me))
+            self.nick = new
+        self._emit(NickChanged(msg.nick, new, me))
 
     def _on_topic(self, msg: Message) -> None:
         if len(msg.params) >= 2:
@@ -361,6 +381,13 @@ def next_nick(base: str, attempt: int, nicklen: int) -> str:
     """The ``attempt``-th alternative to a taken ``base`` nickname, at most ``nicklen`` long."""
     suffix = "_" * attempt if attempt <= 2 else str(attempt)
     return base[: max(1, nicklen - len(suffix))] + suffix
+
+
+def _server_time(msg: Message) -> str | None:
+    """The IRCv3 ``time`` tag when it looks like one (``2026-12-03T17:30:00.000Z``): a server's
+    junk there never reaches the user."""
+    stamp = msg.tag("time")
+    return stamp if stamp is not None and _TIME.fullmatch(stamp) else None
 
 
 def _cut(text: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from timb.core.service import TimbService, TorSettings
-from timb.ui.cli.tui import crash_log_for, tor_description, tor_settings
+from timb.ui.cli.tui import crash_log_for, held_until_asked, tor_description, tor_settings
 from timb.ui.cli.tui import register as register_tui
 from timb.ui.crash import redacted_report, write_report
 
@@ -29,6 +29,12 @@ async def run_gui(profile: Path, tor: TorSettings) -> int:
     return status
 
 
+def gui_tor_settings(args: argparse.Namespace) -> TorSettings:
+    """As `timb ui`: TIMB's own tor contacts nothing until the connection choice is known (the
+    stored one at unlock, or the answer to the GUI's first-run question)."""
+    return held_until_asked(tor_settings(args))
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         import qasync  # noqa: PLC0415 - the optional gui extra
@@ -42,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     try:
         with loop:
-            return int(loop.run_until_complete(run_gui(args.profile, tor_settings(args))))
+            return int(loop.run_until_complete(run_gui(args.profile, gui_tor_settings(args))))
     except Exception as error:  # noqa: BLE001 - the last line of defence: report without secrets
         report = redacted_report(error)
         log = crash_log_for(args.profile)

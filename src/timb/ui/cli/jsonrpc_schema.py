@@ -65,6 +65,7 @@ SERVICE_METHODS: dict[str, tuple[str, dict[str, str]]] = {
     "message.send": ("send_message", {}),
     "message.state": ("message_state", {"id": "msg_id"}),
     "message.list_held": ("held_messages", {}),
+    "message.held_notice": ("held_notice", {}),
     "message.release_held": ("release_held", {}),
     "message.discard_held": ("discard_held", {}),
     "otr.start": ("start_otr", {}),

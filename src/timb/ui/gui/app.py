@@ -77,6 +77,7 @@ class GuiApp:
         self.window.set_unlocked(True)
         self.window.load_contacts()
         self.window.contact_list.setFocus()
+        self.window.tor_flow.ask_if_unchosen()
 
     async def _consume_events(self) -> None:
         async for event in self.service.events():

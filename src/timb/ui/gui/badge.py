@@ -62,12 +62,19 @@ class PrivacyBadge(QWidget):
 
     def set_state(self, state: OtrState) -> None:
         self.state = state
-        fill, text, icon = _LOOK[state]
+        self.paint(state, badge_words(state), badge_explanation(state))
+
+    def paint(self, look: OtrState, words: str, explanation: str) -> None:
+        """``words`` on the colours and icon of ``look`` (the onion chat's badge shares them)."""
+        fill, text, icon = _LOOK[look]
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
         self.icon.setPixmap(self.style().standardIcon(icon).pixmap(size, size))
-        self.words.setText(badge_words(state))
+        self.words.setText(words)
         self.setStyleSheet(
             f"#privacy-badge {{ background: {fill}; border-radius: 4px; }}"
             f" QLabel {{ color: {text}; background: transparent; font-weight: bold; }}"
         )
-        named(self, tr("Privacy: {state}").format(state=badge_words(state)), badge_explanation(state))
+        for widget in (self, self.words):  # a badge not shown yet would keep its first colours
+            self.style().unpolish(widget)
+            self.style().polish(widget)
+        named(self, tr("Privacy: {state}").format(state=words), explanation)

@@ -19,6 +19,7 @@ from timb.core.events import KeyChanged
 from timb.core.service.results import Fingerprints
 from timb.ui.gui.accounts import AccountsDialog
 from timb.ui.gui.dialogs import AddContactDialog, confirm_dialog, subscription_dialog
+from timb.ui.gui.held import HELD_SHORTCUT
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.settings import SettingsDialog
 from timb.ui.gui.verify import (
@@ -44,6 +45,7 @@ def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
             [
                 ("accounts", tr("&Accounts…"), "F2", c.accounts),
                 ("settings", tr("&Settings…"), "Ctrl+,", c.settings),
+                ("tor", tr("&Tor connection (bridges)…"), "Ctrl+T", w.tor_flow.settings),
                 ("panic", tr("&Panic: end everything and quit"), "Ctrl+Shift+X", c.panic),
                 ("quit", tr("&Quit"), "Ctrl+Q", c.quit),
             ],
@@ -58,12 +60,20 @@ def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
             ],
         ),
         (
+            tr("O&nion"),
+            [
+                ("onion_identity", tr("&New onion identity…"), "Ctrl+Shift+N", w.onion.new_identity),
+                ("onion", tr("Go to the &onion section"), "Ctrl+Shift+O", w.onion_section.list.setFocus),
+            ],
+        ),
+        (
             tr("C&onversation"),
             [
                 ("go_private", tr("Go &private (start OTR)"), "Ctrl+O", c.go_private),
                 ("end_private", tr("&End private session"), "Ctrl+E", c.end_private),
                 ("verify", tr("&Verify fingerprints…"), "Ctrl+F", c.verify),
                 ("smp", tr("Verify with a &secret (SMP)…"), "Ctrl+Shift+V", c.smp),
+                ("held", tr("&Held messages…"), HELD_SHORTCUT, w.held.ask_current),
             ],
         ),
     ]
@@ -88,6 +98,15 @@ class Commands:
         else:
             dialog.open()
         return dialog
+
+    def open_dialog(self, dialog: QDialog) -> None:
+        self._open(dialog)
+
+    def open_blocking(self, dialog: QDialog) -> None:
+        """An alarm: modal to the whole application, raised above everything."""
+        self._open(dialog, blocking=True)
+        dialog.raise_()
+        dialog.activateWindow()
 
     def dialogs(self, kind: type[QDialog]) -> list[QDialog]:
         return [d for d in self.open_dialogs if isinstance(d, kind)]
@@ -116,6 +135,8 @@ class Commands:
         for account, contact in list(self.w.views):
             self.w.drop_view(account, contact)
         self.w.contact_list.clear()
+        self.w.held.clear()
+        self.w.onion.clear()
         self.w.set_unlocked(False)
         self.w.panicked = True
         self.w.quit_requested.emit(0)
@@ -267,6 +288,4 @@ class Commands:
                 self.fingerprints(event.account, event.contact)
 
         dialog.chosen.connect(chosen)
-        self._open(dialog, blocking=True)
-        dialog.raise_()
-        dialog.activateWindow()
+        self.open_blocking(dialog)

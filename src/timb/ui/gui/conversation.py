@@ -1,7 +1,9 @@
 """One conversation: its badge, the messages (outgoing ones with their state) and a composer.
 
 An outgoing message shows "pending" until the core reports it SENT: it is never shown as sent
-before it went out encrypted. Incoming plaintext (outside OTR) is marked as such.
+before it went out encrypted. A message the core holds for a key change shows HELD (still
+pending: only the user's decision moves it on) and a button reaches that decision again.
+Incoming plaintext (outside OTR) is marked as such.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class ConversationView(QWidget):
     """The conversation with ``contact`` on ``account``. ``send_requested(text)`` asks to send."""
 
     send_requested = Signal(str)
+    held_requested = Signal()
 
     def __init__(self, account: str, contact: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,9 +78,18 @@ class ConversationView(QWidget):
         self.composer.submitted.connect(self._submit)
         self.send_button = named(QPushButton(tr("&Send"), self), tr("Send"), tr("Send the message"))
         self.send_button.clicked.connect(self._submit)
+        self.held_button = named(
+            QPushButton(tr("Messages HELD: &decide…"), self),
+            tr("Messages held"),
+            tr("Messages written for another key were not sent: send them to the new key or discard them"),
+        )
+        self.held_button.clicked.connect(self.held_requested.emit)
+        self.held_button.hide()
         self._outgoing: dict[str, tuple[QListWidgetItem, str]] = {}
+        self._held: set[str] = set()
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
+        head.addWidget(self.held_button)
         head.addWidget(self.badge)
         foot = QHBoxLayout()
         foot.addWidget(self.composer, 1)
@@ -103,6 +115,7 @@ class ConversationView(QWidget):
         while self.messages.count() > MAX_ROWS:
             old = self.messages.takeItem(0)
             self._outgoing = {k: v for k, v in self._outgoing.items() if v[0] is not old}
+            self._held &= set(self._outgoing)
         self.messages.scrollToBottom()
         return item
 
@@ -117,13 +130,33 @@ class ConversationView(QWidget):
         if found is None:
             return False
         item, text = found
-        item.setText(tr("me ({state}): {text}").format(state=state_words(state), text=text))
+        if state is not MessageState.PENDING:
+            self._held.discard(msg_id)
+            self.held_button.setVisible(bool(self._held))
+        words = tr("HELD: not sent, their key changed") if msg_id in self._held else state_words(state)
+        item.setText(tr("me ({state}): {text}").format(state=words, text=text))
         item.setData(Qt.ItemDataRole.UserRole, state.value)
         if state is MessageState.PENDING:
             item.setForeground(self.palette().placeholderText())
         else:
             item.setForeground(self.palette().text())
         return True
+
+    def mark_held(self, ids: tuple[str, ...]) -> None:
+        """The core holds these (they stay PENDING): show them held and the way to decide."""
+        for msg_id in ids:
+            found = self._outgoing.get(msg_id)
+            if found is not None and self.message_state(msg_id) is MessageState.PENDING:
+                self._held.add(msg_id)
+                self.update_state(msg_id, MessageState.PENDING)
+        self.held_button.setVisible(True)
+
+    def held_decided(self) -> None:
+        """The user released or discarded them: the core's state events move the rows on."""
+        self.held_button.setVisible(False)
+
+    def is_held(self, msg_id: str) -> bool:
+        return msg_id in self._held
 
     def message_state(self, msg_id: str) -> MessageState | None:
         found = self._outgoing.get(msg_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -50,7 +50,9 @@ class ButtonsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         label = QLabel(text, self)
+        label.setTextFormat(Qt.TextFormat.PlainText)  # it may quote what a stranger wrote
         label.setWordWrap(True)
+        self.label = label
         row = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, words, description in buttons:

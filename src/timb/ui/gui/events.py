@@ -17,6 +17,7 @@ from timb.core.events import (
     ConnectionStateChanged,
     CoreEvent,
     ErrorEvent,
+    HeldForKeyChange,
     KeyChanged,
     MessageReceived,
     MessageStateChanged,
@@ -29,7 +30,16 @@ from timb.core.events import (
     SubscriptionRequested,
     TorBootstrap,
     TorFailed,
+    TorStalled,
     TrustChanged,
+)
+from timb.core.onion_events import (
+    OnionContactChanged,
+    OnionContactRequested,
+    OnionIdentityChanged,
+    OnionMessageReceived,
+    OnionMessageStateChanged,
+    OnionPresenceChanged,
 )
 from timb.ui.gui.badge import badge_words
 from timb.ui.gui.i18n import tr
@@ -67,7 +77,7 @@ class Notifier:
             self.tray = QSystemTrayIcon(window.windowIcon(), window)
             self.tray.show()
 
-    def message(self, event: MessageReceived) -> None:
+    def message(self, event: MessageReceived | OnionMessageReceived) -> None:
         if self.window.isActiveWindow():
             return
         if self.window.ui_settings.get("notify_text"):
@@ -88,6 +98,19 @@ def handle_event(w: MainWindow, event: CoreEvent) -> None:
             w.contact_list.set_presence(account, contact, presence)
         case SubscriptionRequested(account=account, contact=contact):
             w.commands.subscription(account, contact)
+        case HeldForKeyChange():
+            w.held.held(event)
+        case TorStalled():
+            w.tor_flow.stalled(event)
+        case (
+            OnionIdentityChanged()
+            | OnionContactRequested()
+            | OnionContactChanged()
+            | OnionPresenceChanged()
+            | OnionMessageReceived()
+            | OnionMessageStateChanged()
+        ):
+            w.onion.handle(event)
         case SmpRequested() | SmpFinished() | TrustChanged() | KeyChanged():
             _verification_event(w, event)
         case _:
@@ -165,6 +188,7 @@ def _status_event(
                 w.show_status(f"{account}: {detail}", error=True)
         case TorBootstrap(progress=progress, summary=summary):
             w.tor.update_progress(progress, summary)
+            w.tor_flow.progressed(progress)
         case TorFailed(message=message):
             w.tor.set_failed(message)
             w.show_status(tr("Tor failed: {message}").format(message=message), error=True)

@@ -13,19 +13,55 @@ from typing import Protocol
 
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageState
+from timb.core.service.onion_part import OnionContactInfo, OnionIdentityInfo
 from timb.core.service.results import (
     AccountInfo,
     ContactInfo,
     Fingerprints,
+    HeldNotice,
     HistoryItem,
     KnownKey,
     SendResult,
     SettingsInfo,
 )
+from timb.core.service.tor_connection import TorConnectionInfo
+
+
+class OnionApi(Protocol):
+    """``service.onion`` (`timb.core.service.onion_part.OnionPart`): serverless onion chat."""
+
+    async def create_identity(
+        self, identity_id: str, *, nickname: str = "", burner_seconds: int | float | None = None
+    ) -> OnionIdentityInfo: ...
+
+    def list_identities(self) -> list[OnionIdentityInfo]: ...
+
+    async def delete_identity(self, identity_id: str) -> None: ...
+
+    async def go_online(self, identity_id: str) -> None: ...
+
+    async def go_offline(self, identity_id: str) -> None: ...
+
+    async def add_contact(self, identity_id: str, contact: str, *, message: str = "") -> OnionContactInfo: ...
+
+    async def accept(self, identity_id: str, contact: str) -> None: ...
+
+    async def reject(self, identity_id: str, contact: str) -> None: ...
+
+    async def block(self, identity_id: str, contact: str) -> None: ...
+
+    async def verify_contact(self, identity_id: str, contact: str, verified: bool = True) -> None: ...
+
+    def list_contacts(self, identity_id: str) -> list[OnionContactInfo]: ...
+
+    def send_message(self, identity_id: str, contact: str, text: str) -> str: ...
 
 
 class ServiceApi(Protocol):
     """The commands the GUI calls. Errors are `timb.core.service.ServiceError` subclasses."""
+
+    @property
+    def onion(self) -> OnionApi: ...
 
     def profile_exists(self) -> bool: ...
 
@@ -41,6 +77,12 @@ class ServiceApi(Protocol):
 
     async def set_settings(
         self, *, history: bool | None = None, otr_policy: str | None = None, auto_connect: bool | None = None
+    ) -> None: ...
+
+    async def tor_connection(self) -> TorConnectionInfo: ...
+
+    async def set_tor_connection(
+        self, mode: str, *, transport: str | None = None, lines: str | None = None
     ) -> None: ...
 
     async def add_account(
@@ -83,6 +125,12 @@ class ServiceApi(Protocol):
     def send_message(self, account_id: str, contact: str, text: str) -> SendResult: ...
 
     def message_state(self, account_id: str, msg_id: str) -> MessageState: ...
+
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice: ...
+
+    def release_held(self, account_id: str, contact: str, fingerprint: str) -> None: ...
+
+    def discard_held(self, account_id: str, contact: str) -> None: ...
 
     def start_otr(self, account_id: str, contact: str) -> None: ...
 

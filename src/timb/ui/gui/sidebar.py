@@ -49,6 +49,10 @@ class TorPanel(QWidget):
             self.stage.setText(tr("Tor: {summary} ({progress}%)").format(summary=summary, progress=progress))
         self.bar.setAccessibleDescription(self.stage.text())
 
+    def set_stalled(self, text: str) -> None:
+        self.stage.setText(text)
+        self.bar.setAccessibleDescription(text)
+
     def set_failed(self, message: str) -> None:
         self.stage.setText(tr("Tor FAILED: {message}").format(message=message))
         self.bar.setAccessibleDescription(self.stage.text())

@@ -36,14 +36,14 @@ class SmpRequest:
     secret: Secret[str]
 
 
-def _fingerprint_label(text: str, name: str, parent: QWidget) -> QLabel:
+def fingerprint_label(text: str, name: str, parent: QWidget) -> QLabel:
     label = named(QLabel(text, parent), name, text)
     label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 
-class _Dialog(QDialog):
+class ChoiceDialog(QDialog):
     """A dialog with a column of labels and a row of buttons, one per choice."""
 
     chosen = Signal(object)
@@ -80,7 +80,7 @@ class _Dialog(QDialog):
         self.done(QDialog.DialogCode.Accepted if value is not None else QDialog.DialogCode.Rejected)
 
 
-class FingerprintDialog(_Dialog):
+class FingerprintDialog(ChoiceDialog):
     """Ours and theirs; chosen with "verified", "smp" or None."""
 
     def __init__(
@@ -88,13 +88,13 @@ class FingerprintDialog(_Dialog):
     ) -> None:
         super().__init__(tr("Verify {contact}").format(contact=contact), parent)
         self.text(tr("Your fingerprint:"))
-        self.ours = _fingerprint_label(ours, tr("Your fingerprint"), self)
+        self.ours = fingerprint_label(ours, tr("Your fingerprint"), self)
         self.column.addWidget(self.ours)
         self.text(tr("{contact}'s fingerprint (this session):").format(contact=contact))
         if theirs is None:
             self.theirs = self.text(tr("No private session: start one first."))
         else:
-            self.theirs = _fingerprint_label(theirs, tr("Their fingerprint"), self)
+            self.theirs = fingerprint_label(theirs, tr("Their fingerprint"), self)
             self.column.addWidget(self.theirs)
         self.text(
             tr("Already verified.")
@@ -117,7 +117,7 @@ class FingerprintDialog(_Dialog):
         self.choose(None)
 
 
-class SmpStartDialog(_Dialog):
+class SmpStartDialog(ChoiceDialog):
     """Start SMP: a question only the contact can answer, or a secret you share. Chosen with an
     `SmpRequest` or None."""
 
@@ -159,7 +159,7 @@ class SmpStartDialog(_Dialog):
         self.choose(None)
 
 
-class SmpAnswerDialog(_Dialog):
+class SmpAnswerDialog(ChoiceDialog):
     """The contact started SMP: their question pops up. Chosen with the answer, or None (refuse)."""
 
     def __init__(
@@ -202,7 +202,7 @@ class SmpAnswerDialog(_Dialog):
         self.choose(None)
 
 
-class KeyChangedDialog(_Dialog):
+class KeyChangedDialog(ChoiceDialog):
     """LOUD and blocking (application-modal): a known contact presents a new key. Escape and the
     close button do nothing: the user must choose. Chosen with "verify" or "acknowledged". No
     button is the default, so Enter typed into the composer cannot dismiss it unread."""
@@ -230,9 +230,9 @@ class KeyChangedDialog(_Dialog):
         )
         self.text(tr("Known key(s):"))
         for fingerprint in old:
-            self.column.addWidget(_fingerprint_label(fingerprint.human(), tr("Known key"), self))
+            self.column.addWidget(fingerprint_label(fingerprint.human(), tr("Known key"), self))
         self.text(tr("New key:"))
-        self.new = _fingerprint_label(new.human(), tr("New key"), self)
+        self.new = fingerprint_label(new.human(), tr("New key"), self)
         self.column.addWidget(self.new)
         verify = self.button("verify", tr("&Verify now"), tr("Compare the new key with them"))
         ack = self.button("ack", tr("I &understand"), tr("Keep the new key unverified for now"))

@@ -18,9 +18,14 @@ from timb.core.errors import ProfileError
 from timb.core.events import ConnectionState, OtrState
 from timb.ui.gui import commands
 from timb.ui.gui.a11y import named
+from timb.ui.gui.bridges import TorFlow
 from timb.ui.gui.conversation import ConversationView
 from timb.ui.gui.events import Notifier
+from timb.ui.gui.held import HeldFlow
 from timb.ui.gui.i18n import tr
+from timb.ui.gui.onion import OnionSection
+from timb.ui.gui.onion_chat import OnionChatView
+from timb.ui.gui.onion_flow import OnionFlow
 from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.sidebar import AccountStatus, ContactList, TorPanel
 from timb.ui.gui.tasks import Tasks
@@ -68,6 +73,8 @@ class MainWindow(QMainWindow):
         contacts_label.setBuddy(self.contact_list)
         column.addWidget(contacts_label)
         column.addWidget(self.contact_list, 1)
+        self.onion_section = OnionSection(left)
+        column.addWidget(self.onion_section, 1)
         right = QWidget(self)
         stack = QVBoxLayout(right)
         stack.addWidget(self.empty, 1)
@@ -77,6 +84,9 @@ class MainWindow(QMainWindow):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 3)
         self.setCentralWidget(splitter)
+        self.held = HeldFlow(self)
+        self.tor_flow = TorFlow(self)
+        self.onion = OnionFlow(self, self.onion_section)
         self.menu_actions: dict[str, QAction] = {}
         self._menus()
         self.notifier = Notifier(self)
@@ -113,6 +123,7 @@ class MainWindow(QMainWindow):
         if view is None:
             view = ConversationView(account, contact, self.tabs)
             view.send_requested.connect(lambda text, view=view: self.send(view, text))
+            view.held_requested.connect(lambda view=view: self.held.ask_for(view.account, view.contact))
             self.views[key] = view
             self.tabs.addTab(view, contact)
             self.tabs.show()
@@ -133,25 +144,39 @@ class MainWindow(QMainWindow):
         widget = self.tabs.currentWidget() if self.tabs.isVisible() else None
         if isinstance(widget, ConversationView):
             return widget
-        self.show_status(tr("Open a conversation first (pick a contact on the left)."))
+        if isinstance(widget, OnionChatView):
+            self.show_status(tr("An onion chat needs no OTR: the onion itself makes it private."))
+        else:
+            self.show_status(tr("Open a conversation first (pick a contact on the left)."))
         return None
 
     def _tab_changed(self, _: int) -> None:
         widget = self.tabs.currentWidget()
         if isinstance(widget, ConversationView):
             self.contact_list.mark_unread(widget.account, widget.contact, False)
+        elif (
+            isinstance(widget, OnionChatView)
+            and (widget.identity, widget.contact) in self.onion_section.unread
+        ):
+            self.onion_section.unread.discard((widget.identity, widget.contact))
+            self.onion.refresh()
 
     def _close_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
         if isinstance(widget, ConversationView):
             self.drop_view(widget.account, widget.contact)
+        elif isinstance(widget, OnionChatView):
+            self.onion.drop(widget.identity, widget.contact)
 
     def drop_view(self, account: str, contact: str) -> None:
         view = self.views.pop((account, contact), None)
         if view is not None:
             self.tabs.removeTab(self.tabs.indexOf(view))
             view.deleteLater()
-        if not self.views:
+        self.show_empty_if_none()
+
+    def show_empty_if_none(self) -> None:
+        if self.tabs.count() == 0:
             self.tabs.hide()
             self.empty.show()
 
@@ -214,6 +239,7 @@ class MainWindow(QMainWindow):
                     blocked=contact.blocked,
                 )
         self.refresh_accounts()
+        self.onion.refresh()
 
     # -- leaving -----------------------------------------------------------------------------------
 

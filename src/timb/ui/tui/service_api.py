@@ -16,6 +16,7 @@ from timb.core.service.results import (
     AccountInfo,
     ContactInfo,
     Fingerprints,
+    HeldNotice,
     HistoryItem,
     KnownKey,
     SendResult,
@@ -105,6 +106,8 @@ class ServiceApi(Protocol):
     async def block_contact(self, account_id: str, jid: str) -> None: ...
 
     def held_messages(self, account_id: str, contact: str) -> list[str]: ...
+
+    def held_notice(self, account_id: str, contact: str) -> HeldNotice: ...
 
     def release_held(self, account_id: str, contact: str, fingerprint: str) -> None: ...
 

@@ -58,11 +58,11 @@ class HeldMessages:
         self.app.notify("No messages are held for a key change.", timeout=5)
 
     def _notice_from_service(self, key: Key) -> None:
-        """Held before this window saw the notice (a service handed over running): the key
-        offered is the session's now; which key they were written for is not known here."""
-        theirs = self.app.service.fingerprints(*key).theirs
-        if theirs is not None:
-            self.notices[key] = ((), theirs)
+        """Held before this window saw the notice (a service handed over running): the service
+        still knows the keys they were written for and the key offered now."""
+        notice = self.app.service.held_notice(*key)
+        if notice.offered is not None:
+            self.notices[key] = (notice.written_for, notice.offered)
 
     def _ask(self, key: Key, count: int) -> None:
         written_for, offered = self.notices[key]

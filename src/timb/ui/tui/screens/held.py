@@ -65,7 +65,7 @@ class HeldMessagesScreen(ModalScreen[HeldChoice]):
                 markup=False,
             )
             yield Static("Written for:", classes="help")
-            old = [fp.human() for fp in self.written_for] or ["(not known here: F5 lists their keys)"]
+            old = [fp.human() for fp in self.written_for] or ["(none known: typed before any session)"]
             yield Static("\n".join(old), id="fp-written-for", classes="fingerprint")
             yield Static("Their key now:", classes="help")
             yield Static(self.offered.human(), id="fp-offered", classes="fingerprint")
