@@ -27,7 +27,7 @@ help:
 	@echo "make test   install what is missing, then lint, type-check and run the tests"
 
 demo: deps
-	$(BIN)/timb demo
+	$(BIN)/timb demo$(if $(BRIDGE), --bridge $(BRIDGE))
 
 test: deps lint typecheck pytest
 

@@ -4,7 +4,10 @@ the user's profile and the demo bot.
 Layout of the demo directory::
 
     tor/       the private Tor network (timb.devnet.network): client0 (the user's tor, which also
-               hosts Prosody's onion service) and client "bot" (the bot's tor)
+               hosts Prosody's onion service) and client "bot" (the bot's tor); with
+               ``bridge="obfs4"`` also the bridge relay (bridge0) and the user's own tor "you",
+               which reaches the network only through that bridge (`timb.devnet.demo.bridge`),
+               while client0 only hosts Prosody's onion service
     prosody/   config, certificate, data, log and the pid we started (server.pid)
     profile/   the user's TIMB profile (passphrase `DEMO_PASSPHRASE`, shown by the demo)
     bot/       the bot's profile
@@ -33,8 +36,10 @@ from timb.core.errors import ServiceError, Unavailable
 from timb.core.events import CoreEvent
 from timb.core.service import TimbService, TorSettings
 from timb.devnet import network as devnet
+from timb.devnet.demo import bridge as demo_bridge
 from timb.devnet.demo.bot import DemoBot
 from timb.devnet.demo.prosody import DemoProsody, stop_recorded
+from timb.tor.bridges import BridgeLine
 from timb.tor.client import TorClient
 from timb.tor.errors import TorError
 
@@ -61,6 +66,7 @@ class DemoFacts:
     prosody_pid: int
     tor_pids: tuple[int, ...]
     control_port: int
+    bridge: str | None = None  # the transport the user's tor reached the network through
 
 
 def _secret_words() -> str:
@@ -78,6 +84,8 @@ class DemoStack:
         say: narrates each step (one line each).
         on_progress: tor's bootstrap progress of the user's client.
         on_bot_event: every event of the bot's service.
+        bridge: "obfs4": the user's tor reaches the network only through the network's bridge
+            (proved after login, see `timb.devnet.demo.bridge`); None: directly.
     """
 
     def __init__(
@@ -87,8 +95,13 @@ class DemoStack:
         say: Say,
         on_progress: devnet.ProgressCallback | None = None,
         on_bot_event: Callable[[CoreEvent], None] | None = None,
+        bridge: str | None = None,
     ) -> None:
+        if bridge is not None and bridge not in demo_bridge.TRANSPORTS:
+            raise ValueError(f"the demo's bridges speak {', '.join(demo_bridge.TRANSPORTS)}, not {bridge!r}")
         self.directory = directory
+        self.bridge = bridge
+        self._bridge_line: BridgeLine | None = None
         self._say = say
         self._on_progress = on_progress
         self._on_bot_event = on_bot_event
@@ -131,6 +144,7 @@ class DemoStack:
         user_jid = await asyncio.to_thread(prosody.register, USER, user_pw)
         bot_jid = await asyncio.to_thread(prosody.register, BOT, bot_pw)
         host, bot_tor = await self._start_tor()
+        user_tor = host if self._bridge_line is None else await self._start_bridged_tor()
 
         onion = await self._publish(host, prosody.port)
         self._say(f"  Prosody reachable only as onion service {onion} (port {ONION_PORT})")
@@ -138,7 +152,7 @@ class DemoStack:
             f"  accounts {user_jid} and {bot_jid}; certificate pinned: sha256 {prosody.cert_pin[:16]}..."
         )
 
-        service = await self._make_profile(host, onion, prosody.cert_pin, (user_jid, user_pw), bot_jid)
+        service = await self._make_profile(user_tor, onion, prosody.cert_pin, (user_jid, user_pw), bot_jid)
         bot = self._bot = DemoBot(
             self.directory / "bot",
             TorSettings(bot_tor.control_port, cookie_path=bot_tor.control_cookie),
@@ -151,6 +165,9 @@ class DemoStack:
         t1 = time.monotonic()
         await self._until_connected(service, bot)
         self._say(f"  both logged in in {time.monotonic() - t1:.1f} s")
+        if self._bridge_line is not None:
+            proof = await demo_bridge.prove_bridge(user_tor, self._bridge_line)
+            self._say(proof.summary(user_tor.pid))
         status = await devnet.status(self.tor_dir)
         assert prosody.pid is not None
         self._facts = DemoFacts(
@@ -163,7 +180,8 @@ class DemoStack:
             self.secret,
             prosody.pid,
             tuple(n.pid for n in status.nodes),
-            host.control_port,
+            user_tor.control_port,
+            self.bridge,
         )
         bot.greet(user_jid)
         return self._facts
@@ -171,19 +189,40 @@ class DemoStack:
     async def _start_tor(self) -> tuple[devnet.DevnetClient, devnet.DevnetClient]:
         """The private network with the user's client tor, and the bot's own client tor."""
         t0 = time.monotonic()
-        self._say(
-            "Starting a private Tor network (3 directory authorities, 2 relays, 2 clients; loopback only)"
+        bridge, clients, first = (
+            ("", 2, "your client tor")
+            if self.bridge is None
+            else (f", an {self.bridge} bridge", 3, "the server's tor (it hosts Prosody's onion)")
         )
-        self._say("  the authorities vote a first consensus (about 5-10 s), then your client tor bootstraps:")
+        self._say(
+            f"Starting a private Tor network (3 directory authorities, 2 relays{bridge}, {clients} clients;"
+            " loopback only)"
+        )
+        self._say(f"  the authorities vote a first consensus (about 5-10 s), then {first} bootstraps:")
         host = await devnet.up(
             self.tor_dir,
             owner_pid=os.getpid(),
             key_cache=devnet.default_key_cache(),
             on_progress=self._on_progress,
+            bridge=self.bridge,
         )
+        if self.bridge is not None:
+            self._bridge_line = demo_bridge.bridge_line(self.tor_dir)
         bot_tor = await devnet.add_client(self.tor_dir, BOT, owner_pid=os.getpid())
         self._say(f"  Tor network ready in {time.monotonic() - t0:.1f} s (the bot has its own client tor)")
         return host, bot_tor
+
+    async def _start_bridged_tor(self) -> devnet.DevnetClient:
+        """The user's tor: a client of the network that reaches it only through the bridge."""
+        assert self._bridge_line is not None
+        t0 = time.monotonic()
+        self._say(f"  the bridge: {demo_bridge.describe_line(self._bridge_line)} (loopback only)")
+        self._say(f"  your tor reaches the network only through that {self.bridge} bridge; it bootstraps:")
+        user_tor = await demo_bridge.add_bridged_client(
+            self.tor_dir, USER, self._bridge_line, owner_pid=os.getpid(), on_progress=self._on_progress
+        )
+        self._say(f"  your tor is ready through the bridge in {time.monotonic() - t0:.1f} s")
+        return user_tor
 
     async def _make_profile(
         self, host: devnet.DevnetClient, onion: str, pin: str, user: tuple[str, str], bot_jid: str
@@ -199,8 +238,12 @@ class DemoStack:
         try:
             await service.create_profile(Secret(DEMO_PASSPHRASE))
             # The connection assistant's answer for the private network (all on loopback): the
-            # TUI asks only when no choice is stored, and the demo opens already set up.
-            await service.set_tor_connection("direct")
+            # TUI asks only when no choice is stored, and the demo opens already set up. With a
+            # bridge it is the line the user would have been given (the demo's tor runs with it).
+            if self._bridge_line is None:
+                await service.set_tor_connection("direct")
+            else:
+                await service.set_tor_connection("custom", lines=self._bridge_line.torrc_value())
             await service.add_account(ACCOUNT, user_jid, Secret(user_pw), host=onion, tls_pin_sha256=pin)
             await service.add_contact(ACCOUNT, bot_jid)
         except ServiceError as exc:
