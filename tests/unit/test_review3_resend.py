@@ -88,12 +88,6 @@ def test_a_libotr_peer_gets_an_unconfirmed_message_carried_over_a_refresh() -> N
     assert hub.pidgin_shown == ["only once please"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3: _gone_secure decides 'TIMB peer' with any() over all the contact's instances, so one "
-    "TIMB record from another instance (the user's second device, or the server's own key) makes a healthy "
-    "refresh of a libotr instance re-send its unconfirmed messages: shown twice at the libotr peer",
-)
 @pytest.mark.parametrize("other_key", [BOB_KEY, CAROL_KEY], ids=["bobs-second-device", "servers-own-key"])
 def test_a_timb_instance_elsewhere_does_not_make_a_libotr_refresh_resend(other_key: PrivateKey) -> None:
     hub = Hub(other_key)

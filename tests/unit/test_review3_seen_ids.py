@@ -11,8 +11,6 @@ push the contact's genuine ids out of what the profile keeps with a few hundred 
 
 from __future__ import annotations
 
-import pytest
-
 from tests.unit.otr_link import ALICE_KEY, BOB_KEY, CAROL_KEY
 from tests.unit.test_core_conversations import ALICE, BOB, Link, Peer, make
 from timb.common.clock import FakeClock
@@ -23,13 +21,6 @@ from timb.core.seen_ids import KEPT_IDS
 KEYS = {ALICE: ALICE_KEY, BOB: BOB_KEY}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3: an id is remembered (and saved) for a Data Message that showed nothing (empty text), "
-    "per contact across keys, so the server's own key under a contact's address evicts the contact's "
-    "genuine ids from the profile with silent empty messages: a genuine re-send after our crash "
-    "is shown again",
-)
 def test_messages_that_show_nothing_do_not_push_out_the_ids_of_messages_shown() -> None:
     clock = FakeClock()
     link = Link(clock, [])

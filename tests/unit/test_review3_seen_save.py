@@ -1,11 +1,9 @@
 """Review 3, item 1: the ids of the messages shown are saved "as soon as a new one is shown"
 (docs/core.md, core/seen_ids.py) so a copy re-sent after our crash is not shown again.
 
-`AccountRuntime._pump` clears ``seen_changed`` *before* it asks for the background save, and a
-save that fails (`ProfileSession._save_reporting`: an ErrorEvent, nothing else) leaves nothing
-marked unsaved: no later poll tries again, so the ids stay only in memory until another new
-message happens to arrive. A transient disk refusal (full, EIO) followed by a crash shows the
-message again, although the disk was fine again long before the crash.
+A save that failed used to leave nothing marked unsaved: no later poll tried again, so after a
+transient disk refusal (full, EIO) and a crash the message was shown again, although the disk was
+fine again long before the crash. Fixed: `ProfileSession.unsaved`, retried at the service's tick.
 """
 
 from __future__ import annotations
@@ -39,12 +37,6 @@ async def _saves_settle(client: Client) -> None:
             pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3: a failed background save of the ids shown is never retried (_pump cleared "
-    "seen_changed before save_soon; the failure only emits an ErrorEvent), so after a transient disk "
-    "error and a later crash the message is shown again",
-)
 async def test_ids_whose_save_failed_are_saved_once_the_disk_is_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

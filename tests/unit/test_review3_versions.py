@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.unit.fake_network import FakeServer
 from tests.unit.otr_link import ALICE_KEY, BOB_KEY
 from tests.unit.test_core_conversations import ALICE, BOB, Link, Peer, make, say
@@ -43,12 +41,6 @@ def _feed(keeper: TrustKeeper, peer: Peer) -> None:
     peer.events.clear()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3: a v2 -> v3 re-key with the same key while private emits no OtrStateChanged (only a "
-    "state or key change does), so the trust store's best_version stays 2 and a later downgrade to v2 "
-    "after our restart is not warned",
-)
 def test_a_v3_session_after_a_v2_one_with_the_same_key_is_remembered() -> None:
     clock, typed = FakeClock(), []
     link = Link(clock, typed)
@@ -91,12 +83,6 @@ def test_a_v3_session_after_a_v2_one_with_the_same_key_is_remembered() -> None:
     assert any(isinstance(e, ProtocolDowngraded) for e in alice2.events)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review3: AccountRuntime.accept tells the trust keeper the stranger's key without its protocol "
-    "version (and no OtrStateChanged follows while the session stays as it is), so a contact accepted "
-    "during a v3 session has no best_version and a downgrade after our restart is not warned",
-)
 async def test_a_contact_accepted_during_a_v3_session_has_its_version_kept(tmp_path: Path) -> None:
     server = FakeServer()
     async with running(tmp_path / "a", server) as alice, running(tmp_path / "b", server) as bob:

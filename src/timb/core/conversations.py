@@ -297,6 +297,7 @@ class Conversations(ConversationsBase):
         now = self._clock.now()
         for c in self._contacts.values():
             for session in c.instances.children.values():
+                self._probe_if_due(session, now)
                 if session.ack_due and session.conv.encrypted:
                     # An empty Data Message (the peer shows nothing) with our acknowledgements.
                     session.conv.send("", TimbRecord(acks=tuple(session.acks_due)))
@@ -310,6 +311,20 @@ class Conversations(ConversationsBase):
                 self._ake_timed_out(c)
             elif not self._ake_live(c):
                 c.instances.forget_routes()  # expiry: routes by sender tag outlive no AKE
+
+    @staticmethod
+    def _probe_if_due(session: Session, now: float) -> None:
+        """Messages unconfirmed for AKE_TIMEOUT and nothing heard: send an empty Data Message
+        (with the acknowledgements owed), at most AKE_RETRIES times until the peer answers. A
+        peer that restarted gets Data for its dead instance and re-keys (`Lost.LOST_SESSION`)."""
+        if session.probe_at is None or now < session.probe_at:
+            return
+        if not (session.unconfirmed and session.conv.encrypted) or session.probes >= AKE_RETRIES:
+            session.probe_at = None
+            return
+        session.probes += 1
+        session.probe_at = now + AKE_TIMEOUT
+        session.ack_due = True  # the empty Data Message below carries it
 
     def _ake_timed_out(self, c: ContactState) -> None:
         if c.queue:
@@ -366,15 +381,20 @@ class Conversations(ConversationsBase):
                 self._received(c, session, text, encrypted)
             case otr.DataMessageAuthenticated() if not session.bound:
                 session.repeated = False  # (only _timb_record may say this message repeats one)
+                session.reading = None
             case otr.DataMessageAuthenticated(recipient_keyid=keyid, timb=record):
                 # Only a message that decrypted and passed its MAC says the peer is alive and
                 # reads what we send; its key id is the authenticated one (issue 9, item 4).
                 session.suspect = False
                 session.repeated = False  # each message is judged by its own record
+                session.reading = None
                 if record is not None:
                     self._timb_record(c, session, record)
                 elif not session.timb:
                     self._messages.confirm(session.unconfirmed, keyid)  # libotr: by key ids
+                # The peer is alive: probe only if it stays silent on what is still unconfirmed.
+                session.probe_at = self._clock.now() + AKE_TIMEOUT if session.unconfirmed else None
+                session.probes = 0
             case otr.PeerError():
                 # Something we sent was lost: re-key (once, however many errors came) and re-send.
                 session.suspect = True
@@ -406,11 +426,11 @@ class Conversations(ConversationsBase):
         c.queue = [m for m in c.queue if m in waiting or self._messages[m].written_for != {fingerprint}]
 
     def _read_id(self, c: ContactState, session: Session, message_id: bytes) -> None:
-        """The id of the Data Message being read: shown once, acknowledged every time."""
+        """The id of the Data Message being read: shown once, acknowledged every time. It is
+        remembered when its text is shown (`_received`): one that shows nothing must not push
+        out the ids of messages shown (the server's own key can send empty ones by the hundred)."""
         session.repeated = message_id in c.seen_ids
-        if not session.repeated:
-            remember(c.seen_ids, message_id)
-            self.seen_changed = self.seen_changed or self._is_contact(c.name)
+        session.reading = None if session.repeated else message_id
         self._owe_acks(session, [message_id])
 
     @staticmethod
@@ -431,6 +451,10 @@ class Conversations(ConversationsBase):
             session.repeated = False  # a re-sent message we had shown already: acknowledged again
             return
         if encrypted:
+            if session.reading is not None:
+                remember(c.seen_ids, session.reading)
+                self.seen_changed = self.seen_changed or self._is_contact(c.name)
+                session.reading = None
             session.ack_due = session.ack_due or not session.timb  # a TIMB peer: by its ids
             if session.bound:
                 c.instances.current = session
@@ -447,11 +471,13 @@ class Conversations(ConversationsBase):
         # Re-keyed in place after the peer reported trouble: re-send; a healthy refresh: carry,
         # except to a TIMB peer: it shows each id once, so it gets them again in the new session,
         # where one that crossed the re-key (unreadable there) comes before the later ones.
-        timb = any(s.timb for s in c.instances.children.values())
+        replaced = c.instances.children.get(session.conv.their_instance_tag)
+        # (judged by this instance alone: another one's records, a second device or the server's
+        # own key, say nothing of whether this peer shows an id once)
+        timb = session.timb or (replaced is not None and replaced.timb)
         (resend if session.suspect or timb else carried).extend(session.unconfirmed)
         session.unconfirmed.clear()
         session.suspect = False
-        replaced = c.instances.children.get(session.conv.their_instance_tag)
         for old in [s for s in c.instances.children.values() if s is not session]:
             # The same instance re-keyed: re-send only if it was in trouble (or is TIMB).
             # Another instance: the peer moved on (restart), so whatever it did not confirm is
@@ -531,6 +557,8 @@ class Conversations(ConversationsBase):
                 c.queue.insert(0, msg_id)  # never went out: stays PENDING, and the run stops
                 break
             session.unconfirmed.append(msg.id)
+            if session.probe_at is None:
+                session.probe_at, session.probes = self._clock.now() + AKE_TIMEOUT, 0
             if self._messages.sent(msg):
                 self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), True))
         self._drain(c, session)

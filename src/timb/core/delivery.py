@@ -43,6 +43,7 @@ class Deliveries:
         self._emit = emit
         self._messages: dict[str, OutgoingMessage] = {}
         self._order: dict[str, int] = {}  # message id -> position when first sent
+        self._sent_count = 0  # never goes down: positions stay in sending order after deletions
 
     def add(
         self, msg_id: str, contact: str, text: str, *, needs_otr: bool, written_for: frozenset[Fingerprint]
@@ -69,7 +70,11 @@ class Deliveries:
         """Handed to the network (its first sending fixes its place in the re-send order);
         True the first time."""
         first = msg.id not in self._order
-        self._order.setdefault(msg.id, len(self._order))
+        if first:
+            # (len(self._order) would not do: delivered messages leave it, and a later one
+            # would get a position before older ones still waiting: re-sent out of order)
+            self._order[msg.id] = self._sent_count
+            self._sent_count += 1
         self.set_state(msg, MessageState.SENT)
         return first
 

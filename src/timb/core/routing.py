@@ -48,6 +48,11 @@ class Session(Instance):
     timb: bool = False  # the peer sends TIMB records: DELIVERED only by its acknowledgements
     acks_due: list[bytes] = field(default_factory=list)  # ids of its messages we decrypted
     repeated: bool = False  # the Data Message being read repeats one already shown
+    reading: bytes | None = None  # its id, remembered only once it showed something
+    # Unconfirmed messages and a silent peer: at this time an empty Data Message probes it (a
+    # restarted peer then gets Data for its dead instance and re-keys, so ours are re-sent).
+    probe_at: float | None = None
+    probes: int = 0
 
 
 @dataclass(eq=False, slots=True)
@@ -63,6 +68,7 @@ class ContactState:
     unavailable_reported: bool = False
     shown_state: OtrState = OtrState.NOT_PRIVATE
     shown_fingerprint: Fingerprint | None = None
+    shown_version: int | None = None
     last_version: dict[Fingerprint, int] = field(default_factory=dict)  # per key: newest version
     seen_ids: dict[bytes, None] = field(default_factory=dict)  # the peer's message ids, bounded
     # The peer writes to an instance of us that is gone (we restarted): our AKE must not give up
@@ -183,6 +189,12 @@ class ConversationsBase:
 
     def otr_state(self, contact: str) -> OtrState:
         return self._contact(contact).shown_state
+
+    def protocol_version(self, contact: str) -> int | None:
+        """The OTR version of the contact's private session, if any."""
+        c = self._contacts.get(contact)
+        private = c.private() if c is not None else None
+        return private.conv.protocol_version if private is not None else None
 
     def their_fingerprint(self, contact: str) -> Fingerprint | None:
         c = self._contacts.get(contact)
@@ -321,9 +333,10 @@ class ConversationsBase:
         else:
             state = OtrState.NOT_PRIVATE
         # A new key in the same state (private, unverified) is a change too: the trust keeper's
-        # KeyChanged (loud) depends on hearing of it.
-        if state is not c.shown_state or fingerprint != c.shown_fingerprint:
-            c.shown_state, c.shown_fingerprint = state, fingerprint
+        # KeyChanged (loud) depends on hearing of it; so is a new version (it keeps the best).
+        shown = (c.shown_state, c.shown_fingerprint, c.shown_version)
+        if (state, fingerprint, version) != shown:
+            c.shown_state, c.shown_fingerprint, c.shown_version = state, fingerprint, version
             self._emit(OtrStateChanged(self.account, c.name, state, fingerprint, version))
 
     def _unavailable(self, c: ContactState, reason: str) -> None:

@@ -252,9 +252,11 @@ class AccountBook:
             self.poll()
 
     def poll(self) -> None:
-        """Let every conversation core act on time passing (AKE timeouts, re-sends)."""
+        """Let every conversation core act on time passing (AKE timeouts, re-sends); save again
+        what a failed background save left in memory only (the ids shown, the outbox)."""
         for runtime in list(self.runtimes.values()):
             runtime.poll()
+        self._session.retry_unsaved()
 
     def connect(self, account_id: str) -> None:
         runtime = self.runtime(account_id)

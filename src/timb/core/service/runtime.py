@@ -146,7 +146,8 @@ class AccountRuntime:
         fingerprint = self._conversations.their_fingerprint(contact)
         if fingerprint is not None:
             state = self._conversations.otr_state(contact)
-            self._hooks.trust.observe(OtrStateChanged(self.id, contact, state, fingerprint))
+            version = self._conversations.protocol_version(contact)
+            self._hooks.trust.observe(OtrStateChanged(self.id, contact, state, fingerprint, version))
 
     def message_state(self, msg_id: str) -> MessageState:
         """Raises: KeyError (unknown id)."""

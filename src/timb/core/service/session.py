@@ -60,6 +60,7 @@ class ProfileSession:
         self._providers: dict[str, Callable[[], dict[str, Any]]] = {}
         self._spawn: Spawn | None = None
         self._save_waiting = False  # a background save is on its way and has not read the state yet
+        self.unsaved = False  # the last background save failed: what it held is in memory only
 
     def keep(self, section: str, provider: Callable[[], dict[str, Any]]) -> None:
         """Write ``provider()`` as vault section ``section`` at every save."""
@@ -145,9 +146,18 @@ class ProfileSession:
         try:
             await self.save()
         except ProfileError as exc:  # the disk refused, or the profile was locked meanwhile
-            self._emit(ErrorEvent(str(exc)))
+            if not self.unsaved:  # said once; `retry_unsaved` tries again quietly
+                self._emit(ErrorEvent(str(exc)))
+            self.unsaved = self._profile is not None
+        else:
+            self.unsaved = False
         finally:
             self._save_waiting = False  # (at worst one save more, never one less)
+
+    def retry_unsaved(self) -> None:
+        """After a failed background save: try again (the service's tick calls this)."""
+        if self.unsaved:
+            self.save_soon()
 
     async def change_passphrase(self, old: Secret[str], new: Secret[str]) -> None:
         """Raises: ProfileError (none unlocked, wrong old passphrase, empty new one, disk)."""
