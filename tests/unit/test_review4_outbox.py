@@ -16,6 +16,7 @@ import pytest
 
 from tests.unit.otr_link import ALICE_KEY, BOB_KEY, CAROL_KEY
 from timb.common.clock import FakeClock
+from timb.common.ids import Fingerprint
 from timb.common.random import DeterministicRandom
 from timb.core.conversations import Conversations
 from timb.core.events import MessageReceived, MessageState
@@ -33,6 +34,7 @@ class Net:
     clock: FakeClock = field(default_factory=FakeClock)
     contacts: set[str] = field(default_factory=lambda: {BOB})
     lives: int = 0
+    distrusted: set[Fingerprint] = field(default_factory=set)  # the keys the user marked as not bob's
     wires: list[str] = field(default_factory=list)  # everything alice put on the wire
     shown: dict[str, list[str]] = field(default_factory=dict)  # texts each peer's user saw
 
@@ -47,6 +49,7 @@ class Net:
             rng=DeterministicRandom(b"alice%d" % self.lives),
             policy=policy,
             is_contact=lambda c: c in self.contacts,
+            is_distrusted=lambda _c, f: f in self.distrusted,
             known_keys=lambda c: (BOB_KEY.fingerprint(),) if c == BOB else (),  # the trust store
         )
         if section is not None:
