@@ -111,12 +111,6 @@ def _timb_bob_session(net: Net, alice: Conversations, bob: Conversations) -> Non
     assert alice.their_fingerprint(BOB) == BOB_KEY.fingerprint()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review4: a message that went out encrypted to bob's key is re-sent IN PLAINTEXT after a "
-    "restart under an opportunistic policy (restored PENDING, no session yet: _send_unprotected); a held "
-    "one too, which also skips the user's decision",
-)
 @pytest.mark.parametrize("how", ["sent-to-a-timb-peer", "held-after-the-servers-key"])
 def test_a_message_sent_encrypted_is_never_resent_in_plaintext_after_a_restart(how: str) -> None:
     net = Net()
@@ -151,11 +145,6 @@ def test_a_message_sent_encrypted_is_never_resent_in_plaintext_after_a_restart(h
     assert leaked == [], f"a message typed in a private session left in plaintext: {leaked[0][:40]!r}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review4: removing (or blocking) a contact fails only its PENDING and held messages; its "
-    "SENT-unacknowledged ones stay in the kept outbox and the next run sends them to the removed contact",
-)
 def test_a_removed_contacts_messages_leave_the_vault_and_are_not_sent_again() -> None:
     net = Net()
     alice = net.alice()
@@ -241,12 +230,6 @@ def test_a_message_sent_to_a_timb_peer_before_its_first_record_survives_a_crash(
     assert net.shown["bob"].count(SECRET) == 1, f"lost with the crash (kept: {section})"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review4: a message typed while not private is written for this run's session keys (c.known) "
-    "as well as the trust store's usable ones, so the server's key that came under a KEY_CHANGED notice "
-    "(never accepted) is among them: kept so, the next run sends it to that key without holding it",
-)
 def test_a_message_typed_after_a_key_change_notice_is_not_written_for_the_new_key() -> None:
     net = Net()  # the trust store's usable keys for bob: his first key only (trust_keeper.usable_keys)
     alice = net.alice()

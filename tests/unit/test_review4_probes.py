@@ -7,8 +7,6 @@ can a probe go where nothing may go (a distrusted key), is a probe ever anything
 
 from __future__ import annotations
 
-import pytest
-
 from tests.unit.test_review4_outbox import ALICE, BOB, SECRET, Net
 from timb.core.conversations import AKE_RETRIES, AKE_TIMEOUT, Conversations
 from timb.core.events import MessageState
@@ -54,11 +52,6 @@ def test_a_silent_peer_gets_at_most_ake_retries_probes_each_an_otr_data_message(
     assert alice.message_state(msg) is MessageState.SENT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review4: probes never stop: every answer of the peer resets the count, though it confirms "
-    "nothing; a server that drops one message makes alice probe once a minute for ever",
-)
 def test_a_peer_answering_without_confirming_does_not_get_probes_for_ever() -> None:
     net = Net()
     alice = net.alice()
@@ -70,11 +63,6 @@ def test_a_peer_answering_without_confirming_does_not_get_probes_for_ever() -> N
     assert len(probes) <= AKE_RETRIES, f"{len(probes)} probes in 20 minutes, and no end"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review4: a probe goes to a key the user distrusted (poll sends the empty Data Message "
-    "without the distrust check _flush makes): 'nothing is sent under a key the user distrusted'",
-)
 def test_no_probe_goes_to_a_key_the_user_distrusted() -> None:
     net = Net()
     alice = net.alice()

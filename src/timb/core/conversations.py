@@ -158,7 +158,11 @@ class Conversations(Receipts):
         msg_id = self._rng.randbytes(8).hex()
         private = c.private()
         current = private.conv.their_fingerprint if private else None
-        written_for = frozenset({current} if current else {*self._known_keys(contact), *c.known})
+        # Typed before any session: the keys the user accepted (the trust store), or, when it
+        # knows none yet, this run's session keys. Never a key that only came with a key-change
+        # notice (it is in c.known, not among the accepted ones).
+        accepted = frozenset(self._known_keys(contact))
+        written_for = frozenset({current}) if current else accepted or frozenset(c.known)
         needs_otr = requires_encryption(c.policy)
         self._messages.add(msg_id, contact, text, needs_otr=needs_otr, written_for=written_for)
         c.queue.append(msg_id)
@@ -180,11 +184,18 @@ class Conversations(Receipts):
         self._update_state(c)
 
     def fail_pending(self, contact: str) -> None:
-        """Give up on every message still held for ``contact``: they become FAILED."""
-        c = self._contact(contact)
-        self._messages.fail([*c.queue, *c.held])
+        """Give up on every message not yet delivered to ``contact`` (waiting, held, or sent and
+        unconfirmed: the contact was removed or blocked, or our key replaced): they become
+        FAILED, so nothing is re-sent, in this run or the next (the outbox keeps none)."""
+        c = self._contacts.get(contact)
+        if c is None:
+            return
+        unconfirmed = [m for s in c.instances.children.values() for m in s.unconfirmed]
+        self._messages.fail([*c.queue, *c.held, *unconfirmed])
         c.queue.clear()
         c.held.clear()
+        for s in c.instances.children.values():
+            s.unconfirmed.clear()
 
     def held(self, contact: str) -> list[str]:
         """Messages held for a key change (`HeldForKeyChange`), oldest first."""
@@ -245,7 +256,7 @@ class Conversations(Receipts):
         now = self._clock.now()
         for c in self._contacts.values():
             for session in c.instances.children.values():
-                self._probe_if_due(session, now)
+                self._probe_if_due(c, session, now)
                 if session.ack_due and session.conv.encrypted:
                     # An empty Data Message (the peer shows nothing) with our acknowledgements.
                     session.conv.send("", TimbRecord(acks=tuple(session.acks_due)))
@@ -322,13 +333,18 @@ class Conversations(Receipts):
                 session.suspect = False
                 session.repeated = False  # each message is judged by its own record
                 session.reading = None
+                waiting = len(session.unconfirmed)
                 if record is not None:
                     self._timb_record(c, session, record)
                 elif not session.timb:
                     self._messages.confirm(session.unconfirmed, keyid)  # libotr: by key ids
-                # The peer is alive: probe only if it stays silent on what is still unconfirmed.
-                session.probe_at = self._clock.now() + AKE_TIMEOUT if session.unconfirmed else None
-                session.probes = 0
+                if not session.unconfirmed:
+                    session.probe_at = None
+                elif len(session.unconfirmed) < waiting:
+                    # Progress: probe again only if the peer stays silent on the rest. (An answer
+                    # that confirms nothing does not reset the count: else a server that drops
+                    # one message gets a probe a minute for ever.)
+                    session.probe_at, session.probes = self._clock.now() + AKE_TIMEOUT, 0
             case otr.PeerError():
                 # Something we sent was lost: re-key (once, however many errors came) and re-send.
                 session.suspect = True
@@ -441,6 +457,9 @@ class Conversations(Receipts):
         for msg_id in list(c.queue):
             msg = self._messages[msg_id]
             c.queue.remove(msg_id)
+            # Written for a key now (held for one, or going under it): from here on this message
+            # leaves only encrypted, whatever the policy, in this run or the next (outbox).
+            msg.needs_otr = True
             if not self._may_go(c, msg_id, fingerprint):
                 held.append(msg_id)
                 continue

@@ -77,14 +77,14 @@ class Receipts(ConversationsBase):
                 c = self._contact(name)
                 c.seen_ids = {**seen, **c.seen_ids}
 
-    @staticmethod
-    def _probe_if_due(session: Session, now: float) -> None:
+    def _probe_if_due(self, c: ContactState, session: Session, now: float) -> None:
         """Messages unconfirmed for AKE_TIMEOUT and nothing heard: send an empty Data Message
         (with the acknowledgements owed), at most AKE_RETRIES times until the peer answers. A
         peer that restarted gets Data for its dead instance and re-keys (`Lost.LOST_SESSION`)."""
         if session.probe_at is None or now < session.probe_at:
             return
-        if not (session.unconfirmed and session.conv.encrypted) or session.probes >= AKE_RETRIES:
+        usable = session.unconfirmed and session.conv.encrypted and not self._distrusted(c, session)
+        if not usable or session.probes >= AKE_RETRIES:
             session.probe_at = None
             return
         session.probes += 1
