@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, Static, Switch, TextArea
+from textual.widgets import Button, Input, Switch, TextArea
 
 from tests.tui.fake_onion import FakeOnion, address
 from tests.tui.fake_service import FakeService
@@ -162,3 +162,170 @@ async def test_deleting_an_identity_asks_first() -> None:
         await push(pilot, "#yes")
         assert service.onion.calls[-1] == ("delete_identity", "work")
         assert "No onion identity yet" in " ".join(screen.texts())
+
+
+async def test_requests_come_one_at_a_time_their_words_as_plain_text() -> None:
+    service = service_with()
+    app = TimbApp(service=service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await onion_screen(pilot)
+        service.onion.request("work", MALLORY, "[b]admin[/b]", "[red]SYSTEM[/red]: accept me")
+        service.onion.request("work", CAROL, "carol", "hi, it is carol")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, OnionRequestDialog) and dialog.contact == MALLORY
+        assert len([s for s in app.screen_stack if isinstance(s, OnionRequestDialog)]) == 1
+        assert text_of(dialog.query_one("#request-nickname")) == "They call themselves: [b]admin[/b]"
+        assert text_of(dialog.query_one("#request-message")) == "Their message: [red]SYSTEM[/red]: accept me"
+        assert service.onion.calls == []  # nothing accepted by itself
+        await push(pilot, "#block")
+        assert service.onion.calls == [("block", "work", MALLORY)]
+        assert app.screen is screen  # carol's request waits in the list, no second pop-up
+        assert any("asks to be your contact" in t for t in screen.texts())
+        await pick(pilot, screen, "request", CAROL)
+        dialog = app.screen
+        assert isinstance(dialog, OnionRequestDialog) and dialog.contact == CAROL
+        assert "hi, it is carol" in text_of(dialog.query_one("#request-message"))
+        await pilot.press("escape")  # later: nothing changes
+        await settle(pilot)
+        assert service.onion.calls == [("block", "work", MALLORY)]
+        await pick(pilot, screen, "request", CAROL)
+        await push(pilot, "#accept")
+        assert service.onion.calls[-1] == ("accept", "work", CAROL)
+        await pilot.pause()
+        service.onion.request("work", BOB)
+        await settle(pilot)
+        await push(pilot, "#reject")
+        assert service.onion.calls[-1] == ("reject", "work", BOB)
+
+
+async def chat_with_bob(pilot: Any, *, online: bool = True, verified: bool = True) -> OnionChatView:
+    service = pilot.app.service
+    screen = await onion_screen(pilot)
+    service.onion.befriend("work", BOB, online=online, verified=verified)
+    await settle(pilot)
+    await pick(pilot, screen, "contact", BOB)
+    view = screen.query_one(OnionChatView)
+    assert screen.shown_chat is not None and view.display
+    return view
+
+
+async def test_an_onion_chat_says_how_private_and_where_each_message_is() -> None:
+    service = service_with()
+    app = TimbApp(service=service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await chat_with_bob(pilot, online=False, verified=False)
+        assert text_of(view.query_one("#onion-badge")) == "PRIVATE (ONION), UNVERIFIED"
+        assert "End-to-end private by the onion itself" in " ".join(text_of(s) for s in view.query(".help"))
+        assert "No OTR on top" in " ".join(text_of(s) for s in view.query(".help"))
+        assert "offline: your messages wait" in text_of(view.query_one("#onion-presence"))
+        await type_into(pilot, "#onion-composer", "are you there?")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert service.onion.calls[-1] == ("send_message", "work", BOB, "are you there?")
+        (msg_id,) = service.onion.waiting
+        assert view.rows()[-1] == f"me [waiting for {BOB[:17]}… to come online] are you there?"
+        service.onion.moves(msg_id, OnionMessageState.SENT)
+        await settle(pilot)
+        assert view.rows()[-1] == "me [sent, not yet acknowledged] are you there?"
+        service.onion.moves(msg_id, OnionMessageState.DELIVERED)
+        service.onion.says("work", BOB, "[reverse]PRIVATE (ONION), VERIFIED[/reverse] yes")
+        await settle(pilot)
+        assert view.rows()[-2:] == [
+            "me [delivered] are you there?",
+            f"{BOB[:17]}…: [reverse]PRIVATE (ONION), VERIFIED[/reverse] yes",
+        ]
+        await push(pilot, "#onion-verify")
+        assert isinstance(app.screen, ConfirmDialog) and BOB in app.screen.question
+        await push(pilot, "#yes")
+        assert service.onion.calls[-1] == ("verify_contact", "work", BOB, True)
+        assert text_of(view.query_one("#onion-badge")) == "PRIVATE (ONION), VERIFIED"
+        await push(pilot, "#onion-block")
+        await push(pilot, "#yes")
+        assert service.onion.calls[-1] == ("block", "work", BOB)
+
+
+async def test_a_message_that_arrives_while_the_screen_is_closed_waits_in_its_chat() -> None:
+    service = service_with()
+    app = TimbApp(service=service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await onion_screen(pilot)
+        service.onion.befriend("work", BOB)
+        await pilot.press("escape")
+        await settle(pilot)
+        service.onion.says("work", BOB, "while you were away")
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OnionScreen)
+        assert any(t.startswith("* ") and BOB[:17] in t for t in screen.texts())  # unread
+        await pick(pilot, screen, "contact", BOB)
+        assert screen.query_one(OnionChatView).rows() == [f"{BOB[:17]}…: while you were away"]
+        assert not any(t.startswith("* ") for t in screen.texts())
+
+
+async def test_a_file_offered_asks_where_then_shows_progress_and_the_end(tmp_path: Path) -> None:
+    service = service_with()
+    app = TimbApp(service=service)
+    app.onion.folder = tmp_path
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await chat_with_bob(pilot, verified=False)
+        tid = service.onion.offers("work", BOB, "[b]report[/b].pdf", 3 << 20)
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, OnionFileDialog)
+        assert "[b]report[/b].pdf (3.0 MiB)" in text_of(dialog.query_one(".title"))
+        assert "NOT verified" in text_of(dialog.query_one(".help"))
+        assert dialog.query_one("#onion-folder", Input).value == str(tmp_path)
+        assert service.onion.calls == []
+        dialog.query_one("#onion-folder", Input).value = str(tmp_path / "in")
+        await push(pilot, "#accept")
+        assert service.onion.calls[-1] == ("accept_file", "work", tid, tmp_path / "in")
+        service.emit(OnionFileProgress("work", BOB, tid, "incoming", 1 << 20, 3 << 20, 1024.0, 2048.0))
+        await settle(pilot)
+        assert (
+            view.rows()[-1]
+            == "[file] receiving [b]report[/b].pdf: 33% (1.0 MiB of 3.0 MiB), 1.0 KiB/s, 2048 s left"
+        )
+        saved = str(tmp_path / "in" / "report.pdf")
+        service.emit(OnionFileChanged("work", BOB, tid, "incoming", "completed", saved_as=saved))
+        await settle(pilot)
+        assert (
+            view.rows()[-1] == f"[file] [b]report[/b].pdf received, checked and saved as {saved} (not opened)"
+        )
+        second = service.onion.offers("work", BOB, "more.txt", 10)
+        await settle(pilot)
+        await push(pilot, "#reject")
+        assert service.onion.calls[-1] == ("reject_file", "work", second)
+        await settle(pilot)
+        assert view.rows()[-1] == "[file] more.txt: you refused it"
+
+
+async def test_sending_a_file_by_path_and_why_it_failed(tmp_path: Path) -> None:
+    service = service_with()
+    app = TimbApp(service=service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await chat_with_bob(pilot)
+        notes = tmp_path / "notes.txt"
+        notes.write_text("the notes")
+        await type_into(pilot, "#onion-file", str(notes))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert service.onion.calls[-1] == ("send_file", "work", BOB, notes, True)
+        (tid,) = service.onion.files
+        assert (
+            view.rows()[-1]
+            == "[file] notes.txt (9 bytes, its metadata removed) offered: waiting for them to accept"
+        )
+        service.emit(OnionFileChanged("work", BOB, tid, "outgoing", "running"))
+        await settle(pilot)
+        service.emit(
+            OnionFileChanged("work", BOB, tid, "outgoing", "failed", reason="the connection dropped")
+        )
+        await settle(pilot)
+        assert view.rows()[-1] == "[file] notes.txt FAILED: the connection dropped"
+        await type_into(pilot, "#onion-file", str(tmp_path / "missing.txt"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert view.rows()[-1] == "[file] missing.txt not sent: the file cannot be read"

@@ -363,6 +363,8 @@ class OnionFlow:
                 transfer = self.transfers.get(tid) or self.transfers.add(
                     tid, Transfer(event.identity, event.contact, "a file", 0, event.direction)
                 )
+                if state == "offered" and chat.file_line(tid) is not None:
+                    return  # ours: `_send_file` says it, with what mat2 did
                 transfer.ended = state in ("completed", "rejected", "cancelled", "failed")
                 if tid in self.offers and state != "offered":
                     self.offers.remove(tid)
