@@ -83,10 +83,11 @@ class OnionScreen(Screen[None]):
     #onion-side { width: 30; border-right: solid $primary; }
     #onion-side .section { text-style: bold; background: $boost; padding: 0 1; }
     #onion-list { height: 1fr; }
+    OnionRow Label { width: 1fr; }
     #onion-right { width: 1fr; }
     #onion-intro { padding: 1 2; }
     #onion-identity { padding: 0 1; }
-    #onion-address { height: 4; }
+    #onion-address { height: 3; }
     #onion-identity .buttons { height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -107,7 +108,7 @@ class OnionScreen(Screen[None]):
             with Vertical(id="onion-side"):
                 yield Static("Onion (serverless)", classes="section")
                 yield ListView(id="onion-list")
-                yield Button("New identity", id="onion-new")
+                yield Button("New identity", id="onion-new", compact=True)
             with ContentSwitcher(id="onion-right", initial="onion-intro"):
                 yield Static(
                     "Serverless chat: each identity is an onion service of your own; you and your "
@@ -119,16 +120,20 @@ class OnionScreen(Screen[None]):
                 with Vertical(id="onion-identity"):
                     yield Static("", classes="title", id="onion-identity-title", markup=False)
                     yield Static("Your address: give it to your contacts over a safe channel", classes="help")
-                    yield TextArea("", read_only=True, id="onion-address", soft_wrap=True)
+                    yield TextArea("", read_only=True, id="onion-address", soft_wrap=True, compact=True)
                     with Horizontal(classes="buttons"):
-                        yield Button("Copy address", id="onion-copy")
-                        yield Button("Go online", variant="primary", id="onion-online")
+                        yield Button("Copy address", id="onion-copy", compact=True)
+                        yield Button("Go online", variant="primary", id="onion-online", compact=True)
                     yield Static("", id="onion-identity-state", markup=False)
-                    yield Input(placeholder="their address: ricochet:…", id="onion-contact")
-                    yield Input(placeholder="message with the request (optional)", id="onion-message")
+                    yield Input(placeholder="their address: ricochet:…", id="onion-contact", compact=True)
+                    yield Input(
+                        placeholder="message with the request (optional)", id="onion-message", compact=True
+                    )
                     with Horizontal(classes="buttons"):
-                        yield Button("Ask to become contacts", variant="primary", id="onion-add")
-                        yield Button("Delete identity", variant="error", id="onion-delete")
+                        yield Button(
+                            "Ask to become contacts", variant="primary", id="onion-add", compact=True
+                        )
+                        yield Button("Delete identity", variant="error", id="onion-delete", compact=True)
                     yield Label("", classes="error", id="onion-error")
                 yield OnionChatView(id="onion-chat")
         yield Footer(compact=True)

@@ -46,7 +46,8 @@ class OnionChatView(Vertical):
     DEFAULT_CSS = """
     OnionChatView { height: 1fr; }
     OnionChatView .conv-head { height: 1; }
-    OnionChatView .conv-title { width: 1fr; text-style: bold; }
+    OnionChatView .conv-title { width: 1fr; height: auto; text-style: bold; }
+    OnionChatView #onion-presence { width: 1fr; height: auto; }
     OnionChatView #onion-badge { width: auto; padding: 0 1; text-style: bold; }
     OnionChatView #onion-badge.-verified { background: $success; color: black; }
     OnionChatView #onion-badge.-unverified { background: $warning; color: black; }
@@ -68,17 +69,21 @@ class OnionChatView(Vertical):
         self._rows: dict[int, OnionLine] = {}
 
     def compose(self) -> ComposeResult:
+        yield Label("", classes="conv-title", id="onion-title")
         with Horizontal(classes="conv-head"):
-            yield Label("", classes="conv-title", id="onion-title")
             yield Static("", id="onion-badge", markup=False)
-        yield Static(PRIVACY_EXPLAINED, classes="help", markup=False)
         yield Static("", id="onion-presence", markup=False)
+        yield Static(PRIVACY_EXPLAINED, classes="help", markup=False)
         yield VerticalScroll(id="onion-lines")
-        yield Input(placeholder="type a message, Enter sends", id="onion-composer")
-        yield Input(placeholder="send a file: its path, Enter offers it (metadata removed)", id="onion-file")
+        yield Input(placeholder="type a message, Enter sends", id="onion-composer", compact=True)
+        yield Input(
+            placeholder="send a file: its path, Enter offers it (metadata removed)",
+            id="onion-file",
+            compact=True,
+        )
         with Horizontal(classes="buttons"):
-            yield Button("Verify address", id="onion-verify")
-            yield Button("Block", variant="error", id="onion-block")
+            yield Button("Verify address", id="onion-verify", compact=True)
+            yield Button("Block", variant="error", id="onion-block", compact=True)
 
     def show(self, chat: OnionChat) -> None:
         """Show ``chat`` from its start (what it remembers)."""
