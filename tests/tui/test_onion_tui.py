@@ -268,7 +268,7 @@ async def test_a_message_that_arrives_while_the_screen_is_closed_waits_in_its_ch
 async def test_a_file_offered_asks_where_then_shows_progress_and_the_end(tmp_path: Path) -> None:
     service = service_with()
     app = TimbApp(service=service)
-    app.onion.folder = tmp_path
+    app.onion.files.folder = tmp_path
     async with app.run_test(size=(80, 24)) as pilot:
         view = await chat_with_bob(pilot, verified=False)
         tid = service.onion.offers("work", BOB, "[b]report[/b].pdf", 3 << 20)
@@ -300,6 +300,15 @@ async def test_a_file_offered_asks_where_then_shows_progress_and_the_end(tmp_pat
         assert service.onion.calls[-1] == ("reject_file", "work", second)
         await settle(pilot)
         assert view.rows()[-1] == "[file] more.txt: you refused it"
+        third = service.onion.offers("work", BOB, "big.iso", 1 << 30)
+        await settle(pilot)
+        await push(pilot, "#accept")
+        await push(pilot, "#onion-cancel-file")
+        assert service.onion.calls[-1] == ("cancel_file", "work", third)
+        await settle(pilot)
+        assert view.rows()[-1] == "[file] big.iso: you cancelled it"
+        await push(pilot, "#onion-cancel-file")  # nothing going on: nothing cancelled
+        assert service.onion.calls[-1] == ("cancel_file", "work", third)
 
 
 async def test_sending_a_file_by_path_and_why_it_failed(tmp_path: Path) -> None:
@@ -325,6 +334,7 @@ async def test_sending_a_file_by_path_and_why_it_failed(tmp_path: Path) -> None:
         )
         await settle(pilot)
         assert view.rows()[-1] == "[file] notes.txt FAILED: the connection dropped"
+        assert [r for r in view.rows() if "notes.txt" in r] == [view.rows()[-1]]  # one line per file
         await type_into(pilot, "#onion-file", str(tmp_path / "missing.txt"))
         await pilot.press("enter")
         await settle(pilot)

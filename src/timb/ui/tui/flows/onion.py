@@ -9,7 +9,6 @@ offers are asked one at a time the same way. Nothing is accepted by itself.
 from __future__ import annotations
 
 import functools
-from collections import deque
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
@@ -30,12 +29,13 @@ from timb.core.onion_events import (
     OnionMessageStateChanged,
     OnionPresenceChanged,
 )
+from timb.ui.tui.flows.onion_files import OnionFileFlow
 from timb.ui.tui.onion_api import OnionApi
 from timb.ui.tui.screens.dialogs import ConfirmDialog
 from timb.ui.tui.screens.onion import OnionScreen
-from timb.ui.tui.screens.onion_dialogs import NewOnionIdentityDialog, OnionFileDialog, OnionRequestDialog
+from timb.ui.tui.screens.onion_dialogs import NewOnionIdentityDialog, OnionRequestDialog
 from timb.ui.tui.widgets.onion_chat import OnionChatView
-from timb.ui.tui.widgets.onion_model import ChatLine, OnionChat, Transfer, Transfers, short, size_words
+from timb.ui.tui.widgets.onion_model import ChatLine, OnionChat, short
 
 ONION_EVENTS = (
     OnionIdentityChanged,
@@ -49,7 +49,6 @@ ONION_EVENTS = (
     OnionFileProgress,
 )
 MAX_REMEMBERED = 64  # requests whose words are kept (the core keeps 64 waiting)
-MAX_OFFERS = 64  # file offers waiting for the user's answer
 
 
 class OnionFlow:
@@ -58,14 +57,11 @@ class OnionFlow:
     def __init__(self, app: App[Any], onion: OnionApi | None, *, folder: Path | None = None) -> None:
         self.app = app
         self._onion = onion
-        self.folder = folder or Path.home() / "Downloads"  # offered first for files accepted
         self.chats: dict[tuple[str, str], OnionChat] = {}
         self.unread: set[tuple[str, str]] = set()
         self.requests: dict[tuple[str, str], tuple[str, str]] = {}  # nickname, message
         self.request_open = False
-        self.transfers = Transfers()
-        self.offers: deque[str] = deque(maxlen=MAX_OFFERS)
-        self.offer_open = False
+        self.files = OnionFileFlow(app, self, folder or Path.home() / "Downloads")
 
     @property
     def onion(self) -> OnionApi:
@@ -103,7 +99,7 @@ class OnionFlow:
             case "delete":
                 self.confirm_delete(asked.identity)
             case "offers":
-                self.next_offer()
+                self.files.next_offer()
 
     def chat_asked(self, asked: OnionChatView.Asked) -> None:
         """What an onion chat asks of the app."""
@@ -111,7 +107,9 @@ class OnionFlow:
             case "send":
                 self.send(asked.chat, asked.text)
             case "file":
-                self.send_file(asked.chat, asked.text)
+                self.files.send_file(asked.chat, asked.text)
+            case "cancel":
+                self.files.cancel(asked.chat)
             case "verify":
                 self.confirm_verified(asked.chat)
             case "block":
@@ -132,13 +130,13 @@ class OnionFlow:
             self.chats[chat.key] = chat
         return chat
 
-    def _line(self, chat: OnionChat, line: ChatLine) -> ChatLine:
+    def add_line(self, chat: OnionChat, line: ChatLine) -> ChatLine:
         chat.add(line)
         if (screen := self.screen()) is not None:
             screen.line_changed(chat, line)
         return line
 
-    def _changed(self, chat: OnionChat, line: ChatLine) -> None:
+    def line_changed(self, chat: OnionChat, line: ChatLine) -> None:
         if (screen := self.screen()) is not None:
             screen.line_changed(chat, line)
 
@@ -149,7 +147,7 @@ class OnionFlow:
         match event:
             case OnionMessageReceived(identity=identity, contact=contact, text=text):
                 chat = self.chat(identity, contact)
-                self._line(chat, ChatLine("in", text))
+                self.add_line(chat, ChatLine("in", text))
                 screen = self.screen()
                 if screen is None or screen.shown_chat is not chat:
                     self.unread.add(chat.key)
@@ -159,7 +157,7 @@ class OnionFlow:
                 line = shown.outgoing(msg_id) if shown is not None else None
                 if shown is not None and line is not None:
                     line.state = state
-                    self._changed(shown, line)
+                    self.line_changed(shown, line)
             case OnionContactRequested(
                 identity=identity, contact=contact, nickname=nickname, message=message
             ):
@@ -172,7 +170,7 @@ class OnionFlow:
             case OnionIdentityChanged(identity=identity, deleted=True, expired=expired):
                 self._identity_gone(identity, expired)
             case OnionFileOffered() | OnionFileChanged() | OnionFileProgress():
-                self._file_event(event)
+                self.files.event(event)
         if (screen := self.screen()) is not None:
             screen.refresh_list()
 
@@ -269,10 +267,10 @@ class OnionFlow:
         try:
             msg_id = self.onion.send_message(chat.identity, chat.contact, text)
         except ServiceError as exc:
-            self._line(chat, ChatLine("system", f"not sent: {exc}", alarm=True))
+            self.add_line(chat, ChatLine("system", f"not sent: {exc}", alarm=True))
             return
         state = self.onion.message_state(chat.identity, msg_id) or OnionMessageState.WAITING
-        self._line(chat, ChatLine("out", text, msg_id=msg_id, state=state))
+        self.add_line(chat, ChatLine("out", text, msg_id=msg_id, state=state))
 
     def confirm_verified(self, chat: OnionChat) -> None:
         question = (
@@ -302,122 +300,6 @@ class OnionFlow:
                 except ServiceError as exc:
                     self._error(exc)
                     return
-                self._line(chat, ChatLine("system", "blocked: they are refused now and later"))
+                self.add_line(chat, ChatLine("system", "blocked: they are refused now and later"))
 
         self.app.push_screen(ConfirmDialog(question, "Block"), answered)
-
-    # -- files ------------------------------------------------------------------------------------
-
-    def send_file(self, chat: OnionChat, path: str) -> None:
-        self._run(self._send_file(chat, Path(path).expanduser()))
-
-    async def _send_file(self, chat: OnionChat, path: Path) -> None:
-        line = self._line(chat, ChatLine("file", f"preparing {path.name} (removing its metadata)…"))
-        try:
-            offer = await self.onion.send_file(chat.identity, chat.contact, path)
-        except ServiceError as exc:
-            line.text, line.alarm = f"{path.name} not sent: {exc}", True
-            self._changed(chat, line)
-            return
-        known = self.transfers.get(offer.transfer)
-        transfer = Transfer(
-            chat.identity, chat.contact, offer.name, offer.size, "outgoing", known is not None and known.ended
-        )
-        self.transfers.add(offer.transfer, transfer)
-        line.transfer = offer.transfer
-        metadata = {
-            "removed": "its metadata removed",
-            "none-found": "no metadata found",
-            "unsupported": "sent as it is: TIMB cannot remove metadata from this kind of file",
-            "kept": "its metadata kept, as you chose",
-        }.get(offer.metadata, offer.metadata)
-        old = chat.file_line(offer.transfer)
-        if old is not None and old is not line:  # its state came first: that line goes on
-            chat.lines.remove(old)
-        if known is None or not known.ended:
-            line.text = (
-                f"{offer.name} ({size_words(offer.size)}, {metadata}) offered: waiting for them to accept"
-            )
-        self._changed(chat, line)
-
-    def _file_event(self, event: OnionFileOffered | OnionFileChanged | OnionFileProgress) -> None:
-        chat = self.chat(event.identity, event.contact)
-        match event:
-            case OnionFileOffered(transfer=tid, name=name, size=size):
-                self.transfers.add(tid, Transfer(event.identity, event.contact, name, size, "incoming"))
-                self._line(
-                    chat,
-                    ChatLine(
-                        "file",
-                        f"{short(event.contact)} offers {name} ({size_words(size)}): answer in the dialog",
-                        transfer=tid,
-                    ),
-                )
-                self.offers.append(tid)
-                self.next_offer()
-            case OnionFileProgress(transfer=tid, done=done, bytes_per_second=rate, seconds_remaining=left):
-                transfer = self.transfers.get(tid)
-                if transfer is not None and not transfer.ended:
-                    self._file_line(chat, tid, transfer.progress_words(done, rate, left))
-            case OnionFileChanged(transfer=tid, state=state, reason=reason, by_peer=by_peer, saved_as=saved):
-                transfer = self.transfers.get(tid) or self.transfers.add(
-                    tid, Transfer(event.identity, event.contact, "a file", 0, event.direction)
-                )
-                if state == "offered" and chat.file_line(tid) is not None:
-                    return  # ours: `_send_file` says it, with what mat2 did
-                transfer.ended = state in ("completed", "rejected", "cancelled", "failed")
-                if tid in self.offers and state != "offered":
-                    self.offers.remove(tid)
-                words = transfer.end_words(state, reason, by_peer, saved)
-                self._file_line(chat, tid, words, alarm=state == "failed")
-
-    def _file_line(self, chat: OnionChat, tid: str, text: str, *, alarm: bool = False) -> None:
-        line = chat.file_line(tid)
-        if line is None:
-            self._line(chat, ChatLine("file", text, transfer=tid, alarm=alarm))
-            return
-        line.text, line.alarm = text, alarm
-        self._changed(chat, line)
-
-    def next_offer(self) -> None:
-        """Ask about the oldest file offer still waiting (one dialog at a time)."""
-        while self.offers and not self.offer_open:
-            tid = self.offers.popleft()
-            transfer = self.transfers.get(tid)
-            if transfer is None or transfer.ended:
-                continue
-            chat = self.chat(transfer.identity, transfer.contact)
-            self.offer_open = True
-            self.app.push_screen(
-                OnionFileDialog(
-                    transfer.contact, transfer.name, transfer.size, verified=chat.verified, folder=self.folder
-                ),
-                functools.partial(self._offer_answered, tid),
-            )
-
-    async def _offer_answered(self, tid: str, choice: tuple[str, str] | None) -> None:
-        self.offer_open = False
-        transfer = self.transfers.get(tid)
-        if transfer is None:
-            return
-        chat = self.chat(transfer.identity, transfer.contact)
-        try:
-            if choice is None:
-                self.offers.append(tid)  # later: asked again with the next offer, or from the screen
-                self._file_line(
-                    chat,
-                    tid,
-                    f"{transfer.name} ({size_words(transfer.size)}) offered: not answered (ctrl+f asks)",
-                )
-                return
-            if choice[0] == "accept":
-                self.folder = Path(choice[1])
-                self._file_line(chat, tid, f"{transfer.name}: accepted into {self.folder}")
-                await self.onion.accept_file(transfer.identity, tid, self.folder)
-            else:
-                self.onion.reject_file(transfer.identity, tid)
-        except ServiceError as exc:
-            self._file_line(chat, tid, f"{transfer.name}: {exc}", alarm=True)
-        finally:
-            if choice is not None:
-                self.next_offer()

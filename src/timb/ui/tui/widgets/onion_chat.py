@@ -57,7 +57,7 @@ class OnionChatView(Vertical):
 
     class Asked(Message):
         """The user wants ``action`` done in ``chat``: send (``text``), file (``text`` is its
-        path), verify or block."""
+        path), cancel (the newest file transfer), verify or block."""
 
         def __init__(self, action: str, chat: OnionChat, text: str = "") -> None:
             super().__init__()
@@ -83,6 +83,7 @@ class OnionChatView(Vertical):
         )
         with Horizontal(classes="buttons"):
             yield Button("Verify address", id="onion-verify", compact=True)
+            yield Button("Cancel file", id="onion-cancel-file", compact=True)
             yield Button("Block", variant="error", id="onion-block", compact=True)
 
     def show(self, chat: OnionChat) -> None:
@@ -117,18 +118,19 @@ class OnionChatView(Vertical):
         self.query_one("#onion-presence", Static).update(chat.presence_words())
 
     def line_changed(self, line: ChatLine) -> None:
-        """A line was added to the shown chat, or changed."""
+        """A line was added to the shown chat, or changed (or others left it)."""
+        assert self.chat is not None
+        lines = self.query_one("#onion-lines", VerticalScroll)
         row = self._rows.get(id(line))
         if row is not None:
             row.redraw()
-            return
-        lines = self.query_one("#onion-lines", VerticalScroll)
-        lines.mount(self._row(line))
-        assert self.chat is not None
+        else:
+            lines.mount(self._row(line))
         shown = {id(li) for li in self.chat.lines}
         for key in [k for k in self._rows if k not in shown]:  # scrolled out of the chat's bound
             self._rows.pop(key).remove()
-        lines.scroll_end(animate=False)
+        if row is None:
+            lines.scroll_end(animate=False)
 
     def rows(self) -> list[str]:
         return [str(row.line.render(row.contact)) for row in self.query(OnionLine)]
@@ -154,6 +156,11 @@ class OnionChatView(Vertical):
     def _verify(self) -> None:
         if self.chat is not None:
             self.post_message(self.Asked("verify", self.chat))
+
+    @on(Button.Pressed, "#onion-cancel-file")
+    def _cancel_file(self) -> None:
+        if self.chat is not None:
+            self.post_message(self.Asked("cancel", self.chat))
 
     @on(Button.Pressed, "#onion-block")
     def _block(self) -> None:
