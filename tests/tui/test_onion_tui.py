@@ -339,3 +339,25 @@ async def test_sending_a_file_by_path_and_why_it_failed(tmp_path: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert view.rows()[-1] == "[file] missing.txt not sent: the file cannot be read"
+
+
+async def test_a_flood_of_requests_opens_one_dialog_and_keeps_bounded_words() -> None:
+    service = service_with()
+    app = TimbApp(service=service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await onion_screen(pilot)
+        strangers = [address(100 + n) for n in range(80)]
+        for n, stranger in enumerate(strangers):
+            service.onion.request("work", stranger, f"s{n}", "x" * 2000)
+        await settle(pilot)
+        assert len([s for s in app.screen_stack if isinstance(s, OnionRequestDialog)]) == 1
+        assert len(app.onion.requests) == 64  # the oldest words are dropped first
+        dialog = app.screen
+        assert isinstance(dialog, OnionRequestDialog) and dialog.contact == strangers[0]
+        assert text_of(dialog.query_one("#request-nickname")) == "They call themselves: s0"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and service.onion.calls == []  # nothing answered by itself
+        assert sum("asks to be your contact" in t for t in screen.texts()) == 80
+        assert app.onion.requests[("work", strangers[0])][0] == "s0"  # later: its words kept
+        assert len(app.onion.requests) == 64

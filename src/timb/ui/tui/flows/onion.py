@@ -172,7 +172,7 @@ class OnionFlow:
             case OnionFileOffered() | OnionFileChanged() | OnionFileProgress():
                 self.files.event(event)
         if (screen := self.screen()) is not None:
-            screen.refresh_list()
+            screen.refresh_soon()
 
     def _chat_state(
         self, identity: str, contact: str, *, verified: bool | None = None, online: bool | None = None
@@ -215,14 +215,17 @@ class OnionFlow:
         self.request_open = True
         self.app.push_screen(
             OnionRequestDialog(identity, contact, nickname, message),
-            functools.partial(self._answered, identity, contact),
+            functools.partial(self._answered, identity, contact, (nickname, message)),
         )
 
-    async def _answered(self, identity: str, contact: str, choice: str | None) -> None:
+    async def _answered(
+        self, identity: str, contact: str, words: tuple[str, str], choice: str | None
+    ) -> None:
         self.request_open = False
         commands = {"accept": self.onion.accept, "reject": self.onion.reject, "block": self.onion.block}
         command = commands.get(choice or "")
-        if command is None:
+        if command is None:  # later: its words are kept for when it is opened from the list
+            self.remember(identity, contact, *words)
             return
         self.requests.pop((identity, contact), None)
         try:

@@ -101,6 +101,7 @@ class OnionScreen(Screen[None]):
         self.onion = onion
         self.unread = unread  # the app's: (identity, contact) with unread messages
         self.identity: str | None = None  # the identity shown on the right
+        self._refresh_due = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -153,7 +154,15 @@ class OnionScreen(Screen[None]):
 
     # -- what the flow tells it -------------------------------------------------------------------
 
+    def refresh_soon(self) -> None:
+        """Redraw the list once the events that came together are shown (a flood of requests
+        redraws it once, not once per request)."""
+        if not self._refresh_due:
+            self._refresh_due = True
+            self.call_after_refresh(self.refresh_list)
+
     def refresh_list(self) -> None:
+        self._refresh_due = False
         rows = onion_rows(self.onion)
         view = self.query_one("#onion-list", ListView)
         index = view.index
