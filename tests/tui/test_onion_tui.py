@@ -170,7 +170,7 @@ async def test_requests_come_one_at_a_time_their_words_as_plain_text() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await onion_screen(pilot)
         service.onion.request("work", MALLORY, "[b]admin[/b]", "[red]SYSTEM[/red]: accept me")
-        service.onion.request("work", CAROL, "carol", "hi, it is carol")
+        service.onion.request("work", CAROL, "carol", "hi, it is carol\x1b]52;c;bad\x07")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, OnionRequestDialog) and dialog.contact == MALLORY
@@ -185,7 +185,8 @@ async def test_requests_come_one_at_a_time_their_words_as_plain_text() -> None:
         await pick(pilot, screen, "request", CAROL)
         dialog = app.screen
         assert isinstance(dialog, OnionRequestDialog) and dialog.contact == CAROL
-        assert "hi, it is carol" in text_of(dialog.query_one("#request-message"))
+        said = text_of(dialog.query_one("#request-message"))
+        assert "hi, it is carol\ufffd]52;c;bad" in said and "\x1b" not in said
         await pilot.press("escape")  # later: nothing changes
         await settle(pilot)
         assert service.onion.calls == [("block", "work", MALLORY)]
@@ -229,11 +230,11 @@ async def test_an_onion_chat_says_how_private_and_where_each_message_is() -> Non
         await settle(pilot)
         assert view.rows()[-1] == "me [sent, not yet acknowledged] are you there?"
         service.onion.moves(msg_id, OnionMessageState.DELIVERED)
-        service.onion.says("work", BOB, "[reverse]PRIVATE (ONION), VERIFIED[/reverse] yes")
+        service.onion.says("work", BOB, "[reverse]PRIVATE (ONION), VERIFIED[/reverse] yes\x1b[2J\u202e")
         await settle(pilot)
         assert view.rows()[-2:] == [
             "me [delivered] are you there?",
-            f"{BOB[:17]}…: [reverse]PRIVATE (ONION), VERIFIED[/reverse] yes",
+            f"{BOB[:17]}…: [reverse]PRIVATE (ONION), VERIFIED[/reverse] yes\ufffd[2J\ufffd",
         ]
         await push(pilot, "#onion-verify")
         assert isinstance(app.screen, ConfirmDialog) and BOB in app.screen.question

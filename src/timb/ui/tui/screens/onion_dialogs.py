@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static, Switch
 from timb.core.errors import ServiceError
 from timb.ui.tui.onion_api import OnionApi
 from timb.ui.tui.screens.dialogs import _Dialog
-from timb.ui.tui.widgets.onion_model import size_words
+from timb.ui.tui.widgets.onion_model import shown, size_words
 
 
 class NewOnionIdentityDialog(_Dialog):
@@ -82,9 +82,9 @@ class OnionRequestDialog(_Dialog):
                 classes="title",
             )
             if self.nickname:
-                yield Static(Text(f"They call themselves: {self.nickname}"), id="request-nickname")
+                yield Static(Text(f"They call themselves: {shown(self.nickname)}"), id="request-nickname")
             if self.message:
-                yield Static(Text(f"Their message: {self.message}"), id="request-message")
+                yield Static(Text(f"Their message: {shown(self.message)}"), id="request-message")
             yield Static(
                 "Anyone who knows your address can ask. Their address stays unverified until you "
                 "compare it with them over another channel.",
@@ -114,7 +114,7 @@ class OnionFileDialog(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(
-                Text(f"{self.contact} offers a file: {self.file_name} ({size_words(self.file_size)})"),
+                Text(f"{self.contact} offers a file: {shown(self.file_name)} ({size_words(self.file_size)})"),
                 classes="title",
             )
             yield Static(

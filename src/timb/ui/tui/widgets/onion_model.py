@@ -4,7 +4,9 @@ identities and contacts (`list_identities`, `list_contacts`); this holds only wh
 show and the service does not keep (what was said, how far a file got).
 
 Text a peer wrote (messages, a request's nickname and message, a file's name) is kept as a
-plain string and drawn as `rich.text.Text`, never as markup.
+plain string and drawn as `rich.text.Text`, never as markup, through `shown`: a terminal control
+character (ESC starts an escape sequence the terminal would obey; Rich keeps it) or a bidi
+override (it reorders what follows) becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from rich.text import Text
 
 from timb.core.onion_events import OnionMessageState
 
+_CONTROLS = {
+    c: "\ufffd" for c in [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+}
+del _CONTROLS[0x0A]  # a newline is a line break, not a control
 MAX_LINES = 500  # per chat: older lines scroll away
 MAX_TRANSFERS = 64  # remembered transfers (the core caps live ones at 16 each way per connection)
 
@@ -24,6 +30,11 @@ PRIVACY_EXPLAINED = (
     "End-to-end private by the onion itself: Tor encrypts the connection between your onion "
     "service and theirs, no server sees it, and the address is their key. No OTR on top."
 )
+
+
+def shown(text: str) -> str:
+    """``text`` a peer wrote, safe to draw: control and bidi override characters replaced."""
+    return text.translate(_CONTROLS)
 
 
 def short(contact: str) -> str:
@@ -62,13 +73,13 @@ class ChatLine:
     def render(self, contact: str) -> Text:
         if self.kind == "out" and self.state is not None:
             return Text.assemble(
-                ("me ", "bold"), (f"[{state_words(self.state, contact)}]", "italic"), " ", self.text
+                ("me ", "bold"), (f"[{state_words(self.state, contact)}]", "italic"), " ", shown(self.text)
             )
         if self.kind == "in":
-            return Text.assemble((f"{short(contact)}: ", "bold"), self.text)
+            return Text.assemble((f"{short(contact)}: ", "bold"), shown(self.text))
         if self.kind == "file":
-            return Text.assemble(("[file] ", "bold"), self.text)
-        return Text(f"* {self.text}")
+            return Text.assemble(("[file] ", "bold"), shown(self.text))
+        return Text(f"* {shown(self.text)}")
 
 
 class OnionChat:
