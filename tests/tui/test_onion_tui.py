@@ -25,7 +25,12 @@ from timb.ui.tui.app import TimbApp
 from timb.ui.tui.onion_api import OnionApi
 from timb.ui.tui.screens.dialogs import ConfirmDialog
 from timb.ui.tui.screens.onion import OnionScreen
-from timb.ui.tui.screens.onion_dialogs import NewOnionIdentityDialog, OnionFileDialog, OnionRequestDialog
+from timb.ui.tui.screens.onion_dialogs import (
+    NewOnionIdentityDialog,
+    OnionFileDialog,
+    OnionQrDialog,
+    OnionRequestDialog,
+)
 from timb.ui.tui.widgets.onion_chat import OnionChatView
 
 pytestmark = pytest.mark.timeout(60)
@@ -362,3 +367,40 @@ async def test_a_flood_of_requests_opens_one_dialog_and_keeps_bounded_words() ->
         assert sum("asks to be your contact" in t for t in screen.texts()) == 80
         assert app.onion.requests[("work", strangers[0])][0] == "s0"  # later: its words kept
         assert len(app.onion.requests) == 64
+
+
+def test_the_qr_code_holds_the_address_module_for_module() -> None:
+    """Each character cell is two modules (upper, lower) of segno's own matrix, quiet zone included."""
+    import segno  # noqa: PLC0415
+
+    from timb.ui.tui.widgets.qr import qr_text  # noqa: PLC0415
+
+    mine = address(7)
+    lines = qr_text(mine).plain.splitlines()
+    code = segno.make_qr(mine, error="l", boost_error=False)
+    matrix = [[bool(m) for m in row] for row in code.matrix_iter(border=2)]
+    upper = {"█": True, "▀": True, "▄": False, " ": False}
+    lower = {"█": True, "▀": False, "▄": True, " ": False}
+    rebuilt = []
+    for line in lines:
+        rebuilt += [[upper[c] for c in line], [lower[c] for c in line]]
+    assert rebuilt[: len(matrix)] == matrix
+    assert rebuilt[len(matrix) :] in ([], [[False] * len(matrix[0])])  # an odd last row: padded light
+    assert code.designator == "4-L"  # 37 columns, 19 lines: fits an 80x24 terminal
+
+
+async def test_the_address_as_a_qr_code_in_a_dialog() -> None:
+    service = service_with()
+    app = TimbApp(service=service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await onion_screen(pilot)
+        await pick(pilot, screen, "identity")
+        await push(pilot, "#onion-qr-button")
+        dialog = app.screen
+        assert (
+            isinstance(dialog, OnionQrDialog) and dialog.address == service.onion.identities["work"].address
+        )
+        assert "█" in text_of(dialog.query_one("#onion-qr"))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen

@@ -35,6 +35,7 @@ from textual.widgets import (
 from timb.core.errors import ProfileError, ServiceError
 from timb.core.service.onion_part import OnionContactInfo, OnionIdentityInfo
 from timb.ui.tui.onion_api import OnionApi
+from timb.ui.tui.screens.onion_dialogs import OnionQrDialog
 from timb.ui.tui.widgets.onion_chat import OnionChatView
 from timb.ui.tui.widgets.onion_model import ChatLine, OnionChat, short
 
@@ -124,6 +125,7 @@ class OnionScreen(Screen[None]):
                     yield TextArea("", read_only=True, id="onion-address", soft_wrap=True, compact=True)
                     with Horizontal(classes="buttons"):
                         yield Button("Copy address", id="onion-copy", compact=True)
+                        yield Button("QR code", id="onion-qr-button", compact=True)
                         yield Button("Go online", variant="primary", id="onion-online", compact=True)
                     yield Static("", id="onion-identity-state", markup=False)
                     yield Input(placeholder="their address: ricochet:…", id="onion-contact", compact=True)
@@ -237,6 +239,12 @@ class OnionScreen(Screen[None]):
     def copy_address(self) -> None:
         self.app.copy_to_clipboard(self.query_one("#onion-address", TextArea).text)
         self._say("Address copied.")
+
+    @on(Button.Pressed, "#onion-qr-button")
+    def show_qr(self) -> None:
+        if self.identity is not None:
+            address = self.query_one("#onion-address", TextArea).text
+            self.app.push_screen(OnionQrDialog(self.identity, address))
 
     @on(Button.Pressed, "#onion-online")
     @work(exclusive=True, group="onion-online")

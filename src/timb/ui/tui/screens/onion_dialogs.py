@@ -19,6 +19,7 @@ from timb.core.errors import ServiceError
 from timb.ui.tui.onion_api import OnionApi
 from timb.ui.tui.screens.dialogs import _Dialog
 from timb.ui.tui.widgets.onion_model import shown, size_words
+from timb.ui.tui.widgets.qr import qr_text
 
 
 class NewOnionIdentityDialog(_Dialog):
@@ -140,3 +141,24 @@ class OnionFileDialog(_Dialog):
     @on(Button.Pressed, "#reject")
     def _reject(self) -> None:
         self.dismiss(("reject", ""))
+
+
+class OnionQrDialog(_Dialog):
+    """The identity's address as a QR code, to be scanned in person (a public address: the QR
+    code holds nothing else)."""
+
+    DEFAULT_CSS = """
+    OnionQrDialog .dialog { width: auto; }
+    OnionQrDialog #onion-qr { width: auto; height: auto; }
+    """
+
+    def __init__(self, identity: str, address: str) -> None:
+        super().__init__()
+        self.identity, self.address = identity, address
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Scan for {self.identity}'s address", classes="title", markup=False)
+            yield Static(qr_text(self.address), id="onion-qr")
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="cancel", compact=True)
