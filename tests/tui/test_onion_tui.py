@@ -404,3 +404,23 @@ async def test_the_address_as_a_qr_code_in_a_dialog() -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_offers_of_a_deleted_identity_are_not_asked_any_more() -> None:
+    service = service_with()
+    app = TimbApp(service=service)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await chat_with_bob(pilot)
+        service.onion.offers("work", BOB, "one.txt", 10)
+        service.onion.offers("work", BOB, "two.txt", 10)
+        await settle(pilot)
+        assert isinstance(app.screen, OnionFileDialog) and app.screen.file_name == "one.txt"
+        await service.onion.delete_identity("work")
+        await settle(pilot)
+        await pilot.press("escape")  # the open one: later
+        await settle(pilot)
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(app.screen, OnionScreen)  # neither offer asked again
+        assert service.onion.calls == [("delete_identity", "work")]
+        assert ("work", BOB) not in app.onion.chats

@@ -193,6 +193,7 @@ class OnionFlow:
             self.unread.discard(key)
         for key in [k for k in self.requests if k[0] == identity]:
             del self.requests[key]
+        self.files.identity_gone(identity)
         if (screen := self.screen()) is not None:
             screen.identity_gone(identity)
         if expired:

@@ -78,6 +78,12 @@ class OnionFileFlow:
             )
         self.chats.line_changed(chat, line)
 
+    def identity_gone(self, identity: str) -> None:
+        """Its transfers ended with it: their offers are not asked any more."""
+        for transfer in self.transfers.by_id.values():
+            if transfer.identity == identity:
+                transfer.ended = True
+
     def cancel(self, chat: OnionChat) -> None:
         """Stop the chat's newest transfer still going, either way (the contact is told)."""
         found = next(
@@ -154,7 +160,8 @@ class OnionFileFlow:
     async def _offer_answered(self, tid: str, choice: tuple[str, str] | None) -> None:
         self.offer_open = False
         transfer = self.transfers.get(tid)
-        if transfer is None:
+        if transfer is None or transfer.ended:  # it ended (or its identity went) meanwhile
+            self.next_offer()
             return
         chat = self.chats.chat(transfer.identity, transfer.contact)
         try:
