@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from tests.tui.fake_onion import FakeOnion
 from timb.common.ids import Fingerprint, Jid
 from timb.common.secret import Secret
 from timb.core.errors import InvalidRequest, NotFound, ProfileError, Unavailable
@@ -50,6 +51,7 @@ class FakeService:
         self.session_key: dict[tuple[str, str], Fingerprint] = {}  # the private session's key
         self.held_for: dict[tuple[str, str], tuple[Fingerprint, ...]] = {}  # keys they were written for
         self.queue: asyncio.Queue[CoreEvent | BaseException | None] = asyncio.Queue()
+        self.onion = FakeOnion(self.emit, lambda: self.unlocked)
 
     # -- test helpers ---------------------------------------------------------------------------
 

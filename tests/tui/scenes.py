@@ -103,6 +103,63 @@ async def create_profile(pilot: Any) -> None:
     await still(pilot)
 
 
+def onion_app() -> tuple[TimbApp, FakeService]:
+    service = FakeService(profile=PASS)
+    service.with_account("alice", "alice@timb.test")
+    service.onion.make("work")
+    return TimbApp(service=service, tor_description="control port 9051"), service
+
+
+async def onion_identity(pilot: Any) -> None:
+    """The onion screen: an identity online with its address, a contact, a stranger's request."""
+    from tests.tui.fake_onion import address  # noqa: PLC0415
+    from timb.ui.tui.screens.onion import OnionScreen  # noqa: PLC0415
+
+    app: TimbApp = pilot.app
+    service = app.service
+    assert isinstance(service, FakeService)
+    await unlock(pilot)
+    service.onion.set_online("work", True)
+    service.onion.befriend("work", address(50))
+    await pilot.press("f9")
+    await pilot.pause(0.1)
+    screen = app.screen
+    assert isinstance(screen, OnionScreen)
+    screen.show_identity("work")
+    service.onion.request("work", address(51), "carol", "hi")
+    await pilot.pause(0.1)
+    await pilot.press("escape")  # the request: later
+    await still(pilot)
+
+
+async def onion_chat(pilot: Any) -> None:
+    """An onion chat: the privacy in words, delivered / sent / waiting messages, a file offered."""
+    from tests.tui.fake_onion import address  # noqa: PLC0415
+    from timb.core.onion_events import OnionMessageState  # noqa: PLC0415
+    from timb.ui.tui.screens.onion import OnionScreen  # noqa: PLC0415
+
+    app: TimbApp = pilot.app
+    service = app.service
+    assert isinstance(service, FakeService)
+    await unlock(pilot)
+    bob = address(50)
+    service.onion.befriend("work", bob, verified=False)
+    await pilot.press("f9")
+    await pilot.pause(0.1)
+    screen = app.screen
+    assert isinstance(screen, OnionScreen)
+    chat = app.onion.chat("work", bob)
+    screen.show_chat(chat)
+    for text in ("The files are ready.", "Sending the first one now.", "And the second later."):
+        app.onion.send(chat, text)
+    first, second, _ = list(service.onion.waiting)
+    service.onion.moves(first, OnionMessageState.DELIVERED)
+    service.onion.moves(second, OnionMessageState.SENT)
+    service.onion.says("work", bob, "Thanks, got it.")
+    await pilot.pause(0.1)
+    await still(pilot)
+
+
 def main(path: str) -> None:
     app, _ = chat_app()
 

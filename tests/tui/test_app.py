@@ -447,7 +447,7 @@ async def test_every_action_is_in_the_command_palette() -> None:
         commands = list(app.get_system_commands(app.screen))
         callbacks = {getattr(c.callback, "__name__", "") for c in commands}
         bindings = [b if isinstance(b, tuple) else (b.key, b.action) for b in MainScreen.BINDINGS]
-        assert len(bindings) == 9
+        assert len(bindings) == 10
         for binding in bindings:
             action = binding[1].removeprefix("app.")
             assert f"action_{action}" in callbacks, action

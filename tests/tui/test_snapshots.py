@@ -39,3 +39,15 @@ def test_smp_question_pops_up(snap_compare: Any) -> None:
 def test_create_profile(snap_compare: Any) -> None:
     app = TimbApp(service=FakeService())
     assert snap_compare(app, terminal_size=(80, 24), run_before=scenes.create_profile)
+
+
+def test_onion_identity(snap_compare: Any) -> None:
+    """The onion screen: identities and contacts, the address to copy, online in words."""
+    app, _ = scenes.onion_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=scenes.onion_identity)
+
+
+def test_onion_chat(snap_compare: Any) -> None:
+    """An onion chat: PRIVATE (ONION) in words, no OTR, each message's state."""
+    app, _ = scenes.onion_app()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=scenes.onion_chat)

@@ -39,12 +39,14 @@ from timb.core.events import (
 from timb.ui.crash import TimbCrashed, redacted_report, write_report
 from timb.ui.tui.flows.contacts import Contacts
 from timb.ui.tui.flows.held import HeldMessages
+from timb.ui.tui.flows.onion import ONION_EVENTS, OnionFlow
 from timb.ui.tui.flows.tor_connection import TorAssistant
 from timb.ui.tui.flows.verification import Verification
 from timb.ui.tui.screens.accounts import AccountsScreen
 from timb.ui.tui.screens.dialogs import AddContactDialog
 from timb.ui.tui.screens.irc import CHANNEL_EVENTS, IrcFlow
 from timb.ui.tui.screens.main import MainScreen
+from timb.ui.tui.screens.onion import OnionScreen
 from timb.ui.tui.screens.profile import ProfileScreen
 from timb.ui.tui.screens.settings import SettingsScreen
 from timb.ui.tui.screens.tor import TorErrorScreen
@@ -52,6 +54,7 @@ from timb.ui.tui.screens.tor_connection import stage_words
 from timb.ui.tui.service_api import ServiceApi
 from timb.ui.tui.widgets.badge import BADGE_WORDS
 from timb.ui.tui.widgets.conversation import ConversationView
+from timb.ui.tui.widgets.onion_chat import OnionChatView
 from timb.ui.tui.widgets.sidebar import ContactItem
 
 
@@ -84,6 +87,7 @@ class TimbApp(App[int]):
         self.contacts = Contacts(self)
         self.held = HeldMessages(self)
         self.irc = IrcFlow(self, service)
+        self.onion = OnionFlow(self, service.onion)
         self.tor_assistant = TorAssistant(self, lambda job: self.run_worker(job, group="tor-assistant"))
 
     # -- start --------------------------------------------------------------------------------
@@ -173,6 +177,8 @@ class TimbApp(App[int]):
                 self.contacts.event(event)
             case _ if isinstance(event, CHANNEL_EVENTS):
                 self.irc.event(event)
+            case _ if isinstance(event, ONION_EVENTS):
+                self.onion.event(event)
             case _:
                 await self._conversation_event(event)
 
@@ -326,6 +332,16 @@ class TimbApp(App[int]):
         if self.unlocked:
             self.push_screen(SettingsScreen(self.service, self.tor_description))
 
+    def on_onion_screen_asked(self, message: OnionScreen.Asked) -> None:
+        self.onion.asked(message)
+
+    def on_onion_chat_view_asked(self, message: OnionChatView.Asked) -> None:
+        self.onion.chat_asked(message)
+
+    def action_onion(self) -> None:
+        if self.unlocked:
+            self.onion.open()
+
     def action_tor_connection(self) -> None:
         if self.unlocked:
             self.tor_assistant.open()
@@ -370,6 +386,11 @@ class TimbApp(App[int]):
                 "Tor connection",
                 "Connect directly, or through bridges where Tor is blocked",
                 self.action_tor_connection,
+            )
+            yield SystemCommand(
+                "Onion (serverless)",
+                "Onion identities, contacts and chats with no server (F9)",
+                self.action_onion,
             )
             yield SystemCommand("Add IRC account", "Nick, server, port, TLS pin, SASL", self.irc.add_account)
             yield SystemCommand("IRC channels", "Join, part, talk (NOT PRIVATE)", self.irc.open_channels)

@@ -22,10 +22,16 @@ from timb.core.service.results import (
     SendResult,
 )
 from timb.core.service.tor_connection import TorConnectionInfo
+from timb.ui.tui.onion_api import OnionApi
 
 
 class ServiceApi(Protocol):
     """The commands the TUI calls. Errors are `timb.core.service.ServiceError` subclasses."""
+
+    @property
+    def onion(self) -> OnionApi:
+        """The serverless onion chat (`timb.core.service.onion_part.OnionPart`)."""
+        ...
 
     def profile_exists(self) -> bool: ...
 

@@ -61,6 +61,7 @@ class MainScreen(Screen[None]):
         ("f4", "app.settings", "Settings"),
         Binding("f7", "app.remove_contact", "Remove contact", show=False),
         Binding("f8", "app.block_contact", "Block contact", show=False),
+        Binding("f9", "app.onion", "Onion", show=False),
     ]
 
     class Ready(Message):
