@@ -12,6 +12,7 @@ from timb.common.clock import Clock, SystemClock
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageState
+from timb.core.file_events import FileKeyReceived
 from timb.core.profile import Profile
 from timb.core.service import results
 from timb.core.service.account_book import AccountBook, AdapterFactory, Networks, default_adapter_factory
@@ -30,6 +31,7 @@ from timb.core.service.session import ProfileSession
 from timb.core.service.tasks import TaskOwner
 from timb.core.service.tor_connection import TorConnection, TorConnectionInfo
 from timb.core.service.trust_keeper import TRUST_SECTION, TrustKeeper
+from timb.core.service.xmpp_files import XmppFiles
 from timb.core.tor_link import TorLink, TorSettings
 
 
@@ -100,6 +102,15 @@ class TimbService:
             peer_factory=onion_peer_factory,
         )
         self._session.keep(ONION_SECTION, self.onion.to_section)
+        # files with XMPP contacts inside their OTR sessions (see xmpp_files): `service.files`
+        self.files = XmppFiles(
+            self._accounts,
+            self._book,
+            self._trust,
+            emit=self._emit,
+            spawn=self._tasks.spawn,
+            clock=self._clock,
+        )
         self._closed = False
 
     # -- lifetime -----------------------------------------------------------------------------
@@ -142,6 +153,9 @@ class TimbService:
             yield event
 
     def _emit(self, event: CoreEvent) -> None:
+        if isinstance(event, FileKeyReceived):  # holds a key: for the file part, never shown
+            self.files.on_key(event)
+            return
         self._events.put_nowait(event)
 
     # -- profile and settings -----------------------------------------------------------------------
