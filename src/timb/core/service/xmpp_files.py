@@ -308,7 +308,9 @@ class XmppFiles:
                 await flight.popleft()
             await host.send_ibb(peer, sender.close().to_element())
         except (net.NetError, OSError) as exc:
-            reason = "the file could not be read" if isinstance(exc, OSError) else "the stream failed"
+            reason = (
+                "the file could not be read" if isinstance(exc, OSError) else f"the stream failed ({exc})"
+            )
             self._tell(live, wire.Answer(live.sid, "failed"))
             self._end(tid, _safely(lambda: self.book.fail(tid, f"{reason}: nothing more was sent")))
         finally:
@@ -436,7 +438,18 @@ class XmppFiles:
             shutil.rmtree(live.workdir, ignore_errors=True)
         if live.incoming is not None and not saved_as:
             live.incoming.abort()
+        if live.incoming is not None and not any(
+            x.account == live.account and x.incoming is not None for x in self._live.values()
+        ):
+            self._stop_listening(live.account)
         self._changed(live, changed, saved_as)
+
+    def _stop_listening(self, account_id: str) -> None:
+        """No accepted file waits any more: in-band bytestreams get the privacy filter's answer."""
+        runtime = self._accounts.runtimes.get(account_id)
+        adapter: object = runtime.link.adapter if runtime is not None else None
+        if isinstance(adapter, IbbHost):
+            adapter.ibb_sink = None
 
     def _changed(self, live: _Live, changed: TransferChanged | None, saved_as: str = "") -> None:
         if changed is None:

@@ -177,6 +177,7 @@ class XmppAdapter(Adapter):
         }
         for name, handler in handlers.items():
             xmpp.add_event_handler(name, self._guard(handler))
+        xmpp.expects_ibb = lambda: self.ibb_sink is not None
         for element in _IBB_ELEMENTS:
             path = f"{{{xmpp.default_ns}}}iq/{{{ibb.NS}}}{element}"
             xmpp.register_handler(
