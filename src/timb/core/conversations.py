@@ -23,6 +23,9 @@ AKE time-outs. docs/core.md gives each rule and why; in short:
 * Trust: nothing is sent under a key the user distrusted (held, with `OtrUnavailable`).
 * Re-key: the core alone sends Query Messages; one AKE at a time (docs/core.md, "Who starts").
 
+TIMB's records, the probes and what the profile keeps across restarts are `timb.core.receipts`
+(the base class).
+
 Errors: a wrong call raises `KeyError` (unknown message id), `LocalError` (a text OTR cannot
 carry) or `PolicyViolation` (SMP without a private session, a release to a key not offered);
 remote trouble is an event, never an exception.
@@ -46,22 +49,21 @@ from timb.core.events import (
     SmpOutcome,
     SmpRequested,
 )
-from timb.core.outbox import KeptMessage, outbox_section, parse_outbox
+from timb.core.receipts import Receipts
 from timb.core.routing import (
     AKE_RETRIES,
     AKE_TIMEOUT,
     MAX_STRANGERS,
     ContactState,
-    ConversationsBase,
     Session,
     otr_policy,
     requires_encryption,
 )
-from timb.core.seen_ids import parse_seen, remember, seen_section
+from timb.core.seen_ids import remember
 from timb.otr import LocalError, Policy, PolicyViolation, PrivateKey
 from timb.otr import events as otr
 from timb.otr.instances import Lost, is_ake, peek
-from timb.otr.tlv import MAX_ACKS, TimbRecord
+from timb.otr.tlv import TimbRecord
 
 __all__ = ["AKE_RETRIES", "AKE_TIMEOUT", "MAX_STRANGERS", "Conversations"]
 
@@ -73,7 +75,7 @@ _SMP_OUTCOMES = {
 }
 
 
-class Conversations(ConversationsBase):
+class Conversations(Receipts):
     """All OTR conversations of one account.
 
     Args:
@@ -223,60 +225,6 @@ class Conversations(ConversationsBase):
         self._messages.fail(c.held)
         c.held.clear()
 
-    # -- what a restart must remember (timb.core.seen_ids) ----------------------------------------
-
-    def seen_section(self) -> dict[str, list[str]]:
-        """The contacts' message ids shown, for the profile (not strangers': their state is
-        bounded in memory only). Clears `seen_changed`."""
-        self.seen_changed = False
-        return seen_section((c.name, c.seen_ids) for c in self._contacts.values() if self._is_contact(c.name))
-
-    def outbox_section(self) -> list[dict[str, object]]:
-        """What the profile keeps of the messages not yet DELIVERED (`timb.core.outbox`): every
-        PENDING one, and every SENT one a TIMB peer has not acknowledged, in typing order."""
-        kept = []
-        for msg in self._messages.undelivered():
-            c = self._contacts.get(msg.contact)
-            if c is None:
-                continue
-            if msg.state is MessageState.SENT and not any(
-                s.timb and msg.id in s.unconfirmed for s in c.instances.children.values()
-            ):
-                continue  # a libotr peer would show it twice
-            kept.append(KeptMessage(msg.id, msg.contact, msg.text, msg.needs_otr, msg.written_for))
-        return outbox_section(kept)
-
-    def restore_outbox(self, section: object) -> None:
-        """The messages a previous run kept: PENDING again, in their order, written for the same
-        keys (so they go only where they could have gone then). They leave at `resume`."""
-        for kept in parse_outbox(section):
-            if kept.id in self._messages:
-                continue
-            c = self._contact(kept.contact)
-            self._messages.add(
-                kept.id,
-                kept.contact,
-                kept.text.reveal(),
-                needs_otr=kept.needs_otr,
-                written_for=kept.written_for,
-            )
-            c.queue.append(kept.id)
-
-    def resume(self) -> None:
-        """The network is back (or there for the first time): send what waits, starting the
-        AKEs it needs (the time-outs may have given up while we were offline)."""
-        for c in list(self._contacts.values()):
-            if c.queue:
-                c.ake_retries = 0
-                self._flush(c)
-
-    def restore_seen(self, section: dict[str, object]) -> None:
-        """The ids a previous run saved (`seen_section`), for the user's contacts."""
-        for name, seen in parse_seen(section).items():
-            if self._is_contact(name):
-                c = self._contact(name)
-                c.seen_ids = {**seen, **c.seen_ids}
-
     def delivery_failed(self, contact: str) -> None:
         """The network bounced a message to ``contact``: whatever is not DELIVERED may be lost.
         The sessions become suspect (re-sent after the next AKE) and an AKE is started."""
@@ -311,20 +259,6 @@ class Conversations(ConversationsBase):
                 self._ake_timed_out(c)
             elif not self._ake_live(c):
                 c.instances.forget_routes()  # expiry: routes by sender tag outlive no AKE
-
-    @staticmethod
-    def _probe_if_due(session: Session, now: float) -> None:
-        """Messages unconfirmed for AKE_TIMEOUT and nothing heard: send an empty Data Message
-        (with the acknowledgements owed), at most AKE_RETRIES times until the peer answers. A
-        peer that restarted gets Data for its dead instance and re-keys (`Lost.LOST_SESSION`)."""
-        if session.probe_at is None or now < session.probe_at:
-            return
-        if not (session.unconfirmed and session.conv.encrypted) or session.probes >= AKE_RETRIES:
-            session.probe_at = None
-            return
-        session.probes += 1
-        session.probe_at = now + AKE_TIMEOUT
-        session.ack_due = True  # the empty Data Message below carries it
 
     def _ake_timed_out(self, c: ContactState) -> None:
         if c.queue:
@@ -408,42 +342,6 @@ class Conversations(ConversationsBase):
                 self._emit(SmpFinished(self.account, c.name, outcome, verified, fingerprint))
             case _:
                 pass  # state changes are shown by _update_state; SMP progress: nothing yet
-
-    def _timb_record(self, c: ContactState, session: Session, record: TimbRecord) -> None:
-        """A TIMB peer: it names each message it sends and acknowledges each one it decrypted,
-        so DELIVERED means *that* message was read, and a re-sent one is shown once."""
-        session.timb = True
-        session.repeated = False
-        if record.message_id is not None:
-            self._read_id(c, session, record.message_id)
-        acked = {i.hex() for i in record.acks}
-        fingerprint = session.conv.their_fingerprint
-        for s in c.instances.children.values():  # an ack may come after a re-key
-            if s.conv.their_fingerprint == fingerprint:
-                self._messages.confirm_ids(s.unconfirmed, acked)
-        waiting = [m for m in c.queue if self._messages[m].written_for == {fingerprint}]
-        self._messages.confirm_ids(waiting, acked)  # read after all: not sent again
-        c.queue = [m for m in c.queue if m in waiting or self._messages[m].written_for != {fingerprint}]
-
-    def _read_id(self, c: ContactState, session: Session, message_id: bytes) -> None:
-        """The id of the Data Message being read: shown once, acknowledged every time. It is
-        remembered when its text is shown (`_received`): one that shows nothing must not push
-        out the ids of messages shown (the server's own key can send empty ones by the hundred)."""
-        session.repeated = message_id in c.seen_ids
-        session.reading = None if session.repeated else message_id
-        self._owe_acks(session, [message_id])
-
-    @staticmethod
-    def _owe_acks(session: Session, ids: list[bytes]) -> None:
-        """Owe the peer acknowledgements of ``ids``. A record holds MAX_ACKS ids: a full one goes
-        at once (an empty Data Message), so no id is ever dropped -- a message whose id fell out
-        would stay "sent" at the peer, and be sent again after a crash."""
-        session.acks_due = [*session.acks_due, *ids]
-        session.ack_due = session.ack_due or bool(ids)
-        while len(session.acks_due) >= MAX_ACKS and session.conv.encrypted:
-            session.conv.send("", TimbRecord(acks=tuple(session.acks_due[:MAX_ACKS])))
-            session.acks_due = session.acks_due[MAX_ACKS:]
-        session.acks_due = session.acks_due[-MAX_ACKS:]  # only a session that cannot send is cut
 
     def _received(self, c: ContactState, session: Session, text: str, encrypted: bool) -> None:
         verified = False
