@@ -19,7 +19,7 @@ from timb.common.ids import Fingerprint, Jid
 from timb.common.secret import Secret
 from timb.core.events import OtrState
 from timb.core.extra_keys import FileConversations
-from timb.core.file_events import FileChanged, FileKeyReceived, FileOffered
+from timb.core.file_events import FileChanged, FileKeyReceived, FileOffered, FileProgress
 from timb.core.files import xmpp_offer as wire
 from timb.core.files.encrypted_stream import StreamKeys, StreamSealer
 from timb.core.files.errors import TransferRefused
@@ -90,6 +90,7 @@ class Side:
         self.name, self.account, self.peers = name, name.split("@", maxsplit=1)[0], peers
         self.private = True
         self.contacts = {ALICE, BOB} - {name}
+        self.distrusted: set[Fingerprint] = set()
         self.tamper: Callable[[bytes], bytes] = lambda key: key
         self.sent: list[wire.FileMessage] = []
         self.events: list[object] = []
@@ -116,6 +117,9 @@ class Side:
 
     def is_verified(self, account: str, contact: str, fingerprint: Fingerprint) -> bool:
         return False
+
+    def is_distrusted(self, account: str, contact: str, fingerprint: Fingerprint) -> bool:
+        return fingerprint in self.distrusted
 
     def emit(self, event: object) -> None:
         self.events.append(event)
@@ -202,6 +206,46 @@ async def test_a_strangers_offer_is_refused_unseen(pair: tuple[Side, Side], tmp_
     await alice.files.send_file("alice", BOB, tmp_path / "a.txt", strip_metadata=False)
     await alice.until(ended)
     assert bob.offers() == [] and alice.states() == ["offered", "rejected"]
+
+
+async def test_an_offer_under_a_distrusted_key_is_refused_unseen(
+    pair: tuple[Side, Side], tmp_path: Path
+) -> None:
+    alice, bob = pair
+    bob.distrusted = {FP[ALICE]}
+    (tmp_path / "a.txt").write_bytes(b"x" * 10)
+    await alice.files.send_file("alice", BOB, tmp_path / "a.txt", strip_metadata=False)
+    await alice.until(ended)
+    assert bob.offers() == [] and alice.states() == ["offered", "rejected"]
+
+
+@pytest.mark.parametrize("who", ["sender", "receiver"])
+async def test_cancel_on_either_side_leaves_nothing(
+    pair: tuple[Side, Side], tmp_path: Path, who: str
+) -> None:
+    alice, bob = pair
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (tmp_path / "a.txt").write_bytes(os.urandom(2_000_000))
+    sent = await alice.files.send_file("alice", BOB, tmp_path / "a.txt", strip_metadata=False)
+    await bob.until(lambda ev: bool(bob.offers()))
+    received = bob.offers()[0].transfer
+    await bob.files.accept_file("bob", received, folder)
+    await bob.until(lambda ev: any(isinstance(e, FileProgress) for e in ev))  # bytes are moving
+    if who == "sender":
+        alice.files.cancel_file("alice", sent.transfer)
+    else:
+        bob.files.cancel_file("bob", received)
+    await alice.until(ended)
+    await bob.until(ended)
+    assert alice.states()[-1] == bob.states()[-1] == "cancelled"
+    by_peer = [
+        e.by_peer
+        for e in (alice.events + bob.events)
+        if isinstance(e, FileChanged) and e.state == "cancelled"
+    ]
+    assert sorted(by_peer) == [False, True]
+    assert files_in(folder) == [] and bob.adapter.ibb_sink is None  # no stream is taken any more
 
 
 async def test_a_wrong_mac_saves_nothing(pair: tuple[Side, Side], tmp_path: Path) -> None:

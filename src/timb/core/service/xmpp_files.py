@@ -20,31 +20,26 @@ The rules (docs/files.md):
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import functools
 import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from timb.common.clock import Clock
-from timb.common.ids import Fingerprint, Jid
+from timb.common.ids import Jid
 from timb.core.errors import InvalidRequest, NotFound, Unavailable
 from timb.core.events import CoreEvent, OtrState
-from timb.core.extra_keys import FileConversations
 from timb.core.file_events import FileChanged, FileKeyReceived, FileOffered, FileProgress
 from timb.core.files import FileTransferError, IncomingFile, prepare_outgoing
 from timb.core.files import xmpp_offer as wire
 from timb.core.files.encrypted_stream import (
-    IV_BYTES,
     StreamKeys,
     StreamOpener,
-    StreamSealer,
     encrypted_size,
 )
 from timb.core.files.errors import BadFileMessage, TransferRefused
@@ -52,63 +47,24 @@ from timb.core.files.transfer import State, TransferBook, TransferChanged
 from timb.core.service.account_book import AccountBook
 from timb.core.service.contact_book import ContactBook
 from timb.core.service.trust_keeper import TrustKeeper
+from timb.core.service.xmpp_file_parts import (
+    FileOffer,
+    IbbHost,
+    LiveTransfer,
+    files_of,
+    full_jid_of,
+    offer_result,
+    safely,
+    send_stream,
+)
 from timb.net import base as net
 from timb.net.xmpp import ibb
 from timb.otr import LocalError, PolicyViolation
 
 DEFAULT_SIZE_CAP = 2 << 30
 MAX_OFFERS_WAITING = 32  # per account; more are refused without asking
-BLOCK_SIZE = 16384  # IBB block size: 12 KiB of ciphertext per <iq/>, well under servers' limits
-WINDOW = 16  # IBB <iq/>s in flight: an onion circuit's round trip would rule a stop-and-wait
-_READ = 1 << 18
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
 _PRIVATE = (OtrState.PRIVATE_UNVERIFIED, OtrState.PRIVATE_VERIFIED)
-
-
-@runtime_checkable
-class IbbHost(Protocol):
-    """What transfers need of the account's adapter (`XmppAdapter`)."""
-
-    ibb_sink: Callable[[Jid, ET.Element], None] | None
-
-    @property
-    def bound_jid(self) -> Jid | None: ...
-    async def send_ibb(self, to: Jid, element: ET.Element) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class FileOffer:
-    """What `send_file` offered: the name the contact sees, the size of what leaves, and what
-    mat2 did (``metadata``: removed, none-found, unsupported (sent as it is), kept)."""
-
-    transfer: str
-    name: str
-    size: int
-    metadata: str
-    metadata_found: tuple[str, ...] = ()
-    metadata_removed: tuple[str, ...] = ()
-
-
-@dataclass(slots=True)
-class _Live:
-    account: str
-    contact: str
-    sid: str
-    outgoing: bool
-    size: int
-    keys: StreamKeys = field(repr=False)
-    fingerprint: Fingerprint | None
-    name: str = field(default="", repr=False)  # the sender's (incoming): IncomingFile sanitises it
-    digest: bytes = field(default=b"", repr=False)
-    path: Path | None = None  # outgoing: what leaves (mat2's copy or the original)
-    workdir: Path | None = None
-    task: asyncio.Task[None] | None = None
-    incoming: IncomingFile | None = None
-    opener: StreamOpener | None = None
-    receiver: ibb.IbbReceiver | None = None
-    stream_from: Jid | None = None
-    finishing: bool = False
-    peer_done: bool = False
 
 
 class XmppFiles:
@@ -130,7 +86,7 @@ class XmppFiles:
         self._emit = emit
         self._spawn = spawn
         self.book = TransferBook(clock, DEFAULT_SIZE_CAP)
-        self._live: dict[str, _Live] = {}
+        self._live: dict[str, LiveTransfer] = {}
         self._sids: dict[tuple[str, str, str, bool], str] = {}
 
     # ---- commands ----
@@ -157,7 +113,7 @@ class XmppFiles:
             sid = secrets.token_hex(16)
             offer = wire.encode(wire.Offer(sid, ready.name, ready.size, ready.digest))
             fingerprint = runtime.their_fingerprint(contact)
-            key = runtime.act(lambda c: _files(c).send_extra_key(contact, wire.USE_TIMB_FILE, offer))
+            key = runtime.act(lambda c: files_of(c).send_extra_key(contact, wire.USE_TIMB_FILE, offer))
         except (PolicyViolation, LocalError):
             shutil.rmtree(workdir, ignore_errors=True)
             raise TransferRefused("the private OTR session ended: start it again to send files") from None
@@ -165,11 +121,11 @@ class XmppFiles:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
         transfer = self.book.offer(contact, ready.name, ready.size, private=True)
-        live = _Live(account_id, contact, sid, True, ready.size, StreamKeys(key), fingerprint)
+        live = LiveTransfer(account_id, contact, sid, True, ready.size, StreamKeys(key), fingerprint)
         live.path, live.workdir = ready.path, workdir
         self._add(transfer.id, live)
         self._changed(live, TransferChanged(transfer))
-        return _offer_result(transfer.id, ready.name, ready.size, ready.metadata, strip_metadata)
+        return offer_result(transfer.id, ready.name, ready.size, ready.metadata, strip_metadata)
 
     async def accept_file(self, account_id: str, transfer: str, folder: Path) -> None:
         """Accept an offered file into ``folder`` (saved 0600 once MAC, size and SHA3-512 match).
@@ -229,11 +185,11 @@ class XmppFiles:
             return  # unknown, or another key than the offer's: not this transfer's peer
         self._answered(tid, live, message)
 
-    def _answered(self, tid: str, live: _Live, message: wire.FileMessage) -> None:
+    def _answered(self, tid: str, live: LiveTransfer, message: wire.FileMessage) -> None:
         state = self.book.get(tid).state
         match message:
             case wire.Accept(jid=jid) if live.outgoing and state is State.OFFERED:
-                peer = _full_jid_of(jid, live.contact)
+                peer = full_jid_of(jid, live.contact)
                 if peer is not None:
                     self._changed(live, self.book.accept(tid))
                     live.task = self._spawn(self._push(tid, live, peer))
@@ -254,13 +210,19 @@ class XmppFiles:
         account, contact = event.account, event.contact
         if any((account, contact, offer.sid, out) in self._sids for out in (True, False)):
             return  # a sid in use: not a new offer
-        if not self._contacts.is_contact(account, contact):
-            self._send(account, contact, wire.Answer(offer.sid, "reject"))  # a stranger's: not shown
+        fp = event.fingerprint
+        if (
+            fp is None
+            or self._trust.is_distrusted(account, contact, fp)
+            or not self._contacts.is_contact(account, contact)
+        ):
+            # a stranger's, or under a key the user said is not the contact's: not shown
+            self._send(account, contact, wire.Answer(offer.sid, "reject"))
             return
         waiting = sum(1 for x in self._live.values() if x.account == account and not x.outgoing)
         changed = self.book.offered(contact, offer.name, offer.size, private=True)
         keys = StreamKeys(event.key)
-        live = _Live(account, contact, offer.sid, False, offer.size, keys, event.fingerprint, offer.name)
+        live = LiveTransfer(account, contact, offer.sid, False, offer.size, keys, fp, offer.name)
         live.digest = offer.digest
         if changed.transfer.state is State.OFFERED and waiting >= MAX_OFFERS_WAITING:
             changed = TransferChanged(
@@ -271,54 +233,26 @@ class XmppFiles:
             self._changed(live, changed)
             return
         self._add(changed.transfer.id, live)
-        fp = event.fingerprint
-        verified = fp is not None and self._trust.is_verified(account, contact, fp)
+        verified = self._trust.is_verified(account, contact, fp)
         t = changed.transfer
         self._emit(FileOffered(account, contact, t.id, t.name, t.size, verified))
 
     # ---- the bytes: in-band bytestreams through the server ----
 
-    async def _push(self, tid: str, live: _Live, peer: Jid) -> None:
-        """Seal the file and send it to ``peer`` in IBB <iq/>s, WINDOW in flight."""
-        host = self._host(live.account)
-        sender = ibb.IbbSender(live.sid, BLOCK_SIZE)
-        sealer = StreamSealer(live.keys, secrets.token_bytes(IV_BYTES))
-        flight: collections.deque[asyncio.Future[None]] = collections.deque()
-
-        async def put(payload: bytes) -> None:
-            for data in sender.data(payload):
-                flight.append(asyncio.ensure_future(host.send_ibb(peer, data.to_element())))
-                if len(flight) >= WINDOW:
-                    await flight.popleft()
-
-        assert live.path is not None
+    async def _push(self, tid: str, live: LiveTransfer, peer: Jid) -> None:
+        """Send the file to ``peer``; a failure ends the transfer and tells the contact."""
         try:
-            await host.send_ibb(peer, sender.open().to_element())
-            source = await asyncio.to_thread(open, live.path, "rb")
-            with source:
-                pending = sealer.header()
-                while chunk := await asyncio.to_thread(source.read, _READ):
-                    pending += sealer.seal(chunk)
-                    cut = len(pending) - len(pending) % sender.chunk_size
-                    await put(pending[:cut])
-                    pending = pending[cut:]
-                    self._progress(tid, live, len(chunk))
-                await put(pending + sealer.finish())
-            while flight:
-                await flight.popleft()
-            await host.send_ibb(peer, sender.close().to_element())
+            await send_stream(self._host(live.account), live, peer, lambda n: self._progress(tid, live, n))
         except (net.NetError, OSError) as exc:
             reason = (
                 "the file could not be read" if isinstance(exc, OSError) else f"the stream failed ({exc})"
             )
             self._tell(live, wire.Answer(live.sid, "failed"))
-            self._end(tid, _safely(lambda: self.book.fail(tid, f"{reason}: nothing more was sent")))
-        finally:
-            for pending_iq in flight:
-                pending_iq.cancel()
+            self._end(tid, safely(lambda: self.book.fail(tid, f"{reason}: nothing more was sent")))
+            return
         live.task = None  # sent: the transfer completes when the contact says it checked it
         if live.peer_done:
-            self._end(tid, _safely(lambda: self.book.complete(tid)))
+            self._end(tid, safely(lambda: self.book.complete(tid)))
 
     def _on_ibb(self, account: str, sender: Jid, element: ET.Element) -> None:
         """An IBB element from ``sender`` (the adapter's sink). A refusal raises RemoteError
@@ -346,11 +280,11 @@ class XmppFiles:
         except FileTransferError as exc:
             reason = str(exc)
             self._tell(live, wire.Answer(live.sid, "failed"))
-            self._end(tid, _safely(lambda: self.book.fail(tid, reason)))
+            self._end(tid, safely(lambda: self.book.fail(tid, reason)))
             raise net.RemoteError("not-acceptable", "the file is not what was offered") from None
         self._progress(tid, live, len(plaintext))
 
-    async def _finish(self, tid: str, live: _Live) -> None:
+    async def _finish(self, tid: str, live: LiveTransfer) -> None:
         """Check the MAC, then size and SHA3-512 (in a thread), and name the file."""
         assert live.opener is not None and live.incoming is not None
         incoming = live.incoming
@@ -360,14 +294,14 @@ class XmppFiles:
         except FileTransferError as exc:
             reason = f"{exc}: nothing was saved"
             self._tell(live, wire.Answer(live.sid, "failed"))
-            self._end(tid, _safely(lambda: self.book.fail(tid, reason)))
+            self._end(tid, safely(lambda: self.book.fail(tid, reason)))
             return
         self._tell(live, wire.Done(live.sid, mac_key.reveal()))
-        self._end(tid, _safely(lambda: self.book.complete(tid)), saved_as=str(saved))
+        self._end(tid, safely(lambda: self.book.complete(tid)), saved_as=str(saved))
 
     # ---- helpers ----
 
-    def _tell(self, live: _Live, message: wire.FileMessage) -> None:
+    def _tell(self, live: LiveTransfer, message: wire.FileMessage) -> None:
         self._send(live.account, live.contact, message)
 
     def _send(self, account: str, contact: str, message: wire.FileMessage) -> None:
@@ -380,7 +314,7 @@ class XmppFiles:
             if runtime is None:
                 return
             with contextlib.suppress(PolicyViolation, LocalError):
-                runtime.act(lambda c: _files(c).send_extra_key(contact, wire.USE_TIMB_FILE, data))
+                runtime.act(lambda c: files_of(c).send_extra_key(contact, wire.USE_TIMB_FILE, data))
 
         self._spawn(send())
 
@@ -390,7 +324,7 @@ class XmppFiles:
             raise Unavailable("the account is not connected to an XMPP server")
         return adapter
 
-    def _progress(self, tid: str, live: _Live, count: int) -> None:
+    def _progress(self, tid: str, live: LiveTransfer, count: int) -> None:
         try:
             progress = self.book.progress(tid, count)
         except TransferRefused:
@@ -410,19 +344,19 @@ class XmppFiles:
                 )
             )
 
-    def _own(self, account_id: str, transfer: str) -> _Live:
+    def _own(self, account_id: str, transfer: str) -> LiveTransfer:
         live = self._live.get(transfer)
         if live is None or live.account != account_id:
             raise NotFound("no such file transfer for this account")
         return live
 
-    def _incoming_offer(self, account_id: str, transfer: str) -> _Live:
+    def _incoming_offer(self, account_id: str, transfer: str) -> LiveTransfer:
         live = self._own(account_id, transfer)
         if live.outgoing or self.book.get(transfer).state is not State.OFFERED:
             raise NotFound("no such file offer waiting for an answer")
         return live
 
-    def _add(self, tid: str, live: _Live) -> None:
+    def _add(self, tid: str, live: LiveTransfer) -> None:
         self._live[tid] = live
         self._sids[(live.account, live.contact, live.sid, live.outgoing)] = tid
 
@@ -451,7 +385,7 @@ class XmppFiles:
         if isinstance(adapter, IbbHost):
             adapter.ibb_sink = None
 
-    def _changed(self, live: _Live, changed: TransferChanged | None, saved_as: str = "") -> None:
+    def _changed(self, live: LiveTransfer, changed: TransferChanged | None, saved_as: str = "") -> None:
         if changed is None:
             return
         t = changed.transfer
@@ -467,35 +401,3 @@ class XmppFiles:
                 saved_as,
             )
         )
-
-
-def _files(conversations: object) -> FileConversations:
-    if not isinstance(conversations, FileConversations):
-        raise PolicyViolation("this account cannot carry files")
-    return conversations
-
-
-def _full_jid_of(text: str, contact: str) -> Jid | None:
-    """The receiver's full address from its accept: only one of the contact's own resources."""
-    try:
-        jid = Jid.parse(text)
-    except ValueError:
-        return None
-    return jid if jid.resource and str(jid.bare) == contact else None
-
-
-def _safely(move: Callable[[], TransferChanged]) -> TransferChanged | None:
-    try:
-        return move()
-    except TransferRefused:
-        return None
-
-
-def _offer_result(tid: str, name: str, size: int, report: Any, strip: bool) -> FileOffer:
-    if not strip or report is None:
-        return FileOffer(tid, name, size, "kept")
-    if not report.supported:
-        return FileOffer(tid, name, size, "unsupported")
-    found = tuple(f.name for f in report.found)
-    removed = tuple(f.name for f in report.removed)
-    return FileOffer(tid, name, size, "removed" if found else "none-found", found, removed)
