@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from tests.unit.test_ft_metadata import PLAIN_JPEG, _gps_exif
 from timb.common.clock import FakeClock
 from timb.common.ids import Fingerprint, Jid
 from timb.common.secret import Secret
@@ -341,3 +342,33 @@ async def test_hostile_names_a_cap_and_malformed_messages(pair: tuple[Side, Side
             FileKeyReceived("bob", ALICE, wire.USE_TIMB_FILE, data, Secret(b"k" * 32), FP[ALICE])
         )
     assert len(bob.offers()) == 1 and len(bob.states()) == 1
+
+
+async def test_a_photo_with_gps_arrives_without_it(pair: tuple[Side, Side], tmp_path: Path) -> None:
+    alice, bob = pair
+    photo, folder = tmp_path / "IMG_0001.JPG", tmp_path / "inbox"
+    folder.mkdir()
+    photo.write_bytes(PLAIN_JPEG[:2] + _gps_exif() + PLAIN_JPEG[2:])
+    offer = await alice.files.send_file("alice", BOB, photo)  # mat2 on by default
+    assert offer.metadata == "removed" and {"GPSLatitude", "GPSLongitude"} <= set(offer.metadata_removed)
+    await bob.until(lambda ev: bool(bob.offers()))
+    await bob.files.accept_file("bob", bob.offers()[0].transfer, folder)
+    await bob.until(ended)
+    _mode, arrived = mode_and_bytes(folder / "IMG_0001.JPG")
+    assert arrived.startswith(b"\xff\xd8") and b"Exif\0\0" not in arrived
+    assert bob.offers()[0].size == len(arrived) == offer.size
+
+
+async def test_losing_the_server_fails_the_transfers_and_leaves_nothing(
+    pair: tuple[Side, Side], tmp_path: Path
+) -> None:
+    alice, bob = pair
+    (tmp_path / "a.txt").write_bytes(b"y" * 100)
+    hostile = Hostile(bob)
+    hostile.offer(1000, b"\0" * 64)
+    await accept(bob, tmp_path)
+    await alice.files.send_file("alice", BOB, tmp_path / "a.txt", strip_metadata=False)
+    bob.files.account_offline("bob")
+    alice.files.account_offline("alice")
+    assert bob.states()[-1] == "failed" and alice.states()[-1] == "failed"
+    assert files_in(tmp_path) == [tmp_path / "a.txt"] and bob.adapter.ibb_sink is None

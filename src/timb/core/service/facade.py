@@ -11,7 +11,7 @@ from typing import Self
 from timb.common.clock import Clock, SystemClock
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
-from timb.core.events import CoreEvent, MessageState
+from timb.core.events import ConnectionState, ConnectionStateChanged, CoreEvent, MessageState
 from timb.core.file_events import FileKeyReceived
 from timb.core.profile import Profile
 from timb.core.service import results
@@ -33,6 +33,8 @@ from timb.core.service.tor_connection import TorConnection, TorConnectionInfo
 from timb.core.service.trust_keeper import TRUST_SECTION, TrustKeeper
 from timb.core.service.xmpp_files import XmppFiles
 from timb.core.tor_link import TorLink, TorSettings
+
+_OFFLINE = (ConnectionState.DISCONNECTED, ConnectionState.FAILED)
 
 
 class TimbService:
@@ -156,6 +158,8 @@ class TimbService:
         if isinstance(event, FileKeyReceived):  # holds a key: for the file part, never shown
             self.files.on_key(event)
             return
+        if isinstance(event, ConnectionStateChanged) and event.state in _OFFLINE:
+            self.files.account_offline(event.account)  # its file transfers end with the session
         self._events.put_nowait(event)
 
     # -- profile and settings -----------------------------------------------------------------------

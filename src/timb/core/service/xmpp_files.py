@@ -156,6 +156,13 @@ class XmppFiles:
         self._tell(live, wire.Answer(live.sid, "cancel"))
         self._end(transfer, self.book.cancel(transfer))
 
+    def account_offline(self, account_id: str) -> None:
+        """The account lost its server: its transfers fail (an in-band bytestream does not
+        outlive the session; the partial files go)."""
+        for tid in [t for t, x in self._live.items() if x.account == account_id and not x.finishing]:
+            fail = functools.partial(self.book.fail, tid, "the connection to the server ended")
+            self._end(tid, safely(fail))
+
     def set_file_size_cap(self, limit: int) -> None:
         """Offers over ``limit`` bytes are refused without asking (for this session)."""
         if limit < 0:
