@@ -342,6 +342,9 @@ async def test_hostile_names_a_cap_and_malformed_messages(pair: tuple[Side, Side
             FileKeyReceived("bob", ALICE, wire.USE_TIMB_FILE, data, Secret(b"k" * 32), FP[ALICE])
         )
     assert len(bob.offers()) == 1 and len(bob.states()) == 1
+    for n in range(200):  # refused offers leave nothing behind: memory stays bounded
+        Hostile(bob, f"{n:032x}").offer(101, b"\0" * 64)
+    assert len(bob.files.book._transfers) == 1  # the one offer waiting for the user
 
 
 async def test_a_photo_with_gps_arrives_without_it(pair: tuple[Side, Side], tmp_path: Path) -> None:

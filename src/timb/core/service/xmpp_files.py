@@ -238,6 +238,7 @@ class XmppFiles:
         if changed.transfer.state is State.REJECTED:  # over the cap: refused without asking
             self._tell(live, wire.Answer(offer.sid, "reject"))
             self._changed(live, changed)
+            self.book.forget(changed.transfer.id)
             return
         self._add(changed.transfer.id, live)
         verified = self._trust.is_verified(account, contact, fp)
@@ -384,6 +385,7 @@ class XmppFiles:
         ):
             self._stop_listening(live.account)
         self._changed(live, changed, saved_as)
+        self.book.forget(tid)
 
     def _stop_listening(self, account_id: str) -> None:
         """No accepted file waits any more: in-band bytestreams get the privacy filter's answer."""
