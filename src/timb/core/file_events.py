@@ -3,9 +3,9 @@
 Shaped like the onion file events (`timb.core.onion_events`), with ``account`` where those have
 ``identity``: an XMPP transfer belongs to an account and one of its contacts.
 
-`FileKeyReceived` is internal: the conversations core (`timb.core.extra_keys`) reports a TLV 8
-of the contact's authenticated Data Message with the extra symmetric key it yields; the service
-hands it to the file part and never shows it (the key is a `Secret`).
+`FileKeyReceived` is not a core event: the conversations core (`timb.core.extra_keys`) hands a
+TLV 8 of the contact's authenticated Data Message, with the extra symmetric key it yields, to the
+service's file part through a hook; it is never shown (the key is a `Secret`).
 """
 
 from __future__ import annotations
@@ -71,4 +71,4 @@ class FileProgress:
     seconds_remaining: float | None
 
 
-FileEvent = FileKeyReceived | FileOffered | FileChanged | FileProgress
+FileEvent = FileOffered | FileChanged | FileProgress

@@ -334,6 +334,7 @@ class AccountBook:
             best_version=lambda contact, fp: trust.best_version(account.id, contact, fp),
             is_contact=lambda contact: self._hooks.is_contact(account.id, contact),
             our_name=str(account.jid),
+            on_file_key=self._hooks.on_file_key,
             max_fragment_size=irc_fragment_size() if account.network == "irc" else None,
         )
         for contact in contacts:

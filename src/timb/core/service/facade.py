@@ -12,7 +12,6 @@ from timb.common.clock import Clock, SystemClock
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
 from timb.core.events import ConnectionState, ConnectionStateChanged, CoreEvent, MessageState
-from timb.core.file_events import FileKeyReceived
 from timb.core.profile import Profile
 from timb.core.service import results
 from timb.core.service.account_book import AccountBook, AdapterFactory, Networks, default_adapter_factory
@@ -78,6 +77,8 @@ class TimbService:
             self._tasks.spawn,
             is_contact=self._book.is_contact,
             save_soon=self._session.save_soon,
+            # TLV 8 of a private session: for the file part (made below), never shown
+            on_file_key=lambda event: self.files.on_key(event),  # noqa: PLW0108 - self.files comes later
         )
         networks = Networks(adapter_factory or default_adapter_factory, self._tor)
         self._accounts = AccountBook(
@@ -155,9 +156,6 @@ class TimbService:
             yield event
 
     def _emit(self, event: CoreEvent) -> None:
-        if isinstance(event, FileKeyReceived):  # holds a key: for the file part, never shown
-            self.files.on_key(event)
-            return
         if isinstance(event, ConnectionStateChanged) and event.state in _OFFLINE:
             self.files.account_offline(event.account)  # its file transfers end with the session
         self._events.put_nowait(event)
