@@ -96,3 +96,14 @@ def test_an_unknown_transfer_is_a_typed_error() -> None:
     book, _ = _book()
     with pytest.raises(TransferRefused):
         book.accept("ft-404")
+
+
+def test_forget_drops_only_ended_transfers() -> None:
+    book = TransferBook(FakeClock(), 100)
+    waiting = book.offered("bob@timb.test", "a", 1, private=True).transfer
+    refused = book.offered("bob@timb.test", "b", 1000, private=True).transfer
+    book.forget(waiting.id)
+    book.forget(refused.id)
+    assert book.get(waiting.id).state is State.OFFERED
+    with pytest.raises(TransferRefused):
+        book.get(refused.id)

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, field
 
 from timb.common.ids import Fingerprint
+from timb.core.file_events import FileEvent
 from timb.core.onion_events import OnionEvent
 
 
@@ -341,4 +342,5 @@ CoreEvent = (
     | ChannelMembersChanged
     | ChannelFailed
     | OnionEvent
+    | FileEvent
 )

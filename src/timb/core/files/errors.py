@@ -11,7 +11,8 @@ Error tree::
           ├── FileTooLarge       over the size cap the user set
           ├── FileIntegrityError the bytes received are not what the sender declared (size, hash)
           ├── TransferRefused    no private OTR session, unknown transfer, or not in that state
-          └── MetadataStripError mat2 failed or is missing: the file is not sent as it is
+          ├── MetadataStripError mat2 failed or is missing: the file is not sent as it is
+          └── BadFileMessage     the contact's file message inside OTR is malformed
 """
 
 from timb.core.errors import ServiceError
@@ -35,3 +36,7 @@ class TransferRefused(FileTransferError):
 
 class MetadataStripError(FileTransferError):
     pass
+
+
+class BadFileMessage(FileTransferError):
+    """The contact's file message (inside OTR) is malformed: ignored, nothing changes."""

@@ -132,6 +132,13 @@ class TransferBook:
             return self.fail(transfer_id, "the transfer ended before the whole file arrived")
         return self._move(transfer_id, "complete")
 
+    def forget(self, transfer_id: str) -> None:
+        """Drop an ended transfer, so a contact's offers cannot grow the book for ever (a
+        running or offered one is kept: it has not ended)."""
+        found = self._transfers.get(transfer_id)
+        if found is not None and found.state in _FINAL:
+            del self._transfers[transfer_id]
+
     def progress(self, transfer_id: str, count: int) -> TransferProgress | None:
         """`count` more bytes moved; an event at most every `PROGRESS_INTERVAL` (and at the end).
 

@@ -19,6 +19,7 @@ from timb.common.secret import Secret
 from timb.core.accounts import Account, Accounts, normalise_pin
 from timb.core.conversations import Conversations
 from timb.core.errors import NotFound, ProfileError, Unavailable
+from timb.core.extra_keys import FileConversations
 from timb.core.service.checks import require_unicode
 from timb.core.service.contact_book import ContactBook
 from timb.core.service.results import AccountInfo
@@ -321,7 +322,7 @@ class AccountBook:
 
     def _conversations(self, account: Account, key: PrivateKey, contacts: list[str]) -> Conversations:
         trust = self._hooks.trust
-        conversations = Conversations(
+        conversations = FileConversations(  # Conversations with TLV 8 for file transfer
             account.id,
             key,
             instance_tag=generate_instance_tag(self._rng),
@@ -333,6 +334,7 @@ class AccountBook:
             best_version=lambda contact, fp: trust.best_version(account.id, contact, fp),
             is_contact=lambda contact: self._hooks.is_contact(account.id, contact),
             our_name=str(account.jid),
+            on_file_key=self._hooks.on_file_key,
             max_fragment_size=irc_fragment_size() if account.network == "irc" else None,
         )
         for contact in contacts:

@@ -11,7 +11,7 @@ from typing import Self
 from timb.common.clock import Clock, SystemClock
 from timb.common.random import Random, SystemRandom
 from timb.common.secret import Secret
-from timb.core.events import CoreEvent, MessageState
+from timb.core.events import ConnectionState, ConnectionStateChanged, CoreEvent, MessageState
 from timb.core.profile import Profile
 from timb.core.service import results
 from timb.core.service.account_book import AccountBook, AdapterFactory, Networks, default_adapter_factory
@@ -30,7 +30,10 @@ from timb.core.service.session import ProfileSession
 from timb.core.service.tasks import TaskOwner
 from timb.core.service.tor_connection import TorConnection, TorConnectionInfo
 from timb.core.service.trust_keeper import TRUST_SECTION, TrustKeeper
+from timb.core.service.xmpp_files import XmppFiles
 from timb.core.tor_link import TorLink, TorSettings
+
+_OFFLINE = (ConnectionState.DISCONNECTED, ConnectionState.FAILED)
 
 
 class TimbService:
@@ -74,6 +77,8 @@ class TimbService:
             self._tasks.spawn,
             is_contact=self._book.is_contact,
             save_soon=self._session.save_soon,
+            # TLV 8 of a private session: for the file part (made below), never shown
+            on_file_key=lambda event: self.files.on_key(event),  # noqa: PLW0108 - self.files comes later
         )
         networks = Networks(adapter_factory or default_adapter_factory, self._tor)
         self._accounts = AccountBook(
@@ -100,6 +105,15 @@ class TimbService:
             peer_factory=onion_peer_factory,
         )
         self._session.keep(ONION_SECTION, self.onion.to_section)
+        # files with XMPP contacts inside their OTR sessions (see xmpp_files): `service.files`
+        self.files = XmppFiles(
+            self._accounts,
+            self._book,
+            self._trust,
+            emit=self._emit,
+            spawn=self._tasks.spawn,
+            clock=self._clock,
+        )
         self._closed = False
 
     # -- lifetime -----------------------------------------------------------------------------
@@ -142,6 +156,8 @@ class TimbService:
             yield event
 
     def _emit(self, event: CoreEvent) -> None:
+        if isinstance(event, ConnectionStateChanged) and event.state in _OFFLINE:
+            self.files.account_offline(event.account)  # its file transfers end with the session
         self._events.put_nowait(event)
 
     # -- profile and settings -----------------------------------------------------------------------

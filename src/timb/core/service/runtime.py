@@ -39,6 +39,7 @@ from timb.core.events import (
     SmpFinished,
     SubscriptionRequested,
 )
+from timb.core.file_events import FileKeyReceived
 from timb.core.service.trust_keeper import TrustKeeper
 from timb.core.storage.history import Direction
 from timb.net import base as net
@@ -65,6 +66,8 @@ class RuntimeHooks:
     is_contact: Callable[[str, str], bool] = lambda _account, _contact: True
     # a background save of the profile: a contact's message id was shown (timb.core.seen_ids)
     save_soon: Callable[[], None] = lambda: None
+    # a TLV 8 of a contact's private session (timb.core.extra_keys): the service's file part
+    on_file_key: Callable[[FileKeyReceived], None] = lambda _event: None
 
 
 class AccountRuntime:

@@ -18,10 +18,14 @@ import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree as ET
 
 from slixmpp import JID
 from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 
+from timb.common.errors import InvalidIdentifier
 from timb.common.ids import Jid
 from timb.common.random import Random, SystemRandom
 from timb.net.base import (
@@ -41,12 +45,17 @@ from timb.net.base import (
     RosterItem,
     TlsError,
 )
-from timb.net.xmpp import convert, hints, privacy
+from timb.net.xmpp import convert, hints, ibb, privacy
 from timb.net.xmpp.account import ReconnectPolicy, XmppAccount
 from timb.net.xmpp.client import TorClientXMPP
 from timb.net.xmpp.tls import describe_ssl_error, make_ssl_context
 
 _RESOURCE_BYTES = 8
+_IBB_ELEMENTS = ("open", "data", "close")
+
+# (sender, the IBB element of an <iq type="set"/>) -> None to answer with a result; raises
+# RemoteError(condition) to answer with that error (timb.core.service.xmpp_files).
+IbbSink = Callable[[Jid, ET.Element], None]
 
 __all__ = ["ReconnectPolicy", "XmppAccount", "XmppAdapter"]
 
@@ -80,6 +89,8 @@ class XmppAdapter(Adapter):
         self._reconnect_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._register = False
+        # In-band bytestreams (XEP-0047) go to the service's file part; none: refused.
+        self.ibb_sink: IbbSink | None = None
 
     @property
     def state(self) -> ConnectionState:
@@ -166,6 +177,12 @@ class XmppAdapter(Adapter):
         }
         for name, handler in handlers.items():
             xmpp.add_event_handler(name, self._guard(handler))
+        xmpp.expects_ibb = lambda: self.ibb_sink is not None
+        for element in _IBB_ELEMENTS:
+            path = f"{{{xmpp.default_ns}}}iq/{{{ibb.NS}}}{element}"
+            xmpp.register_handler(
+                Callback(f"timb-ibb-{element}", MatchXPath(path), self._guard(self._on_ibb))
+            )
         if self._register:
             # The stream feature runs before SASL (order 50 < 100) on the TLS-protected stream.
             xmpp.register_plugin("xep_0077", {"create_account": True})
@@ -233,6 +250,18 @@ class XmppAdapter(Adapter):
         msg.send()
         xmpp.request_ack_after_queued()
         return str(msg["id"])
+
+    async def send_ibb(self, to: Jid, element: ET.Element) -> None:
+        """One in-band bytestream element (XEP-0047) in an <iq type="set"/> to ``to``'s full
+        address, through the server; returns at its result.
+
+        Raises:
+            NotConnectedError; RemoteError: the peer or the server answered with an error.
+        """
+        xmpp = self._require_session()
+        iq = xmpp.make_iq_set(ito=str(to))
+        iq.append(element)
+        await self._iq(iq.send())  # type: ignore[no-untyped-call]
 
     async def roster(self) -> tuple[RosterItem, ...]:
         xmpp = self._require_session()
@@ -374,6 +403,32 @@ class XmppAdapter(Adapter):
             self._crashed(exc)
             return
         xmpp.plugin["xep_0077"].create_account = False  # registered: from now on, log in only
+
+    def _on_ibb(self, iq: Any) -> None:
+        if iq["type"] != "set":
+            return
+        try:
+            self._to_ibb_sink(iq)
+        except RemoteError as exc:
+            reply = iq.reply()
+            reply.error()
+            reply["error"]["type"] = "cancel"
+            reply["error"]["condition"] = exc.condition
+            reply.send()
+            return
+        iq.reply().send()
+
+    def _to_ibb_sink(self, iq: Any) -> None:
+        """Raises: RemoteError (the condition to answer with)."""
+        element = next((e for e in iq.xml if e.tag.startswith(f"{{{ibb.NS}}}")), None)
+        sink = self.ibb_sink
+        if element is None or sink is None:
+            raise RemoteError("service-unavailable", "no in-band bytestreams here")
+        try:
+            sender = Jid.parse(str(iq["from"]))
+        except InvalidIdentifier:
+            raise RemoteError("bad-request", "invalid sender") from None
+        sink(sender, element)
 
     def _on_message(self, msg: Any) -> None:
         self._emit_some(convert.message(msg))

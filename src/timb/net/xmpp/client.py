@@ -125,7 +125,10 @@ class TorClientXMPP(slixmpp.ClientXMPP):
         # every 5"). `request_ack_after_queued` sends the one request needed, after the messages.
         self.register_plugin("xep_0198", {"allow_resume": True, "window": 0})
         self.register_plugin("xep_0199", {"keepalive": False})
-        self.add_filter("in", privacy.answer_unknown_iq(lambda: self.boundjid))
+        #: Set by the adapter: an accepted file transfer waits for its in-band bytestream.
+        self.expects_ibb: Callable[[], bool] = lambda: False
+        late = lambda: self.expects_ibb()  # noqa: E731, PLW0108 - read at each stanza: the adapter sets it later
+        self.add_filter("in", privacy.answer_unknown_iq(lambda: self.boundjid, late))
         self.add_filter("out", privacy.strip_error_text)
 
     # --- private slixmpp API, pinned to 1.17.0 -------------------------------------------------

@@ -9,7 +9,9 @@ does not rely on that alone:
   push from our own account or a ping from our own server is answered with a bare
   ``service-unavailable`` (what RFC 6120 section 8.4 recommends, and what a server answers for a
   client that is not there), so disco, version, time and last-activity queries all get the same
-  reply, with no identity and no feature list.
+  reply, with no identity and no feature list. The one exception: in-band bytestream ``set``s
+  (XEP-0047) while a file transfer the user accepted waits for its bytes (``expects_ibb``); the
+  file part then refuses any stream it did not agree to inside OTR.
 * `strip_error_text` is an outgoing filter that removes the human text from every error we send:
   slixmpp's texts ("No handlers registered for this request.", "Slixmpp got into trouble.") would
   name the library.
@@ -39,6 +41,7 @@ PLUGINS = ("xep_0198", "xep_0199")
 
 _NS_ROSTER = "jabber:iq:roster"
 _NS_PING = "urn:xmpp:ping"
+_NS_IBB = "http://jabber.org/protocol/ibb"
 
 _log_redaction_installed = False
 
@@ -52,8 +55,11 @@ def _payload_namespaces(iq: Iq) -> set[str]:
     return names
 
 
-def answer_unknown_iq(own_jid: Callable[[], JID]) -> Callable[[StanzaBase], StanzaBase | None]:
-    """An ``in`` filter (see the module docstring). ``own_jid`` gives the bound JID now."""
+def answer_unknown_iq(
+    own_jid: Callable[[], JID], expects_ibb: Callable[[], bool] = lambda: False
+) -> Callable[[StanzaBase], StanzaBase | None]:
+    """An ``in`` filter (see the module docstring). ``own_jid`` gives the bound JID now;
+    ``expects_ibb``: an accepted file transfer waits for an in-band bytestream now."""
 
     def filter_iq(stanza: StanzaBase) -> StanzaBase | None:
         if not isinstance(stanza, Iq) or stanza["type"] not in ("get", "set"):
@@ -65,6 +71,8 @@ def answer_unknown_iq(own_jid: Callable[[], JID]) -> Callable[[StanzaBase], Stan
         if namespaces == {_NS_ROSTER} and stanza["type"] == "set" and from_own_server:
             return stanza
         if namespaces == {_NS_PING} and stanza["type"] == "get" and from_own_server:
+            return stanza
+        if namespaces == {_NS_IBB} and stanza["type"] == "set" and expects_ibb():
             return stanza
         reply = stanza.reply()  # type: ignore[no-untyped-call]
         reply["type"] = "error"

@@ -40,6 +40,7 @@ from timb.core.events import (
     TorStalled,
     TrustChanged,
 )
+from timb.core.files.errors import FileTransferError
 from timb.core.service import (
     InvalidRequest,
     NotFound,
@@ -52,6 +53,7 @@ from timb.core.service import (
 )
 from timb.core.service.checks import is_unicode
 from timb.ui.cli.jsonrpc_channels import CHANNEL_NOTIFICATIONS, CONFIRMATION_REQUIRED, channel_methods
+from timb.ui.cli.jsonrpc_files import FILE_NOTIFICATIONS, file_methods
 from timb.ui.cli.jsonrpc_onion import ONION_NOTIFICATIONS, onion_methods
 from timb.ui.cli.jsonrpc_schema import SERVICE_METHODS, Param, service_params, to_json
 from timb.ui.crash import redacted_report
@@ -74,6 +76,8 @@ _ERROR_CODES: list[tuple[type[ServiceError], int]] = [
     (ConfirmationRequired, CONFIRMATION_REQUIRED),  # before its base, InvalidRequest
     (InvalidRequest, INVALID_PARAMS),
     (Unavailable, UNAVAILABLE),
+    # a file cannot go or come now (no private OTR session, over the cap, mat2 failed): its text says why
+    (FileTransferError, UNAVAILABLE),
 ]
 
 NOTIFICATIONS: dict[type, str] = {
@@ -97,6 +101,7 @@ NOTIFICATIONS: dict[type, str] = {
     ErrorEvent: "error",
     **CHANNEL_NOTIFICATIONS,
     **ONION_NOTIFICATIONS,
+    **FILE_NOTIFICATIONS,
 }
 
 
@@ -124,6 +129,7 @@ class JsonRpcServer:
         }
         self._methods.update(channel_methods(service))
         self._methods.update(onion_methods(service))
+        self._methods.update(file_methods(service))
         self._methods["shutdown"] = ([], self._shutdown)
 
     def _shutdown(self) -> None:
