@@ -27,7 +27,15 @@ another, none inherits from another)::
      │    └── account_book.Networks   how an account gets its adapter (through tor)
      ├── contacts.Contacts       contact, subscription and blocking commands
      ├── messaging.Messaging     message, OTR, trust, SMP and history commands
-     └── identity.Identity       libotr key and fingerprint import/export
+     ├── identity.Identity       libotr key and fingerprint import/export
+     ├── tor_connection.TorConnection  the bridges choice (tor_settings: the torrc it gives)
+     ├── onions.Onions           onion services published for the UI
+     ├── channels.Channels       IRC channels (plaintext by nature, with their banner)
+     ├── irc_sasl.IrcSasl        SASL keys of IRC accounts
+     ├── onion_part.OnionPart    serverless onion identities, contacts, messages
+     │    ├── onion_runtime / onion_store  one identity online; what the vault keeps
+     │    └── onion_files.OnionFiles  Ricochet's file channel
+     └── xmpp_files.XmppFiles    files with XMPP contacts inside OTR, bytes over IBB
     tor: `timb.core.tor_link.TorLink`
 
 How to add a network
