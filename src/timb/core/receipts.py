@@ -63,9 +63,12 @@ class Receipts(ConversationsBase):
             c.queue.append(kept.id)
 
     def resume(self) -> None:
-        """The network is back (or there for the first time): send what waits, starting the
-        AKEs it needs (the time-outs may have given up while we were offline)."""
+        """The network is back (or there for the first time): send again what a TIMB peer did
+        not acknowledge (the server may have lost what was in flight when the link went), then
+        what waits, starting the AKEs it needs (the time-outs may have given up meanwhile)."""
         for c in list(self._contacts.values()):
+            for session in list(c.instances.children.values()):
+                self._retransmit(c, session)
             if c.queue:
                 c.ake_retries = 0
                 self._flush(c)
@@ -89,7 +92,27 @@ class Receipts(ConversationsBase):
             return
         session.probes += 1
         session.probe_at = now + AKE_TIMEOUT
-        session.ack_due = True  # the empty Data Message below carries it
+        if not self._retransmit(c, session):
+            session.ack_due = True  # a libotr peer: the empty Data Message poll sends is the probe
+
+    def _retransmit(self, c: ContactState, session: Session) -> bool:
+        """Send a TIMB peer again, in the same session, the messages it has not acknowledged
+        (in their order, with their ids: it shows each once and acknowledges it again). Only
+        into the key they went to, never a suspect or distrusted session (a re-key decides
+        those). A libotr peer would show them twice: False, nothing sent."""
+        fingerprint = session.conv.their_fingerprint
+        if not (session.timb and session.conv.encrypted and fingerprint is not None):
+            return False
+        if session.suspect or self._distrusted(c, session):
+            return False
+        again = [m for m in session.unconfirmed if fingerprint in self._messages[m].written_for]
+        for msg_id in again:
+            record = TimbRecord(bytes.fromhex(msg_id), tuple(session.acks_due))
+            session.acks_due = []
+            session.conv.send(self._messages[msg_id].text.reveal(), record)
+        for wire in session.conv.data_to_send():
+            self._queue_wire(c, session, wire, needs_otr=True)
+        return bool(again)
 
     def _timb_record(self, c: ContactState, session: Session, record: TimbRecord) -> None:
         """A TIMB peer: it names each message it sends and acknowledges each one it decrypted,
