@@ -6,11 +6,11 @@
 set -u
 bin=${1:-.venv/bin}
 log=$(mktemp)
-"$bin/pytest" -q -p no:cacheprovider tests/integration >"$log" 2>&1 &
+"$bin/pytest" -q -p no:cacheprovider --durations=20 tests/integration >"$log" 2>&1 &
 integration=$!
 # An interrupted run stops the other half too (its fixtures stop their tors on SIGTERM).
 trap 'kill "$integration" 2>/dev/null; wait "$integration" 2>/dev/null; rm -f "$log"' EXIT
-"$bin/pytest" -q --ignore=tests/integration
+"$bin/pytest" -q --durations=10 --ignore=tests/integration
 rest=$?
 wait "$integration"
 integ=$?
