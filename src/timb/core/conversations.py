@@ -191,9 +191,10 @@ class Conversations(Receipts):
         if c is None:
             return
         unconfirmed = [m for s in c.instances.children.values() for m in s.unconfirmed]
-        self._messages.fail([*c.queue, *c.held, *unconfirmed])
+        self._messages.fail([*c.queue, *c.held, *c.unsure, *unconfirmed])
         c.queue.clear()
         c.held.clear()
+        c.unsure.clear()
         for s in c.instances.children.values():
             s.unconfirmed.clear()
 
@@ -300,6 +301,8 @@ class Conversations(Receipts):
             c.ake_activity = self._clock.now()
         session.conv.receive(wire)
         self._drain(c, session)
+        if c.unsure and session.timb and session is c.current:
+            self._release_unsure(c)
 
     def data_to_send(self) -> list[tuple[str, str]]:
         """``(contact, wire)`` pairs for the network, in order."""
@@ -365,6 +368,8 @@ class Conversations(Receipts):
             session.repeated = False  # a re-sent message we had shown already: acknowledged again
             return
         if encrypted:
+            if not session.timb:
+                self._plain_peer(c, session)
             if session.reading is not None:
                 remember(c.seen_ids, session.reading)
                 self.seen_changed = self.seen_changed or self._is_contact(c.name)
@@ -419,6 +424,7 @@ class Conversations(Receipts):
         c.lost_session = False
         c.queue[:0] = self._messages.requeue(resend)
         self._flush(c)
+        self._ask_timb(c, session)
 
     def _note_version(self, c: ContactState, fingerprint: Fingerprint, version: int | None) -> None:
         if version is None:

@@ -10,7 +10,9 @@ Safety first: a restored message keeps the keys it was written for (issue 9), so
 that key or a verified one, else it is held for the user like any other; and what needed OTR still
 does. A message SENT to a libotr peer is not kept: that peer cannot recognise a copy (TIMB's ids
 are ours), so sending it again would show it twice, and a libotr client confirms by key ids that
-a new run cannot check. A TIMB peer shows a re-sent id once (`timb.core.seen_ids`).
+a new run cannot check. A TIMB peer shows a re-sent id once (`timb.core.seen_ids`). A message
+SENT before the peer showed what it is is kept *unsure*: the next run sends it again only once its
+session shows a TIMB record (`Receipts._ask_timb`, `_release_unsure`).
 
 The vault is encrypted with the passphrase; a delivered or failed message leaves it at the next
 save (the text of a delivered one is dropped from memory at once, as before).
@@ -38,21 +40,26 @@ class KeptMessage:
     text: Secret[str]
     needs_otr: bool
     written_for: frozenset[Fingerprint]
+    unsure: bool = False  # SENT to a peer not known to be TIMB: it goes again only to a TIMB one
 
 
 def outbox_section(messages: Iterable[KeptMessage]) -> list[dict[str, object]]:
     """The vault section, oldest first (at most MAX_KEPT, the newest)."""
     kept = list(messages)[-MAX_KEPT:]
-    return [
-        {
-            "id": m.id,
-            "contact": m.contact,
-            "text": m.text.reveal(),
-            "needs_otr": m.needs_otr,
-            "written_for": sorted(f.hex for f in m.written_for),
-        }
-        for m in kept
-    ]
+    return [_serialised(m) for m in kept]
+
+
+def _serialised(m: KeptMessage) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "id": m.id,
+        "contact": m.contact,
+        "text": m.text.reveal(),
+        "needs_otr": m.needs_otr,
+        "written_for": sorted(f.hex for f in m.written_for),
+    }
+    if m.unsure:
+        entry["unsure"] = True  # (absent otherwise: earlier profiles read the same)
+    return entry
 
 
 def parse_outbox(section: object) -> list[KeptMessage]:
@@ -74,9 +81,12 @@ def _entry(entry: object) -> KeptMessage | None:
         return None
     msg_id, contact, text = entry.get("id"), entry.get("contact"), entry.get("text")
     needs_otr, written_for = entry.get("needs_otr"), entry.get("written_for")
+    unsure = entry.get("unsure", False)
     if not (isinstance(msg_id, str) and isinstance(contact, str) and isinstance(text, str)):
         return None
-    if not (msg_id and contact and "\x00" not in text and isinstance(needs_otr, bool)):
+    if not (
+        msg_id and contact and "\x00" not in text and isinstance(needs_otr, bool) and isinstance(unsure, bool)
+    ):
         return None
     if not isinstance(written_for, list) or not all(isinstance(f, str) for f in written_for):
         return None
@@ -84,4 +94,4 @@ def _entry(entry: object) -> KeptMessage | None:
         keys = frozenset(Fingerprint.from_hex(f) for f in written_for)
     except ValueError:
         return None
-    return KeptMessage(msg_id, contact, Secret(text), needs_otr, keys)
+    return KeptMessage(msg_id, contact, Secret(text), needs_otr, keys, unsure)

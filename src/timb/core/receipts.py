@@ -32,23 +32,32 @@ class Receipts(ConversationsBase):
         return seen_section((c.name, c.seen_ids) for c in self._contacts.values() if self._is_contact(c.name))
 
     def outbox_section(self) -> list[dict[str, object]]:
-        """What the profile keeps of the messages not yet DELIVERED (`timb.core.outbox`): every
-        PENDING one, and every SENT one a TIMB peer has not acknowledged, in typing order."""
+        """What the profile keeps of the messages not yet DELIVERED (`timb.core.outbox`), in
+        typing order: every PENDING one; every SENT one a TIMB peer has not acknowledged; and,
+        marked *unsure*, every SENT one in a session whose peer has not yet shown what it is
+        (no TIMB record, no text without one) and every one a previous run kept so."""
         kept = []
         for msg in self._messages.undelivered():
             c = self._contacts.get(msg.contact)
             if c is None:
                 continue
-            if msg.state is MessageState.SENT and not any(
-                s.timb and msg.id in s.unconfirmed for s in c.instances.children.values()
-            ):
-                continue  # a libotr peer would show it twice
-            kept.append(KeptMessage(msg.id, msg.contact, msg.text, msg.needs_otr, msg.written_for))
+            sessions = [s for s in c.instances.children.values() if msg.id in s.unconfirmed]
+            if msg.state is MessageState.SENT:
+                if any(s.timb for s in sessions):
+                    unsure = False
+                elif any(not s.plain_peer for s in sessions):
+                    unsure = True
+                else:
+                    continue  # a libotr peer would show it twice
+            else:
+                unsure = msg.id in c.unsure
+            kept.append(KeptMessage(msg.id, msg.contact, msg.text, msg.needs_otr, msg.written_for, unsure))
         return outbox_section(kept)
 
     def restore_outbox(self, section: object) -> None:
         """The messages a previous run kept: PENDING again, in their order, written for the same
-        keys (so they go only where they could have gone then). They leave at `resume`."""
+        keys (so they go only where they could have gone then). They leave at `resume`; an
+        unsure one only once this run's session shows a TIMB peer (`_release_unsure`)."""
         for kept in parse_outbox(section):
             if kept.id in self._messages:
                 continue
@@ -60,18 +69,55 @@ class Receipts(ConversationsBase):
                 needs_otr=kept.needs_otr,
                 written_for=kept.written_for,
             )
-            c.queue.append(kept.id)
+            (c.unsure if kept.unsure else c.queue).append(kept.id)
 
     def resume(self) -> None:
         """The network is back (or there for the first time): send again what a TIMB peer did
         not acknowledge (the server may have lost what was in flight when the link went), then
-        what waits, starting the AKEs it needs (the time-outs may have given up meanwhile)."""
+        what waits, starting the AKEs it needs (the time-outs may have given up meanwhile); ask
+        the peer of unsure messages what it is."""
         for c in list(self._contacts.values()):
             for session in list(c.instances.children.values()):
                 self._retransmit(c, session)
             if c.queue:
                 c.ake_retries = 0
                 self._flush(c)
+            if c.unsure:
+                private = c.private()
+                if private is None:
+                    self._start_ake(c)
+                else:
+                    private.asked = False  # (the server may have dropped the first question)
+                    self._ask_timb(c, private)
+
+    def _ask_timb(self, c: ContactState, session: Session) -> None:
+        """Unsure messages wait for this session: send an empty Data Message whose record names
+        an id of nothing. A TIMB peer acknowledges it (its record releases them); a libotr client
+        shows nothing (an empty message is a heartbeat to it). Once per session."""
+        if not c.unsure or session.asked or session.timb or session.plain_peer:
+            return
+        if not session.conv.encrypted or self._distrusted(c, session):
+            return
+        session.asked = True
+        session.conv.send("", TimbRecord(self._rng.randbytes(8), tuple(session.acks_due)))
+        session.acks_due = []
+        for wire in session.conv.data_to_send():
+            self._queue_wire(c, session, wire, needs_otr=True)
+
+    def _release_unsure(self, c: ContactState) -> None:
+        """The current session's peer is TIMB: it shows an id once, so the unsure messages go
+        again, first (the written-for rule of `_send_in` still holds them for another key)."""
+        c.queue[:0] = c.unsure
+        c.unsure = []
+        self._flush(c)
+
+    def _plain_peer(self, c: ContactState, session: Session) -> None:
+        """The peer wrote a text without a TIMB record: a libotr client, which cannot recognise a
+        copy. The unsure messages may have been shown: they are SENT, never sent again."""
+        session.plain_peer = True
+        for msg_id in c.unsure:
+            self._messages.set_state(self._messages[msg_id], MessageState.SENT)
+        c.unsure = []
 
     def restore_seen(self, section: dict[str, object]) -> None:
         """The ids a previous run saved (`seen_section`), for the user's contacts."""

@@ -53,6 +53,8 @@ class Session(Instance):
     # restarted peer then gets Data for its dead instance and re-keys, so ours are re-sent).
     probe_at: float | None = None
     probes: int = 0
+    plain_peer: bool = False  # it wrote a text without a TIMB record: a libotr client
+    asked: bool = False  # we sent it an id of nothing, so that a TIMB peer shows itself (`_ask_timb`)
 
 
 @dataclass(eq=False, slots=True)
@@ -62,6 +64,9 @@ class ContactState:
     instances: Instances[Session]
     queue: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # PENDING, not for the current key: the user decides
+    # PENDING, kept by a run that had SENT them to a peer not yet known to be TIMB: they go again
+    # once this run's session shows a TIMB record (a libotr peer would show them twice).
+    unsure: list[str] = field(default_factory=list)
     known: set[Fingerprint] = field(default_factory=set)  # keys of this run's sessions
     ake_activity: float | None = None  # last AKE message sent or received; None: no AKE under way
     ake_retries: int = 0
@@ -164,14 +169,15 @@ class ConversationsBase:
 
         def idle(name: str) -> bool:
             c = self._contacts[name]
-            return not (c.queue or c.held or any(s.unconfirmed for s in c.instances.children.values()))
+            waiting = c.queue or c.held or c.unsure
+            return not (waiting or any(s.unconfirmed for s in c.instances.children.values()))
 
         candidates = [n for n in self._strangers if n != keep]
         victim = next((n for n in candidates if idle(n)), candidates[0])
         c = self._contacts.pop(victim)
         del self._strangers[victim]
         unconfirmed = [m for s in c.instances.children.values() for m in s.unconfirmed]
-        self._messages.fail([*c.queue, *c.held, *unconfirmed])
+        self._messages.fail([*c.queue, *c.held, *c.unsure, *unconfirmed])
         self.strangers_evicted += 1
 
     def accepted(self, contact: str) -> None:
