@@ -8,8 +8,6 @@ decides how much that is by keeping our acknowledgements.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.unit.test_review4_outbox import ALICE, BOB, Net
 from timb.core.conversations import Conversations
 from timb.core.events import MessageReceived
@@ -17,12 +15,6 @@ from timb.core.outbox import MAX_KEPT
 from timb.core.seen_ids import KEPT_IDS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review4: the profile keeps KEPT_IDS=256 ids per contact, but a TIMB peer re-sends up to "
-    "MAX_KEPT=1000 unacknowledged messages: with the server keeping our acks, a restart shows the "
-    "oldest again",
-)
 def test_a_peer_resending_what_we_never_acknowledged_is_shown_nothing_twice_after_our_restart() -> None:
     assert KEPT_IDS < MAX_KEPT  # the gap the attack uses
     net = Net()

@@ -479,11 +479,12 @@ class Conversations(Receipts):
             if not all([self._queue_wire(c, session, w, needs_otr=msg.needs_otr) for w in wires]):
                 c.queue.insert(0, msg_id)  # never went out: stays PENDING, and the run stops
                 break
-            session.unconfirmed.append(msg.id)
+            first = self._messages.sent(msg)
+            if first:
+                self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), True))
+            self._track(c, session, msg.id)
             if session.probe_at is None:
                 session.probe_at, session.probes = self._clock.now() + AKE_TIMEOUT, 0
-            if self._messages.sent(msg):
-                self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), True))
         self._drain(c, session)
         if held:
             c.held.extend(held)

@@ -90,6 +90,16 @@ class Deliveries:
         for msg_id in msg_ids:
             self.set_state(self._messages[msg_id], MessageState.FAILED)
 
+    def untrack(self, msg_id: str) -> None:
+        """No longer followed (`ConversationsBase._track` caps what is): it stays SENT, is never
+        sent again, and its text leaves memory now."""
+        self._messages[msg_id].text = Secret("")
+        self._order.pop(msg_id, None)
+
+    def position(self, msg_id: str) -> int:
+        """Its place in the sending order. Raises: KeyError for one not sent."""
+        return self._order[msg_id]
+
     def confirm(self, unconfirmed: list[str], recipient_keyid: int | None) -> None:
         """The peer wrote a readable message knowing our keys up to ``recipient_keyid``: our
         messages (``unconfirmed``, in sending order, updated in place) that announced no newer

@@ -24,6 +24,7 @@ from timb.core.events import (
     OtrStateChanged,
     OtrUnavailable,
 )
+from timb.core.seen_ids import KEPT_IDS
 from timb.otr import AuthState, Conversation, Policy, PolicyViolation, PrivateKey
 from timb.otr.instances import Instance, Instances, Kind, is_ake, peek
 from timb.otr.wire import DATA, SIGNATURE, is_encoded_message
@@ -32,6 +33,11 @@ from timb.otr.wire import DATA, SIGNATURE, is_encoded_message
 # and started again from scratch, at most AKE_RETRIES times in a row.
 AKE_TIMEOUT = 60.0
 AKE_RETRIES = 3
+# Messages followed per contact until the peer confirms them. A TIMB peer keeps the ids of the
+# newest KEPT_IDS it showed across its restarts, so what we re-send must not be more than that (a
+# server that keeps the acknowledgements would make it show the oldest again); and the texts of
+# what a server never lets be confirmed must not pile up in memory. Older ones stay SENT, untracked.
+MAX_UNCONFIRMED = KEPT_IDS
 # Addresses that are not the user's contacts (anyone can send us OTR messages) kept per account;
 # beyond this the oldest idle one is forgotten (`strangers_evicted` counts them).
 MAX_STRANGERS = 100
@@ -317,6 +323,18 @@ class ConversationsBase:
         raise NotImplementedError
 
     # -- what the user sees ----------------------------------------------------------------------
+
+    def _track(self, c: ContactState, session: Session, msg_id: str) -> None:
+        """Follow ``msg_id``, just sent in ``session``, until confirmed: at most MAX_UNCONFIRMED
+        per contact, the oldest (in sending order) let go."""
+        session.unconfirmed.append(msg_id)
+        followed = [(m, s) for s in c.instances.children.values() for m in s.unconfirmed]
+        if len(followed) <= MAX_UNCONFIRMED:
+            return
+        followed.sort(key=lambda pair: self._messages.position(pair[0]))
+        for old, owner in followed[: len(followed) - MAX_UNCONFIRMED]:
+            owner.unconfirmed.remove(old)
+            self._messages.untrack(old)
 
     def _verified(self, contact: str, session: Session) -> bool:
         fingerprint = session.conv.their_fingerprint
