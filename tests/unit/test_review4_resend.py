@@ -5,19 +5,12 @@ alone (an XMPP error stanza it can forge at will), and a libotr peer has no ids 
 
 from __future__ import annotations
 
-import pytest
-
 from tests.unit.otr_link import BOB_KEY
 from tests.unit.test_review4_outbox import BOB, SECRET, Net
 from timb.common.random import DeterministicRandom
 from timb.otr import Conversation
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review4: every forged bounce re-sends a libotr peer's unconfirmed messages after the re-key: "
-    "the server makes bob's client show a message it already showed as many times as it likes",
-)
 def test_forged_bounces_do_not_make_a_libotr_peer_show_a_message_again_and_again() -> None:
     net = Net()
     alice = net.alice()

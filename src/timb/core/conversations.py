@@ -387,6 +387,7 @@ class Conversations(Receipts):
         assert fingerprint is not None
         resend: list[str] = []
         carried: list[str] = []  # sent under keys now gone, to the same live instance
+        plain: list[str] = []  # re-sent to a libotr peer, which may show them again
         # Re-keyed in place after the peer reported trouble: re-send; a healthy refresh: carry,
         # except to a TIMB peer: it shows each id once, so it gets them again in the new session,
         # where one that crossed the re-key (unreadable there) comes before the later ones.
@@ -395,14 +396,26 @@ class Conversations(Receipts):
         # own key, say nothing of whether this peer shows an id once)
         timb = session.timb or (replaced is not None and replaced.timb)
         (resend if session.suspect or timb else carried).extend(session.unconfirmed)
+        if session.suspect and not timb:
+            plain.extend(session.unconfirmed)
         session.unconfirmed.clear()
         session.suspect = False
         for old in [s for s in c.instances.children.values() if s is not session]:
             # The same instance re-keyed: re-send only if it was in trouble (or is TIMB).
             # Another instance: the peer moved on (restart), so whatever it did not confirm is
-            # re-sent.
+            # re-sent -- except from a libotr session of another key with no sign of trouble: it
+            # is alive as far as we know (the server's own key as a new instance kills nothing),
+            # and showed them, perhaps; it confirms them when it writes.
+            if (
+                old is not replaced
+                and not (old.suspect or old.timb)
+                and old.conv.their_fingerprint != fingerprint
+            ):
+                continue
             if old.suspect or old is not replaced or old.timb:
                 resend.extend(old.unconfirmed)
+                if not old.timb:
+                    plain.extend(old.unconfirmed)
             else:
                 carried.extend(old.unconfirmed)
                 session.ack_due = session.ack_due or old.ack_due
@@ -422,7 +435,14 @@ class Conversations(Receipts):
         c.ake_retries = 0
         c.unavailable_reported = False
         c.lost_session = False
-        c.queue[:0] = self._messages.requeue(resend)
+        # A libotr peer gets a message again at most once: the server forges bounces and OTR
+        # errors at will, and each re-send may be shown (once lost twice, it stays SENT).
+        again = [m for m in plain if self._messages[m].resent_to_libotr]
+        for msg_id in again:
+            self._messages.untrack(msg_id)
+        for msg_id in plain:
+            self._messages[msg_id].resent_to_libotr = True
+        c.queue[:0] = self._messages.requeue([m for m in resend if m not in again])
         self._flush(c)
         self._ask_timb(c, session)
 

@@ -32,6 +32,7 @@ class OutgoingMessage:
     # known: the first session's). Never sent or re-sent under another key unless that key is
     # verified or the user says so (issue 9, item 1).
     written_for: frozenset[Fingerprint] = frozenset()
+    resent_to_libotr: bool = False  # (a libotr peer gets it again at most once: it may show each)
 
 
 class Deliveries:
