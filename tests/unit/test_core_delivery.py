@@ -11,8 +11,8 @@ def test_re_sending_keeps_the_order_of_first_sending_after_deliveries() -> None:
     # left it put a later message before an older one still waiting (shown out of order).
     d = Deliveries("main", lambda _event: None)
     for n in range(4):
-        d.sent(d.add(f"m{n}", "bob@x", f"text {n}", needs_otr=True, written_for=frozenset()))
+        d.place(d.add(f"m{n}", "bob@x", f"text {n}", needs_otr=True, written_for=frozenset()))
     d.set_state(d["m0"], MessageState.DELIVERED)
     d.set_state(d["m1"], MessageState.DELIVERED)
-    d.sent(d.add("m4", "bob@x", "text 4", needs_otr=True, written_for=frozenset()))
+    d.place(d.add("m4", "bob@x", "text 4", needs_otr=True, written_for=frozenset()))
     assert d.requeue(["m4", "m3", "m2"]) == ["m2", "m3", "m4"]

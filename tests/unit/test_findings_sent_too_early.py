@@ -15,8 +15,6 @@ The lowest layer that shows it: one `Conversations` core in a private session.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.unit.test_core_conversations_property import A, B, run
 from timb.core.events import MessageState
 
@@ -24,11 +22,6 @@ from timb.core.events import MessageState
 SCRIPT: list[tuple[object, ...]] = [("send", A), *[("deliver", n, 3) for n in (B, A, B, A, B, A, B)]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 finding: a message is reported SENT while its wire string is still in the "
-    "core's outbox (a crash then loses a message shown as sent)",
-)
 def test_a_message_is_not_shown_sent_before_its_wire_left_the_core() -> None:
     world = run(SCRIPT)
     core = world.now(A).core

@@ -13,6 +13,7 @@ from timb.common.secret import Secret
 from timb.core.conversations import Conversations
 from timb.core.events import MessageState
 from timb.core.outbox import KeptMessage, outbox_section, parse_outbox
+from timb.core.routing import ASK_TIMEOUT
 from timb.otr import Conversation
 
 
@@ -118,3 +119,31 @@ def test_the_unsure_mark_round_trips_and_a_damaged_one_is_skipped() -> None:
 
 def _unsure(kept: KeptMessage) -> KeptMessage:
     return KeptMessage(kept.id, kept.contact, kept.text, kept.needs_otr, kept.written_for, unsure=True)
+
+
+def test_a_silent_libotr_peer_holds_the_next_messages_only_until_the_question_times_out() -> None:
+    net = Net()
+    pidgin = _pidgin(net)
+    alice, first = _sent_before_any_word(net, pidgin, "pidgin", read=True)
+    alice2 = net.alice(section=alice.outbox_section())
+    net.pump(alice2, pidgin, "pidgin")  # private again; the question gets no answer from libotr
+    later = alice2.send(BOB, "typed after the restart")
+    net.pump(alice2, pidgin, "pidgin")
+    assert alice2.message_state(later) is MessageState.PENDING  # behind the unsure one (order)
+    net.clock.advance(ASK_TIMEOUT)
+    alice2.poll()
+    net.pump(alice2, pidgin, "pidgin")
+    assert net.shown["pidgin"] == [SECRET, "typed after the restart"]  # each once, in order
+    assert alice2.message_state(first) is MessageState.SENT  # may have been shown: not again
+    assert alice2.message_state(later) is MessageState.SENT
+
+
+def test_what_is_typed_after_a_restart_comes_after_the_unsure_messages_at_a_timb_peer() -> None:
+    net = Net()
+    bob = net.timb_peer("bob")
+    alice, first = _sent_before_any_word(net, bob, "bob")
+    alice2 = net.alice(section=alice.outbox_section())
+    later = alice2.send(BOB, "typed after the restart")
+    net.pump(alice2, bob, "bob")
+    assert net.shown["bob"] == [SECRET, "typed after the restart"]
+    assert [alice2.message_state(m) for m in (first, later)] == [MessageState.DELIVERED] * 2

@@ -256,6 +256,7 @@ class Conversations(Receipts):
         """Send due acknowledgements; report AKEs unanswered for AKE_TIMEOUT seconds."""
         now = self._clock.now()
         for c in self._contacts.values():
+            self._ask_timed_out(c, now)
             for session in c.instances.children.values():
                 self._probe_if_due(c, session, now)
                 if session.ack_due and session.conv.encrypted:
@@ -301,12 +302,24 @@ class Conversations(Receipts):
             c.ake_activity = self._clock.now()
         session.conv.receive(wire)
         self._drain(c, session)
-        if c.unsure and session.timb and session is c.current:
-            self._release_unsure(c)
+        if c.unsure and session is c.current and (session.timb or session.plain_peer):
+            self._flush(c)  # the peer showed what it is (`_settle_unsure`)
 
     def data_to_send(self) -> list[tuple[str, str]]:
-        """``(contact, wire)`` pairs for the network, in order."""
+        """``(contact, wire)`` pairs for the network, in order. The messages they carry are
+        SENT from now on (`MessageSent` for each one's first sending)."""
         out, self._outbox = self._outbox, []
+        leaving, self._leaving = self._leaving, []
+        for msg_id, first, encrypted, tracked in leaving:
+            msg = self._messages[msg_id]
+            if msg.state is not MessageState.PENDING:
+                continue  # failed (or confirmed) meanwhile
+            if tracked:
+                self._messages.set_state(msg, MessageState.SENT)
+            if first:
+                self._emit(MessageSent(self.account, msg.contact, msg.id, msg.text.reveal(), encrypted))
+            if not tracked:
+                self._messages.set_state(msg, MessageState.SENT)
         return out
 
     def next_event(self) -> CoreEvent | None:
@@ -444,7 +457,6 @@ class Conversations(Receipts):
             self._messages[msg_id].resent_to_libotr = True
         c.queue[:0] = self._messages.requeue([m for m in resend if m not in again])
         self._flush(c)
-        self._ask_timb(c, session)
 
     def _note_version(self, c: ContactState, fingerprint: Fingerprint, version: int | None) -> None:
         if version is None:
@@ -459,7 +471,7 @@ class Conversations(Receipts):
 
     def _flush(self, c: ContactState) -> None:
         self._readmit_held(c)
-        if not c.queue:
+        if not (c.queue or c.unsure):
             return
         session = c.current
         if session is not None and session.conv.finished:
@@ -469,8 +481,13 @@ class Conversations(Receipts):
         elif session is not None and session.conv.encrypted and self._distrusted(c, session):
             self._unavailable(c, "the contact's key in this session is distrusted: nothing is sent")
         elif session is not None and session.conv.encrypted and not session.suspect:
+            if c.unsure:
+                # A previous run's unsure messages come first, once the peer shows what it is:
+                # what was typed since waits behind them (order), at most ASK_TIMEOUT.
+                self._settle_unsure(c, session)
+                return
             self._send_in(c, session)
-        elif requires_encryption(c.policy) or self._messages[c.queue[0]].needs_otr:
+        elif requires_encryption(c.policy) or not c.queue or self._messages[c.queue[0]].needs_otr:
             self._start_ake(c)
         else:
             self._send_unprotected(c, session or c.instances.get_master())
@@ -499,9 +516,7 @@ class Conversations(Receipts):
             if not all([self._queue_wire(c, session, w, needs_otr=msg.needs_otr) for w in wires]):
                 c.queue.insert(0, msg_id)  # never went out: stays PENDING, and the run stops
                 break
-            first = self._messages.sent(msg)
-            if first:
-                self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), True))
+            self._leaving.append((msg.id, self._messages.place(msg), True, True))
             self._track(c, session, msg.id)
             if session.probe_at is None:
                 session.probe_at, session.probes = self._clock.now() + AKE_TIMEOUT, 0
@@ -519,8 +534,7 @@ class Conversations(Receipts):
             msg = self._messages[c.queue.pop(0)]
             encrypted = target.conv.encrypted  # (suspect but still private: it goes encrypted)
             target.conv.send(msg.text.reveal())
-            self._emit(MessageSent(self.account, c.name, msg.id, msg.text.reveal(), encrypted))
-            self._messages.set_state(msg, MessageState.SENT)  # not tracked: no receipt
+            self._leaving.append((msg.id, True, encrypted, False))  # not tracked: no receipt
         self._drain(c, target)
         if c.queue:
             self._start_ake(c)

@@ -67,16 +67,16 @@ class Deliveries:
         """Raises: KeyError for an unknown id."""
         return self._messages[msg_id]
 
-    def sent(self, msg: OutgoingMessage) -> bool:
-        """Handed to the network (its first sending fixes its place in the re-send order);
-        True the first time."""
+    def place(self, msg: OutgoingMessage) -> bool:
+        """Encrypted for the network: its first sending fixes its place in the re-send order
+        (it becomes SENT once its wire leaves the core, `Conversations.data_to_send`); True the
+        first time."""
         first = msg.id not in self._order
         if first:
             # (len(self._order) would not do: delivered messages leave it, and a later one
             # would get a position before older ones still waiting: re-sent out of order)
             self._order[msg.id] = self._sent_count
             self._sent_count += 1
-        self.set_state(msg, MessageState.SENT)
         return first
 
     def set_state(self, msg: OutgoingMessage, state: MessageState) -> None:

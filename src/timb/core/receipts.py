@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from timb.core.events import MessageState
 from timb.core.outbox import KeptMessage, outbox_section, parse_outbox
-from timb.core.routing import AKE_RETRIES, AKE_TIMEOUT, ContactState, ConversationsBase, Session
+from timb.core.routing import AKE_RETRIES, AKE_TIMEOUT, ASK_TIMEOUT, ContactState, ConversationsBase, Session
 from timb.core.seen_ids import parse_seen, seen_section
 from timb.otr.tlv import MAX_ACKS, TimbRecord
 
@@ -79,26 +79,32 @@ class Receipts(ConversationsBase):
         for c in list(self._contacts.values()):
             for session in list(c.instances.children.values()):
                 self._retransmit(c, session)
-            if c.queue:
+            if c.queue or c.unsure:
                 c.ake_retries = 0
-                self._flush(c)
-            if c.unsure:
                 private = c.private()
-                if private is None:
-                    self._start_ake(c)
-                else:
+                if private is not None:
                     private.asked = False  # (the server may have dropped the first question)
-                    self._ask_timb(c, private)
+                self._flush(c)
+
+    def _settle_unsure(self, c: ContactState, session: Session) -> None:
+        """The current private session, and unsure messages first in line: a TIMB peer gets them
+        again (`_release_unsure`); a libotr one does not (`_unsure_are_sent`); one not known yet is
+        asked (`_ask_timb`), and the queue waits."""
+        if session.timb:
+            self._release_unsure(c)
+        elif session.plain_peer:
+            self._unsure_are_sent(c)
+        else:
+            self._ask_timb(c, session)
 
     def _ask_timb(self, c: ContactState, session: Session) -> None:
         """Unsure messages wait for this session: send an empty Data Message whose record names
         an id of nothing. A TIMB peer acknowledges it (its record releases them); a libotr client
         shows nothing (an empty message is a heartbeat to it). Once per session."""
-        if not c.unsure or session.asked or session.timb or session.plain_peer:
-            return
-        if not session.conv.encrypted or self._distrusted(c, session):
+        if not c.unsure or session.asked or not session.conv.encrypted:
             return
         session.asked = True
+        c.ask_deadline = self._clock.now() + ASK_TIMEOUT
         session.conv.send("", TimbRecord(self._rng.randbytes(8), tuple(session.acks_due)))
         session.acks_due = []
         for wire in session.conv.data_to_send():
@@ -109,15 +115,30 @@ class Receipts(ConversationsBase):
         again, first (the written-for rule of `_send_in` still holds them for another key)."""
         c.queue[:0] = c.unsure
         c.unsure = []
+        c.ask_deadline = None
         self._flush(c)
 
     def _plain_peer(self, c: ContactState, session: Session) -> None:
         """The peer wrote a text without a TIMB record: a libotr client, which cannot recognise a
         copy. The unsure messages may have been shown: they are SENT, never sent again."""
         session.plain_peer = True
+        if session is c.current:
+            self._unsure_are_sent(c)
+
+    def _ask_timed_out(self, c: ContactState, now: float) -> None:
+        """No TIMB record within ASK_TIMEOUT of the question: taken for a libotr peer (a TIMB one
+        answers at its next tick). At worst an unsure message is not sent again: SENT, not lost
+        from sight, and nothing is shown twice."""
+        if c.ask_deadline is not None and now >= c.ask_deadline:
+            self._unsure_are_sent(c)
+
+    def _unsure_are_sent(self, c: ContactState) -> None:
+        """The unsure messages may have been shown: SENT for good; what waited behind them goes."""
         for msg_id in c.unsure:
             self._messages.set_state(self._messages[msg_id], MessageState.SENT)
         c.unsure = []
+        c.ask_deadline = None
+        self._flush(c)
 
     def restore_seen(self, section: dict[str, object]) -> None:
         """The ids a previous run saved (`seen_section`), for the user's contacts."""

@@ -33,6 +33,8 @@ from timb.otr.wire import DATA, SIGNATURE, is_encoded_message
 # and started again from scratch, at most AKE_RETRIES times in a row.
 AKE_TIMEOUT = 60.0
 AKE_RETRIES = 3
+# A TIMB peer acknowledges at its next tick: no answer to `_ask_timb` within this means libotr.
+ASK_TIMEOUT = 20.0
 # Messages followed per contact until the peer confirms them. A TIMB peer keeps the ids of the
 # newest KEPT_IDS it showed across its restarts, so what we re-send must not be more than that (a
 # server that keeps the acknowledgements would make it show the oldest again); and the texts of
@@ -73,6 +75,7 @@ class ContactState:
     # PENDING, kept by a run that had SENT them to a peer not yet known to be TIMB: they go again
     # once this run's session shows a TIMB record (a libotr peer would show them twice).
     unsure: list[str] = field(default_factory=list)
+    ask_deadline: float | None = None  # asked the peer what it is: the queue waits until then
     known: set[Fingerprint] = field(default_factory=set)  # keys of this run's sessions
     ake_activity: float | None = None  # last AKE message sent or received; None: no AKE under way
     ake_retries: int = 0
@@ -139,6 +142,9 @@ class ConversationsBase:
         self._max_fragment_size = max_fragment_size
         self._contacts: dict[str, ContactState] = {}
         self._outbox: list[tuple[str, str]] = []
+        # Messages whose wires are in _outbox: (id, first sending, encrypted, tracked). SENT only
+        # once `data_to_send` hands them on: "sent" must not be said of what a crash still loses.
+        self._leaving: list[tuple[str, bool, bool, bool]] = []
         self._events: deque[CoreEvent] = deque()
         self._messages = Deliveries(account, self._emit)
 
