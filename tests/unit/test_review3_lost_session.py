@@ -11,7 +11,7 @@ from tests.unit.otr_link import ALICE_KEY, BOB_KEY
 from tests.unit.test_core_conversations import ALICE, BOB, Link, Peer, make
 from timb.common.clock import FakeClock
 from timb.core.conversations import AKE_RETRIES, AKE_TIMEOUT
-from timb.core.events import OtrUnavailable
+from timb.core.events import OtrState, OtrUnavailable
 from timb.otr.instances import Kind, peek
 
 KEYS = {ALICE: ALICE_KEY, BOB: BOB_KEY}
@@ -56,3 +56,33 @@ def test_one_stale_data_message_gets_a_bounded_number_of_queries() -> None:
 def test_a_server_replaying_stale_data_gets_at_most_one_query_per_ake_timeout() -> None:
     clock, stale, alice = _stale_data_and_a_restarted_alice()
     assert _an_hour(clock, alice, stale, replay_every=1) <= HOUR / AKE_TIMEOUT + 1
+
+
+def test_stale_data_after_the_re_key_starts_no_second_one() -> None:
+    """The restarted alice re-keyed with bob's instance because of a Data Message for her dead
+    one; the same message again (late, or replayed by the server) is stale: no Query, no re-key,
+    and what bob writes next still reads."""
+    clock = FakeClock()
+    link = Link(clock, [])
+    alice, bob = make(ALICE, KEYS, clock, b"alice", 0x1111), make(BOB, KEYS, clock, b"bob", 0x2222)
+    link.attach(alice)
+    link.attach(bob)
+    alice.core.send(BOB, "hello bob, before my restart")
+    link.pump()
+    link.poll()
+    bob.core.send(ALICE, "for alice's dead instance")
+    (stale,) = [wire for _contact, wire in bob.core.data_to_send()]
+    alice = make(ALICE, KEYS, clock, b"alice again", 0x1112)
+    link.attach(alice)
+    alice.core.receive(BOB, stale)
+    link.pump()
+    link.poll()
+    assert alice.core.otr_state(BOB) is OtrState.PRIVATE_UNVERIFIED
+    for _ in range(3):
+        clock.advance(AKE_TIMEOUT + 1)
+        alice.core.receive(BOB, stale)
+        alice.core.poll()
+        assert alice.core.data_to_send() == []  # (nothing owed: the AKE is all she sent)
+    bob.core.send(ALICE, "bob, in the new session")
+    link.pump()
+    assert alice.texts()[-1:] == ["bob, in the new session"]

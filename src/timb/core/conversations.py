@@ -293,6 +293,12 @@ class Conversations(Receipts):
         envelope = peek(wire)
         session = c.instances.route(envelope, mid_ake=self._mid_ake(c))
         if session is Lost.LOST_SESSION:
+            held = c.instances.children.get(envelope.sender)
+            if held is not None and held.conv.encrypted:
+                # That instance of the peer keyed with this one of us already: the message is
+                # stale (in flight before the re-key, or replayed by the server) or for our
+                # other device. Re-keying again would only make it re-send (libotr ignores these).
+                return
             c.lost_session = True
             self._start_ake(c)
             return
