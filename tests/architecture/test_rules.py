@@ -26,6 +26,7 @@ PURE_MODULES = [
     "tor/testnet/schedule.py",
     "tor/control/reply.py",
     "tor/control/events.py",
+    "tor/control/bootstrap.py",
     # the sans-I/O IRC client (issue 17): everything in net/irc but the asyncio adapter
     *(f"net/irc/{name}.py" for name in ("message", "limits", "flood", "ctcp", "sasl", "caps", "session")),
     *(f"net/irc/{name}.py" for name in ("events", "errors")),

@@ -7,8 +7,8 @@ Error tree::
     Exception
      └── TorError                  anything that went wrong in the Tor layer
           ├── TorNotReady          tor runs but has not bootstrapped (no circuits yet)
-          │    └── BootstrapStalled    no new bootstrap phase for the stall time-out (.stall:
-          │                            where, for how long, why: see timb.tor.stall)
+          │    └── BootstrapStalled    no new bootstrap phase for the stall time-out (.stall,
+          │                            a Stall below: where, for how long, why)
           ├── TorUnavailable       tor is gone: its control or SOCKS port refused or closed
           ├── TorStartError        tor could not be started (binary missing, bad torrc,
           │    │                   exited early); carries the tail of tor's log
@@ -27,14 +27,45 @@ notice log, which holds none of them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import enum
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from timb.tor.stall import Stall
+from timb.tor.control.bootstrap import BootstrapStatus
 
 
 class TorError(Exception):
     """Base of every error raised by timb.tor."""
+
+
+class StallReason(enum.Enum):
+    """Why bootstrap is stuck, from the most to the least specific evidence (`timb.tor.stall`)."""
+
+    TRANSPORT_CANNOT_CONNECT = "the transport cannot connect to the bridge"
+    FIRST_HOP_SILENT = "the bridge (or first relay) does not answer"
+    CONNECTIONS_FAIL = "connections to the first relay fail"
+    TOR_WARNING = "tor reports a problem"
+    NO_PROGRESS = "tor makes no progress"
+
+
+@dataclass(frozen=True, slots=True)
+class Stall:
+    """A stalled bootstrap: where it stands, for how long, why, and a sentence for the user.
+
+    Found by `timb.tor.stall.BootstrapWatch`; defined here, at the bottom of the layer, so that
+    `BootstrapStalled` can carry it without importing the watch (which imports the control
+    events, which import this module).
+    """
+
+    reason: StallReason
+    status: BootstrapStatus
+    seconds: float
+    detail: str
+
+    def describe(self) -> str:
+        return (
+            f"Connecting to Tor is stuck at {self.status.progress} % ({self.status.summary}) for "
+            f"{self.seconds:.0f} s: {self.reason.value}. {self.detail}"
+        )
 
 
 class TorNotReady(TorError):

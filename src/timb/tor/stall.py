@@ -13,40 +13,17 @@ meanwhile say why.
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
 from timb.tor.control.events import BootstrapStatus, ControlEvent, LogEvent, OrConnEvent
+from timb.tor.errors import Stall, StallReason
+
+# What a watch finds (Stall, StallReason) is defined in timb.tor.errors, below this module,
+# because BootstrapStalled carries it; an import back from there would close a cycle.
+# Importers may take them from here.
+__all__ = ["PROXY_FAILURE", "BootstrapWatch", "Stall", "StallReason"]
 
 PROXY_FAILURE = "Proxy Client: unable to connect"
 # Phases in which tor waits for its first hop (a bridge's transport, a proxy, a guard).
 _FIRST_HOP_TAGS = frozenset({"starting", "conn_pt", "conn_done_pt", "conn_proxy", "conn_done_proxy", "conn"})
-
-
-class StallReason(enum.Enum):
-    """Why bootstrap is stuck, from the most to the least specific evidence."""
-
-    TRANSPORT_CANNOT_CONNECT = "the transport cannot connect to the bridge"
-    FIRST_HOP_SILENT = "the bridge (or first relay) does not answer"
-    CONNECTIONS_FAIL = "connections to the first relay fail"
-    TOR_WARNING = "tor reports a problem"
-    NO_PROGRESS = "tor makes no progress"
-
-
-@dataclass(frozen=True, slots=True)
-class Stall:
-    """A stalled bootstrap: where it stands, for how long, why, and a sentence for the user."""
-
-    reason: StallReason
-    status: BootstrapStatus
-    seconds: float
-    detail: str
-
-    def describe(self) -> str:
-        return (
-            f"Connecting to Tor is stuck at {self.status.progress} % ({self.status.summary}) for "
-            f"{self.seconds:.0f} s: {self.reason.value}. {self.detail}"
-        )
 
 
 class BootstrapWatch:

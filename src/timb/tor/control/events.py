@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from timb.tor.control.bootstrap import BootstrapStatus
 from timb.tor.control.reply import (
     Arguments,
     ControlProtocolError,
@@ -16,23 +17,26 @@ from timb.tor.control.reply import (
     split_arguments,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class BootstrapStatus:
-    """Where tor's bootstrap stands (control-spec §5.5 "Bootstrap phases").
-
-    ``progress`` is 0..100; ``tag`` and ``summary`` name the phase; ``warning`` is set when tor
-    reports trouble (a ``WARN`` status with ``WARNING="..."``).
-    """
-
-    progress: int
-    tag: str
-    summary: str
-    warning: str | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.progress >= 100
+# BootstrapStatus lives below timb.tor.errors (which carries it); importers may take it from here.
+__all__ = [
+    "LOG_SEVERITIES",
+    "BootstrapEvent",
+    "BootstrapStatus",
+    "Circuit",
+    "ControlEvent",
+    "HsDescEvent",
+    "LogEvent",
+    "OrConnEvent",
+    "StatusEvent",
+    "Stream",
+    "UnknownEvent",
+    "parse_bootstrap",
+    "parse_circuit",
+    "parse_circuit_status",
+    "parse_event",
+    "parse_stream",
+    "parse_stream_status",
+]
 
 
 def parse_bootstrap(text: str) -> BootstrapStatus | None:
