@@ -37,7 +37,7 @@ from timb.net.onion.identity import OnionIdentity
 from timb.net.onion.state import Role
 from timb.tor.client import TorClient
 from timb.tor.testnet import TestNetwork
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 
 
 def pct(values: list[float], q: int) -> float:

@@ -18,7 +18,7 @@ from timb.common.secret import Secret
 from timb.core.errors import ProfileError
 from timb.core.events import MessageState, OtrState, SmpFinished, SmpOutcome
 from timb.core.service import TimbService, TorSettings
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 from timb.ui.gui.accounts import AccountsDialog, AddAccountDialog
 from timb.ui.gui.app import GuiApp
 from timb.ui.gui.dialogs import AddContactDialog

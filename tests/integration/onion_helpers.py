@@ -13,7 +13,7 @@ from timb.net.onion import peer_events as pe
 from timb.net.onion.adapter import OnionPeer
 from timb.net.onion.identity import OnionIdentity
 from timb.tor.client import TorClient
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 
 E = TypeVar("E")
 

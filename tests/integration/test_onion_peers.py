@@ -17,7 +17,7 @@ from timb.net.onion import peer_events as pe
 from timb.net.onion.book import ContactState
 from timb.net.onion.messages import Status
 from timb.tor.client import TorClient
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 
 pytestmark = pytest.mark.integration
 

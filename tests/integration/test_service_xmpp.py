@@ -37,7 +37,7 @@ from timb.core.events import (
     OtrUnavailable,
 )
 from timb.core.service import TimbService, TorSettings
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 
 pytestmark = pytest.mark.integration
 

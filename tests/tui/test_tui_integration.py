@@ -25,7 +25,7 @@ from tests.unit.fake_network import FakeServer
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageReceived, MessageState, SmpFinished, SmpOutcome, SmpRequested
 from timb.core.service import TimbService, TorSettings
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 from timb.ui.tui.app import TimbApp
 from timb.ui.tui.screens.main import MainScreen
 from timb.ui.tui.screens.tor import TorErrorScreen

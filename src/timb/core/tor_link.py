@@ -29,7 +29,7 @@ from timb.tor.client import TorClient
 from timb.tor.errors import BootstrapStalled, TorError
 from timb.tor.process import ManagedTor
 from timb.tor.stall import Stall
-from timb.tor.testnet_state import StateFile
+from timb.tor.testnet.state import StateFile
 from timb.tor.torrc import LOOPBACK, DirAuthority, NodeSpec, TorConfig, client_torrc, control_options
 
 MANAGED_NICKNAME = "timb"

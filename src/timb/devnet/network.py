@@ -22,7 +22,7 @@ from timb.tor.client import TorClient
 from timb.tor.control.events import BootstrapStatus
 from timb.tor.errors import TorError
 from timb.tor.testnet import TestNetwork, bootstrap_status
-from timb.tor.testnet_state import ClientInfo
+from timb.tor.testnet.state import ClientInfo
 
 _ECHO_MAX = 1 << 20
 
