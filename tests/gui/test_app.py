@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog
 
 from tests.gui.conftest import Gui
@@ -273,6 +274,31 @@ def test_panic_ends_sessions_locks_and_quits(make_gui: MakeGui) -> None:
     assert status == 0
     assert ("end_otr", "alice", "bob@timb.test") in gui.service.calls
     assert gui.service.calls[-1] == ("close",) and not gui.service.unlocked
+
+
+def test_panic_ends_otr_with_every_contact_of_every_account_and_empties_the_clipboard(
+    make_gui: MakeGui,
+) -> None:
+    """Not only the open tabs: a closed tab's session, another account's and a stranger's end."""
+    gui = unlocked(make_gui, "bob@timb.test", "carol@timb.test")
+    gui.service.with_account("work", "me@work.test", "dave@work.test")
+    gui.window.open("alice", "bob@timb.test")
+    gui.window.open("alice", "carol@timb.test")
+    carol = gui.window.views[("alice", "carol@timb.test")]
+    gui.window.tabs.tabCloseRequested.emit(gui.window.tabs.indexOf(carol))  # its session lives on
+    handle_event(gui.window, MessageReceived("alice", "eve@stranger.test", "hello", True, False))
+    assert set(gui.window.views) == {("alice", "bob@timb.test"), ("alice", "eve@stranger.test")}
+    QGuiApplication.clipboard().setText("a fingerprint the user copied")
+    gui.window.menu_actions["panic"].trigger()
+    ended = [call[1:] for call in gui.service.calls if call[0] == "end_otr"]
+    assert sorted(ended) == [
+        ("alice", "bob@timb.test"),
+        ("alice", "carol@timb.test"),
+        ("alice", "eve@stranger.test"),
+        ("work", "dave@work.test"),
+    ]
+    assert QGuiApplication.clipboard().text() == ""
+    assert gui.window.views == {} and gui.window.contact_list.count() == 0
 
 
 def test_crash_in_a_command_is_reported_redacted(make_gui: MakeGui) -> None:

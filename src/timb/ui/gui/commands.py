@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QDialog
 
 from timb.common.secret import Secret
+from timb.core.errors import ProfileError, ServiceError
 from timb.core.events import KeyChanged
 from timb.core.service.results import Fingerprints
 from timb.ui.gui.accounts import AccountsDialog
@@ -79,6 +81,18 @@ def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
     ]
 
 
+def clear_clipboard() -> None:
+    """Empty every clipboard the platform has (X11's selection too). Always, not only when it
+    holds what TIMB put there: a copied address or fingerprint may have been pasted and changed,
+    and TIMB cannot tell what else was copied from its window."""
+    clipboard = QGuiApplication.clipboard()
+    clipboard.clear(QClipboard.Mode.Clipboard)
+    if clipboard.supportsSelection():
+        clipboard.clear(QClipboard.Mode.Selection)
+    if clipboard.supportsFindBuffer():
+        clipboard.clear(QClipboard.Mode.FindBuffer)
+
+
 class Commands:
     def __init__(self, window: MainWindow) -> None:
         self.w = window
@@ -126,20 +140,40 @@ class Commands:
         self.w.quit_requested.emit(0)
 
     def panic(self) -> None:
-        """End every private session, forget what the window shows, close the service (it locks
-        the profile) and quit. Python cannot promise the memory is wiped (docs/threat-model.md)."""
-        for account, contact in list(self.w.views):
-            self.tasks.run(functools.partial(self.service.end_otr, account, contact))
-        for dialog in list(self.open_dialogs):
-            dialog.done(QDialog.DialogCode.Rejected)
-        for account, contact in list(self.w.views):
-            self.w.drop_view(account, contact)
-        self.w.contact_list.clear()
-        self.w.held.clear()
-        self.w.onion.clear()
-        self.w.set_unlocked(False)
-        self.w.panicked = True
-        self.w.quit_requested.emit(0)
+        """End the private session with every contact of every account, empty the clipboard,
+        forget what the window shows, close the service (it locks the profile) and quit. Python
+        cannot promise the memory is wiped (docs/threat-model.md)."""
+        try:
+            for account, contact in self._every_conversation():
+                self.tasks.run(functools.partial(self.service.end_otr, account, contact))
+        finally:  # a bug in one end must not leave the texts on screen or the clipboard full
+            clear_clipboard()
+            for dialog in list(self.open_dialogs):
+                dialog.done(QDialog.DialogCode.Rejected)
+            for account, contact in list(self.w.views):
+                self.w.drop_view(account, contact)
+            self.w.contact_list.clear()
+            self.w.held.clear()
+            self.w.onion.clear()
+            self.w.set_unlocked(False)
+            self.w.panicked = True
+            self.w.quit_requested.emit(0)
+
+    def _every_conversation(self) -> list[tuple[str, str]]:
+        """Every contact the service knows, then the open tabs (a stranger who wrote has a tab
+        but is no contact). Not only the tabs: a session lives on after its tab is closed."""
+        found = dict.fromkeys(self.w.views)
+        try:
+            accounts = self.service.list_accounts()
+        except ProfileError:  # locked already: the service holds no session
+            accounts = []
+        for account in accounts:
+            try:
+                contacts = self.service.list_contacts(account.id)
+            except ServiceError:  # removed meanwhile: its sessions went with it
+                continue
+            found.update(dict.fromkeys((account.id, c.jid) for c in contacts))
+        return list(found)
 
     # -- contacts --------------------------------------------------------------------------------
 
