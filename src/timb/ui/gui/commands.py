@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QClipboard, QGuiApplication
@@ -22,6 +21,7 @@ from timb.core.service.results import Fingerprints
 from timb.ui.gui.accounts import AccountsDialog
 from timb.ui.gui.dialogs import AddContactDialog, confirm_dialog, subscription_dialog
 from timb.ui.gui.held import HELD_SHORTCUT
+from timb.ui.gui.host import WindowHost
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.settings import SettingsDialog
 from timb.ui.gui.verify import (
@@ -32,15 +32,10 @@ from timb.ui.gui.verify import (
     SmpStartDialog,
 )
 
-if TYPE_CHECKING:
-    from timb.ui.gui.window import MainWindow
-
 Entry = tuple[str, str, str, Callable[[], None]]  # key, words, shortcut, slot
 
 
-def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
-    c = Commands(w)
-    w.commands = c
+def menu(w: WindowHost, c: Commands) -> list[tuple[str, list[Entry]]]:
     return [
         (
             tr("&TIMB"),
@@ -94,7 +89,7 @@ def clear_clipboard() -> None:
 
 
 class Commands:
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowHost) -> None:
         self.w = window
         self.service, self.tasks = window.service, window.tasks
         self.open_dialogs: list[QDialog] = []
@@ -128,13 +123,13 @@ class Commands:
     # -- the TIMB menu -------------------------------------------------------------------------
 
     def accounts(self) -> None:
-        dialog = AccountsDialog(self.service, self.tasks, self.w.connections, self.w)
+        dialog = AccountsDialog(self.service, self.tasks, self.w.connections, self.w.widget)
         dialog.changed.connect(self.w.refresh_accounts)
         dialog.finished.connect(lambda _: self.w.refresh_accounts())
         self._open(dialog)
 
     def settings(self) -> None:
-        self._open(SettingsDialog(self.service, self.tasks, self.w.ui_settings, self.w))
+        self._open(SettingsDialog(self.service, self.tasks, self.w.ui_settings, self.w.widget))
 
     def quit(self) -> None:
         self.w.quit_requested.emit(0)
@@ -182,7 +177,7 @@ class Commands:
         if not accounts:
             self.w.show_status(tr("Add an account first (F2)."), error=True)
             return
-        dialog = AddContactDialog(self.service, self.tasks, accounts, self.w)
+        dialog = AddContactDialog(self.service, self.tasks, accounts, self.w.widget)
         dialog.added.connect(self.w.open)
         self._open(dialog)
 
@@ -195,7 +190,7 @@ class Commands:
             tr("Remove contact"),
             tr("Remove {contact} from {account}?").format(contact=contact, account=account),
             tr("&Remove"),
-            self.w,
+            self.w.widget,
         )
 
         def chosen(key: object) -> None:
@@ -223,7 +218,7 @@ class Commands:
         )
 
     def subscription(self, account: str, contact: str) -> None:
-        dialog = subscription_dialog(account, contact, self.w)
+        dialog = subscription_dialog(account, contact, self.w.widget)
 
         def chosen(key: object) -> None:
             if key == "approve":
@@ -266,7 +261,7 @@ class Commands:
         found = prints[0]
         theirs = None if found.theirs is None else found.theirs.human()
         dialog = FingerprintDialog(
-            contact, found.ours.human(), theirs, trusted=found.is_verified(found.theirs), parent=self.w
+            contact, found.ours.human(), theirs, trusted=found.is_verified(found.theirs), parent=self.w.widget
         )
 
         def chosen(choice: object) -> None:
@@ -279,7 +274,7 @@ class Commands:
         self._open(dialog)
 
     def start_smp(self, account: str, contact: str) -> None:
-        dialog = SmpStartDialog(contact, self.w)
+        dialog = SmpStartDialog(contact, self.w.widget)
 
         def chosen(request: object) -> None:
             if isinstance(request, SmpRequest) and self.tasks.run(
@@ -294,7 +289,7 @@ class Commands:
 
     def answer_smp(self, account: str, contact: str, question: str | None) -> None:
         """The contact started SMP: their question pops up; answer or refuse (abort)."""
-        dialog = SmpAnswerDialog(account, contact, question, self.w)
+        dialog = SmpAnswerDialog(account, contact, question, self.w.widget)
 
         def chosen(secret: object) -> None:
             view = self.w.conversation(account, contact)
@@ -315,7 +310,7 @@ class Commands:
 
     def key_changed(self, event: KeyChanged) -> None:
         """The loud, blocking alarm; "Verify now" opens the fingerprints."""
-        dialog = KeyChangedDialog(event.account, event.contact, event.old, event.new, self.w)
+        dialog = KeyChangedDialog(event.account, event.contact, event.old, event.new, self.w.widget)
 
         def chosen(choice: object) -> None:
             if choice == "verify":
