@@ -23,6 +23,7 @@ from timb.ui.gui.dialogs import AddContactDialog, confirm_dialog, subscription_d
 from timb.ui.gui.held import HELD_SHORTCUT
 from timb.ui.gui.host import WindowHost
 from timb.ui.gui.i18n import tr
+from timb.ui.gui.irc_sasl import SaslKeyDialog
 from timb.ui.gui.settings import SettingsDialog
 from timb.ui.gui.verify import (
     FingerprintDialog,
@@ -33,6 +34,7 @@ from timb.ui.gui.verify import (
 )
 
 Entry = tuple[str, str, str, Callable[[], None]]  # key, words, shortcut, slot
+IRC_SASL_SHORTCUT = "Ctrl+Shift+K"
 
 
 def menu(w: WindowHost, c: Commands) -> list[tuple[str, list[Entry]]]:
@@ -41,6 +43,7 @@ def menu(w: WindowHost, c: Commands) -> list[tuple[str, list[Entry]]]:
             tr("&TIMB"),
             [
                 ("accounts", tr("&Accounts…"), "F2", c.accounts),
+                ("irc_sasl", tr("&IRC SASL key…"), IRC_SASL_SHORTCUT, c.irc_sasl_key),
                 ("settings", tr("&Settings…"), "Ctrl+,", c.settings),
                 ("tor", tr("&Tor connection (bridges)…"), "Ctrl+T", w.tor_flow.settings),
                 ("panic", tr("&Panic: end everything and quit"), "Ctrl+Shift+X", c.panic),
@@ -127,6 +130,13 @@ class Commands:
         dialog.changed.connect(self.w.refresh_accounts)
         dialog.finished.connect(lambda _: self.w.refresh_accounts())
         self._open(dialog)
+
+    def irc_sasl_key(self) -> None:
+        accounts = [a.id for a in self.service.list_accounts() if a.network == "irc"]
+        if not accounts:
+            self.w.show_status(tr("Add an IRC account first (F2)."), error=True)
+            return
+        self._open(SaslKeyDialog(self.service.irc_sasl, self.tasks, accounts, self.w.widget))
 
     def settings(self) -> None:
         self._open(SettingsDialog(self.service, self.tasks, self.w.ui_settings, self.w.widget))
