@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog
 
 from tests.gui.conftest import Gui
@@ -166,6 +167,42 @@ def test_pending_until_private_then_sent(make_gui: MakeGui) -> None:
     assert "bob" not in gui.window.windowTitle()
 
 
+def test_finished_badge_in_words_and_colour(make_gui: MakeGui) -> None:
+    """They ended the session: the badge says FINISHED on its grey, never still PRIVATE."""
+    gui = unlocked(make_gui, "bob@timb.test")
+    gui.window.open("alice", "bob@timb.test")
+    view = gui.window.views[("alice", "bob@timb.test")]
+    handle_event(gui.window, OtrStateChanged("alice", "bob@timb.test", OtrState.PRIVATE_VERIFIED))
+    handle_event(gui.window, OtrStateChanged("alice", "bob@timb.test", OtrState.FINISHED))
+    assert view.badge.state is OtrState.FINISHED and view.badge.words.text() == "FINISHED"
+    assert view.badge.accessibleName() == "Privacy: FINISHED"
+    assert "ended the private session" in view.badge.accessibleDescription()
+    assert "conversation is now FINISHED" in view.rows()[-1]
+    image = gui.window.grab().toImage()
+    spot = view.badge.mapTo(gui.window, QPoint(2, view.badge.height() // 2))
+    assert image.pixelColor(spot).name() == "#4a4a4a"
+
+
+def test_remove_contact_only_after_confirmation(make_gui: MakeGui) -> None:
+    gui = unlocked(make_gui, "bob@timb.test", "carol@timb.test")
+    gui.window.open("alice", "bob@timb.test")
+    gui.window.menu_actions["remove_contact"].trigger()
+    dialog = only(gui, ButtonsDialog)
+    assert isinstance(dialog, ButtonsDialog) and "bob@timb.test" in dialog.label.text()
+    dialog.buttons["no"].click()
+    gui.settle()
+    assert gui.service.calls == [] and ("alice", "bob@timb.test") in gui.window.views
+    gui.window.menu_actions["remove_contact"].trigger()
+    confirm = only(gui, ButtonsDialog)
+    assert isinstance(confirm, ButtonsDialog)
+    confirm.buttons["yes"].click()
+    gui.settle()
+    assert gui.service.calls == [("remove_contact", "alice", "bob@timb.test")]
+    assert "bob@timb.test" not in gui.service.contacts["alice"]
+    assert gui.window.contact_list.contacts() == [("alice", "carol@timb.test")]
+    assert gui.window.views == {} and not gui.window.tabs.isVisible()
+
+
 def test_incoming_message_title_and_notification_hide_contact_and_text(
     make_gui: MakeGui, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,6 +310,31 @@ def test_panic_ends_sessions_locks_and_quits(make_gui: MakeGui) -> None:
     assert status == 0
     assert ("end_otr", "alice", "bob@timb.test") in gui.service.calls
     assert gui.service.calls[-1] == ("close",) and not gui.service.unlocked
+
+
+def test_panic_ends_otr_with_every_contact_of_every_account_and_empties_the_clipboard(
+    make_gui: MakeGui,
+) -> None:
+    """Not only the open tabs: a closed tab's session, another account's and a stranger's end."""
+    gui = unlocked(make_gui, "bob@timb.test", "carol@timb.test")
+    gui.service.with_account("work", "me@work.test", "dave@work.test")
+    gui.window.open("alice", "bob@timb.test")
+    gui.window.open("alice", "carol@timb.test")
+    carol = gui.window.views[("alice", "carol@timb.test")]
+    gui.window.tabs.tabCloseRequested.emit(gui.window.tabs.indexOf(carol))  # its session lives on
+    handle_event(gui.window, MessageReceived("alice", "eve@stranger.test", "hello", True, False))
+    assert set(gui.window.views) == {("alice", "bob@timb.test"), ("alice", "eve@stranger.test")}
+    QGuiApplication.clipboard().setText("a fingerprint the user copied")
+    gui.window.menu_actions["panic"].trigger()
+    ended = [call[1:] for call in gui.service.calls if call[0] == "end_otr"]
+    assert sorted(ended) == [
+        ("alice", "bob@timb.test"),
+        ("alice", "carol@timb.test"),
+        ("alice", "eve@stranger.test"),
+        ("work", "dave@work.test"),
+    ]
+    assert QGuiApplication.clipboard().text() == ""
+    assert gui.window.views == {} and gui.window.contact_list.count() == 0
 
 
 def test_crash_in_a_command_is_reported_redacted(make_gui: MakeGui) -> None:

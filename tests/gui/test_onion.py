@@ -162,9 +162,12 @@ def test_reject_and_block_a_request(make_gui: MakeGui) -> None:
         assert gui.service.onion.calls[-1] == (answer, "work", other)
 
 
-def test_panic_drops_the_onion_chats(make_gui: MakeGui) -> None:
+def test_panic_drops_the_onion_chats_and_the_copied_address(make_gui: MakeGui) -> None:
     gui = with_identity(make_gui)
-    identity_dialog(gui).accept()
+    dialog = identity_dialog(gui)
+    dialog.copy()
+    assert QGuiApplication.clipboard().text() == dialog.address.text() != ""
+    dialog.accept()
     gui.service.onion.contacts["work"][BOB] = OnionContactInfo(BOB, "contact", True, "")
     gui.window.onion.open_chat("work", BOB, focus=True)
     gui.window.menu_actions["go_private"].trigger()
@@ -172,6 +175,7 @@ def test_panic_drops_the_onion_chats(make_gui: MakeGui) -> None:
     assert gui.service.calls == []
     gui.window.menu_actions["panic"].trigger()
     assert gui.window.onion.views == {} and gui.window.onion_section.list.count() == 0
+    assert QGuiApplication.clipboard().text() == ""  # the address no longer links us to TIMB
 
 
 @pytest.mark.parametrize(("verified", "colour"), [(True, "#1b7f3b"), (False, "#f0c000")])

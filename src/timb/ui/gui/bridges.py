@@ -11,7 +11,6 @@ where it runs, and nothing in TIMB changes it.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QTextCursor
@@ -32,12 +31,10 @@ from timb.core.events import TorStalled
 from timb.core.service.tor_connection import TorConnectionInfo
 from timb.ui.gui.a11y import named
 from timb.ui.gui.dialogs import ButtonsDialog
+from timb.ui.gui.host import WindowHost
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.tasks import Tasks
-
-if TYPE_CHECKING:
-    from timb.ui.gui.window import MainWindow
 
 MODES = ("direct", "builtin", "custom")
 LINE_ERROR = re.compile(r"bridge line (\d+):")
@@ -228,7 +225,7 @@ class BridgesDialog(QDialog):
 class TorFlow:
     """The window's side: ask when nothing is chosen, the settings entry, the stall notice."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowHost) -> None:
         self.w = window
         self.stall_notice: ButtonsDialog | None = None
 
@@ -249,7 +246,7 @@ class TorFlow:
         for dialog in self.w.commands.dialogs(BridgesDialog):
             dialog.raise_()  # one question at a time
             return
-        dialog = BridgesDialog(self.w.service, self.w.tasks, info, first_run=first_run, parent=self.w)
+        dialog = BridgesDialog(self.w.service, self.w.tasks, info, first_run=first_run, parent=self.w.widget)
         dialog.chosen.connect(self._chosen)
         self.w.commands.open_dialog(dialog)
 
@@ -281,7 +278,7 @@ class TorFlow:
                 ("bridges", tr("Choose &bridges…"), tr("Tor may be blocked here: use bridges")),
                 ("wait", tr("Keep &waiting"), tr("Change nothing; Tor keeps trying")),
             ],
-            self.w,
+            self.w.widget,
         )
         notice.chosen.connect(lambda key: self.settings() if key == "bridges" else None)
         notice.finished.connect(lambda _: setattr(self, "stall_notice", None))

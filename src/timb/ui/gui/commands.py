@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QClipboard, QGuiApplication
 from PySide6.QtWidgets import QDialog
 
 from timb.common.secret import Secret
+from timb.core.errors import ProfileError, ServiceError
 from timb.core.events import KeyChanged
 from timb.core.service.results import Fingerprints
 from timb.ui.gui.accounts import AccountsDialog
 from timb.ui.gui.dialogs import AddContactDialog, confirm_dialog, subscription_dialog
 from timb.ui.gui.held import HELD_SHORTCUT
+from timb.ui.gui.host import WindowHost
 from timb.ui.gui.i18n import tr
+from timb.ui.gui.irc_sasl import SaslKeyDialog
 from timb.ui.gui.settings import SettingsDialog
 from timb.ui.gui.verify import (
     FingerprintDialog,
@@ -30,20 +33,17 @@ from timb.ui.gui.verify import (
     SmpStartDialog,
 )
 
-if TYPE_CHECKING:
-    from timb.ui.gui.window import MainWindow
-
 Entry = tuple[str, str, str, Callable[[], None]]  # key, words, shortcut, slot
+IRC_SASL_SHORTCUT = "Ctrl+Shift+K"
 
 
-def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
-    c = Commands(w)
-    w.commands = c
+def menu(w: WindowHost, c: Commands) -> list[tuple[str, list[Entry]]]:
     return [
         (
             tr("&TIMB"),
             [
                 ("accounts", tr("&Accounts…"), "F2", c.accounts),
+                ("irc_sasl", tr("&IRC SASL key…"), IRC_SASL_SHORTCUT, c.irc_sasl_key),
                 ("settings", tr("&Settings…"), "Ctrl+,", c.settings),
                 ("tor", tr("&Tor connection (bridges)…"), "Ctrl+T", w.tor_flow.settings),
                 ("panic", tr("&Panic: end everything and quit"), "Ctrl+Shift+X", c.panic),
@@ -79,8 +79,20 @@ def menu(w: MainWindow) -> list[tuple[str, list[Entry]]]:
     ]
 
 
+def clear_clipboard() -> None:
+    """Empty every clipboard the platform has (X11's selection too). Always, not only when it
+    holds what TIMB put there: a copied address or fingerprint may have been pasted and changed,
+    and TIMB cannot tell what else was copied from its window."""
+    clipboard = QGuiApplication.clipboard()
+    clipboard.clear(QClipboard.Mode.Clipboard)
+    if clipboard.supportsSelection():
+        clipboard.clear(QClipboard.Mode.Selection)
+    if clipboard.supportsFindBuffer():
+        clipboard.clear(QClipboard.Mode.FindBuffer)
+
+
 class Commands:
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowHost) -> None:
         self.w = window
         self.service, self.tasks = window.service, window.tasks
         self.open_dialogs: list[QDialog] = []
@@ -114,32 +126,59 @@ class Commands:
     # -- the TIMB menu -------------------------------------------------------------------------
 
     def accounts(self) -> None:
-        dialog = AccountsDialog(self.service, self.tasks, self.w.connections, self.w)
+        dialog = AccountsDialog(self.service, self.tasks, self.w.connections, self.w.widget)
         dialog.changed.connect(self.w.refresh_accounts)
         dialog.finished.connect(lambda _: self.w.refresh_accounts())
         self._open(dialog)
 
+    def irc_sasl_key(self) -> None:
+        accounts = [a.id for a in self.service.list_accounts() if a.network == "irc"]
+        if not accounts:
+            self.w.show_status(tr("Add an IRC account first (F2)."), error=True)
+            return
+        self._open(SaslKeyDialog(self.service.irc_sasl, self.tasks, accounts, self.w.widget))
+
     def settings(self) -> None:
-        self._open(SettingsDialog(self.service, self.tasks, self.w.ui_settings, self.w))
+        self._open(SettingsDialog(self.service, self.tasks, self.w.ui_settings, self.w.widget))
 
     def quit(self) -> None:
         self.w.quit_requested.emit(0)
 
     def panic(self) -> None:
-        """End every private session, forget what the window shows, close the service (it locks
-        the profile) and quit. Python cannot promise the memory is wiped (docs/threat-model.md)."""
-        for account, contact in list(self.w.views):
-            self.tasks.run(functools.partial(self.service.end_otr, account, contact))
-        for dialog in list(self.open_dialogs):
-            dialog.done(QDialog.DialogCode.Rejected)
-        for account, contact in list(self.w.views):
-            self.w.drop_view(account, contact)
-        self.w.contact_list.clear()
-        self.w.held.clear()
-        self.w.onion.clear()
-        self.w.set_unlocked(False)
-        self.w.panicked = True
-        self.w.quit_requested.emit(0)
+        """End the private session with every contact of every account, empty the clipboard,
+        forget what the window shows, close the service (it locks the profile) and quit. Python
+        cannot promise the memory is wiped (docs/threat-model.md)."""
+        try:
+            for account, contact in self._every_conversation():
+                self.tasks.run(functools.partial(self.service.end_otr, account, contact))
+        finally:  # a bug in one end must not leave the texts on screen or the clipboard full
+            clear_clipboard()
+            for dialog in list(self.open_dialogs):
+                dialog.done(QDialog.DialogCode.Rejected)
+            for account, contact in list(self.w.views):
+                self.w.drop_view(account, contact)
+            self.w.contact_list.clear()
+            self.w.held.clear()
+            self.w.onion.clear()
+            self.w.set_unlocked(False)
+            self.w.panicked = True
+            self.w.quit_requested.emit(0)
+
+    def _every_conversation(self) -> list[tuple[str, str]]:
+        """Every contact the service knows, then the open tabs (a stranger who wrote has a tab
+        but is no contact). Not only the tabs: a session lives on after its tab is closed."""
+        found = dict.fromkeys(self.w.views)
+        try:
+            accounts = self.service.list_accounts()
+        except ProfileError:  # locked already: the service holds no session
+            accounts = []
+        for account in accounts:
+            try:
+                contacts = self.service.list_contacts(account.id)
+            except ServiceError:  # removed meanwhile: its sessions went with it
+                continue
+            found.update(dict.fromkeys((account.id, c.jid) for c in contacts))
+        return list(found)
 
     # -- contacts --------------------------------------------------------------------------------
 
@@ -148,7 +187,7 @@ class Commands:
         if not accounts:
             self.w.show_status(tr("Add an account first (F2)."), error=True)
             return
-        dialog = AddContactDialog(self.service, self.tasks, accounts, self.w)
+        dialog = AddContactDialog(self.service, self.tasks, accounts, self.w.widget)
         dialog.added.connect(self.w.open)
         self._open(dialog)
 
@@ -161,7 +200,7 @@ class Commands:
             tr("Remove contact"),
             tr("Remove {contact} from {account}?").format(contact=contact, account=account),
             tr("&Remove"),
-            self.w,
+            self.w.widget,
         )
 
         def chosen(key: object) -> None:
@@ -189,7 +228,7 @@ class Commands:
         )
 
     def subscription(self, account: str, contact: str) -> None:
-        dialog = subscription_dialog(account, contact, self.w)
+        dialog = subscription_dialog(account, contact, self.w.widget)
 
         def chosen(key: object) -> None:
             if key == "approve":
@@ -232,7 +271,7 @@ class Commands:
         found = prints[0]
         theirs = None if found.theirs is None else found.theirs.human()
         dialog = FingerprintDialog(
-            contact, found.ours.human(), theirs, trusted=found.is_verified(found.theirs), parent=self.w
+            contact, found.ours.human(), theirs, trusted=found.is_verified(found.theirs), parent=self.w.widget
         )
 
         def chosen(choice: object) -> None:
@@ -245,7 +284,7 @@ class Commands:
         self._open(dialog)
 
     def start_smp(self, account: str, contact: str) -> None:
-        dialog = SmpStartDialog(contact, self.w)
+        dialog = SmpStartDialog(contact, self.w.widget)
 
         def chosen(request: object) -> None:
             if isinstance(request, SmpRequest) and self.tasks.run(
@@ -260,7 +299,7 @@ class Commands:
 
     def answer_smp(self, account: str, contact: str, question: str | None) -> None:
         """The contact started SMP: their question pops up; answer or refuse (abort)."""
-        dialog = SmpAnswerDialog(account, contact, question, self.w)
+        dialog = SmpAnswerDialog(account, contact, question, self.w.widget)
 
         def chosen(secret: object) -> None:
             view = self.w.conversation(account, contact)
@@ -281,7 +320,7 @@ class Commands:
 
     def key_changed(self, event: KeyChanged) -> None:
         """The loud, blocking alarm; "Verify now" opens the fingerprints."""
-        dialog = KeyChangedDialog(event.account, event.contact, event.old, event.new, self.w)
+        dialog = KeyChangedDialog(event.account, event.contact, event.old, event.new, self.w.widget)
 
         def chosen(choice: object) -> None:
             if choice == "verify":

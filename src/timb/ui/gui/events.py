@@ -8,7 +8,6 @@ screens). A message the core holds is shown pending; only MessageStateChanged mo
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QSystemTrayIcon
 
@@ -42,10 +41,8 @@ from timb.core.onion_events import (
     OnionPresenceChanged,
 )
 from timb.ui.gui.badge import badge_words
+from timb.ui.gui.host import WindowHost
 from timb.ui.gui.i18n import tr
-
-if TYPE_CHECKING:
-    from timb.ui.gui.window import MainWindow
 
 TOR_ERROR_PREFIX = "tor:"  # ErrorEvent copies of TorFailed (timb.core.tor_link)
 
@@ -69,16 +66,16 @@ class Notifier:
     """Desktop notifications through the system tray, when there is one. ``shown`` keeps the last
     few (title, body) for the tests; it never holds message text unless the user allowed it."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowHost) -> None:
         self.window = window
         self.shown: deque[tuple[str, str]] = deque(maxlen=16)
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
-            self.tray = QSystemTrayIcon(window.windowIcon(), window)
+            self.tray = QSystemTrayIcon(window.widget.windowIcon(), window.widget)
             self.tray.show()
 
     def message(self, event: MessageReceived | OnionMessageReceived) -> None:
-        if self.window.isActiveWindow():
+        if self.window.widget.isActiveWindow():
             return
         if self.window.ui_settings.get("notify_text"):
             body = tr("{contact}: {text}").format(contact=event.contact, text=event.text)
@@ -89,7 +86,7 @@ class Notifier:
             self.tray.showMessage("TIMB", body, QSystemTrayIcon.MessageIcon.Information)
 
 
-def handle_event(w: MainWindow, event: CoreEvent) -> None:
+def handle_event(w: WindowHost, event: CoreEvent) -> None:
     """Show one core event (called in order by the event task, and by tests)."""
     match event:
         case ConnectionStateChanged() | TorBootstrap() | TorFailed() | ErrorEvent():
@@ -117,7 +114,7 @@ def handle_event(w: MainWindow, event: CoreEvent) -> None:
             _conversation_event(w, event)
 
 
-def _conversation_event(w: MainWindow, event: CoreEvent) -> None:
+def _conversation_event(w: WindowHost, event: CoreEvent) -> None:
     match event:
         case MessageReceived(account=account, contact=contact, text=text, encrypted=encrypted):
             view = w.conversation(account, contact)
@@ -142,7 +139,7 @@ def _conversation_event(w: MainWindow, event: CoreEvent) -> None:
             )
 
 
-def _verification_event(w: MainWindow, event: SmpRequested | SmpFinished | TrustChanged | KeyChanged) -> None:
+def _verification_event(w: WindowHost, event: SmpRequested | SmpFinished | TrustChanged | KeyChanged) -> None:
     match event:
         case SmpRequested(account=account, contact=contact, question=question):
             w.conversation(account, contact).add_system(
@@ -174,7 +171,7 @@ def _verification_event(w: MainWindow, event: SmpRequested | SmpFinished | Trust
 
 
 def _status_event(
-    w: MainWindow, event: ConnectionStateChanged | TorBootstrap | TorFailed | ErrorEvent
+    w: WindowHost, event: ConnectionStateChanged | TorBootstrap | TorFailed | ErrorEvent
 ) -> None:
     match event:
         case ConnectionStateChanged(account=account, state=state, detail=detail):

@@ -8,18 +8,14 @@ or throws them away. Nothing here sends by itself, and "Decide later" changes no
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from timb.core.events import HeldForKeyChange
 from timb.core.service.results import HeldNotice
+from timb.ui.gui.host import WindowHost
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.verify import ChoiceDialog, fingerprint_label
-
-if TYPE_CHECKING:
-    from timb.ui.gui.window import MainWindow
 
 HELD_SHORTCUT = "Ctrl+Shift+H"
 
@@ -74,7 +70,7 @@ class HeldDialog(ChoiceDialog):
 class HeldFlow:
     """The event's dialog, and the same choice asked again from what the service holds now."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowHost) -> None:
         self.w = window
 
     def held(self, event: HeldForKeyChange) -> None:
@@ -115,7 +111,7 @@ class HeldFlow:
             assert isinstance(old, HeldDialog)
             if (old.held.account, old.held.contact) == (event.account, event.contact):
                 old.done(0)  # the newer event replaces it (its key is the one to offer)
-        dialog = HeldDialog(event, self.w)
+        dialog = HeldDialog(event, self.w.widget)
         dialog.chosen.connect(lambda choice: self._chosen(event, choice))
         self.w.commands.open_blocking(dialog)
 

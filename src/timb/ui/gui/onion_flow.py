@@ -7,7 +7,6 @@ event: the service is the one truth, and both lists are bounded by the core's ca
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
 
 from timb.core.errors import ProfileError
 from timb.core.onion_events import (
@@ -21,18 +20,16 @@ from timb.core.onion_events import (
 )
 from timb.core.service.onion_part import OnionContactInfo
 from timb.ui.gui.dialogs import ButtonsDialog
+from timb.ui.gui.host import WindowHost
 from timb.ui.gui.i18n import tr
 from timb.ui.gui.onion import IdentityDialog, NewIdentityDialog, OnionSection, request_dialog
 from timb.ui.gui.onion_chat import OnionChatView, short
-
-if TYPE_CHECKING:
-    from timb.ui.gui.window import MainWindow
 
 MAX_REMEMBERED = 64  # requests whose nickname and message are kept (the core keeps 64 waiting)
 
 
 class OnionFlow:
-    def __init__(self, window: MainWindow, section: OnionSection) -> None:
+    def __init__(self, window: WindowHost, section: OnionSection) -> None:
         self.w, self.section = window, section
         self.views: dict[tuple[str, str], OnionChatView] = {}
         self.request_open = False
@@ -66,7 +63,7 @@ class OnionFlow:
             self.open_chat(identity, contact, focus=True)
 
     def new_identity(self) -> None:
-        dialog = NewIdentityDialog(self.w.service, self.w.tasks, self.w)
+        dialog = NewIdentityDialog(self.w.service, self.w.tasks, self.w.widget)
         dialog.created.connect(self._created)
         self.w.commands.open_dialog(dialog)
 
@@ -78,7 +75,7 @@ class OnionFlow:
         info = next((i for i in self.w.service.onion.list_identities() if i.id == identity), None)
         if info is None:
             return
-        dialog = IdentityDialog(self.w.service, self.w.tasks, info, self.w)
+        dialog = IdentityDialog(self.w.service, self.w.tasks, info, self.w.widget)
         dialog.changed.connect(self.refresh)
         dialog.delete_requested.connect(lambda identity: self.confirm_delete(identity, dialog))
         self.w.commands.open_dialog(dialog)
@@ -94,7 +91,7 @@ class OnionFlow:
                 ("delete", tr("&Delete it"), tr("Delete the identity and its key")),
                 ("no", tr("Cancel"), tr("Change nothing")),
             ],
-            self.w,
+            self.w.widget,
         )
 
         def chosen(key: object) -> None:
@@ -108,7 +105,7 @@ class OnionFlow:
         """A stranger's request: one dialog at a time (the rest wait in the list)."""
         if self.request_open:
             return
-        dialog = request_dialog(identity, contact, nickname, message, self.w)
+        dialog = request_dialog(identity, contact, nickname, message, self.w.widget)
         self.request_open = True
         dialog.finished.connect(lambda _: setattr(self, "request_open", False))
         dialog.chosen.connect(functools.partial(self._answered, identity, contact))
@@ -162,7 +159,7 @@ class OnionFlow:
                 ("yes", tr("&Yes, it is the same"), tr("Mark the address verified")),
                 ("no", tr("Cancel"), tr("Change nothing")),
             ],
-            self.w,
+            self.w.widget,
         )
         dialog.chosen.connect(
             lambda key: (
@@ -185,7 +182,7 @@ class OnionFlow:
                 ("block", tr("&Block"), tr("Refuse them now and later")),
                 ("no", tr("Cancel"), tr("Change nothing")),
             ],
-            self.w,
+            self.w.widget,
         )
 
         def chosen(key: object) -> None:

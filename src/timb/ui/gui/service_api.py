@@ -13,6 +13,7 @@ from typing import Protocol
 
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageState
+from timb.core.service.irc_sasl import IrcSaslKey
 from timb.core.service.onion_part import OnionContactInfo, OnionIdentityInfo
 from timb.core.service.results import (
     AccountInfo,
@@ -57,11 +58,22 @@ class OnionApi(Protocol):
     def send_message(self, identity_id: str, contact: str, text: str) -> str: ...
 
 
+class IrcSaslApi(Protocol):
+    """``service.irc_sasl`` (`timb.core.service.irc_sasl.IrcSasl`): SASL keys of IRC accounts."""
+
+    async def make_irc_sasl_key(self, account_id: str) -> IrcSaslKey: ...
+
+    def irc_sasl_key(self, account_id: str) -> IrcSaslKey: ...
+
+
 class ServiceApi(Protocol):
     """The commands the GUI calls. Errors are `timb.core.service.ServiceError` subclasses."""
 
     @property
     def onion(self) -> OnionApi: ...
+
+    @property
+    def irc_sasl(self) -> IrcSaslApi: ...
 
     def profile_exists(self) -> bool: ...
 

@@ -8,8 +8,6 @@ service (which locks the profile) and quits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
@@ -30,9 +28,6 @@ from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.sidebar import AccountStatus, ContactList, TorPanel
 from timb.ui.gui.tasks import Tasks
 
-if TYPE_CHECKING:
-    from timb.ui.gui.commands import Commands
-
 TITLE = "TIMB"
 PANIC_SHORTCUT = "Ctrl+Shift+X"
 
@@ -52,7 +47,6 @@ class MainWindow(QMainWindow):
         self.ui_settings: dict[str, bool] = {"notify_text": False}
         self.unlocked = False
         self.panicked = False
-        self.commands: Commands
         self.views: dict[tuple[str, str], ConversationView] = {}
         self.tor = TorPanel(tor_description, self)
         self.accounts = AccountStatus(self)
@@ -95,8 +89,9 @@ class MainWindow(QMainWindow):
     # -- menus: every command, each with a shortcut ----------------------------------------------
 
     def _menus(self) -> None:
+        self.commands = commands.Commands(self)
         bar = self.menuBar()
-        for menu_title, entries in commands.menu(self):
+        for menu_title, entries in commands.menu(self, self.commands):
             menu = bar.addMenu(menu_title)
             for key, text, shortcut, slot in entries:
                 action = QAction(text, self)
@@ -108,6 +103,11 @@ class MainWindow(QMainWindow):
                 self.addAction(action)  # shortcuts work even when the menu bar is hidden
                 self.menu_actions[key] = action
         self.set_unlocked(False)
+
+    @property
+    def widget(self) -> QWidget:
+        """The window as the parent of its helpers' dialogs (`host.WindowHost`)."""
+        return self
 
     def set_unlocked(self, unlocked: bool) -> None:
         self.unlocked = unlocked

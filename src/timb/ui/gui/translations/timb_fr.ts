@@ -132,13 +132,13 @@
     </message>
     <message>
         <location filename="../accounts.py" line="91" />
-        <location filename="../bridges.py" line="165" />
+        <location filename="../bridges.py" line="162" />
         <location filename="../dialogs.py" line="94" />
         <location filename="../dialogs.py" line="116" />
         <location filename="../onion.py" line="146" />
-        <location filename="../onion_flow.py" line="95" />
-        <location filename="../onion_flow.py" line="163" />
-        <location filename="../onion_flow.py" line="186" />
+        <location filename="../onion_flow.py" line="92" />
+        <location filename="../onion_flow.py" line="160" />
+        <location filename="../onion_flow.py" line="183" />
         <location filename="../verify.py" line="143" />
         <source>Cancel</source>
         <translation>Annuler</translation>
@@ -243,7 +243,7 @@
     </message>
     <message>
         <location filename="../accounts.py" line="202" />
-        <location filename="../commands.py" line="163" />
+        <location filename="../commands.py" line="202" />
         <source>&amp;Remove</source>
         <translation>&amp;Supprimer</translation>
     </message>
@@ -254,6 +254,7 @@
     </message>
     <message>
         <location filename="../accounts.py" line="203" />
+        <location filename="../irc_sasl.py" line="65" />
         <location filename="../onion.py" line="210" />
         <location filename="../settings.py" line="91" />
         <source>Close</source>
@@ -261,6 +262,7 @@
     </message>
     <message>
         <location filename="../accounts.py" line="203" />
+        <location filename="../irc_sasl.py" line="65" />
         <location filename="../onion.py" line="210" />
         <source>Close this window</source>
         <translation>Fermer cette fenêtre</translation>
@@ -321,14 +323,19 @@
         <translation>Confidentialité : {state}</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="44" />
+        <location filename="../commands.py" line="43" />
         <source>&amp;TIMB</source>
         <translation>&amp;TIMB</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="46" />
+        <location filename="../commands.py" line="45" />
         <source>&amp;Accounts…</source>
         <translation>&amp;Comptes…</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="46" />
+        <source>&amp;IRC SASL key…</source>
+        <translation>Clé SASL &amp;IRC…</translation>
     </message>
     <message>
         <location filename="../commands.py" line="47" />
@@ -352,7 +359,7 @@
     </message>
     <message>
         <location filename="../commands.py" line="54" />
-        <location filename="../window.py" line="72" />
+        <location filename="../window.py" line="66" />
         <source>&amp;Contacts</source>
         <translation>&amp;Contacts</translation>
     </message>
@@ -423,37 +430,42 @@
         <translation>Messages &amp;retenus…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="149" />
+        <location filename="../commands.py" line="137" />
+        <source>Add an IRC account first (F2).</source>
+        <translation>Ajoutez d’abord un compte IRC (F2).</translation>
+    </message>
+    <message>
+        <location filename="../commands.py" line="188" />
         <source>Add an account first (F2).</source>
         <translation>Ajoutez d’abord un compte (F2).</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="161" />
+        <location filename="../commands.py" line="200" />
         <source>Remove contact</source>
         <translation>Supprimer le contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="162" />
+        <location filename="../commands.py" line="201" />
         <source>Remove {contact} from {account}?</source>
         <translation>Supprimer {contact} de {account} ?</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="210" />
+        <location filename="../commands.py" line="249" />
         <source>starting a private session…</source>
         <translation>ouverture d’une session privée…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="255" />
+        <location filename="../commands.py" line="294" />
         <source>verification (SMP) started: waiting for them</source>
         <translation>vérification (SMP) lancée : en attente de votre contact</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="269" />
+        <location filename="../commands.py" line="308" />
         <source>answer sent: checking…</source>
         <translation>réponse envoyée : vérification…</translation>
     </message>
     <message>
-        <location filename="../commands.py" line="271" />
+        <location filename="../commands.py" line="310" />
         <source>you refused to answer their verification</source>
         <translation>vous avez refusé de répondre à sa vérification</translation>
     </message>
@@ -550,7 +562,7 @@
     </message>
     <message>
         <location filename="../conversation.py" line="167" />
-        <location filename="../events.py" line="84" />
+        <location filename="../events.py" line="81" />
         <location filename="../onion_chat.py" line="176" />
         <source>{contact}: {text}</source>
         <translation>{contact} : {text}</translation>
@@ -634,7 +646,7 @@
     <message>
         <location filename="../dialogs.py" line="86" />
         <location filename="../onion.py" line="292" />
-        <location filename="../onion_flow.py" line="185" />
+        <location filename="../onion_flow.py" line="182" />
         <source>&amp;Block</source>
         <translation>&amp;Bloquer</translation>
     </message>
@@ -644,232 +656,232 @@
         <translation>Refuser et ignorer tout ce que ce contact envoie</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="48" />
+        <location filename="../bridges.py" line="45" />
         <source>obfs4: looks like random noise (try this first)</source>
         <translation>obfs4 : ressemble à du bruit aléatoire (à essayer d’abord)</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="49" />
+        <location filename="../bridges.py" line="46" />
         <source>snowflake: goes through volunteers' browsers</source>
         <translation>snowflake : passe par les navigateurs de bénévoles</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="50" />
+        <location filename="../bridges.py" line="47" />
         <source>meek: looks like a visit to a big cloud service (slow)</source>
         <translation>meek : ressemble à une visite d’un grand service en nuage (lent)</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="56" />
+        <location filename="../bridges.py" line="53" />
         <source>it uses bridges</source>
         <translation>il utilise des ponts</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="56" />
+        <location filename="../bridges.py" line="53" />
         <source>it connects directly</source>
         <translation>il se connecte directement</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="56" />
+        <location filename="../bridges.py" line="53" />
         <source>unknown</source>
         <translation>inconnu</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="57" />
+        <location filename="../bridges.py" line="54" />
         <source>attached to a tor TIMB does not run ({uses})</source>
         <translation>relié à un tor que TIMB ne gère pas ({uses})</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="62" />
-        <location filename="../bridges.py" line="257" />
+        <location filename="../bridges.py" line="59" />
+        <location filename="../bridges.py" line="254" />
         <source>directly</source>
         <translation>directement</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="64" />
+        <location filename="../bridges.py" line="61" />
         <source>built-in bridges: {transport}</source>
         <translation>ponts intégrés : {transport}</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="66" />
+        <location filename="../bridges.py" line="63" />
         <source>{count} bridge(s) you were given</source>
         <translation>{count} pont(s) que l’on vous a donné(s)</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="67" />
+        <location filename="../bridges.py" line="64" />
         <source>not chosen yet: Tor waits for your answer</source>
         <translation>pas encore choisi : Tor attend votre réponse</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="86" />
+        <location filename="../bridges.py" line="83" />
         <source>How to reach Tor</source>
         <translation>Comment joindre Tor</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="89" />
+        <location filename="../bridges.py" line="86" />
         <source>TIMB sends everything through Tor. Where Tor is blocked, bridges hide that you use it. If you do not know, connect directly: if that stalls, TIMB offers bridges.</source>
         <translation>TIMB fait tout passer par Tor. Là où Tor est bloqué, les ponts cachent que vous l’utilisez. Si vous ne savez pas, connectez-vous directement : si cela bloque, TIMB proposera des ponts.</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="93" />
+        <location filename="../bridges.py" line="90" />
         <source>Before TIMB connects anywhere: is Tor blocked where you are?</source>
         <translation>Avant que TIMB ne se connecte où que ce soit : Tor est-il bloqué là où vous êtes ?</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="95" />
+        <location filename="../bridges.py" line="92" />
         <source>Now: {words}</source>
         <translation>Actuellement : {words}</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="98" />
+        <location filename="../bridges.py" line="95" />
         <source>Connect to Tor &amp;directly</source>
         <translation>Se connecter à Tor &amp;directement</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="98" />
+        <location filename="../bridges.py" line="95" />
         <source>Tor is not blocked where I am</source>
         <translation>Tor n’est pas bloqué là où je suis</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="101" />
+        <location filename="../bridges.py" line="98" />
         <source>Tor is &amp;blocked where I am: use a built-in bridge</source>
         <translation>Tor est &amp;bloqué là où je suis : utiliser un pont intégré</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="102" />
+        <location filename="../bridges.py" line="99" />
         <source>Bridges that come with TIMB; choose the kind below</source>
         <translation>Des ponts fournis avec TIMB ; choisissez le type ci-dessous</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="107" />
+        <location filename="../bridges.py" line="104" />
         <source>Kind of bridge</source>
         <translation>Type de pont</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="107" />
+        <location filename="../bridges.py" line="104" />
         <source>Only the kinds an installed program can run</source>
         <translation>Seulement les types qu’un programme installé peut faire fonctionner</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="115" />
+        <location filename="../bridges.py" line="112" />
         <source>I was &amp;given bridges</source>
         <translation>On m’a &amp;donné des ponts</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="115" />
+        <location filename="../bridges.py" line="112" />
         <source>Paste the bridge lines you were given</source>
         <translation>Collez les lignes de ponts que l’on vous a données</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="119" />
+        <location filename="../bridges.py" line="116" />
         <source>Bridge lines</source>
         <translation>Lignes de ponts</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="120" />
+        <location filename="../bridges.py" line="117" />
         <source>One bridge per line, as you were given them (for example: obfs4 192.0.2.1:443 … cert=…)</source>
         <translation>Un pont par ligne, tels qu’on vous les a donnés (par exemple : obfs4 192.0.2.1:443 … cert=…)</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="125" />
+        <location filename="../bridges.py" line="122" />
         <source>{count} bridge(s) stored (not shown): paste new lines to replace them</source>
         <translation>{count} pont(s) enregistré(s) (non affichés) : collez de nouvelles lignes pour les remplacer</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="154" />
+        <location filename="../bridges.py" line="151" />
         <source>No built-in bridge can run here: install obfs4proxy or snowflake-client.</source>
         <translation>Aucun pont intégré ne peut fonctionner ici : installez obfs4proxy ou snowflake-client.</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="155" />
+        <location filename="../bridges.py" line="152" />
         <source>The built-in list is from {date}; bridges you were given are harder to block.</source>
         <translation>La liste intégrée date du {date} ; les ponts que l’on vous donne sont plus difficiles à bloquer.</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="161" />
+        <location filename="../bridges.py" line="158" />
         <source>&amp;Use this</source>
         <translation>&amp;Utiliser ceci</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="161" />
+        <location filename="../bridges.py" line="158" />
         <source>Use this</source>
         <translation>Utiliser ceci</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="161" />
+        <location filename="../bridges.py" line="158" />
         <source>Store the choice and connect</source>
         <translation>Enregistrer le choix et se connecter</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="165" />
+        <location filename="../bridges.py" line="162" />
         <source>Not &amp;now: Tor waits</source>
         <translation>Pas &amp;maintenant : Tor attend</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="166" />
+        <location filename="../bridges.py" line="163" />
         <location filename="../dialogs.py" line="94" />
-        <location filename="../onion_flow.py" line="95" />
-        <location filename="../onion_flow.py" line="163" />
-        <location filename="../onion_flow.py" line="186" />
+        <location filename="../onion_flow.py" line="92" />
+        <location filename="../onion_flow.py" line="160" />
+        <location filename="../onion_flow.py" line="183" />
         <source>Change nothing</source>
         <translation>Ne rien changer</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="173" />
+        <location filename="../bridges.py" line="170" />
         <source>TIMB uses a tor it does not run: set bridges where that tor is configured.</source>
         <translation>TIMB utilise un tor qu’il ne gère pas : réglez les ponts là où ce tor est configuré.</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="198" />
+        <location filename="../bridges.py" line="195" />
         <source>Paste the bridge lines you were given.</source>
         <translation>Collez les lignes de ponts que l’on vous a données.</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="200" />
+        <location filename="../bridges.py" line="197" />
         <source>Applying…</source>
         <translation>Application…</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="257" />
+        <location filename="../bridges.py" line="254" />
         <source>built-in bridges</source>
         <translation>ponts intégrés</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="257" />
+        <location filename="../bridges.py" line="254" />
         <source>your bridges</source>
         <translation>vos ponts</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="258" />
+        <location filename="../bridges.py" line="255" />
         <source>Tor connection stored: {how}</source>
         <translation>Connexion à Tor enregistrée : {how}</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="270" />
+        <location filename="../bridges.py" line="267" />
         <source>Tor is not getting through ({progress}%): {message}</source>
         <translation>Tor ne passe pas ({progress} %) : {message}</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="278" />
+        <location filename="../bridges.py" line="275" />
         <source>Tor is stuck</source>
         <translation>Tor est bloqué</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="281" />
+        <location filename="../bridges.py" line="278" />
         <source>Choose &amp;bridges…</source>
         <translation>Choisir des &amp;ponts…</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="281" />
+        <location filename="../bridges.py" line="278" />
         <source>Tor may be blocked here: use bridges</source>
         <translation>Tor est peut-être bloqué ici : utiliser des ponts</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="282" />
+        <location filename="../bridges.py" line="279" />
         <source>Keep &amp;waiting</source>
         <translation>Continuer d’&amp;attendre</translation>
     </message>
     <message>
-        <location filename="../bridges.py" line="282" />
+        <location filename="../bridges.py" line="279" />
         <source>Change nothing; Tor keeps trying</source>
         <translation>Ne rien changer ; Tor continue d’essayer</translation>
     </message>
@@ -920,72 +932,72 @@
         <translation>Tapez son adresse.</translation>
     </message>
     <message>
-        <location filename="../events.py" line="56" />
+        <location filename="../events.py" line="53" />
         <source>verified: {contact} knew the secret</source>
         <translation>vérifié : {contact} connaissait le secret</translation>
     </message>
     <message>
-        <location filename="../events.py" line="59" />
+        <location filename="../events.py" line="56" />
         <source>you answered their question correctly (this does not verify them)</source>
         <translation>vous avez bien répondu à sa question (cela ne vérifie pas votre contact)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="61" />
+        <location filename="../events.py" line="58" />
         <source>verification FAILED: the answers differ</source>
         <translation>ÉCHEC de la vérification : les réponses diffèrent</translation>
     </message>
     <message>
-        <location filename="../events.py" line="63" />
+        <location filename="../events.py" line="60" />
         <source>verification FAILED: the exchange was tampered with</source>
         <translation>ÉCHEC de la vérification : l’échange a été falsifié</translation>
     </message>
     <message>
-        <location filename="../events.py" line="65" />
+        <location filename="../events.py" line="62" />
         <source>verification was cancelled</source>
         <translation>la vérification a été annulée</translation>
     </message>
     <message>
-        <location filename="../events.py" line="86" />
+        <location filename="../events.py" line="83" />
         <source>A new message arrived.</source>
         <translation>Un nouveau message est arrivé.</translation>
     </message>
     <message>
-        <location filename="../events.py" line="126" />
+        <location filename="../events.py" line="123" />
         <source>that message was NOT encrypted: others could read or change it</source>
         <translation>ce message n’était PAS chiffré : d’autres ont pu le lire ou le modifier</translation>
     </message>
     <message>
-        <location filename="../events.py" line="137" />
+        <location filename="../events.py" line="134" />
         <source>conversation is now {state}</source>
         <translation>la conversation est maintenant {state}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="141" />
+        <location filename="../events.py" line="138" />
         <source>no private session ({reason}): pending messages stay unsent</source>
         <translation>pas de session privée ({reason}) : les messages en attente ne sont pas envoyés</translation>
     </message>
     <message>
-        <location filename="../events.py" line="149" />
+        <location filename="../events.py" line="146" />
         <source>{contact} asks you to verify (SMP)</source>
         <translation>{contact} vous demande une vérification (SMP)</translation>
     </message>
     <message>
-        <location filename="../events.py" line="158" />
+        <location filename="../events.py" line="155" />
         <source>their key is NO LONGER VERIFIED: a failed check may mean someone in the middle</source>
         <translation>sa clé N’EST PLUS VÉRIFIÉE : un échec peut signaler quelqu’un au milieu</translation>
     </message>
     <message>
-        <location filename="../events.py" line="163" />
+        <location filename="../events.py" line="160" />
         <source>key {fingerprint} is now {trust}</source>
         <translation>la clé {fingerprint} est maintenant {trust}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="169" />
+        <location filename="../events.py" line="166" />
         <source>WARNING: {contact} presents a NEW KEY {fingerprint}</source>
         <translation>ATTENTION : {contact} présente une NOUVELLE CLÉ {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../events.py" line="194" />
+        <location filename="../events.py" line="191" />
         <source>Tor failed: {message}</source>
         <translation>Échec de Tor : {message}</translation>
     </message>
@@ -1956,17 +1968,17 @@
         <translation>Garder la nouvelle clé non vérifiée pour l’instant</translation>
     </message>
     <message>
-        <location filename="../window.py" line="61" />
+        <location filename="../window.py" line="55" />
         <source>Conversations</source>
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../window.py" line="61" />
+        <location filename="../window.py" line="55" />
         <source>One tab per open conversation</source>
         <translation>Un onglet par conversation ouverte</translation>
     </message>
     <message>
-        <location filename="../window.py" line="65" />
+        <location filename="../window.py" line="59" />
         <source>Pick a contact on the left (or add one: Ctrl+N) to start.</source>
         <translation>Choisissez un contact à gauche (ou ajoutez-en un : Ctrl+N) pour commencer.</translation>
     </message>
@@ -1981,97 +1993,97 @@
         <translation>Ouvrez d’abord une conversation (choisissez un contact à gauche).</translation>
     </message>
     <message>
-        <location filename="../held.py" line="33" />
+        <location filename="../held.py" line="29" />
         <source>WARNING: messages held</source>
         <translation>ATTENTION : messages retenus</translation>
     </message>
     <message>
-        <location filename="../held.py" line="39" />
+        <location filename="../held.py" line="35" />
         <source>{count} message(s) you wrote to {contact} were NOT sent: their key changed.</source>
         <translation>{count} message(s) écrit(s) à {contact} n’ont PAS été envoyés : sa clé a changé.</translation>
     </message>
     <message>
-        <location filename="../held.py" line="46" />
+        <location filename="../held.py" line="42" />
         <source>Either they have a new key, or SOMEONE IS IN THE MIDDLE. Send them only if you have verified the new key with them over another channel.</source>
         <translation>Soit cette personne a une nouvelle clé, soit QUELQU’UN S’EST INTERPOSÉ. Ne les envoyez que si vous avez vérifié la nouvelle clé avec elle par un autre moyen.</translation>
     </message>
     <message>
-        <location filename="../held.py" line="50" />
+        <location filename="../held.py" line="46" />
         <source>Written for the key(s):</source>
         <translation>Écrits pour la ou les clé(s) :</translation>
     </message>
     <message>
-        <location filename="../held.py" line="53" />
+        <location filename="../held.py" line="49" />
         <source>Key they were written for</source>
         <translation>Clé pour laquelle ils ont été écrits</translation>
     </message>
     <message>
-        <location filename="../held.py" line="55" />
+        <location filename="../held.py" line="51" />
         <source>Their private session now has the key:</source>
         <translation>Sa session privée a maintenant la clé :</translation>
     </message>
     <message>
-        <location filename="../held.py" line="56" />
+        <location filename="../held.py" line="52" />
         <source>The new key</source>
         <translation>La nouvelle clé</translation>
     </message>
     <message>
-        <location filename="../held.py" line="59" />
+        <location filename="../held.py" line="55" />
         <source>&amp;Send them to the new key</source>
         <translation>&amp;Les envoyer à la nouvelle clé</translation>
     </message>
     <message>
-        <location filename="../held.py" line="59" />
+        <location filename="../held.py" line="55" />
         <source>Send the held messages to this key</source>
         <translation>Envoyer les messages retenus à cette clé</translation>
     </message>
     <message>
-        <location filename="../held.py" line="61" />
+        <location filename="../held.py" line="57" />
         <source>&amp;Discard them</source>
         <translation>Les &amp;jeter</translation>
     </message>
     <message>
-        <location filename="../held.py" line="61" />
+        <location filename="../held.py" line="57" />
         <source>Never send the held messages</source>
         <translation>Ne jamais envoyer les messages retenus</translation>
     </message>
     <message>
-        <location filename="../held.py" line="63" />
+        <location filename="../held.py" line="59" />
         <source>Decide &amp;later</source>
         <translation>Décider &amp;plus tard</translation>
     </message>
     <message>
-        <location filename="../held.py" line="63" />
+        <location filename="../held.py" line="59" />
         <source>Keep them held; Conversation &gt; Held messages asks again</source>
         <translation>Les garder retenus ; Conversation &gt; Messages retenus redemande</translation>
     </message>
     <message>
-        <location filename="../held.py" line="85" />
+        <location filename="../held.py" line="81" />
         <source>{count} message(s) HELD: written for another key, not sent</source>
         <translation>{count} message(s) RETENU(S) : écrit(s) pour une autre clé, non envoyé(s)</translation>
     </message>
     <message>
-        <location filename="../held.py" line="103" />
+        <location filename="../held.py" line="99" />
         <source>No messages are held for {contact}.</source>
         <translation>Aucun message n’est retenu pour {contact}.</translation>
     </message>
     <message>
-        <location filename="../held.py" line="106" />
+        <location filename="../held.py" line="102" />
         <source>{count} message(s) are held for {contact}: no private session now, so they wait.</source>
         <translation>{count} message(s) retenu(s) pour {contact} : pas de session privée pour l’instant, ils attendent.</translation>
     </message>
     <message>
-        <location filename="../held.py" line="129" />
+        <location filename="../held.py" line="125" />
         <source>held messages released to the key {fingerprint}</source>
         <translation>messages retenus envoyés à la clé {fingerprint}</translation>
     </message>
     <message>
-        <location filename="../held.py" line="136" />
+        <location filename="../held.py" line="132" />
         <source>held messages discarded: they will never be sent</source>
         <translation>messages retenus jetés : ils ne seront jamais envoyés</translation>
     </message>
     <message>
-        <location filename="../held.py" line="139" />
+        <location filename="../held.py" line="135" />
         <source>held messages wait for your decision: Conversation &gt; Held messages ({shortcut})</source>
         <translation>les messages retenus attendent votre décision : Conversation &gt; Messages retenus ({shortcut})</translation>
     </message>
@@ -2092,7 +2104,7 @@
     </message>
     <message>
         <location filename="../onion_chat.py" line="67" />
-        <location filename="../onion_flow.py" line="162" />
+        <location filename="../onion_flow.py" line="159" />
         <source>Mark the address verified</source>
         <translation>Marquer l’adresse vérifiée</translation>
     </message>
@@ -2142,61 +2154,156 @@
         <translation>{contact} est hors ligne : vos messages attendent que vous soyez tous deux en ligne</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="88" />
+        <location filename="../onion_flow.py" line="85" />
         <source>Delete onion identity</source>
         <translation>Supprimer l’identité onion</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="90" />
+        <location filename="../onion_flow.py" line="87" />
         <source>Delete {identity} with its key? Nobody can reach its address again, its contacts are forgotten and its waiting messages are not sent. This cannot be undone.</source>
         <translation>Supprimer {identity} avec sa clé ? Personne ne pourra plus joindre son adresse, ses contacts sont oubliés et ses messages en attente ne sont pas envoyés. C’est irréversible.</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="94" />
+        <location filename="../onion_flow.py" line="91" />
         <source>&amp;Delete it</source>
         <translation>La &amp;supprimer</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="94" />
+        <location filename="../onion_flow.py" line="91" />
         <source>Delete the identity and its key</source>
         <translation>Supprimer l’identité et sa clé</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="156" />
+        <location filename="../onion_flow.py" line="153" />
         <source>Verify the address</source>
         <translation>Vérifier l’adresse</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="158" />
+        <location filename="../onion_flow.py" line="155" />
         <source>Did you compare this address with {contact} over another channel (in person, by phone), character by character?
 {address}</source>
         <translation>Avez-vous comparé cette adresse avec {contact} par un autre moyen (en personne, par téléphone), caractère par caractère ?
 {address}</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="162" />
+        <location filename="../onion_flow.py" line="159" />
         <source>&amp;Yes, it is the same</source>
         <translation>&amp;Oui, c’est la même</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="179" />
+        <location filename="../onion_flow.py" line="176" />
         <source>Block contact</source>
         <translation>Bloquer le contact</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="181" />
+        <location filename="../onion_flow.py" line="178" />
         <source>Block {contact}? They are refused now and later; your messages still waiting for them are not sent.</source>
         <translation>Bloquer {contact} ? Il est refusé maintenant et à l’avenir ; vos messages qui l’attendent encore ne sont pas envoyés.</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="185" />
+        <location filename="../onion_flow.py" line="182" />
         <source>Refuse them now and later</source>
         <translation>Le refuser maintenant et à l’avenir</translation>
     </message>
     <message>
-        <location filename="../onion_flow.py" line="251" />
+        <location filename="../onion_flow.py" line="248" />
         <source>Onion identity {identity} expired: its key is gone.</source>
         <translation>L’identité onion {identity} a expiré : sa clé a disparu.</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="44" />
+        <source>IRC SASL key</source>
+        <translation>Clé SASL IRC</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="45" />
+        <source>IRC account</source>
+        <translation>Compte IRC</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="45" />
+        <source>The IRC account whose key is shown</source>
+        <translation>Le compte IRC dont la clé est affichée</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="49" />
+        <source>Public key</source>
+        <translation>Clé publique</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="49" />
+        <source>The key's public part, as NickServ wants it</source>
+        <translation>La partie publique de la clé, telle que NickServ la demande</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="51" />
+        <source>Command to register it</source>
+        <translation>Commande pour l’enregistrer</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="51" />
+        <source>Send it once to NickServ while logged in by password</source>
+        <translation>Envoyez-la une fois à NickServ en étant connecté par mot de passe</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="56" />
+        <source>&amp;Make a key</source>
+        <translation>C&amp;réer une clé</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="57" />
+        <source>Make a key</source>
+        <translation>Créer une clé</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="58" />
+        <source>A new key for this account: from the next connection it logs in with this key only</source>
+        <translation>Une nouvelle clé pour ce compte : dès la prochaine connexion, il se connecte avec cette clé seulement</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="61" />
+        <source>&amp;Copy the command</source>
+        <translation>Co&amp;pier la commande</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="62" />
+        <source>Copy the command</source>
+        <translation>Copier la commande</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="63" />
+        <source>Copy the command to register the key (panic empties the clipboard)</source>
+        <translation>Copier la commande qui enregistre la clé (la panique vide le presse-papiers)</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="71" />
+        <source>&amp;Account:</source>
+        <translation>&amp;Compte :</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="72" />
+        <source>Public &amp;key:</source>
+        <translation>Clé pu&amp;blique :</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="73" />
+        <source>&amp;Register with:</source>
+        <translation>&amp;Enregistrer avec :</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="110" />
+        <source>This account has no SASL key: it logs in by password (or not at all). A key logs in without sending a secret. Once made, the account logs in with the key only, from its next connection: register it with NickServ before reconnecting.</source>
+        <translation>Ce compte n’a pas de clé SASL : il se connecte par mot de passe (ou sans s’identifier). Une clé identifie sans envoyer de secret. Une fois créée, le compte se connecte avec la clé seulement, dès sa prochaine connexion : enregistrez-la auprès de NickServ avant de vous reconnecter.</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="118" />
+        <source>This account logs in with SASL {mechanism} (a key made since it connected is used from its next connection). If the network does not know the key yet, register it once: while logged in by password, send the command above to NickServ (from TIMB's terminal UI or any IRC client).</source>
+        <translation>Ce compte se connecte avec SASL {mechanism} (une clé créée depuis sa connexion sert dès la prochaine). Si le réseau ne connaît pas encore la clé, enregistrez-la une fois : connecté par mot de passe, envoyez la commande ci-dessus à NickServ (depuis l’interface terminal de TIMB ou tout client IRC).</translation>
+    </message>
+    <message>
+        <location filename="../irc_sasl.py" line="143" />
+        <source>Command copied.</source>
+        <translation>Commande copiée.</translation>
     </message>
 </context>
 </TS>
