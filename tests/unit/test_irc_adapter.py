@@ -192,6 +192,68 @@ async def test_a_lost_connection_comes_back_and_rejoins_channels(world: Any) -> 
     assert adapter.state is ConnectionState.CONNECTED
 
 
+class RefusingDialer(PairDialer):
+    """A PairDialer that fails the next `refuse` calls as tor would when the server is away."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refuse = 0
+
+    async def open_socket(self, host: str, port: int, *, isolation: str) -> object:
+        if self.refuse > 0:
+            self.refuse -= 1
+            self.calls.append((host, port, isolation))
+            raise OSError("general SOCKS server failure")
+        return await super().open_socket(host, port, isolation=isolation)
+
+
+async def test_the_reconnect_backoff_grows_by_its_factor_to_its_maximum_and_resets_after_a_session() -> None:
+    """A server that stays away is tried ever less often (initial, x factor, capped at maximum)
+    rather than hammered through tor; once a session registered again, the next loss starts over
+    from initial. The waits are read through the injected sleep, so the test does not sleep."""
+    delays: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        delays.append(delay)
+        await asyncio.sleep(0)
+
+    dialer = RefusingDialer()
+    policy = ReconnectPolicy(initial=1.0, maximum=5.0, factor=2.0, attempt_timeout=10.0)
+    account = IrcAccount(host=ONION, nick="alice", tls=False, flood=LAX)
+    adapter = IrcAdapter(account, dialer, policy=policy, sleep=sleep)
+    events = Collected(adapter)
+    try:
+        server = await connected(adapter, dialer)
+        # A channel we are in is joined again right after each reconnection registers: the JOIN
+        # tells the test that the adapter is CONNECTED again.
+        adapter.join("#room")
+        await server.expect("JOIN")
+        server.send(":alice!a@h JOIN #room")
+        await events.wait_for(lambda e: type(e).__name__ == "Joined")
+        assert delays == []  # the first connect() does not wait
+
+        dialer.refuse = 5
+        server.writer.close()
+        second = await dialer.next_server()
+        await second.register()
+        assert await second.expect("JOIN") == "JOIN #room"
+        assert delays == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
+        assert len(dialer.calls) == 1 + 6
+
+        delays.clear()
+        dialer.refuse = 2
+        second.writer.close()
+        third = await dialer.next_server()
+        await third.register()
+        assert await third.expect("JOIN") == "JOIN #room"
+        assert delays == [1.0, 2.0, 4.0]
+        assert adapter.state is ConnectionState.CONNECTED
+    finally:
+        await adapter.disconnect()
+        events.task.cancel()
+        dialer.close()
+
+
 async def test_messages_are_split_and_ctcp_is_refused_and_quit_is_empty(world: Any) -> None:
     adapter, dialer, _ = world
     server = await connected(adapter, dialer)

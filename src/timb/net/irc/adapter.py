@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +54,20 @@ class _Crash:
 class IrcAdapter:
     """See the module docstring."""
 
-    def __init__(self, account: IrcAccount, dialer: Dialer, *, policy: ReconnectPolicy | None = None) -> None:
+    def __init__(
+        self,
+        account: IrcAccount,
+        dialer: Dialer,
+        *,
+        policy: ReconnectPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._account = account
         self._dialer = dialer
         self._policy = policy or ReconnectPolicy()
+        # The wait between reconnection attempts, passed in so that a test can read the backoff
+        # without sleeping through it.
+        self._sleep = sleep
         self._queue: asyncio.Queue[IrcNetEvent | _Crash] = asyncio.Queue()
         self._room = asyncio.Event()
         self._room.set()
@@ -160,9 +170,11 @@ class IrcAdapter:
             await conn.close()
 
     async def _reconnect(self) -> None:
+        # Each loss starts again from ``initial``: the backoff resets once a session registered,
+        # since this task ends there and the next loss starts a new one.
         delay = self._policy.initial
         while not self._closing:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             try:
                 await self._attempt()
             except (TlsError, AuthError) as exc:
