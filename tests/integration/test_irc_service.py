@@ -1,12 +1,19 @@
 """IRC accounts in the service: two in-process TimbServices, each with an IRC account
-(``nick@<onion>``) on ngircd as an onion service of the private Tor network, chat privately
-with OTR required (the first message is held until the AKE finished)."""
+(``nick@<onion>``) on ngircd as an onion service of the private Tor network.
+
+A private message typed before any OTR session stays PENDING until the session is private and
+only then becomes SENT, and no plaintext of the 1:1 chat is ever handed to the IRC connection.
+
+What reaches the server is read at `IrcConnection.send`, the one entrance of the send queue that
+TLS encrypts for the server: ngircd keeps no traffic log, and a third client cannot see private
+messages."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +22,19 @@ import pytest
 from tests.fixtures.ircd import IrcServer
 from tests.fixtures.tor import TorNetwork
 from timb.common.secret import Secret
-from timb.core.events import ConnectionState, ConnectionStateChanged, CoreEvent, MessageReceived
+from timb.core.events import (
+    ConnectionState,
+    ConnectionStateChanged,
+    CoreEvent,
+    MessageReceived,
+    MessageState,
+    MessageStateChanged,
+    OtrState,
+    OtrStateChanged,
+)
 from timb.core.service import TimbService, TorSettings
+from timb.net.irc.connection import IrcConnection
+from timb.net.irc.message import parse
 
 pytestmark = pytest.mark.integration
 
@@ -34,14 +52,48 @@ class Local:
             self.seen.append(event)
             self._changed.set()
 
-    async def wait_for(self, predicate: Callable[[CoreEvent], bool], within: float = 120) -> Any:
+    async def wait_for(
+        self, predicate: Callable[[CoreEvent], bool], within: float = 120, since: int = 0
+    ) -> Any:
         async with asyncio.timeout(within):
             while True:
-                for event in self.seen:
+                for event in self.seen[since:]:
                     if predicate(event):
                         return event
                 self._changed.clear()
                 await self._changed.wait()
+
+
+@dataclass
+class Wire:
+    """Every line the IRC connections of this process queued for the server, in order."""
+
+    lines: list[bytes] = field(default_factory=list)
+
+    def bodies(self, target: str) -> list[str]:
+        """The text of every PRIVMSG or NOTICE to ``target``."""
+        found = []
+        for line in self.lines:
+            msg = parse(line)
+            if msg.command in ("PRIVMSG", "NOTICE") and msg.params[0].lower() == target.lower():
+                found.append(msg.params[1])
+        return found
+
+    def carries(self, text: str) -> bool:
+        return any(text.encode() in line for line in self.lines)
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> Wire:
+    spy = Wire()
+    original = IrcConnection.send
+
+    def send(self: IrcConnection, lines: list[tuple[bytes, bool]]) -> None:
+        spy.lines.extend(line for line, _ in lines)
+        original(self, lines)
+
+    monkeypatch.setattr(IrcConnection, "send", send)
+    return spy
 
 
 @pytest.fixture
@@ -60,7 +112,7 @@ async def two_services(tmp_path: Path, tor_network: TorNetwork) -> AsyncIterator
 
 
 async def test_irc_accounts_chat_privately_through_the_service(
-    two_services: tuple[Local, Local], ircd_onion: str, ircd_server: IrcServer
+    two_services: tuple[Local, Local], ircd_onion: str, ircd_server: IrcServer, wire: Wire
 ) -> None:
     alice, bob = two_services
     stamp = str(time.monotonic_ns())[-6:]
@@ -80,11 +132,43 @@ async def test_irc_accounts_chat_privately_through_the_service(
     to_bob, to_alice = f"{nicks[bob]}@{ircd_onion}", f"{nicks[alice]}@{ircd_onion}"
     await alice.service.add_contact("main", to_bob)
     await bob.service.add_contact("main", to_alice)
-    alice.service.send_message("main", to_bob, "hello through the service")
-    got = await bob.wait_for(
-        lambda e: isinstance(e, MessageReceived) and e.text == "hello through the service"
-    )
+
+    # Held until private: typed before any OTR session exists.
+    started = time.monotonic()
+    first = "hello through the service zq1"
+    queued = alice.service.send_message("main", to_bob, first)
+    assert queued.state is MessageState.PENDING
+    got = await bob.wait_for(lambda e: isinstance(e, MessageReceived) and e.text == first)
     assert got.encrypted and got.contact == to_alice
-    bob.service.send_message("main", to_alice, "private on IRC")
-    back = await alice.wait_for(lambda e: isinstance(e, MessageReceived) and e.text == "private on IRC")
+    await alice.wait_for(
+        lambda e: isinstance(e, MessageStateChanged) and e.id == queued.id and e.state is MessageState.SENT
+    )
+    private_at = next(
+        i
+        for i, e in enumerate(alice.seen)
+        if isinstance(e, OtrStateChanged) and e.contact == to_bob and e.state is OtrState.PRIVATE_UNVERIFIED
+    )
+    states = [
+        (i, e.state)
+        for i, e in enumerate(alice.seen)
+        if isinstance(e, MessageStateChanged) and e.id == queued.id
+    ]
+    sent_at = next(i for i, s in states if s is MessageState.SENT)
+    assert states[0][1] is MessageState.PENDING
+    assert sent_at > private_at, "SENT before the session was private"
+    assert all(s is MessageState.PENDING for i, s in states if i < sent_at)
+
+    reply = "private on IRC zq2"
+    bob.service.send_message("main", to_alice, reply)
+    back = await alice.wait_for(lambda e: isinstance(e, MessageReceived) and e.text == reply)
     assert back.encrypted
+
+    print(f"\nIRC service: first message (with AKE) and a reply {time.monotonic() - started:.1f} s")
+
+    # Nothing of the 1:1 chat reached the server unencrypted: every line to a nick is OTR.
+    for nick in nicks.values():
+        bodies = wire.bodies(nick)
+        assert bodies, "the spy saw nothing: it would prove nothing"
+        assert all(body.startswith("?OTR") for body in bodies), f"a line to {nick} without OTR"
+    for text in (first, reply):
+        assert not wire.carries(text), "plaintext of the 1:1 chat was handed to the IRC connection"
