@@ -1,8 +1,11 @@
 """IRC accounts in the service: two in-process TimbServices, each with an IRC account
 (``nick@<onion>``) on ngircd as an onion service of the private Tor network.
 
-A private message typed before any OTR session stays PENDING until the session is private and
-only then becomes SENT, and no plaintext of the 1:1 chat is ever handed to the IRC connection.
+One conversation, in phases (one AKE and one pair of connections for all of them, to keep the run
+short): a private message typed before any OTR session stays PENDING until the session is private
+and only then becomes SENT, and no plaintext of any 1:1 message (nor an SMP question or secret)
+is ever handed to the IRC connection; SMP both ways (a question answered rightly verifies the key;
+a wrong answer fails, verifies nobody and takes the answerer's earlier verification away).
 
 What reaches the server is read at `IrcConnection.send`, the one entrance of the send queue that
 TLS encrypts for the server: ngircd keeps no traffic log, and a third client cannot see private
@@ -31,6 +34,9 @@ from timb.core.events import (
     MessageStateChanged,
     OtrState,
     OtrStateChanged,
+    SmpFinished,
+    SmpOutcome,
+    SmpRequested,
 )
 from timb.core.service import TimbService, TorSettings
 from timb.net.irc.connection import IrcConnection
@@ -163,12 +169,68 @@ async def test_irc_accounts_chat_privately_through_the_service(
     back = await alice.wait_for(lambda e: isinstance(e, MessageReceived) and e.text == reply)
     assert back.encrypted
 
-    print(f"\nIRC service: first message (with AKE) and a reply {time.monotonic() - started:.1f} s")
+    chatted = time.monotonic()
+    print(f"\nIRC service: first message (with AKE) and a reply {chatted - started:.1f} s")
+    # SMP both ways over the session, every step fragmented to IRC lines. The slowest phase: a
+    # round is some kilobytes of OTR lines and the send queue keeps to the server's 256 B/s
+    # (about 30 s a round here), hence two rounds and no more.
+    harbour = ("Where did we first meet?", "the old harbour")
+    door = ("Which colour was the door?", "bottle green")
+    done = await smp(alice, bob, to_bob, to_alice, harbour, answer="the old harbour")
+    assert [(d.outcome, d.verified) for d in done] == [
+        (SmpOutcome.SUCCEEDED, True),
+        (SmpOutcome.SUCCEEDED, False),
+    ]
+    assert alice.service.fingerprints("main", to_bob).is_verified(done[0].fingerprint)
+    await alice.wait_for(
+        lambda e: (
+            isinstance(e, OtrStateChanged) and e.contact == to_bob and e.state is OtrState.PRIVATE_VERIFIED
+        )
+    )
+    # (answering bob's question proves nothing about alice to bob: answering is not asking)
+    assert not bob.service.fingerprints("main", to_alice).is_verified(done[1].fingerprint)
+
+    # The other way, answered wrongly: it fails on both sides and verifies nobody. Bob never
+    # verified alice; alice, whose check of bob failed now, loses her earlier verification of him
+    # (a failed check may be a man in the middle, as libotr's set_smp_trust(.., 0)).
+    done = await smp(bob, alice, to_alice, to_bob, door, answer="a blue one")
+    assert [(d.outcome, d.verified, d.unverified) for d in done] == [
+        (SmpOutcome.FAILED, False, False),
+        (SmpOutcome.FAILED, False, True),
+    ]
+    keys = bob.service.fingerprints("main", to_alice)
+    assert keys.theirs == done[0].fingerprint and not keys.is_verified(keys.theirs)
+    assert not alice.service.fingerprints("main", to_bob).is_verified(done[1].fingerprint)
 
     # Nothing of the 1:1 chat reached the server unencrypted: every line to a nick is OTR.
     for nick in nicks.values():
         bodies = wire.bodies(nick)
         assert bodies, "the spy saw nothing: it would prove nothing"
         assert all(body.startswith("?OTR") for body in bodies), f"a line to {nick} without OTR"
-    for text in (first, reply):
+    for text in (first, reply, *harbour, *door, "a blue one"):
         assert not wire.carries(text), "plaintext of the 1:1 chat was handed to the IRC connection"
+
+    print(f"\nIRC service: SMP both ways {time.monotonic() - chatted:.1f} s")
+
+
+async def smp(
+    asker: Local,
+    answerer: Local,
+    to_answerer: str,
+    to_asker: str,
+    asked: tuple[str, str],
+    *,
+    answer: str,
+) -> tuple[SmpFinished, SmpFinished]:
+    """``asker`` asks ``asked`` = (question, secret), ``answerer`` answers ``answer``: the
+    SmpFinished of each (the asker's first)."""
+    question, secret = asked
+    mark_asker, mark_answerer = len(asker.seen), len(answerer.seen)
+    asker.service.smp_start("main", to_answerer, Secret(secret), question)
+    request = await answerer.wait_for(lambda e: isinstance(e, SmpRequested), since=mark_answerer)
+    assert request.question == question and request.contact == to_asker
+    answerer.service.smp_respond("main", to_asker, Secret(answer))
+    mine = await asker.wait_for(lambda e: isinstance(e, SmpFinished), since=mark_asker)
+    theirs = await answerer.wait_for(lambda e: isinstance(e, SmpFinished), since=mark_answerer)
+    assert mine.contact == to_answerer and theirs.contact == to_asker
+    return mine, theirs
