@@ -5,7 +5,8 @@ One conversation, in phases (one AKE and one pair of connections for all of them
 short): a private message typed before any OTR session stays PENDING until the session is private
 and only then becomes SENT, and no plaintext of any 1:1 message (nor an SMP question or secret)
 is ever handed to the IRC connection; SMP both ways (a question answered rightly verifies the key;
-a wrong answer fails, verifies nobody and takes the answerer's earlier verification away).
+a wrong answer fails, verifies nobody and takes the answerer's earlier verification away);
+a channel on the real server, NOT PRIVATE, whose first message leaves only when confirmed.
 
 What reaches the server is read at `IrcConnection.send`, the one entrance of the send queue that
 TLS encrypts for the server: ngircd keeps no traffic log, and a third client cannot see private
@@ -25,7 +26,11 @@ import pytest
 from tests.fixtures.ircd import IrcServer
 from tests.fixtures.tor import TorNetwork
 from timb.common.secret import Secret
+from timb.core.errors import ConfirmationRequired
 from timb.core.events import (
+    ChannelJoined,
+    ChannelMembersChanged,
+    ChannelMessageReceived,
     ConnectionState,
     ConnectionStateChanged,
     CoreEvent,
@@ -210,7 +215,10 @@ async def test_irc_accounts_chat_privately_through_the_service(
     for text in (first, reply, *harbour, *door, "a blue one"):
         assert not wire.carries(text), "plaintext of the 1:1 chat was handed to the IRC connection"
 
-    print(f"\nIRC service: SMP both ways {time.monotonic() - chatted:.1f} s")
+    verified = time.monotonic()
+    await channel_not_private_and_confirmed_first(alice, bob, nicks[alice], nicks[bob], f"#t{stamp}", wire)
+    channel_took = time.monotonic() - verified
+    print(f"\nIRC service: SMP both ways {verified - chatted:.1f} s; channel {channel_took:.1f} s")
 
 
 async def smp(
@@ -234,3 +242,42 @@ async def smp(
     theirs = await answerer.wait_for(lambda e: isinstance(e, SmpFinished), since=mark_answerer)
     assert mine.contact == to_answerer and theirs.contact == to_asker
     return mine, theirs
+
+
+async def channel_not_private_and_confirmed_first(
+    alice: Local, bob: Local, alice_nick: str, bob_nick: str, channel: str, wire: Wire
+) -> None:
+    """Through ``service.channels`` on the real server: the banner on joining and in the list,
+    the first message refused unless confirmed (and then nothing reaches the server), the next
+    one leaving without a question, and bob's own first message asking him again."""
+    expected_banner = f"NOT PRIVATE: everyone in {channel} and the server reads this"
+
+    def in_channel(e: CoreEvent) -> bool:
+        return isinstance(e, ChannelJoined) and e.channel.lower() == channel.lower()
+
+    alice.service.channels.join_channel("main", channel)
+    joined = await alice.wait_for(in_channel)
+    assert joined.banner == expected_banner
+    bob.service.channels.join_channel("main", channel)
+    assert (await bob.wait_for(in_channel)).banner == expected_banner
+    both = {alice_nick, bob_nick}
+    await alice.wait_for(lambda e: isinstance(e, ChannelMembersChanged) and set(e.members) == both)
+    [info] = alice.service.channels.list_channels("main")
+    assert (info.private, info.banner, info.joined, info.confirmed) == (False, expected_banner, True, False)
+
+    with pytest.raises(ConfirmationRequired, match=expected_banner):
+        await alice.service.channels.send_channel_message("main", channel, "unconfirmed first zq3")
+    assert wire.bodies(channel) == [] and not wire.carries("unconfirmed first zq3")
+    assert not alice.service.channels.list_channels("main")[0].confirmed
+
+    said = ["confirmed first zq4", "second without a question zq5"]
+    await alice.service.channels.send_channel_message("main", channel, said[0], confirmed=True)
+    await alice.service.channels.send_channel_message("main", channel, said[1])
+    await bob.wait_for(lambda e: isinstance(e, ChannelMessageReceived) and e.text == said[1])
+    # IRC keeps the order: had the refused message left, bob would have read it first.
+    heard = [(e.sender, e.text) for e in bob.seen if isinstance(e, ChannelMessageReceived)]
+    assert heard == [(alice_nick, said[0]), (alice_nick, said[1])]
+    assert wire.bodies(channel) == said
+    with pytest.raises(ConfirmationRequired):
+        await bob.service.channels.send_channel_message("main", channel, "bob's first zq6")
+    assert not wire.carries("bob's first zq6")
