@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from timb.common.clock import FakeClock
 from timb.common.ids import Jid
 from timb.common.secret import Secret
 from timb.net.base import ConnectionState, ConnectionStateChanged, ErrorEvent, MessageFailed, MessageIn
@@ -207,45 +208,56 @@ class RefusingDialer(PairDialer):
         return await super().open_socket(host, port, isolation=isolation)
 
 
-async def test_the_reconnect_backoff_grows_by_its_factor_to_its_maximum_and_resets_after_a_session() -> None:
+async def test_the_reconnect_backoff_grows_to_its_maximum_and_resets_only_after_a_stable_session() -> None:
     """A server that stays away is tried ever less often (initial, x factor, capped at maximum)
-    rather than hammered through tor; once a session registered again, the next loss starts over
-    from initial. The waits are read through the injected sleep, so the test does not sleep."""
+    rather than hammered through tor; so is one that registers us and drops us at once (a
+    hostile server cannot make us redial every second); once a session stayed up `stable`
+    seconds, the next loss starts over from initial. The waits go through the injected sleep,
+    which moves the fake clock on instead of sleeping."""
+    clock = FakeClock()
     delays: list[float] = []
 
     async def sleep(delay: float) -> None:
         delays.append(delay)
+        clock.advance(delay)
         await asyncio.sleep(0)
 
     dialer = RefusingDialer()
-    policy = ReconnectPolicy(initial=1.0, maximum=5.0, factor=2.0, attempt_timeout=10.0)
+    policy = ReconnectPolicy(initial=1.0, maximum=5.0, factor=2.0, stable=30.0, attempt_timeout=10.0)
     account = IrcAccount(host=ONION, nick="alice", tls=False, flood=LAX)
-    adapter = IrcAdapter(account, dialer, policy=policy, sleep=sleep)
+    adapter = IrcAdapter(account, dialer, policy=policy, sleep=sleep, clock=clock)
     events = Collected(adapter)
+
+    async def lose_and_come_back(server: Server, refused: int) -> Server:
+        dialer.refuse = refused
+        server.writer.close()
+        again = await dialer.next_server()
+        await again.register()
+        # A channel we are in is joined again right after a reconnection registered: the JOIN
+        # tells the test that the adapter is CONNECTED again.
+        assert await again.expect("JOIN") == "JOIN #room"
+        return again
+
     try:
         server = await connected(adapter, dialer)
-        # A channel we are in is joined again right after each reconnection registers: the JOIN
-        # tells the test that the adapter is CONNECTED again.
         adapter.join("#room")
         await server.expect("JOIN")
         server.send(":alice!a@h JOIN #room")
         await events.wait_for(lambda e: type(e).__name__ == "Joined")
         assert delays == []  # the first connect() does not wait
 
-        dialer.refuse = 5
-        server.writer.close()
-        second = await dialer.next_server()
-        await second.register()
-        assert await second.expect("JOIN") == "JOIN #room"
+        server = await lose_and_come_back(server, refused=5)
         assert delays == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
         assert len(dialer.calls) == 1 + 6
 
-        delays.clear()
-        dialer.refuse = 2
-        second.writer.close()
-        third = await dialer.next_server()
-        await third.register()
-        assert await third.expect("JOIN") == "JOIN #room"
+        delays.clear()  # dropped right after registering: no reset, the wait stays at maximum
+        server = await lose_and_come_back(server, refused=0)
+        server = await lose_and_come_back(server, refused=1)
+        assert delays == [5.0, 5.0, 5.0]
+
+        delays.clear()  # a session that stayed up: the next loss starts over
+        clock.advance(policy.stable)
+        server = await lose_and_come_back(server, refused=2)
         assert delays == [1.0, 2.0, 4.0]
         assert adapter.state is ConnectionState.CONNECTED
     finally:
