@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from timb.common.clock import FakeClock
 from timb.common.ids import Jid
 from timb.common.secret import Secret
 from timb.net.base import ConnectionState, ConnectionStateChanged, ErrorEvent, MessageFailed, MessageIn
@@ -190,6 +191,79 @@ async def test_a_lost_connection_comes_back_and_rejoins_channels(world: Any) -> 
     await second.register()
     assert await second.expect("JOIN") == "JOIN #room"
     assert adapter.state is ConnectionState.CONNECTED
+
+
+class RefusingDialer(PairDialer):
+    """A PairDialer that fails the next `refuse` calls as tor would when the server is away."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refuse = 0
+
+    async def open_socket(self, host: str, port: int, *, isolation: str) -> object:
+        if self.refuse > 0:
+            self.refuse -= 1
+            self.calls.append((host, port, isolation))
+            raise OSError("general SOCKS server failure")
+        return await super().open_socket(host, port, isolation=isolation)
+
+
+async def test_the_reconnect_backoff_grows_to_its_maximum_and_resets_only_after_a_stable_session() -> None:
+    """A server that stays away is tried ever less often (initial, x factor, capped at maximum)
+    rather than hammered through tor; so is one that registers us and drops us at once (a
+    hostile server cannot make us redial every second); once a session stayed up `stable`
+    seconds, the next loss starts over from initial. The waits go through the injected sleep,
+    which moves the fake clock on instead of sleeping."""
+    clock = FakeClock()
+    delays: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        delays.append(delay)
+        clock.advance(delay)
+        await asyncio.sleep(0)
+
+    dialer = RefusingDialer()
+    policy = ReconnectPolicy(initial=1.0, maximum=5.0, factor=2.0, stable=30.0, attempt_timeout=10.0)
+    account = IrcAccount(host=ONION, nick="alice", tls=False, flood=LAX)
+    adapter = IrcAdapter(account, dialer, policy=policy, sleep=sleep, clock=clock)
+    events = Collected(adapter)
+
+    async def lose_and_come_back(server: Server, refused: int) -> Server:
+        dialer.refuse = refused
+        server.writer.close()
+        again = await dialer.next_server()
+        await again.register()
+        # A channel we are in is joined again right after a reconnection registered: the JOIN
+        # tells the test that the adapter is CONNECTED again.
+        assert await again.expect("JOIN") == "JOIN #room"
+        return again
+
+    try:
+        server = await connected(adapter, dialer)
+        adapter.join("#room")
+        await server.expect("JOIN")
+        server.send(":alice!a@h JOIN #room")
+        await events.wait_for(lambda e: type(e).__name__ == "Joined")
+        assert delays == []  # the first connect() does not wait
+
+        server = await lose_and_come_back(server, refused=5)
+        assert delays == [1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
+        assert len(dialer.calls) == 1 + 6
+
+        delays.clear()  # dropped right after registering: no reset, the wait stays at maximum
+        server = await lose_and_come_back(server, refused=0)
+        server = await lose_and_come_back(server, refused=1)
+        assert delays == [5.0, 5.0, 5.0]
+
+        delays.clear()  # a session that stayed up: the next loss starts over
+        clock.advance(policy.stable)
+        server = await lose_and_come_back(server, refused=2)
+        assert delays == [1.0, 2.0, 4.0]
+        assert adapter.state is ConnectionState.CONNECTED
+    finally:
+        await adapter.disconnect()
+        events.task.cancel()
+        dialer.close()
 
 
 async def test_messages_are_split_and_ctcp_is_refused_and_quit_is_empty(world: Any) -> None:

@@ -67,10 +67,16 @@ class IrcAccount:
 @dataclass(frozen=True, slots=True)
 class ReconnectPolicy:
     """Backoff between reconnection attempts, the time one attempt may take, and how long the
-    server may stay silent before we PING it (twice that: the connection is lost)."""
+    server may stay silent before we PING it (twice that: the connection is lost).
+
+    The wait starts at ``initial`` and grows by ``factor`` after every attempt, failed or not, up
+    to ``maximum``; it goes back to ``initial`` only once a session stayed up ``stable`` seconds.
+    A server that registers us and drops us at once is therefore not redialled through tor every
+    ``initial`` seconds for ever."""
 
     initial: float = 1.0
     maximum: float = 60.0
     factor: float = 2.0
+    stable: float = 60.0
     attempt_timeout: float = 120.0
     idle_ping: float = 120.0

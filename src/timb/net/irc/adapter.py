@@ -7,9 +7,10 @@ ConnectError, TlsError or AuthError on the first attempt), ``disconnect()`` is i
 roster and no JIDs; its peers are nicknames and its rooms channels (`join`, `part`, `topic`,
 `names`), and `fragment_size` tells the core how long each line of a private message may be.
 
-After a session existed, a lost connection is re-established with exponential backoff and the
-channels we were in are joined again; TLS and SASL failures are fatal and end the retries. Nothing
-is re-sent by the adapter (the core owns re-sending). The event queue is bounded by backpressure:
+After a session existed, a lost connection is re-established with exponential backoff (back to
+its start only after a session that stayed up, `ReconnectPolicy`) and the channels we were in are
+joined again; TLS and SASL failures are fatal and end the retries. Nothing is re-sent by the
+adapter (the core owns re-sending). The event queue is bounded by backpressure:
 when the consumer falls `_HIGH_WATER` events behind, the adapter stops reading from the server.
 """
 
@@ -17,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from timb.common.clock import Clock, SystemClock
 from timb.common.secret import Secret
 from timb.net.base import ConnectionState, ConnectionStateChanged, Dialer, ErrorEvent
 from timb.net.irc import ctcp
@@ -54,10 +56,24 @@ class _Crash:
 class IrcAdapter:
     """See the module docstring."""
 
-    def __init__(self, account: IrcAccount, dialer: Dialer, *, policy: ReconnectPolicy | None = None) -> None:
+    def __init__(
+        self,
+        account: IrcAccount,
+        dialer: Dialer,
+        *,
+        policy: ReconnectPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock | None = None,
+    ) -> None:
         self._account = account
         self._dialer = dialer
         self._policy = policy or ReconnectPolicy()
+        # The wait between reconnection attempts and the clock that says whether a session was
+        # stable, passed in so that a test can read the backoff without sleeping through it.
+        self._sleep = sleep
+        self._clock: Clock = clock or SystemClock()
+        self._delay = self._policy.initial  # the wait before the next reconnection attempt
+        self._up_since: float | None = None  # when the current session registered
         self._queue: asyncio.Queue[IrcNetEvent | _Crash] = asyncio.Queue()
         self._room = asyncio.Event()
         self._room.set()
@@ -95,6 +111,7 @@ class IrcAdapter:
         if self._state is ConnectionState.CONNECTED:
             return
         self._closing = False
+        self._delay = self._policy.initial  # the user asked: a fresh start
         try:
             await self._attempt()
         except NetError as exc:
@@ -144,6 +161,7 @@ class IrcAdapter:
             raise
         finally:
             self._registered = None
+        self._up_since = self._clock.now()
         self._set_state(ConnectionState.CONNECTED)
         for channel in sorted(self._channels):  # rejoin after a reconnection
             with contextlib.suppress(NetError):
@@ -160,9 +178,13 @@ class IrcAdapter:
             await conn.close()
 
     async def _reconnect(self) -> None:
-        delay = self._policy.initial
+        # The wait grows after every attempt, a successful one too: only a session that stayed
+        # up `stable` seconds brings it back to `initial` (`_lost`), so a server that registers
+        # us and drops us at once is redialled ever less often, as one that refuses us is.
         while not self._closing:
-            await asyncio.sleep(delay)
+            delay = self._delay
+            self._delay = min(delay * self._policy.factor, self._policy.maximum)
+            await self._sleep(delay)
             try:
                 await self._attempt()
             except (TlsError, AuthError) as exc:
@@ -170,7 +192,6 @@ class IrcAdapter:
                 return
             except NetError as exc:
                 self._set_state(ConnectionState.DISCONNECTED, reason=str(exc))
-                delay = min(delay * self._policy.factor, self._policy.maximum)
             else:
                 return
 
@@ -251,6 +272,9 @@ class IrcAdapter:
             return
         if self._closing or self._state is not ConnectionState.CONNECTED:
             return
+        up_since = self._up_since
+        if up_since is not None and self._clock.now() - up_since >= self._policy.stable:
+            self._delay = self._policy.initial
         self._set_state(ConnectionState.DISCONNECTED, reason=reason)
         self._reader = None  # this task ends now; _drop_connection must not await it
         if self._reconnect_task is None or self._reconnect_task.done():
