@@ -123,9 +123,8 @@ class TorConnectionScreen(ModalScreen[bool]):
                     yield Button("Cancel", id="cancel")
 
     def _list_words(self) -> str:
-        source = self.info.builtin_source
-        origin = "" if source == "builtin" or "pt_config.json" in source else f", from {source}"
-        return f"Built-in bridges listed on {self.info.builtin_date}{origin}."
+        # The source too: after an import it is how the user tells their list from the shipped one.
+        return f"Built-in bridges listed on {self.info.builtin_date}, from {self.info.builtin_source}."
 
     def _attached_words(self) -> str:
         uses = self.info.attached_uses_bridges
