@@ -17,6 +17,7 @@ from timb.core.errors import InvalidRequest
 from timb.core.service import TimbService
 from timb.core.service.session import ProfileSession
 from timb.core.service.tor_connection import TorConnection
+from timb.core.service.tor_settings import LIST_SECTION
 from timb.core.tor_link import TorSettings
 from timb.tor.builtin import FORMAT
 from timb.tor.control.reply import Reply, ReplyLine
@@ -220,3 +221,19 @@ async def test_jsonrpc_imports_a_bridge_list(service: TimbService, tmp_path: Pat
         "a friend's list",
         ["obfs4"],
     )
+
+
+async def test_a_stored_list_that_no_longer_validates_reads_as_the_shipped_one(tmp_path: Path) -> None:
+    session = ProfileSession(tmp_path / "p", SystemRandom(), lambda _: None)
+    await session.create(Secret("pw"))
+    conn = TorConnection(session, _Link(managed=False))  # type: ignore[arg-type]
+    shipped = await conn.describe()
+    imported = await conn.import_list(_list_file(tmp_path, {"obfs4": [LOOPBACK_OBFS4]}))
+    assert imported.builtin_source == "a friend's list"
+    vault = session.require().vault
+    kept = vault.section(LIST_SECTION)
+    assert kept["bridges"] == {"obfs4": [LOOPBACK_OBFS4]}  # in TIMB's format, as validated
+    kept["bridges"] = {"obfs4": [LOOPBACK_OBFS4.replace(":7001", ":0")]}  # a stricter parser's view
+    info = await conn.describe()
+    assert (info.builtin_source, info.builtin_date) == (shipped.builtin_source, shipped.builtin_date)
+    await session.close()
