@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from tests.tui.fake_onion import FakeOnion
@@ -29,6 +30,8 @@ from timb.core.service.results import (
     SendResult,
 )
 from timb.core.service.tor_connection import TorConnectionInfo
+from timb.tor.builtin import BuiltinBridges, load_bridge_file
+from timb.tor.errors import BridgeLineError
 
 OURS = Fingerprint(bytes(range(20)))
 THEIRS = Fingerprint(bytes(range(100, 120)))
@@ -47,6 +50,7 @@ class FakeService:
         self.tor_mode: str | None = "direct"  # None: the first-run question is asked
         self.tor_transport: str | None = None
         self.tor_managed = True  # False: an attached tor, configured where it runs
+        self.tor_list: BuiltinBridges | None = None  # an imported bridge list (the real parser's)
         self.held: dict[tuple[str, str], list[str]] = {}
         self.session_key: dict[tuple[str, str], Fingerprint] = {}  # the private session's key
         self.held_for: dict[tuple[str, str], tuple[Fingerprint, ...]] = {}  # keys they were written for
@@ -288,15 +292,25 @@ class FakeService:
     async def tor_connection(self) -> TorConnectionInfo:
         if not self.unlocked:
             raise ProfileError("no profile is unlocked")
+        listed = self.tor_list
         return TorConnectionInfo(
             self.tor_mode,
             self.tor_transport,
             0,
-            ("obfs4", "snowflake"),
-            "2026-11-01",
+            ("obfs4", "snowflake") if listed is None else listed.transports(),
+            "2026-11-01" if listed is None else listed.date.isoformat(),
             self.tor_managed,
             None if self.tor_managed else False,
+            "builtin" if listed is None else listed.source,
         )
+
+    async def import_bridge_list(self, path: Path | str) -> TorConnectionInfo:
+        self.calls.append(("import_bridge_list", str(path)))
+        try:
+            self.tor_list = load_bridge_file(Path(path))
+        except BridgeLineError as exc:
+            raise InvalidRequest(f"bridge list refused: {exc}") from None
+        return await self.tor_connection()
 
     async def set_tor_connection(
         self, mode: str, *, transport: str | None = None, lines: str | None = None

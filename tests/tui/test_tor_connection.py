@@ -4,11 +4,12 @@ and once on the real service with its own tor on the private network (held until
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import RadioButton, Select, TextArea
+from textual.widgets import Input, RadioButton, Select, TextArea
 
 from tests.fixtures.tor import TorNetwork
 from tests.tui.fake_service import FakeService
@@ -16,6 +17,7 @@ from tests.tui.test_app import BOB, PASS, settle, text_of, type_into
 from tests.tui.test_tui_integration import until
 from timb.core.events import TorBootstrap, TorStalled
 from timb.core.service import TimbService, TorSettings
+from timb.tor.builtin import FORMAT
 from timb.tor.client import TorClient
 from timb.ui.cli.tui import held_until_asked, tor_description
 from timb.ui.tui.app import TimbApp
@@ -169,6 +171,45 @@ async def test_pt_stages_in_words() -> None:
         assert "pluggable transport" in text_of(app.main.tor.query_one("#tor-label"))
     assert stage_words("conn_done_pt", "x") == "transport running, reaching the bridge"
     assert stage_words("unheard_of", "tor's summary") == "tor's summary"
+
+
+async def test_a_bridge_list_file_replaces_the_builtin_one_on_the_real_service(tmp_path: Path) -> None:
+    """On the real service (no tor: nothing is dialled): a file with a bad line is refused whole
+    and named, the screen still shows the shipped list; a good one is kept and shown at once."""
+    obfs4 = f"obfs4 127.0.0.1:7001 {'C' * 40} cert={'A' * 70} iat-mode=0"
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    for path, lines in ((good, [obfs4]), (bad, [obfs4, obfs4.replace(":7001", ":0")])):
+        doc = {"format": FORMAT, "date": "2027-03-04", "source": "a friend", "bridges": {"obfs4": lines}}
+        path.write_text(json.dumps(doc))
+    async with TimbService(tmp_path / "profile") as real:
+        app = TimbApp(service=real)
+        async with app.run_test(size=(100, 50)) as pilot:
+            await type_into(pilot, "#passphrase", PASS)
+            await type_into(pilot, "#repeat", PASS)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, MainScreen), 60)
+            app.tor_assistant.open()
+            await until(pilot, lambda: isinstance(app.screen, TorConnectionScreen), 10)
+            screen = app.screen
+            shipped = text_of(screen.query_one("#tor-builtin-date"))
+            screen.query_one("#tor-list-path", Input).value = str(bad)
+            screen.query_one("#import").press()
+            await until(pilot, lambda: "refused" in text_of(screen.query_one("#tor-connection-error")), 10)
+            assert "bridge 2 of the file: port" in text_of(screen.query_one("#tor-connection-error"))
+            assert text_of(screen.query_one("#tor-builtin-date")) == shipped
+            screen.query_one("#tor-list-path", Input).value = str(good)
+            screen.query_one("#import").press()
+            await until(pilot, lambda: "2027-03-04" in text_of(screen.query_one("#tor-builtin-date")), 10)
+            assert "a friend" in text_of(screen.query_one("#tor-builtin-date"))
+            assert text_of(screen.query_one("#tor-connection-error")) == ""
+            assert screen.query_one(Select).value == "obfs4"
+            await pilot.press("ctrl+q")
+        info = await real.tor_connection()  # kept by the service, not only shown
+        assert (info.builtin_date, info.builtin_source, info.transports) == (
+            "2027-03-04",
+            "a friend",
+            ("obfs4",),
+        )
 
 
 @pytest.mark.integration

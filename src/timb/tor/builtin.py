@@ -92,6 +92,18 @@ def parse_bridge_file(
         doc = json.loads(text)
     except (ValueError, RecursionError):
         raise BridgeLineError(0, "file", "is not JSON") from None
+    return parse_bridge_document(doc, default_date=default_date, source=source)
+
+
+def parse_bridge_document(
+    doc: object, *, default_date: datetime.date | None = None, source: str = "builtin"
+) -> BuiltinBridges:
+    """`parse_bridge_file` on JSON already read (a replacement kept in the profile is read
+    back through here, so it is validated again line by line like any file).
+
+    Raises:
+        BridgeLineError: not one of the two formats, a bad date, or a bad line.
+    """
     if not isinstance(doc, dict) or not isinstance(doc.get("bridges"), dict):
         raise BridgeLineError(0, "file", "has no 'bridges' object")
     if doc.get("format") == FORMAT:
@@ -117,10 +129,16 @@ def _date(value: object) -> datetime.date:
 
 
 def _bridges(raw: Mapping[str, object], keys: Mapping[str, str]) -> dict[str, tuple[BridgeLine, ...]]:
+    """The lines of the lists in ``keys``, validated. A bad line's number counts every bridge
+    from the top of the file, the lists TIMB skips (Tor Browser's ``conjure``) included, so the
+    user can find it in a ``pt_config.json``, which has one bridge a line."""
     out: dict[str, list[BridgeLine]] = {}
     number = 0
-    for key, transport in keys.items():
-        lines = raw[key]
+    for key, lines in raw.items():
+        transport = keys.get(key)
+        if transport is None:
+            number += len(lines) if isinstance(lines, list) else 0
+            continue
         if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
             raise BridgeLineError(0, key, "is not a list of lines")
         for line in lines:

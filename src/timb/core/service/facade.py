@@ -226,6 +226,14 @@ class TimbService:
         Unavailable (tor refused)."""
         await self._tor_connection.choose(mode, transport, lines)
 
+    async def import_bridge_list(self, path: Path | str) -> TorConnectionInfo:
+        """Replace the built-in bridge list with a newer one from the file at ``path`` (TIMB's
+        format or Tor Browser's ``pt_config.json``), kept in the profile; returns the new
+        `tor_connection`. Refused whole (nothing kept) when any line is bad. Raises:
+        ProfileError, InvalidRequest (the bad line's number in the file and its field, refused
+        offline, a stored built-in choice the new list cannot serve), Unavailable (tor refused)."""
+        return await self._tor_connection.import_list(Path(path))
+
     # -- onion services -------------------------------------------------------------------------------
 
     async def publish_onion(self, local_port: int, *, virtual_port: int | None = None) -> results.OnionInfo:

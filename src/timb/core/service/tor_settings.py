@@ -12,6 +12,10 @@ turns a choice into tor's ``UseBridges``/``Bridge``/``ClientTransportPlugin`` li
 transport programs installed here, and applies the offline guard *before* any tor is started:
 under ``TIMB_OFFLINE=1`` the built-in (public) bridges are refused with a clear error.
 
+The built-in list itself can be replaced by the user with a newer one (TIMB's format or Tor
+Browser's ``pt_config.json``): kept in its own vault section, ``tor_bridge_list``, in TIMB's
+format, and read back through the same validation as any file (`load_bridge_list`).
+
 Bridges only work with TIMB's managed tor; an attached tor is configured where it runs.
 """
 
@@ -23,12 +27,13 @@ from typing import Final
 
 from timb.core.storage.vault import JsonObject, Vault
 from timb.tor.bridges import BridgeLine, check_offline_bridges, parse_bridge_lines
-from timb.tor.builtin import BuiltinBridges
+from timb.tor.builtin import FORMAT, BuiltinBridges, load_builtin, parse_bridge_document
 from timb.tor.errors import BridgeLineError, OfflineGuardError
 from timb.tor.process import offline_mode
 from timb.tor.transports import TransportProgram, available_transports, bridge_options
 
 SECTION: Final = "tor_connection"
+LIST_SECTION: Final = "tor_bridge_list"
 DIRECT: Final = "direct"
 BUILTIN: Final = "builtin"
 CUSTOM: Final = "custom"
@@ -111,6 +116,58 @@ def store_choice(vault: Vault, choice: BridgeChoice) -> None:
     section.clear()
     section.update(choice.to_json())
     vault.save()
+
+
+def load_bridge_list(vault: Vault) -> BuiltinBridges:
+    """The user's replacement for the built-in list, or the shipped one when there is none.
+
+    A stored list that no longer validates (a parser made stricter since) gives the shipped
+    one: the settings screen shows the shipped list's source and date, so the user sees it.
+
+    Raises: VaultLocked, BridgeLineError (the shipped file is damaged).
+    """
+    stored = vault.data.get(LIST_SECTION)
+    if isinstance(stored, dict):
+        try:
+            return parse_bridge_document(stored)
+        except BridgeLineError:
+            pass
+    return load_builtin()
+
+
+def store_bridge_list(vault: Vault, bridges: BuiltinBridges) -> None:
+    """Raises: VaultLocked, StorageIOError."""
+    # Kept in TIMB's own format, whichever format it was imported from (what
+    # `parse_bridge_document` reads back).
+    lines: JsonObject = {t: [str(b) for b in bridges.lines(t)] for t in bridges.transports()}
+    doc: JsonObject = {
+        "format": FORMAT,
+        "date": bridges.date.isoformat(),
+        "source": bridges.source,
+        "recommended": bridges.recommended,
+        "bridges": lines,
+    }
+    vault.set_section(LIST_SECTION, doc)
+    vault.save()
+
+
+def check_offline_list(bridges: BuiltinBridges, environ: Mapping[str, str] | None = None) -> None:
+    """Under ``TIMB_OFFLINE=1``, refuse a replacement list with any line the guard would refuse
+    (a public address, a transport that dials elsewhere), naming the line's number in the file:
+    such a list could only ever be refused later, when chosen.
+
+    Raises: OfflineGuardError.
+    """
+    if not offline_mode(environ):
+        return
+    for transport in bridges.transports():
+        for number, bridge in enumerate(bridges.lines(transport), 1):
+            try:
+                check_offline_bridges({"bridge": [str(bridge)]})
+            except OfflineGuardError as exc:
+                raise OfflineGuardError(
+                    f"TIMB_OFFLINE=1: {transport} bridge {number} of the list is refused ({exc})"
+                ) from None
 
 
 def offered_transports(builtin: BuiltinBridges, programs: Sequence[TransportProgram]) -> tuple[str, ...]:

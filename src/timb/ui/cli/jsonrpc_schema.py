@@ -60,6 +60,7 @@ SERVICE_METHODS: dict[str, tuple[str, dict[str, str]]] = {
     "settings.set": ("set_settings", {}),
     "tor.bridges.get": ("tor_connection", {}),
     "tor.bridges.set": ("set_tor_connection", {}),
+    "tor.bridges.import": ("import_bridge_list", {}),
     "libotr.import": ("import_libotr", {}),
     "libotr.export": ("export_libotr", {}),
     "message.send": ("send_message", {}),

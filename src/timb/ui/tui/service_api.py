@@ -8,6 +8,7 @@ tested on its own with a fake service that emits core events, and lets mypy chec
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Protocol
 
 from timb.common.secret import Secret
@@ -124,3 +125,5 @@ class ServiceApi(Protocol):
     async def set_tor_connection(
         self, mode: str, *, transport: str | None = None, lines: str | None = None
     ) -> None: ...
+
+    async def import_bridge_list(self, path: Path | str) -> TorConnectionInfo: ...

@@ -4,6 +4,10 @@ screen later from the command palette, the stall notice, and bootstrap stages in
 The choice goes to the service (`set_tor_connection`), which checks everything before it stores
 or applies anything: a refused choice (a bad pasted line: its number and field) is shown next to
 the paste box and the screen stays open, so nothing is half-applied and nothing goes direct.
+
+The built-in list can be replaced from a file (TIMB's list, or Tor Browser's ``pt_config.json``)
+with Import: that is the service's `import_bridge_list`, kept at once (not on Save) because it is
+validated whole there; the screen then shows the new list's date, source and transports.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, RadioButton, RadioSet, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
 
 from timb.core.errors import ServiceError
 from timb.core.service.tor_connection import TorConnectionInfo
@@ -67,6 +71,12 @@ class TorConnectionScreen(ModalScreen[bool]):
     run has no Cancel: a held tor connects to nothing until there is an answer)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "cancel", "Cancel")]
+    # The path box shares its row with Import; the paste box is kept short so the whole dialog,
+    # Save included, fits a 40-line terminal (it scrolls for longer pastes).
+    DEFAULT_CSS = """
+    TorConnectionScreen #tor-list-path { width: 1fr; }
+    TorConnectionScreen #tor-lines { height: 10; }
+    """
 
     def __init__(self, service: ServiceApi, info: TorConnectionInfo, *, first_run: bool = False) -> None:
         super().__init__()
@@ -100,9 +110,10 @@ class TorConnectionScreen(ModalScreen[bool]):
                 allow_blank=not options,
                 value=info.transport if info.transport in info.transports else first,
             )
-            yield Static(
-                f"Built-in bridges listed on {info.builtin_date}.", classes="help", id="tor-builtin-date"
-            )
+            yield Static(self._list_words(), classes="help", id="tor-builtin-date", markup=False)
+            with Horizontal(classes="row", id="tor-list-import"):
+                yield Input(placeholder="a newer bridge list file (kept at once)", id="tor-list-path")
+                yield Button("Import", id="import")
             yield Label("Paste bridge lines (one per line):")
             yield TextArea(id="tor-lines")
             yield Label("", classes="error", id="tor-connection-error", markup=False)
@@ -110,6 +121,10 @@ class TorConnectionScreen(ModalScreen[bool]):
                 yield Button("Save", variant="primary", id="save")
                 if not self.first_run:
                     yield Button("Cancel", id="cancel")
+
+    def _list_words(self) -> str:
+        # The source too: after an import it is how the user tells their list from the shipped one.
+        return f"Built-in bridges listed on {self.info.builtin_date}, from {self.info.builtin_source}."
 
     def _attached_words(self) -> str:
         uses = self.info.attached_uses_bridges
@@ -131,6 +146,32 @@ class TorConnectionScreen(ModalScreen[bool]):
         transport = self.query_one(Select).value
         lines = self.query_one(TextArea).text
         self._save(mode, transport if isinstance(transport, str) else None, lines)
+
+    @on(Button.Pressed, "#import")
+    def _import_pressed(self) -> None:
+        path = self.query_one("#tor-list-path", Input).value.strip()
+        if not path:
+            self.query_one("#tor-connection-error", Label).update("Give the bridge list file's path.")
+            return
+        self._import(path)
+
+    @work(exclusive=True, group="tor-connection")
+    async def _import(self, path: str) -> None:
+        error = self.query_one("#tor-connection-error", Label)
+        try:
+            self.info = await self.service.import_bridge_list(path)
+        except ServiceError as exc:
+            error.update(str(exc))  # refused whole: the list shown is still the one in use
+            return
+        error.update("")
+        self.query_one("#tor-builtin-date", Static).update(self._list_words())
+        transports = self.info.transports
+        select = self.query_one(Select)
+        if transports:  # a Select without a blank entry cannot be emptied
+            select.set_options([(TRANSPORT_WORDS.get(t, t), t) for t in transports])
+            select.value = self.info.transport if self.info.transport in transports else transports[0]
+        select.disabled = not transports
+        self.query_one("#builtin", RadioButton).disabled = not transports
 
     @work(exclusive=True, group="tor-connection")
     async def _save(self, mode: str, transport: str | None, lines: str) -> None:
