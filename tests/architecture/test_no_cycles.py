@@ -6,10 +6,6 @@ without the other. grimp reads every import statement, conditional or not, so a
 type down (as `timb.tor.errors` does for `Stall`) or by a `typing.Protocol` the lower module owns.
 
 The test reports every cycle it finds (each strongly connected component, with its edges).
-`KNOWN` lists the imports that still close a cycle and are being removed: only inside the GUI
-(timb.ui.gui, where another change is breaking window.py's circle right now). The list may only
-shrink: an entry whose import is gone, or no longer closes a cycle, fails the test until it is
-deleted, so the list stays true.
 """
 
 from __future__ import annotations
@@ -18,20 +14,6 @@ from collections.abc import Iterable, Mapping
 
 import grimp
 import pytest
-
-# (importer, imported): each helper of the GUI's main window imports `MainWindow` back under
-# TYPE_CHECKING. Being replaced by a protocol the helpers own (issue 10 §3); delete the lines.
-KNOWN: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("timb.ui.gui.bridges", "timb.ui.gui.window"),
-        ("timb.ui.gui.commands", "timb.ui.gui.window"),
-        ("timb.ui.gui.events", "timb.ui.gui.window"),
-        ("timb.ui.gui.held", "timb.ui.gui.window"),
-        ("timb.ui.gui.onion_flow", "timb.ui.gui.window"),
-    }
-)
-# The one package where a known cycle may be left, for now.
-KNOWN_ALLOWED_IN = "timb.ui.gui"
 
 Graph = Mapping[str, frozenset[str]]
 
@@ -99,18 +81,6 @@ def without(graph: Graph, edges: Iterable[tuple[str, str]]) -> Graph:
     return {m: frozenset(targets) for m, targets in cut.items()}
 
 
-def reaches(graph: Graph, start: str, goal: str) -> bool:
-    seen, todo = {start}, [start]
-    while todo:
-        for nxt in graph[todo.pop()]:
-            if nxt == goal:
-                return True
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return False
-
-
 def test_the_cycle_finder_finds_cycles_and_only_cycles() -> None:
     graph: Graph = {
         "a": frozenset({"b"}),
@@ -124,17 +94,7 @@ def test_the_cycle_finder_finds_cycles_and_only_cycles() -> None:
     assert cycles(without(graph, [("c", "a"), ("e", "e")])) == []
 
 
-def test_no_import_cycle_but_the_known_ones(imports: Graph) -> None:
-    found = cycles(without(imports, KNOWN))
+def test_no_import_cycle(imports: Graph) -> None:
+    found = cycles(imports)
     report = "\n".join(describe(imports, component) for component in found)
     assert not found, f"import cycles among timb's modules (TYPE_CHECKING imports count):\n{report}"
-
-
-@pytest.mark.parametrize("edge", sorted(KNOWN), ids=" -> ".join)
-def test_each_known_cycle_is_real_and_in_the_gui(imports: Graph, edge: tuple[str, str]) -> None:
-    importer, imported = edge
-    assert importer.startswith(KNOWN_ALLOWED_IN + ".") and imported.startswith(KNOWN_ALLOWED_IN + ".")
-    still_imported = imported in imports.get(importer, frozenset())
-    assert still_imported, f"{importer} no longer imports {imported}: delete it from KNOWN"
-    closes_a_cycle = reaches(imports, imported, importer)
-    assert closes_a_cycle, f"{importer} -> {imported} no longer closes a cycle: delete it from KNOWN"
