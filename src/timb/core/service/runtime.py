@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -68,8 +66,6 @@ class RuntimeHooks:
     is_contact: Callable[[str, str], bool] = lambda _account, _contact: True
     # a background save of the profile: a contact's message id was shown (timb.core.seen_ids)
     save_soon: Callable[[], None] = lambda: None
-    # run the callable once a save that reads the state from now on has ended (`save_then`)
-    save_then: Callable[[Callable[[], None]], None] = lambda done: done()
     # a TLV 8 of a contact's private session (timb.core.extra_keys): the service's file part
     on_file_key: Callable[[FileKeyReceived], None] = lambda _event: None
 
@@ -87,10 +83,6 @@ class AccountRuntime:
         self.link = self._new_link()
         self.status = roster.ContactStatus()
         self.register_next = False  # create the account on the server at the next connect
-        # Events waiting for the save of the ids of the messages among them (`_pump`), and how
-        # many were ever held (`_release` counts from it).
-        self._held: deque[CoreEvent] = deque()
-        self._held_total = 0
 
     def _new_link(self) -> AccountLink:
         return AccountLink(self.account.id, self._hooks.emit, self._on_link_down, self._on_link_up)
@@ -180,30 +172,18 @@ class AccountRuntime:
                 self.link.enqueue(contact, wire)
             event = conversations.next_event()
             if event is None:
-                if conversations.seen_changed or self._held:
-                    # Shown only once the ids are on disk: a crash between the two would make
-                    # the next run show the peer's re-sent copy again (seen_ids). What comes
-                    # after waits behind them, so the UI sees the events in their order.
+                if conversations.seen_changed:
+                    # Saved at once, so a crash does not show the message again (seen_ids).
                     conversations.seen_changed = False
-                    self._hooks.save_then(functools.partial(self._release, self._held_total))
+                    self._hooks.save_soon()
                 return
             shown: CoreEvent | None = event
             try:
                 shown = self._apply(event)
             except Exception as exc:  # noqa: BLE001 - one event's failure, reported (module docstring)
                 self._failed(exc, type(event).__name__, getattr(event, "contact", ""))
-            if shown is None:
-                continue
-            if self._held or (isinstance(shown, MessageReceived) and conversations.seen_changed):
-                self._held.append(shown)
-                self._held_total += 1
-            else:
+            if shown is not None:
                 self._hooks.emit(shown)
-
-    def _release(self, mark: int) -> None:
-        """Emit the held events up to the ``mark``-th ever held (their save has ended)."""
-        while self._held and self._held_total - len(self._held) < mark:
-            self._hooks.emit(self._held.popleft())
 
     def _apply(self, event: CoreEvent) -> CoreEvent | None:
         """What an event from the conversations core changes before the UI sees it (returned;
