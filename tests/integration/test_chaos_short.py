@@ -2,7 +2,7 @@
 struck once into a chat between an in-process service and a ``timb jsonrpc`` client, on a
 private Tor network and an onion Prosody of its own (timb.devnet.chaos), with a fixed seed.
 
-Nothing typed may be lost or shown twice (but for the open findings named below), nothing may
+Nothing typed may be lost or shown twice (but for the open finding named below), nothing may
 leak (server files, profile files, any dial outside tor), every vault must open again, no cycle
 may hang and no process may be left.
 The faults must really have happened: each kind is counted, every kill restarted the client.
@@ -30,14 +30,11 @@ async def test_a_few_cycles_of_each_fault_lose_duplicate_and_leak_nothing(tmp_pa
     ).run()
     print(result.table())
     t, v = result.tally, result.verdict
-    # Open findings (docs/reliability.md), each with an xfail test; when one passes, tighten here:
-    # - an acknowledgement can confirm a whole burst the peer had not read, and its crash then
-    #   loses the rest while shown delivered (lost_confirmed; test_findings_burst_confirmation.py);
-    # - a message is shown sent while still in the killed sender's memory (lost_with_sender;
-    #   test_findings_sent_too_early.py);
-    # - a client killed inside the save of the ids it showed shows those again in its next
-    #   process (duplicated_across; finding 3's window, test_findings_resend_duplicate.py).
-    lost = v.lost - v.lost_confirmed - v.lost_with_sender
+    # The one open finding (docs/reliability.md, finding 8): a client killed while the save of
+    # the ids it showed is on its way shows those again in its next process (duplicated_across;
+    # test_core_conversations_service.py::test_a_message_is_shown_only_once_its_id_is_on_disk,
+    # strict xfail). Nothing may be lost: findings 2 and 4 are fixed (100 cycles, 0 lost).
+    lost = v.lost
     dup = v.duplicated - v.duplicated_across
     assert (lost, dup, v.out_of_order, v.corrupt) == (0, 0, 0, 0), result.table()
     assert (t.plaintext, t.corrupt_vaults, t.leftover_processes) == (0, 0, 0), result.table()
