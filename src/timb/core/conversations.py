@@ -130,22 +130,8 @@ class Conversations(Receipts):
         self._known_keys = known_keys
         self._best_version = best_version
         self.seen_changed = False  # a new id of a contact's message: the service saves soon
-        # Set by a service that saves the ids shown: an id is acknowledged only once the save
-        # that holds it has ended (`ids_saved`), so a crash in between neither loses the message
-        # (acknowledged, never shown by a run that remembers it) nor shows it twice.
-        self.ack_after_save = False
-        self._unsaved: set[bytes] = set()
 
     # -- commands -------------------------------------------------------------------------------
-
-    def unsaved_ids(self) -> frozenset[bytes]:
-        """The ids shown whose acknowledgement waits for a save (`ack_after_save`)."""
-        return frozenset(self._unsaved)
-
-    def ids_saved(self, ids: frozenset[bytes]) -> None:
-        """A save holding ``ids`` has ended: they may be acknowledged (at the next `poll`, or
-        with the next message)."""
-        self._unsaved -= ids
 
     def set_policy(self, contact: str, policy: Policy) -> None:
         """Override the policy for one contact. Messages typed while encryption was required stay
@@ -273,13 +259,11 @@ class Conversations(Receipts):
             self._ask_timed_out(c, now)
             for session in c.instances.children.values():
                 self._probe_if_due(c, session, now)
-                while session.ack_due and session.conv.encrypted:
+                if session.ack_due and session.conv.encrypted:
                     # An empty Data Message (the peer shows nothing) with our acknowledgements.
-                    acks = self._take_acks(session)
-                    if session.acks_due and not acks:
-                        break  # all still waiting for their save: at a later poll
-                    session.conv.send("", TimbRecord(acks=acks))
-                    session.ack_due = bool(session.acks_due)
+                    session.conv.send("", TimbRecord(acks=tuple(session.acks_due)))
+                    session.ack_due = False
+                    session.acks_due = []
                     for wire in session.conv.data_to_send():
                         self._queue_wire(c, session, wire, needs_otr=True)
                     self._drain(c, session)
@@ -407,10 +391,7 @@ class Conversations(Receipts):
                 self._plain_peer(c, session)
             if session.reading is not None:
                 remember(c.seen_ids, session.reading)
-                if self._is_contact(c.name):
-                    self.seen_changed = True
-                    if self.ack_after_save:
-                        self._unsaved.add(session.reading)
+                self.seen_changed = self.seen_changed or self._is_contact(c.name)
                 session.reading = None
             session.ack_due = session.ack_due or not session.timb  # a TIMB peer: by its ids
             if session.bound:
@@ -532,7 +513,8 @@ class Conversations(Receipts):
                 held.append(msg_id)
                 continue
             msg.written_for = frozenset({fingerprint})
-            record = TimbRecord(bytes.fromhex(msg.id), self._take_acks(session))
+            record = TimbRecord(bytes.fromhex(msg.id), tuple(session.acks_due))
+            session.acks_due = []
             announced = session.conv.send(msg.text.reveal(), record)
             if msg.announced is None:
                 msg.announced = announced  # the key this message announces

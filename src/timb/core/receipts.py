@@ -24,7 +24,6 @@ class Receipts(ConversationsBase):
     """State and rules of `Conversations` for receipts and restarts (see the module docstring)."""
 
     seen_changed = False  # a new id of a contact's message was shown: the service saves soon
-    _unsaved: set[bytes]  # ids shown whose acknowledgement waits for a save (`ack_after_save`)
 
     def seen_section(self) -> dict[str, list[str]]:
         """The contacts' message ids shown, for the profile (not strangers': their state is
@@ -106,7 +105,8 @@ class Receipts(ConversationsBase):
             return
         session.asked = True
         c.ask_deadline = self._clock.now() + ASK_TIMEOUT
-        session.conv.send("", TimbRecord(self._rng.randbytes(8), self._take_acks(session)))
+        session.conv.send("", TimbRecord(self._rng.randbytes(8), tuple(session.acks_due)))
+        session.acks_due = []
         for wire in session.conv.data_to_send():
             self._queue_wire(c, session, wire, needs_otr=True)
 
@@ -174,7 +174,8 @@ class Receipts(ConversationsBase):
             return False
         again = [m for m in session.unconfirmed if fingerprint in self._messages[m].written_for]
         for msg_id in again:
-            record = TimbRecord(bytes.fromhex(msg_id), self._take_acks(session))
+            record = TimbRecord(bytes.fromhex(msg_id), tuple(session.acks_due))
+            session.acks_due = []
             session.conv.send(self._messages[msg_id].text.reveal(), record)
         for wire in session.conv.data_to_send():
             self._queue_wire(c, session, wire, needs_otr=True)
@@ -204,30 +205,14 @@ class Receipts(ConversationsBase):
         session.reading = None if session.repeated else message_id
         self._owe_acks(session, [message_id])
 
-    def _owe_acks(self, session: Session, ids: list[bytes]) -> None:
-        """Owe the peer acknowledgements of ``ids``. A record holds MAX_ACKS ids: full ones go
-        at once (empty Data Messages), so no id is dropped -- a message whose id fell out would
-        stay "sent" at the peer, and be sent again after a crash. (The id being read is not
-        shown yet: it waits for `poll`, so that `ack_after_save` can hold it.)"""
+    @staticmethod
+    def _owe_acks(session: Session, ids: list[bytes]) -> None:
+        """Owe the peer acknowledgements of ``ids``. A record holds MAX_ACKS ids: a full one goes
+        at once (an empty Data Message), so no id is ever dropped -- a message whose id fell out
+        would stay "sent" at the peer, and be sent again after a crash."""
         session.acks_due = [*session.acks_due, *ids]
         session.ack_due = session.ack_due or bool(ids)
-        reading = session.acks_due[-1:] if session.reading is not None else []
-        ready = session.acks_due[: len(session.acks_due) - len(reading)]
-        while len(ready) >= MAX_ACKS and session.conv.encrypted:
-            acks = self._take_acks(session, among=ready[:MAX_ACKS])
-            if not acks:
-                break
-            session.conv.send("", TimbRecord(acks=acks))
-            ready = ready[MAX_ACKS:]
-        # Only a session that cannot send (or ids all waiting for a save) is cut: the oldest go,
-        # and the peer sends those messages again, shown once (the ids are kept).
-        session.acks_due = session.acks_due[-4 * MAX_ACKS :]
-
-    def _take_acks(self, session: Session, among: list[bytes] | None = None) -> tuple[bytes, ...]:
-        """Up to MAX_ACKS of the ids owed (of ``among`` if given), oldest first, taken out of
-        `acks_due`; never one whose save has not ended (`ack_after_save`)."""
-        pool = session.acks_due if among is None else among
-        taken = [i for i in pool if i not in self._unsaved][:MAX_ACKS]
-        gone = set(taken)
-        session.acks_due = [i for i in session.acks_due if i not in gone]
-        return tuple(taken)
+        while len(session.acks_due) >= MAX_ACKS and session.conv.encrypted:
+            session.conv.send("", TimbRecord(acks=tuple(session.acks_due[:MAX_ACKS])))
+            session.acks_due = session.acks_due[MAX_ACKS:]
+        session.acks_due = session.acks_due[-MAX_ACKS:]  # only a session that cannot send is cut

@@ -77,7 +77,6 @@ class TimbService:
             self._tasks.spawn,
             is_contact=self._book.is_contact,
             save_soon=self._session.save_soon,
-            save_then=self._session.save_then,
             # TLV 8 of a private session: for the file part (made below), never shown
             on_file_key=lambda event: self.files.on_key(event),  # noqa: PLW0108 - self.files comes later
         )

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -68,8 +66,6 @@ class RuntimeHooks:
     is_contact: Callable[[str, str], bool] = lambda _account, _contact: True
     # a background save of the profile: a contact's message id was shown (timb.core.seen_ids)
     save_soon: Callable[[], None] = lambda: None
-    # run the callable once a save that reads the state from now on has ended (`save_then`)
-    save_then: Callable[[Callable[[], None]], None] = lambda done: done()
     # a TLV 8 of a contact's private session (timb.core.extra_keys): the service's file part
     on_file_key: Callable[[FileKeyReceived], None] = lambda _event: None
 
@@ -83,15 +79,10 @@ class AccountRuntime:
         self.account = account
         self.key = key
         self._conversations = conversations
-        conversations.ack_after_save = True  # (`_pump`: shown and acknowledged once saved)
         self._hooks = hooks
         self.link = self._new_link()
         self.status = roster.ContactStatus()
         self.register_next = False  # create the account on the server at the next connect
-        # Events waiting for the save of the ids of the messages among them (`_pump`), and how
-        # many were ever held (`_release` counts from it).
-        self._held: deque[CoreEvent] = deque()
-        self._held_total = 0
 
     def _new_link(self) -> AccountLink:
         return AccountLink(self.account.id, self._hooks.emit, self._on_link_down, self._on_link_up)
@@ -112,7 +103,6 @@ class AccountRuntime:
         self.key = key
         conversations.restore_seen(dict(self._conversations.seen_section()))
         self._conversations = conversations
-        conversations.ack_after_save = True  # (`_pump`: shown and acknowledged once saved)
         self.link = self._new_link()
 
     def fail_pending(self, contacts: list[str]) -> None:
@@ -182,37 +172,18 @@ class AccountRuntime:
                 self.link.enqueue(contact, wire)
             event = conversations.next_event()
             if event is None:
-                if conversations.seen_changed or self._held:
-                    # Shown, and acknowledged (the core holds those ids), only once the ids are
-                    # on disk: killed in between, the next run would show the peer's re-sent
-                    # copy again, or -- acknowledged first -- never see it (reliability.md,
-                    # finding 8). What comes after waits behind them: the UI sees them in order.
+                if conversations.seen_changed:
+                    # Saved at once, so a crash does not show the message again (seen_ids).
                     conversations.seen_changed = False
-                    ids = conversations.unsaved_ids()
-                    self._hooks.save_then(functools.partial(self._saved, self._held_total, ids))
+                    self._hooks.save_soon()
                 return
             shown: CoreEvent | None = event
             try:
                 shown = self._apply(event)
             except Exception as exc:  # noqa: BLE001 - one event's failure, reported (module docstring)
                 self._failed(exc, type(event).__name__, getattr(event, "contact", ""))
-            if shown is None:
-                continue
-            if self._held or (isinstance(shown, MessageReceived) and conversations.seen_changed):
-                self._held.append(shown)
-                self._held_total += 1
-            else:
+            if shown is not None:
                 self._hooks.emit(shown)
-
-    def _saved(self, mark: int, ids: frozenset[bytes]) -> None:
-        """The save holding ``ids`` ended: they may be acknowledged, and what waited be shown."""
-        self._conversations.ids_saved(ids)
-        self._release(mark)
-
-    def _release(self, mark: int) -> None:
-        """Emit the held events up to the ``mark``-th ever held (their save has ended)."""
-        while self._held and self._held_total - len(self._held) < mark:
-            self._hooks.emit(self._held.popleft())
 
     def _apply(self, event: CoreEvent) -> CoreEvent | None:
         """What an event from the conversations core changes before the UI sees it (returned;

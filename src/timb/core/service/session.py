@@ -60,7 +60,6 @@ class ProfileSession:
         self._providers: dict[str, Callable[[], dict[str, Any]]] = {}
         self._spawn: Spawn | None = None
         self._save_waiting = False  # a background save is on its way and has not read the state yet
-        self._after_save: list[Callable[[], None]] = []  # to run once a save that read the state ends
         self.unsaved = False  # the last background save failed: what it held is in memory only
 
     def keep(self, section: str, provider: Callable[[], dict[str, Any]]) -> None:
@@ -122,40 +121,18 @@ class ProfileSession:
             async with self.lock:
                 self._profile.close()
             self._profile = None
-        after, self._after_save = self._after_save, []
-        for done in after:  # (a save that never ran: what waited for it is not held for ever)
-            done()
 
     # -- writing ----------------------------------------------------------------------------------
 
     async def save(self) -> None:
-        """Write every kept section and the vault; then run what `save_then` left for a save
-        that reads the state from now on (even when the save failed: see there).
-        Raises: ProfileError (none unlocked, disk)."""
-        after: list[Callable[[], None]] = []
-        try:
-            profile = self.require()
-            async with self.lock:
-                self._save_waiting = False  # what changes from now on needs another save
-                after, self._after_save = self._after_save, []
-                with translated("could not save the profile: "):
-                    for name, provider in self._providers.items():
-                        profile.vault.set_section(name, provider())
-                    await asyncio.to_thread(profile.vault.save)
-        finally:
-            for done in after:
-                done()
-
-    def save_then(self, done: Callable[[], None]) -> None:
-        """Run ``done`` once a save that reads the state as it is now has ended (a background one
-        is started if none waits). Ended, not succeeded: what waits is shown to the user, and a
-        disk that refuses must not hide a message (the id is then in memory only). No profile or
-        no place for background saves: at once."""
-        if self._spawn is None or self._profile is None:
-            done()
-            return
-        self._after_save.append(done)
-        self.save_soon()
+        """Write every kept section and the vault. Raises: ProfileError (none unlocked, disk)."""
+        profile = self.require()
+        async with self.lock:
+            self._save_waiting = False  # what changes from now on needs another save
+            with translated("could not save the profile: "):
+                for name, provider in self._providers.items():
+                    profile.vault.set_section(name, provider())
+                await asyncio.to_thread(profile.vault.save)
 
     def save_soon(self) -> None:
         """Save in the background. A failure is an ErrorEvent: an exception in a task of the
