@@ -46,7 +46,7 @@ async def test_after_a_restart_text_typed_before_any_session_never_goes_to_the_s
             held = any(isinstance(e, HeldForKeyChange) for e in ev)
             return held or alice.service.message_state("main", msg) is not MessageState.PENDING
 
-        await alice.wait(settled, limit=10.0)
+        await alice.wait(settled, limit=60.0)  # (an AKE and an unlock: slow on a loaded machine)
         await asyncio.sleep(0)
         assert impostor.read == []
         assert alice.service.message_state("main", msg) is MessageState.PENDING
