@@ -19,6 +19,12 @@ HOUR = 3600
 
 
 def _stale_data_and_a_restarted_alice() -> tuple[FakeClock, str, Peer]:
+    clock, _link, stale, _bob = _stale_data_for_a_dead_alice()
+    return clock, stale, make(ALICE, KEYS, clock, b"alice again", 0x1112)
+
+
+def _stale_data_for_a_dead_alice() -> tuple[FakeClock, Link, str, Peer]:
+    """Alice and bob chatted; bob's next message is for alice's instance 0x1111, now dead."""
     clock = FakeClock()
     link = Link(clock, [])
     alice, bob = make(ALICE, KEYS, clock, b"alice", 0x1111), make(BOB, KEYS, clock, b"bob", 0x2222)
@@ -30,7 +36,7 @@ def _stale_data_and_a_restarted_alice() -> tuple[FakeClock, str, Peer]:
     bob.core.send(ALICE, "for alice's dead instance")
     (stale,) = [wire for _contact, wire in bob.core.data_to_send()]
     assert peek(stale).receiver == 0x1111
-    return clock, stale, make(ALICE, KEYS, clock, b"alice again", 0x1112)
+    return clock, link, stale, bob
 
 
 def _an_hour(clock: FakeClock, alice: Peer, stale: str, *, replay_every: int | None) -> int:
@@ -62,16 +68,7 @@ def test_stale_data_after_the_re_key_starts_no_second_one() -> None:
     """The restarted alice re-keyed with bob's instance because of a Data Message for her dead
     one; the same message again (late, or replayed by the server) is stale: no Query, no re-key,
     and what bob writes next still reads."""
-    clock = FakeClock()
-    link = Link(clock, [])
-    alice, bob = make(ALICE, KEYS, clock, b"alice", 0x1111), make(BOB, KEYS, clock, b"bob", 0x2222)
-    link.attach(alice)
-    link.attach(bob)
-    alice.core.send(BOB, "hello bob, before my restart")
-    link.pump()
-    link.poll()
-    bob.core.send(ALICE, "for alice's dead instance")
-    (stale,) = [wire for _contact, wire in bob.core.data_to_send()]
+    clock, link, stale, bob = _stale_data_for_a_dead_alice()
     alice = make(ALICE, KEYS, clock, b"alice again", 0x1112)
     link.attach(alice)
     alice.core.receive(BOB, stale)
