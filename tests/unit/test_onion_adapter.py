@@ -200,14 +200,22 @@ async def test_duplicate_connections_follow_ricochets_rule(harness: Harness) -> 
     first = await Dialler.open(harness.port, ALICE)
     await first.step_until(lambda: first.conn.purpose.value == "known-contact")
     await harness.until(lambda: harness.peer.is_online(ALICE.address))
+    since = harness.peer.connected_since(ALICE.address)
+    assert since is not None
+    clock = harness.peer._clock
+    assert isinstance(clock, StepClock)
+    clock.t += 1.0
     second = await Dialler.open(harness.port, ALICE)  # same direction: the new one replaces
     await second.step_until(lambda: second.conn.purpose.value == "known-contact")
     await first.step_until(lambda: first.conn.closed)
     await harness.until(lambda: harness.peer._active[ALICE.address].conn.peer == ALICE.address)
+    # replaced in place: online throughout, with a later start (how a UI or test tells it apart)
+    assert (harness.peer.connected_since(ALICE.address) or 0.0) > since
     assert sum(isinstance(e, pe.ContactOnline) for e in harness.drain()) == 1
     assert not any(isinstance(e, pe.ContactOffline) for e in harness.events)
     second.close()
     await harness.until(lambda: any(isinstance(e, pe.ContactOffline) for e in harness.events))
+    assert harness.peer.connected_since(ALICE.address) is None
 
 
 def test_isolation_keys_differ_per_contact() -> None:

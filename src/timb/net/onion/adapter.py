@@ -210,6 +210,12 @@ class OnionPeer(PeerFiles):
     def is_online(self, peer: OnionAddress) -> bool:
         return peer in self._active
 
+    def connected_since(self, peer: OnionAddress) -> float | None:
+        """When the contact's current connection became a contact's (clock time), None offline.
+        A new value without a `ContactOffline` in between is a connection replaced in place."""
+        link = self._active.get(peer)
+        return None if link is None else link.conn.contact_since
+
     def keepalive_replies(self, peer: OnionAddress) -> int:
         """How many of our keep-alives the contact's current connection has answered."""
         link = self._active.get(peer)
