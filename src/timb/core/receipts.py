@@ -172,7 +172,13 @@ class Receipts(ConversationsBase):
             return False
         if session.suspect or self._distrusted(c, session):
             return False
-        again = [m for m in session.unconfirmed if fingerprint in self._messages[m].written_for]
+        return self._send_again(c, session, session.unconfirmed)
+
+    def _send_again(self, c: ContactState, session: Session, msg_ids: list[str]) -> bool:
+        """Send ``msg_ids`` (unconfirmed in ``session``, in their order) again into it, those
+        written for its key only, each with its id; False if none was."""
+        fingerprint = session.conv.their_fingerprint
+        again = [m for m in msg_ids if fingerprint in self._messages[m].written_for]
         for msg_id in again:
             record = TimbRecord(bytes.fromhex(msg_id), tuple(session.acks_due))
             session.acks_due = []
@@ -180,6 +186,26 @@ class Receipts(ConversationsBase):
         for wire in session.conv.data_to_send():
             self._queue_wire(c, session, wire, needs_otr=True)
         return bool(again)
+
+    def _resend_skipped(self, c: ContactState, session: Session, acked: set[str]) -> None:
+        """The peer acknowledged, in this session, a message sent after some it has not: those
+        were lost on the way (a server restarting drops what it holds), and the next reconnect
+        or a minute of silence (the probe) may be far off while the chat goes on. They go again
+        at once, once each, under the rules of `_retransmit`; the peer shows each once. (A lost
+        acknowledgement looks the same: the peer then acknowledges again and shows nothing.)"""
+        positions = [i for i, m in enumerate(session.unconfirmed) if m in acked]
+        if not positions:
+            return
+        skipped = [m for m in session.unconfirmed[: positions[-1]] if m not in acked]
+        session.gap_resent &= set(session.unconfirmed)  # (bounded by what is unconfirmed)
+        fresh = [m for m in skipped if m not in session.gap_resent]
+        fingerprint = session.conv.their_fingerprint
+        if not fresh or fingerprint is None or not session.conv.encrypted:
+            return
+        if session.suspect or self._distrusted(c, session):
+            return  # a re-key decides those (`_retransmit`)
+        session.gap_resent.update(fresh)
+        self._send_again(c, session, fresh)
 
     def _timb_record(self, c: ContactState, session: Session, record: TimbRecord) -> None:
         """A TIMB peer: it names each message it sends and acknowledges each one it decrypted,
@@ -190,6 +216,8 @@ class Receipts(ConversationsBase):
             self._read_id(c, session, record.message_id)
         acked = {i.hex() for i in record.acks}
         fingerprint = session.conv.their_fingerprint
+        if session.conv.their_fingerprint is not None:
+            self._resend_skipped(c, session, acked)
         for s in c.instances.children.values():  # an ack may come after a re-key
             if s.conv.their_fingerprint == fingerprint:
                 self._messages.confirm_ids(s.unconfirmed, acked)

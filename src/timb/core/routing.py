@@ -63,6 +63,9 @@ class Session(Instance):
     probes: int = 0
     plain_peer: bool = False  # it wrote a text without a TIMB record: a libotr client
     asked: bool = False  # we sent it an id of nothing, so that a TIMB peer shows itself (`_ask_timb`)
+    # Unconfirmed messages sent again because the peer acknowledged a later one (`_resend_skipped`):
+    # once each, so a peer that keeps acknowledging later ones cannot make us send them in a loop.
+    gap_resent: set[str] = field(default_factory=set)
 
 
 @dataclass(eq=False, slots=True)
