@@ -35,7 +35,7 @@ receiver time; the rate table adds this process's CPU and the bytes written per 
 
 Usage: ``.venv/bin/python bench/xmpp_bench.py [--quick] [--probes N] [--gaps 0.05,0.3]
 [--burst N] [--rate-rounds N] [--contacts N] [--echo N] [--no-ab] [--keep DIR]`` (about 15
-minutes with 200 probes; ``--quick`` about 3). Figures are noisy (tor's relays share the machine's
+minutes with the default 200 probes; ``--quick`` about 3). Figures are noisy (tor's relays share the machine's
 cores with everything else): read the ratios within one run.
 """
 
@@ -566,7 +566,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
-    parser.add_argument("--probes", type=int, default=100, help="latency samples per mode")
+    parser.add_argument("--probes", type=int, default=200, help="latency samples per mode")
     parser.add_argument("--block", type=int, default=11, help="probes per block (the first is dropped)")
     parser.add_argument(
         "--gaps",
