@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from tests.gui.fake_channels import FakeChannels
 from tests.gui.fake_onion import FakeOnion
 from tests.tui.fake_service import OURS, THEIRS, FakeService
 from timb.common.ids import Fingerprint
@@ -29,6 +30,9 @@ class GuiFakeService(FakeService):
         self.managed_tor = False  # tests/gui's service attaches (TorInfo "attach" below)
         self.transports: tuple[str, ...] = ("meek_lite", "obfs4", "snowflake")
         self.onion = FakeOnion(self.emit, lambda: self.unlocked)
+        self.channels = FakeChannels(
+            self.emit, lambda: {a: d.get("network", "xmpp") for a, d in self.accounts.items()}
+        )
 
     async def add_account(
         self,
@@ -46,7 +50,17 @@ class GuiFakeService(FakeService):
             account_id, jid, password, host=host, port=port or 5222, tls_pin_sha256=tls_pin_sha256
         )
         self.calls[-1] = (*self.calls[-1], network)
+        self.accounts[account_id]["network"] = network
         return replace(info, network=network)
+
+    def _account(self, account_id: str) -> AccountInfo:
+        info = super()._account(account_id)
+        return replace(info, network=self.accounts[account_id].get("network", "xmpp"))
+
+    def with_irc_account(self, account: str = "irc", jid: str = "alice@irc.test") -> None:
+        """Test helper: an IRC account (connected: channels need a connection)."""
+        self.with_account(account, jid)
+        self.accounts[account].update(network="irc", connected=True)
 
     async def close(self) -> None:
         self.calls.append(("close",))

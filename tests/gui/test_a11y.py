@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 from tests.gui.conftest import Gui
 from tests.gui.fake_onion import address
 from tests.gui.fake_service import THEIRS, GuiFakeService
+from tests.gui.test_held import drain
 from timb.common.ids import Fingerprint
 from timb.core.events import HeldForKeyChange, KeyChanged, SmpRequested, SubscriptionRequested, TorStalled
 from timb.core.onion_events import OnionContactRequested
 from timb.ui.gui.accounts import AddAccountDialog
+from timb.ui.gui.channels import ChannelView
 from timb.ui.gui.dialogs import AddContactDialog
 from timb.ui.gui.events import handle_event
 from timb.ui.gui.profile import ProfileDialog
@@ -73,9 +75,16 @@ def every_screen(make_gui: Callable[[GuiFakeService], Gui]) -> list[QWidget]:
     service = GuiFakeService(profile="x" * 12)
     service.unlocked = True
     service.with_account("alice", "alice@timb.test", "bob@timb.test")
+    service.with_irc_account("irc", "alice@irc.test")
     gui = make_gui(service)
     gui.start()
     w, c = gui.window, gui.window.commands
+    service.channels.join_channel("irc", "#timb")  # its tab, with the banner
+    drain(gui)
+    channel = w.channels.views[("irc", "#timb")]
+    channel.send_requested.emit("first")  # the first message's question
+    gui.settle()
+    w.channels.open_dialog()
     w.open("alice", "bob@timb.test")
     c.accounts()
     c.settings()
@@ -103,8 +112,11 @@ def every_screen(make_gui: Callable[[GuiFakeService], Gui]) -> list[QWidget]:
     ]
     for dialog in extra:
         dialog.show()
-    screens: list[QWidget] = [creating.app.profile_dialog, w, *c.open_dialogs, *extra]
-    assert len({type(s) for s in screens}) >= 11, screens
+    # the channel's tab is not the current one (bob's is): walked on its own
+    screens: list[QWidget] = [creating.app.profile_dialog, w, *c.open_dialogs, *extra, channel]
+    assert len({type(s) for s in screens}) >= 12, screens
+    assert {"ChannelsDialog", "ButtonsDialog"} <= {type(s).__name__ for s in screens}
+    assert w.findChildren(ChannelView) == [channel]
     assert isinstance(screens[0], ProfileDialog)
     return screens
 

@@ -19,6 +19,7 @@ from timb.core.errors import ProfileError, ServiceError
 from timb.core.events import KeyChanged
 from timb.core.service.results import Fingerprints
 from timb.ui.gui.accounts import AccountsDialog
+from timb.ui.gui.channels import CHANNELS_SHORTCUT, LEAVE_SHORTCUT
 from timb.ui.gui.dialogs import AddContactDialog, confirm_dialog, subscription_dialog
 from timb.ui.gui.held import HELD_SHORTCUT
 from timb.ui.gui.host import WindowHost
@@ -64,6 +65,13 @@ def menu(w: WindowHost, c: Commands) -> list[tuple[str, list[Entry]]]:
             [
                 ("onion_identity", tr("&New onion identity…"), "Ctrl+Shift+N", w.onion.new_identity),
                 ("onion", tr("Go to the &onion section"), "Ctrl+Shift+O", w.onion_section.list.setFocus),
+            ],
+        ),
+        (
+            tr("&IRC"),
+            [
+                ("channels", tr("&Channels (NOT PRIVATE)…"), CHANNELS_SHORTCUT, w.channels.open_dialog),
+                ("leave_channel", tr("&Leave this channel"), LEAVE_SHORTCUT, w.channels.leave_current),
             ],
         ),
         (
@@ -160,6 +168,7 @@ class Commands:
             self.w.contact_list.clear()
             self.w.held.clear()
             self.w.onion.clear()
+            self.w.channels.clear()
             self.w.set_unlocked(False)
             self.w.panicked = True
             self.w.quit_requested.emit(0)

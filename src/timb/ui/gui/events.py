@@ -12,6 +12,12 @@ from collections import deque
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from timb.core.events import (
+    ChannelFailed,
+    ChannelJoined,
+    ChannelLeft,
+    ChannelMembersChanged,
+    ChannelMessageReceived,
+    ChannelTopicChanged,
     ConnectionState,
     ConnectionStateChanged,
     CoreEvent,
@@ -108,6 +114,15 @@ def handle_event(w: WindowHost, event: CoreEvent) -> None:
             | OnionMessageStateChanged()
         ):
             w.onion.handle(event)
+        case (
+            ChannelJoined()
+            | ChannelLeft()
+            | ChannelMessageReceived()
+            | ChannelTopicChanged()
+            | ChannelMembersChanged()
+            | ChannelFailed()
+        ):
+            w.channels.handle(event)
         case SmpRequested() | SmpFinished() | TrustChanged() | KeyChanged():
             _verification_event(w, event)
         case _:

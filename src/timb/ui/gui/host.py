@@ -1,5 +1,5 @@
-"""`WindowHost`: what the window's helpers (commands, events, held, bridges, onion_flow) may use
-of `MainWindow`.
+"""`WindowHost`: what the window's helpers (commands, events, held, bridges, onion_flow,
+channel_flow) may use of `MainWindow`.
 
 The window builds its helpers and the helpers call back into the window. If they named
 `MainWindow` (even under TYPE_CHECKING) every helper would import the window that imports it: a
@@ -19,13 +19,34 @@ from typing import Protocol
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QWidget
 
-from timb.core.events import ConnectionState, HeldForKeyChange, KeyChanged, MessageReceived, TorStalled
+from timb.core.events import (
+    ChannelFailed,
+    ChannelJoined,
+    ChannelLeft,
+    ChannelMembersChanged,
+    ChannelMessageReceived,
+    ChannelTopicChanged,
+    ConnectionState,
+    HeldForKeyChange,
+    KeyChanged,
+    MessageReceived,
+    TorStalled,
+)
 from timb.core.onion_events import OnionEvent, OnionMessageReceived
 from timb.ui.gui.conversation import ConversationView
 from timb.ui.gui.onion import OnionSection
 from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.sidebar import ContactList, TorPanel
 from timb.ui.gui.tasks import Tasks
+
+ChannelEvent = (
+    ChannelJoined
+    | ChannelLeft
+    | ChannelMessageReceived
+    | ChannelTopicChanged
+    | ChannelMembersChanged
+    | ChannelFailed
+)
 
 
 class Dialogs(Protocol):
@@ -65,6 +86,18 @@ class OnionChats(Protocol):
     def handle(self, event: OnionEvent) -> None: ...
 
     def new_identity(self) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+class ChannelChats(Protocol):
+    """`channel_flow.ChannelFlow`: IRC channels and their tabs."""
+
+    def handle(self, event: ChannelEvent) -> None: ...
+
+    def open_dialog(self) -> None: ...
+
+    def leave_current(self) -> None: ...
 
     def clear(self) -> None: ...
 
@@ -132,6 +165,9 @@ class WindowHost(Protocol):
 
     @property
     def onion(self) -> OnionChats: ...
+
+    @property
+    def channels(self) -> ChannelChats: ...
 
     @property
     def tor_flow(self) -> TorChoice: ...

@@ -233,6 +233,7 @@ class IdentityDialog(QDialog):
         bottom.addWidget(delete)
         bottom.addWidget(close)
         layout.addLayout(bottom)
+        QWidget.setTabOrder(delete, close)  # Tab follows the row (Close was made first)
         self.set_online(info.online)
 
     def set_online(self, online: bool) -> None:

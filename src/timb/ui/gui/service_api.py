@@ -13,6 +13,7 @@ from typing import Protocol
 
 from timb.common.secret import Secret
 from timb.core.events import CoreEvent, MessageState
+from timb.core.service.channels import ChannelInfo
 from timb.core.service.irc_sasl import IrcSaslKey
 from timb.core.service.onion_part import OnionContactInfo, OnionIdentityInfo
 from timb.core.service.results import (
@@ -66,6 +67,22 @@ class IrcSaslApi(Protocol):
     def irc_sasl_key(self, account_id: str) -> IrcSaslKey: ...
 
 
+class ChannelsApi(Protocol):
+    """``service.channels`` (`timb.core.service.channels.Channels`): IRC channels, plaintext by
+    nature. The first message in a channel leaves only with ``confirmed=True`` (else
+    `ConfirmationRequired`, nothing sent); the core forgets the confirmation when we leave."""
+
+    def join_channel(self, account_id: str, channel: str) -> None: ...
+
+    def part_channel(self, account_id: str, channel: str) -> None: ...
+
+    def list_channels(self, account_id: str) -> list[ChannelInfo]: ...
+
+    async def send_channel_message(
+        self, account_id: str, channel: str, text: str, *, confirmed: bool = False
+    ) -> str: ...
+
+
 class ServiceApi(Protocol):
     """The commands the GUI calls. Errors are `timb.core.service.ServiceError` subclasses."""
 
@@ -74,6 +91,9 @@ class ServiceApi(Protocol):
 
     @property
     def irc_sasl(self) -> IrcSaslApi: ...
+
+    @property
+    def channels(self) -> ChannelsApi: ...
 
     def profile_exists(self) -> bool: ...
 

@@ -38,7 +38,12 @@ class SmpRequest:
 
 def fingerprint_label(text: str, name: str, parent: QWidget) -> QLabel:
     label = named(QLabel(text, parent), name, text)
-    label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    # Only the family is set: the size stays the window's, so it scales with the system's text
+    # size (the whole system fixed font would keep its own size; tests/gui/test_theme.py).
+    font = QFont()
+    font.setFamilies(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).families())
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    label.setFont(font)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 

@@ -17,6 +17,8 @@ from timb.core.events import ConnectionState, OtrState
 from timb.ui.gui import commands
 from timb.ui.gui.a11y import named
 from timb.ui.gui.bridges import TorFlow
+from timb.ui.gui.channel_flow import ChannelFlow
+from timb.ui.gui.channels import ChannelView
 from timb.ui.gui.conversation import ConversationView
 from timb.ui.gui.events import Notifier
 from timb.ui.gui.held import HeldFlow
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self.held = HeldFlow(self)
         self.tor_flow = TorFlow(self)
         self.onion = OnionFlow(self, self.onion_section)
+        self.channels = ChannelFlow(self)
         self.menu_actions: dict[str, QAction] = {}
         self._menus()
         self.notifier = Notifier(self)
@@ -146,6 +149,8 @@ class MainWindow(QMainWindow):
             return widget
         if isinstance(widget, OnionChatView):
             self.show_status(tr("An onion chat needs no OTR: the onion itself makes it private."))
+        elif isinstance(widget, ChannelView):
+            self.show_status(tr("A channel is never private: OTR is for one-to-one conversations."))
         else:
             self.show_status(tr("Open a conversation first (pick a contact on the left)."))
         return None
@@ -167,6 +172,8 @@ class MainWindow(QMainWindow):
             self.drop_view(widget.account, widget.contact)
         elif isinstance(widget, OnionChatView):
             self.onion.drop(widget.identity, widget.contact)
+        elif isinstance(widget, ChannelView):
+            self.channels.tab_closed(widget)
 
     def drop_view(self, account: str, contact: str) -> None:
         view = self.views.pop((account, contact), None)
