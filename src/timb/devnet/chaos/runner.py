@@ -13,12 +13,17 @@ import asyncio
 import contextlib
 import json
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from timb.common.secret import Secret
+from timb.core.profile import Profile, ProfilePaths
 from timb.core.service import ServiceError
+from timb.core.storage import StorageError
 from timb.devnet.chaos import ledger
 from timb.devnet.chaos.checks import audit_log, audit_violations, auditing, install_hook, process_alive
 from timb.devnet.chaos.errors import PeerGone, RpcError
@@ -26,6 +31,7 @@ from timb.devnet.chaos.infra import Infra
 from timb.devnet.chaos.ledger import Stream, Verdict
 from timb.devnet.chaos.peers import (
     ACCOUNT,
+    PASSPHRASE,
     SMP_SECRET,
     Changes,
     Hooks,
@@ -222,6 +228,17 @@ class Campaign:
         self.clock.offset -= jump
         self.tally.record(fault.kind, recovery)
         self._check(n, fault, recovery)
+        await self._vaults_as_a_crash_leaves_them(n, fault)
+
+    async def _vaults_as_a_crash_leaves_them(self, n: int, fault: Fault) -> None:
+        """After each cycle, both clients' vaults as they are on disk now (what a kill at this
+        instant would leave) must unlock: copied, so the running clients keep their locks, and
+        unlocked in a thread, so alice's event loop does not stall for the KDF."""
+        for name in ("alice", "bob"):
+            problem = await asyncio.to_thread(_unlock_a_copy, self.o.directory / name)
+            if problem is not None:
+                self.tally.corrupt_vaults += 1
+                self._note(f"cycle {n} ({fault.kind.value}): {name}'s vault on disk: {problem}")
 
     async def _strike(self, fault: Fault) -> float:
         """Do the fault; returns the clock jump to undo after the cycle (0 for other faults)."""
@@ -373,3 +390,18 @@ class Campaign:
             return []
         entries = [json.loads(line) for line in self._audit_path.read_text().splitlines()]
         return [(e[0], e[1]) for e in entries]
+
+
+def _unlock_a_copy(root: Path) -> str | None:
+    """Unlock a copy of the vault (and its backup) of the profile at ``root``; None if it
+    opens, else what went wrong. (The copy of each file is whole: saves replace it by rename.)"""
+    paths = ProfilePaths.of(root)
+    with tempfile.TemporaryDirectory(prefix="timb-chaos-vault-") as tmp:
+        for source in (paths.vault, paths.backup):
+            if source.exists():
+                shutil.copy2(source, Path(tmp) / source.name)
+        try:
+            Profile.unlock(Secret(PASSPHRASE), Path(tmp)).close()
+        except (StorageError, OSError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+    return None
