@@ -44,6 +44,7 @@ class World:
     onion: str
     server: ProsodyServer
     setup_seconds: dict[str, float]
+    network: TestNetwork  # for more clients (bench/onion_bench.py)
 
     @property
     def pin(self) -> str:
@@ -89,6 +90,7 @@ async def world(workdir: Path) -> AsyncIterator[World]:
             onion=service.address.host,
             server=server,
             setup_seconds=seconds,
+            network=network,
         )
     finally:
         say("stopping Prosody and the Tor network")

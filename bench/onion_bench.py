@@ -5,11 +5,16 @@
 2. message latency, p50/p95 over N (100): a 64-byte chat message from Alice to Bob until Alice
    holds Bob's ChatAcknowledge (one round trip through Bob's onion), next to the raw round trip of
    a 64-byte echo over the same path (Alice's tor -> a service on Bob's tor); their ratio;
-3. adapter memory: resident memory and Python allocations of one OnionPeer holding 100 contact
+3. the same 64-character texts, as many, sent one way by TIMB over the onion XMPP server
+   (two `TimbService` with OTR required, through Prosody published as an onion service on
+   Alice's tor: bench/_xmpp_infra.py and _xmpp_clients.py, as bench/xmpp_bench.py uses them),
+   probes interleaved with the onion ones; send -> arrival at Bob, next to the onion chat's
+   own send -> arrival (Bob's MessageIn), and their ratio onion-direct / onion-XMPP;
+4. adapter memory: resident memory and Python allocations of one OnionPeer holding 100 contact
    connections (loopback streams into its listener handler, each a real authenticated Ricochet
    connection; tor's own memory is not counted: one tor serves every contact).
 
-Usage: ``.venv/bin/python bench/onion_bench.py [--messages N] [--contacts N]``.
+Usage: ``.venv/bin/python bench/onion_bench.py [--messages N] [--contacts N] [--gap S]``.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import platformdirs
-
+from _xmpp_clients import TimbPair
+from _xmpp_infra import World, world
 from timb.common.random import SystemRandom
 from timb.common.secret import Secret
 from timb.net.onion import peer_events as pe
@@ -36,7 +41,6 @@ from timb.net.onion.connection import OnionConnection
 from timb.net.onion.identity import OnionIdentity
 from timb.net.onion.state import Role
 from timb.tor.client import TorClient
-from timb.tor.testnet import TestNetwork
 from timb.tor.testnet.state import ClientInfo
 
 
@@ -47,11 +51,13 @@ def pct(values: list[float], q: int) -> float:
 class Inbox:
     def __init__(self, peer: OnionPeer) -> None:
         self.items: list[pe.PeerEvent] = []
+        self.times: dict[int, float] = {}  # id(event) -> when it arrived (time.perf_counter)
         self.changed = asyncio.Event()
         self.task = asyncio.create_task(self._run(peer))
 
     async def _run(self, peer: OnionPeer) -> None:
         async for ev in peer.events():
+            self.times[id(ev)] = time.perf_counter()
             self.items.append(ev)
             self.changed.set()
 
@@ -65,8 +71,8 @@ class Inbox:
                 await self.changed.wait()
 
 
-async def attach(client: ClientInfo) -> TorClient:
-    tor = await TorClient.attach("127.0.0.1", client.control_port, cookie_path=client.cookie_path)
+async def attach(control_port: int, cookie_path: Path) -> TorClient:
+    tor = await TorClient.attach("127.0.0.1", control_port, cookie_path=cookie_path)
     await tor.wait_bootstrapped(60)
     return tor
 
@@ -103,19 +109,36 @@ async def raw_rtts(alice_tor: TorClient, bob_tor: TorClient, count: int) -> list
         await listener.close()
 
 
-async def chat_rtts(alice: OnionPeer, inbox: Inbox, bob: OnionPeer, count: int) -> list[float]:
-    rtts = []
+async def probes(
+    alice: OnionPeer, a_in: Inbox, b_in: Inbox, bob: OnionPeer, xmpp: TimbPair, count: int, gap: float
+) -> tuple[list[float], list[float], list[float]]:
+    """Interleaved: an onion chat text (send -> Bob's MessageIn, send -> Alice holds the
+    ChatAcknowledge) and an OTR text over the onion XMPP server (send -> Bob's service shows it),
+    the same 64 characters each, the order swapped every probe; 5 warm-ups each."""
+    one_way, rtt, via_xmpp = [], [], []
     for i in range(count + 5):
-        t = time.perf_counter()
-        (mid,) = alice.send_message(bob.address, "m" * 64)
-        await inbox.wait(pe.MessageAcked, message_id=mid)
-        if i >= 5:
-            rtts.append(time.perf_counter() - t)
-    return rtts
+        for path in ("onion", "xmpp") if i % 2 else ("xmpp", "onion"):
+            text = f"probe {path} {i:05d} ".ljust(64, "m")
+            t = time.perf_counter()
+            if path == "onion":
+                (mid,) = alice.send_message(bob.address, text)
+                got = await b_in.wait(pe.MessageIn, text=text)
+                ack = await a_in.wait(pe.MessageAcked, message_id=mid)
+                if i >= 5:
+                    one_way.append(b_in.times.pop(id(got)) - t)
+                    rtt.append(a_in.times.pop(id(ack)) - t)
+            else:
+                xmpp.send(text)
+                arrived = await xmpp.arrivals.wait(text, 120)
+                if i >= 5:
+                    via_xmpp.append(arrived - t)
+            await asyncio.sleep(gap)
+    return one_way, rtt, via_xmpp
 
 
-async def over_tor(args: argparse.Namespace, host: ClientInfo, visitor: ClientInfo) -> None:
-    alice_tor, bob_tor = await attach(host), await attach(visitor)
+async def over_tor(args: argparse.Namespace, w: World, visitor: ClientInfo, xmpp: TimbPair) -> None:
+    alice_tor = await attach(w.control_port, w.cookie_path)
+    bob_tor = await attach(visitor.control_port, visitor.cookie_path)
     a_id, b_id = OnionIdentity.generate(SystemRandom()), OnionIdentity.generate(SystemRandom())
     alice, bob = OnionPeer(alice_tor, a_id), OnionPeer(bob_tor, b_id)
     alice.add_contact(b_id.address)
@@ -132,13 +155,21 @@ async def over_tor(args: argparse.Namespace, host: ClientInfo, visitor: ClientIn
         print(f"  ADD_ONION to published (Alice online)      {online - t:6.2f} s")
         print(f"  online to contact connected                {connected - online:6.2f} s")
 
-        chat = await chat_rtts(alice, a_in, bob, args.messages)
+        one_way, chat, via_xmpp = await probes(alice, a_in, b_in, bob, xmpp, args.messages, args.gap)
         raw = await raw_rtts(alice_tor, bob_tor, args.messages)
         print(f"\nRound trip, 64 bytes, {args.messages} each (ms):       p50      p95")
         for what, rtt in (("chat message -> ChatAcknowledge", chat), ("raw onion echo (same path)", raw)):
             print(f"  {what:40s} {pct(rtt, 50) * 1e3:8.2f} {pct(rtt, 95) * 1e3:8.2f}")
         print(f"  ratio chat / raw (p50)                   {pct(chat, 50) / pct(raw, 50):8.2f}x")
         print(f"  ratio chat / raw (p95)                   {pct(chat, 95) / pct(raw, 95):8.2f}x")
+        print(f"\nOne way, send -> shown to Bob, 64 characters, {args.messages} each (ms):  p50      p95")
+        for what, ms in (
+            ("TIMB onion-direct (Ricochet v3)", one_way),
+            ("TIMB over the onion XMPP server (OTR)", via_xmpp),
+        ):
+            print(f"  {what:40s} {pct(ms, 50) * 1e3:8.2f} {pct(ms, 95) * 1e3:8.2f}")
+        print(f"  ratio onion-direct / onion-XMPP (p50)    {pct(one_way, 50) / pct(via_xmpp, 50):8.2f}x")
+        print(f"  ratio onion-direct / onion-XMPP (p95)    {pct(one_way, 95) / pct(via_xmpp, 95):8.2f}x")
     finally:
         await alice.stop()
         await bob.stop()
@@ -206,17 +237,20 @@ async def memory(contacts: int) -> None:
 
 
 async def run(args: argparse.Namespace, directory: Path) -> None:
-    cache = Path(platformdirs.user_cache_dir("timb")) / "testnet-keys"
-    net = TestNetwork(directory, exit_relay=False, owner_pid=os.getpid(), key_cache=cache)
-    try:
-        t = time.perf_counter()
-        host = await net.up()
-        visitor = await net.add_client("bob")
-        print(f"Private network up with two clients in {time.perf_counter() - t:.1f} s\n")
-        await over_tor(args, host, visitor)
-    finally:
-        stopped = net.down()
-        print(f"\nstopped {len(stopped)} tor processes")
+    t = time.perf_counter()
+    async with world(directory) as w:
+        visitor = await w.network.add_client("bob")
+        print(f"Private network, Prosody's onion and a second client up in {time.perf_counter() - t:.1f} s\n")
+        async with TimbPair.running(
+            w.register("alice"),
+            w.register("bob"),
+            onion=w.onion,
+            pin=w.pin,
+            control_port=w.control_port,
+            cookie_path=w.cookie_path,
+            workdir=directory / "timb",
+        ) as xmpp:
+            await over_tor(args, w, visitor, xmpp)
     await memory(args.contacts)
 
 
@@ -226,6 +260,7 @@ def main() -> int:
     parser.add_argument(
         "--contacts", type=int, default=100, help="contacts in the memory figure (default 100)"
     )
+    parser.add_argument("--gap", type=float, default=0.05, help="seconds between probes (default 0.05)")
     args = parser.parse_args()
     os.environ["TIMB_OFFLINE"] = "1"  # only ever the private network
     with tempfile.TemporaryDirectory(prefix="timb-onion-bench-") as d:

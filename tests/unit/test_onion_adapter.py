@@ -283,10 +283,11 @@ async def test_redialler_backs_off_stops_when_unwanted_and_wakes() -> None:
     d.ensure(MALLORY.address)  # not wanted: no loop
     await asyncio.wait_for(first_three.wait(), 5)
     assert set(attempts) == {ALICE.address}
+    assert d.running(ALICE.address) and not d.running(MALLORY.address)
     wanted.clear()
     d.wake(ALICE.address)
     await asyncio.wait_for(asyncio.gather(*d._tasks.values()), 5)
-    assert not d._tasks
+    assert not d._tasks and not d.running(ALICE.address)
     await d.stop()
 
 

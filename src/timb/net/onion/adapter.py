@@ -210,6 +210,11 @@ class OnionPeer(PeerFiles):
     def is_online(self, peer: OnionAddress) -> bool:
         return peer in self._active
 
+    def is_dialling(self, peer: OnionAddress) -> bool:
+        """Whether we (re)connect to ``peer``: False once it refused our request, was blocked
+        or forgotten (and after `stop`)."""
+        return self._dialler.running(peer)
+
     def connected_since(self, peer: OnionAddress) -> float | None:
         """When the contact's current connection became a contact's (clock time), None offline.
         A new value without a `ContactOffline` in between is a connection replaced in place."""

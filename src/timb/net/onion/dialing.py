@@ -50,6 +50,11 @@ class Redialler:
         self._wake[peer] = asyncio.Event()
         self._tasks[peer] = asyncio.create_task(self._guard(self._loop(peer)), name=f"onion-dial-{peer}")
 
+    def running(self, peer: OnionAddress) -> bool:
+        """Whether ``peer`` has a loop (dialling it, or waiting to redial when it goes offline)."""
+        task = self._tasks.get(peer)
+        return task is not None and not task.done()
+
     def wake(self, peer: OnionAddress) -> None:
         wake = self._wake.get(peer)
         if wake is not None:
