@@ -106,12 +106,14 @@ def new_client_certificate() -> Secret[str]:
 
 
 def describe_certificate(account: Account) -> IrcClientCertificate:
-    """Raises: InvalidRequest (the account has no client certificate)."""
+    """Raises: InvalidRequest (the account has no client certificate, or a damaged one)."""
     if account.client_cert_pem is None:
         raise InvalidRequest(f"account {account.id!r} has no client certificate: make one first")
-    der = x509.load_pem_x509_certificate(account.client_cert_pem.reveal().encode()).public_bytes(
-        serialization.Encoding.DER
-    )
+    try:
+        cert = x509.load_pem_x509_certificate(account.client_cert_pem.reveal().encode())
+    except ValueError:  # a damaged record: say so, never a traceback with the PEM in it
+        raise InvalidRequest(f"account {account.id!r}: its client certificate cannot be read") from None
+    der = cert.public_bytes(serialization.Encoding.DER)
     sha512 = hashlib.sha512(der).hexdigest()
     return IrcClientCertificate(
         account.id,
