@@ -27,6 +27,10 @@ DEFAULT_IRC_PORT = 6697
 NETWORKS = ("xmpp", "irc")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _PIN_RE = re.compile(r"[0-9a-f]{64}")
+#: How an IRC account logs in: "auto" (its SASL key, else PLAIN with a non-empty password, else
+#: no SASL) or one mechanism, whose credential must then be in the record.
+SASL_AUTO = "auto"
+SASL_MECHANISMS = (SASL_AUTO, "PLAIN", "EXTERNAL", "ECDSA-NIST256P-CHALLENGE")
 
 
 class AccountError(RecordError):
@@ -48,6 +52,10 @@ class Account:
     network: str = "xmpp"
     # IRC: the P-256 key (PEM) for SASL ECDSA-NIST256P-CHALLENGE, kept only in the encrypted vault
     sasl_key_pem: Secret[str] | None = field(default=None, repr=False)
+    # IRC: the TLS client certificate and its key (PEM) for CertFP / SASL EXTERNAL, vault only
+    client_cert_pem: Secret[str] | None = field(default=None, repr=False)
+    sasl_mechanism: str = SASL_AUTO  # IRC: one of SASL_MECHANISMS
+    answer_ctcp_ping: bool = False  # IRC: answer CTCP PING (it tells that we are online, and our lag)
 
     def __post_init__(self) -> None:
         if self.network not in NETWORKS:
@@ -64,6 +72,26 @@ class Account:
             raise AccountError("the TLS pin is the SHA-256 of the certificate: 64 lower-case hex digits")
         if not re.fullmatch(r"[0-9a-f]{32}", self.isolation_key):
             raise AccountError("isolation key must be 32 hex digits")
+        self._check_irc()
+
+    def _check_irc(self) -> None:
+        if self.sasl_mechanism not in SASL_MECHANISMS:
+            raise AccountError(f"the SASL mechanism must be one of {', '.join(SASL_MECHANISMS)}")
+        irc_only = (
+            self.sasl_mechanism != SASL_AUTO,
+            self.answer_ctcp_ping,
+            self.client_cert_pem,
+            self.sasl_key_pem,
+        )
+        if self.network != "irc" and any(irc_only):
+            raise AccountError("SASL mechanisms, client certificates and CTCP PING are IRC settings")
+        # A chosen mechanism without its credential could only fail at every connection.
+        if self.sasl_mechanism == "EXTERNAL" and self.client_cert_pem is None:
+            raise AccountError("SASL EXTERNAL needs the account's client certificate")
+        if self.sasl_mechanism == "ECDSA-NIST256P-CHALLENGE" and self.sasl_key_pem is None:
+            raise AccountError("SASL ECDSA-NIST256P-CHALLENGE needs the account's SASL key")
+        if self.sasl_mechanism == "PLAIN" and not self.password.reveal():
+            raise AccountError("SASL PLAIN needs a password")
 
     @property
     def connect_host(self) -> str:
@@ -72,7 +100,7 @@ class Account:
 
     def public(self) -> dict[str, Any]:
         """A description safe to show (no password, no isolation key)."""
-        return {
+        shown: dict[str, Any] = {
             "id": self.id,
             "jid": str(self.jid),
             "host": self.host,
@@ -81,12 +109,17 @@ class Account:
             "auto_connect": self.auto_connect,
             "network": self.network,
         }
+        if self.network == "irc":
+            shown |= {"sasl_mechanism": self.sasl_mechanism, "answer_ctcp_ping": self.answer_ctcp_ping}
+        return shown
 
     def to_record(self) -> dict[str, Any]:
         """The stored form (goes only into the encrypted vault)."""
         record = {**self.public(), "password": self.password.reveal(), "isolation_key": self.isolation_key}
         if self.sasl_key_pem is not None:
             record["sasl_key_pem"] = self.sasl_key_pem.reveal()
+        if self.client_cert_pem is not None:
+            record["client_cert_pem"] = self.client_cert_pem.reveal()
         return record
 
     @classmethod
@@ -103,9 +136,10 @@ class Account:
                 tls_pin_sha256=record.get("tls_pin_sha256"),
                 auto_connect=bool(record.get("auto_connect", False)),
                 network=str(record.get("network", "xmpp")),
-                sasl_key_pem=None
-                if record.get("sasl_key_pem") is None
-                else Secret(str(record["sasl_key_pem"])),
+                sasl_key_pem=_optional_secret(record.get("sasl_key_pem")),
+                client_cert_pem=_optional_secret(record.get("client_cert_pem")),
+                sasl_mechanism=str(record.get("sasl_mechanism", SASL_AUTO)),
+                answer_ctcp_ping=record.get("answer_ctcp_ping", False) is True,
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, AccountError):
@@ -144,8 +178,10 @@ class Accounts:
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
         network: str = "xmpp",
+        **irc: Any,
     ) -> Account:
-        """Create and add an account with a fresh isolation key.
+        """Create and add an account with a fresh isolation key. ``irc``: the IRC fields
+        (``sasl_mechanism``, ``answer_ctcp_ping``, ``sasl_key_pem``, ``client_cert_pem``).
 
         Raises: AccountError (invalid field or id taken); InvalidIdentifier (bad JID).
         """
@@ -159,6 +195,7 @@ class Accounts:
             tls_pin_sha256=normalise_pin(tls_pin_sha256),
             auto_connect=auto_connect,
             network=network,
+            **irc,
         )
         self._put_new(account)
         return account

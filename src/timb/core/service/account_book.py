@@ -20,6 +20,7 @@ from timb.core.accounts import Account, Accounts, normalise_pin
 from timb.core.conversations import Conversations
 from timb.core.errors import NotFound, ProfileError, Unavailable
 from timb.core.extra_keys import FileConversations
+from timb.core.service import irc_credentials
 from timb.core.service.checks import require_unicode
 from timb.core.service.contact_book import ContactBook
 from timb.core.service.results import AccountInfo
@@ -78,22 +79,18 @@ def irc_adapter(account: Account, dialer: net.Dialer) -> net.Adapter:
     only for now (channels and their NOT PRIVATE banner are still to come, docs/irc.md)."""
     from timb.net.irc.adapter import IrcAccount, IrcAdapter  # noqa: PLC0415
     from timb.net.irc.chat import IrcChatAdapter  # noqa: PLC0415
-    from timb.net.irc.sasl import SaslEcdsa, SaslMechanism, SaslPlain  # noqa: PLC0415
     from timb.net.tls import CertificatePin  # noqa: PLC0415
 
     pin = CertificatePin.from_hex(account.tls_pin_sha256) if account.tls_pin_sha256 else None
-    sasl: SaslMechanism | None = None
-    if account.sasl_key_pem is not None:  # a key the user registered with NickServ wins
-        sasl = SaslEcdsa(account.jid.local, Secret(account.sasl_key_pem.reveal().encode()))
-    elif account.password.reveal():
-        sasl = SaslPlain(account.jid.local, account.password)
     irc = IrcAccount(
         host=account.connect_host,
         nick=account.jid.local,
         port=account.port,
         pin=pin,
-        sasl=sasl,
+        client_cert=irc_credentials.client_certificate_for(account),
+        sasl=irc_credentials.sasl_for(account),
         isolation=account.isolation_key,
+        answer_ctcp_ping=account.answer_ctcp_ping,
     )
     return IrcChatAdapter(IrcAdapter(irc, dialer), account.jid.domain)
 
@@ -203,6 +200,8 @@ class AccountBook:
         # The key first: while it is made (in a thread) the account must not be listed yet, or a
         # concurrent list_accounts finds an account without its runtime.
         key = await asyncio.to_thread(PrivateKey.generate)
+        if options.get("network") == "irc":  # the credential a chosen SASL mechanism needs
+            options = irc_credentials.complete(None, options)
         with translated():
             account = self._accounts.add(account_id, jid, password, self._rng, **options)
         self._store_key(account.id, key)
@@ -215,6 +214,8 @@ class AccountBook:
         if changes.get("password") is not None:
             require_unicode(changes["password"].reveal(), "the password")
         changes["tls_pin_sha256"] = normalise_pin(changes.get("tls_pin_sha256"))
+        if runtime.account.network == "irc":
+            changes = irc_credentials.complete(runtime.account, changes)
         with translated():
             runtime.account = self._accounts.update(
                 account_id, **{k: v for k, v in changes.items() if v is not None}
@@ -300,6 +301,7 @@ class AccountBook:
             account.network,
             runtime.connected,
             runtime.key.fingerprint(),
+            *((account.sasl_mechanism, account.answer_ctcp_ping) if account.network == "irc" else ()),
         )
 
     # -- keys and runtimes ------------------------------------------------------------------------

@@ -259,11 +259,16 @@ class TimbService:
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
         network: str = "xmpp",
+        sasl_mechanism: str | None = None,
+        answer_ctcp_ping: bool = False,
     ) -> results.AccountInfo:
         """Add an account (with a new OTR key); returns its public description. ``network``:
         "xmpp" (``jid`` is user@server, port 5222 by default) or "irc" (``jid`` is
-        nick@server, port 6697, TLS; a non-empty password is used for SASL PLAIN).
-        Raises: ProfileError, InvalidRequest."""
+        nick@server, port 6697, TLS; ``sasl_mechanism`` "auto" (default: the SASL key, else
+        PLAIN with a non-empty password), "PLAIN", "EXTERNAL" (a client certificate is made:
+        `irc_sasl.irc_client_certificate`) or "ECDSA-NIST256P-CHALLENGE" (a key is made);
+        ``answer_ctcp_ping``, default off). Raises: ProfileError, InvalidRequest."""
+        irc = {"sasl_mechanism": sasl_mechanism, "answer_ctcp_ping": answer_ctcp_ping}
         return await self._accounts.add(
             account_id,
             jid,
@@ -273,6 +278,7 @@ class TimbService:
             tls_pin_sha256=tls_pin_sha256,
             auto_connect=auto_connect,
             network=network,
+            **{k: v for k, v in irc.items() if v},  # given: checked (IRC only) by the account record
         )
 
     async def update_account(
@@ -284,8 +290,11 @@ class TimbService:
         port: int | None = None,
         tls_pin_sha256: str | None = None,
         auto_connect: bool | None = None,
+        sasl_mechanism: str | None = None,
+        answer_ctcp_ping: bool | None = None,
     ) -> results.AccountInfo:
         """Change an account's settings (those given); they apply at the next connection.
+        ``sasl_mechanism`` and ``answer_ctcp_ping``: IRC only (see `add_account`).
         Raises: NotFound, InvalidRequest."""
         return await self._accounts.update(
             account_id,
@@ -294,6 +303,8 @@ class TimbService:
             port=port,
             tls_pin_sha256=tls_pin_sha256,
             auto_connect=auto_connect,
+            sasl_mechanism=sasl_mechanism,
+            answer_ctcp_ping=answer_ctcp_ping,
         )
 
     def list_accounts(self) -> list[results.AccountInfo]:

@@ -44,6 +44,10 @@ class AccountInfo:
     network: str  # "xmpp" or "irc"
     connected: bool
     fingerprint: Fingerprint  # ours, for this account
+    # IRC accounts only (left out of JSON for the others): "auto" or the SASL mechanism, and
+    # whether CTCP PING is answered
+    sasl_mechanism: str | None = field(default=None, metadata={"omit_unless": "sasl_mechanism"})
+    answer_ctcp_ping: bool | None = field(default=None, metadata={"omit_unless": "answer_ctcp_ping"})
 
 
 @dataclass(frozen=True, slots=True)

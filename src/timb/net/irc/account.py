@@ -7,11 +7,13 @@ from pathlib import Path
 
 from timb.common.ids import OnionAddress
 from timb.common.secret import Secret
+from timb.net.irc.client_cert import ClientCertificate
+from timb.net.irc.errors import InvalidIrcAccount
 from timb.net.irc.flood import FloodPolicy
 from timb.net.irc.sasl import SaslExternal, SaslMechanism
 from timb.net.tls import CertificatePin
 
-__all__ = ["CertificatePin", "IrcAccount", "ReconnectPolicy"]
+__all__ = ["CertificatePin", "ClientCertificate", "IrcAccount", "ReconnectPolicy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +23,16 @@ class IrcAccount:
     ``host`` is sent to tor as a name (never looked up here). ``tls`` may only be off for a
     ``.onion`` host (the onion service itself authenticates and encrypts); ``pin`` trusts
     exactly one certificate (onion IRC servers often self-sign); ``ca_file`` replaces the
-    system's CAs; ``client_cert`` (PEM, certificate and key) is presented in the handshake for
-    SASL EXTERNAL / CertFP. ``password`` is the server password (PASS). ``isolation`` keeps this
-    account's streams on their own tor circuits (default: ``nick@host``).
+    system's CAs; ``client_cert`` (PEM, certificate and key: a file, or a `ClientCertificate` in
+    memory from the profile) is presented in the handshake for SASL EXTERNAL / CertFP.
+    ``password`` is the server password (PASS). ``isolation`` keeps this account's streams on
+    their own tor circuits (default: ``nick@host``).
 
     Raises:
         InvalidIdentifier: an invalid ``.onion`` host.
-        ValueError: a port outside 1..65535, an empty nick or host, TLS off for a non-onion host,
-            SASL EXTERNAL without TLS or without a client certificate.
+        ValueError: a port outside 1..65535, an empty nick or host.
+        InvalidIrcAccount (a ValueError): TLS off for a non-onion host, SASL EXTERNAL without
+            TLS or without a client certificate, a client certificate without TLS.
     """
 
     host: str
@@ -37,7 +41,7 @@ class IrcAccount:
     tls: bool = True
     pin: CertificatePin | None = None
     ca_file: Path | None = None
-    client_cert: Path | None = None
+    client_cert: Path | ClientCertificate | None = None
     sasl: SaslMechanism | None = None
     password: Secret[str] | None = field(default=None, repr=False)
     isolation: str | None = None
@@ -51,13 +55,15 @@ class IrcAccount:
         if onion:
             OnionAddress(self.host)  # a mistyped onion address fails here, not after a slow lookup
         if not self.tls and not onion:
-            raise ValueError("IRC without TLS is only allowed to a .onion server")
+            raise InvalidIrcAccount("IRC without TLS is only allowed to a .onion server")
         if not 1 <= self.port <= 65535:
             raise ValueError(f"port out of range: {self.port}")
         if isinstance(self.sasl, SaslExternal) and (self.client_cert is None or not self.tls):
             # EXTERNAL logs in with the certificate presented in the TLS handshake: without one
             # the server could only refuse (or log us in by the address, which Tor hides).
-            raise ValueError("SASL EXTERNAL needs TLS and a client certificate")
+            raise InvalidIrcAccount("SASL EXTERNAL needs TLS and a client certificate")
+        if self.client_cert is not None and not self.tls:
+            raise InvalidIrcAccount("a client certificate is only presented inside TLS")
 
     @property
     def isolation_key(self) -> str:

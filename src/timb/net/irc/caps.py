@@ -125,6 +125,10 @@ class CapNegotiation:
             return f"the server does not offer SASL {self._sasl.name}"
         if self._sasl.name == "PLAIN" and not self._tls:
             return "refusing SASL PLAIN without TLS (the password would travel in clear)"
+        if self._sasl.name == "EXTERNAL" and not self._tls:
+            # EXTERNAL's credential is the TLS client certificate: without TLS the server could
+            # only log us in by something else about the connection (Tor hides the address).
+            return "refusing SASL EXTERNAL without TLS (there is no client certificate to present)"
         return None
 
     def _after_ack(self) -> list[Message]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from timb.net.base import Dialer
 from timb.net.irc.account import IrcAccount
+from timb.net.irc.client_cert import load_client_certificate
 from timb.net.irc.errors import ConnectError, MalformedLine, TlsError
 from timb.net.irc.flood import SendQueue
 from timb.net.irc.message import MAX_RECEIVED
@@ -29,22 +30,30 @@ from timb.tor.socks import rearm_quickack
 
 
 def make_context(account: IrcAccount) -> ssl.SSLContext:
+    """The account's TLS context, its client certificate loaded (`client_cert`: no lasting
+    plaintext key on disk). Raises: TlsError (the certificate cannot be loaded)."""
     ctx = make_ssl_context(account.pin, account.ca_file)
     if account.client_cert is not None:
-        ctx.load_cert_chain(str(account.client_cert))
+        load_client_certificate(ctx, account.client_cert)
+        if not account.host.lower().endswith(".onion"):
+            # TLS 1.2 sends the client certificate in the clear: through an exit relay the
+            # relay (and anyone after it) would read a stable certificate naming the user and
+            # link all their sessions. TLS 1.3 encrypts it; an onion service's circuit does too.
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     return ctx
 
 
 async def establish(account: IrcAccount, dialer: Dialer) -> IrcConnection:
     """Raises: ConnectError (tor could not reach the server), TlsError."""
     where = f"{account.host}:{account.port}"
+    # Before dialling: a client certificate that cannot be loaded opens no stream at all.
+    ctx = make_context(account) if account.tls else None
     try:
         sock = await dialer.open_socket(account.host, account.port, isolation=account.isolation_key)
     except (TorError, OSError) as exc:
         raise ConnectError(f"could not open a stream to {where}: {exc}") from None
     except ValueError as exc:  # the dialer refused the destination itself (e.g. a bad .onion)
         raise ConnectError(f"cannot connect to {where}: {exc}") from None
-    ctx = make_context(account) if account.tls else None
     try:
         reader, writer = await asyncio.open_connection(
             sock=_as_socket(sock),

@@ -5,6 +5,8 @@ Error tree::
 
     NetError
      ├── MalformedLine                remote: a line we cannot parse (dropped; nothing changed)
+     ├── InvalidIrcAccount            local: account settings that cannot be used safely (TLS off
+     │                                for a clearnet host, SASL EXTERNAL without TLS or certificate)
      └── UnsendableMessage            local: a command we refuse to serialize (CR/LF/NUL,
                                       a space in a middle parameter, over 512 bytes)
 """
@@ -25,6 +27,7 @@ __all__ = [
     "AdapterCrashed",
     "AuthError",
     "ConnectError",
+    "InvalidIrcAccount",
     "MalformedLine",
     "NetError",
     "NotConnectedError",
@@ -36,6 +39,11 @@ __all__ = [
 
 class MalformedLine(NetError):
     """The server sent a line that is not an IRC message (the text never quotes the line)."""
+
+
+class InvalidIrcAccount(NetError, ValueError):
+    """Account settings the adapter refuses (a ValueError too: it is bad input, not a network
+    event); nothing was dialled."""
 
 
 class UnsendableMessage(NetError, ValueError):

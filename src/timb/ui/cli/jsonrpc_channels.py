@@ -53,6 +53,8 @@ CHANNEL_METHODS: dict[str, tuple[str, str]] = {
     "channel.delete_history": ("channels", "delete_channel_history"),
     "irc.make_sasl_key": ("irc_sasl", "make_irc_sasl_key"),
     "irc.sasl_key": ("irc_sasl", "irc_sasl_key"),
+    "irc.make_client_certificate": ("irc_sasl", "make_irc_client_certificate"),
+    "irc.client_certificate": ("irc_sasl", "irc_client_certificate"),
 }
 
 _JSON_TYPES: dict[object, tuple[type, ...]] = {str: (str,), bool: (bool,)}

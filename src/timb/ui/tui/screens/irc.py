@@ -1,4 +1,4 @@
-"""IRC in the TUI: add an IRC account, and the channels of one account (join, part, messages).
+"""IRC in the TUI: add an IRC account, and the channels of each account (join, part, messages).
 
 Private messages with a nick are ordinary conversations (contact ``nick@server``, OTR required,
 the same badge as XMPP). A channel is not: it shows a permanent NOT PRIVATE banner, and its
@@ -8,6 +8,7 @@ first message asks for confirmation (`ConfirmDialog`); the core refuses to send 
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, ClassVar, Protocol, cast
 
 from rich.text import Text
@@ -16,7 +17,19 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, ListItem, ListView, RichLog, Select, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ListItem,
+    ListView,
+    RichLog,
+    Select,
+    Static,
+)
 from textual.worker import Worker
 
 from timb.common.secret import Secret
@@ -50,7 +63,13 @@ CHANNEL_EVENTS = (
     ChannelMembersChanged,
     ChannelFailed,
 )
-SASL_CHOICES = [("no SASL", "none"), ("SASL PLAIN (password, TLS only)", "plain")]
+# value -> the service's sasl_mechanism ("auto" with an empty password logs in by nothing)
+SASL_CHOICES = [
+    ("no SASL", "none"),
+    ("SASL PLAIN (password, TLS only)", "plain"),
+    ("SASL EXTERNAL (a client certificate kept in the profile)", "external"),
+]
+SASL_MECHANISM = {"none": "auto", "plain": "PLAIN", "external": "EXTERNAL"}
 
 
 class ChannelsApi(Protocol):
@@ -83,11 +102,14 @@ class IrcAccountService(Protocol):
         tls_pin_sha256: str | None = None,
         auto_connect: bool = False,
         network: str = "xmpp",
+        sasl_mechanism: str | None = None,
+        answer_ctcp_ping: bool = False,
     ) -> AccountInfo: ...
 
 
 class AddIrcAccountDialog(_Dialog):
-    """Add an IRC account: nick, server, onion host, port, TLS pin, SASL. Dismisses with the
+    """Add an IRC account: nick, server, onion host, port, TLS pin, SASL (none, PLAIN, or
+    EXTERNAL: the service makes the client certificate), CTCP PING (off). Dismisses with the
     account's description, or None."""
 
     def __init__(self, service: IrcAccountService) -> None:
@@ -106,6 +128,8 @@ class AddIrcAccountDialog(_Dialog):
                 yield Input(placeholder="TLS certificate pin (optional, SHA-256 hex)", id="pin")
             yield Select(SASL_CHOICES, value="none", allow_blank=False, id="sasl")
             yield Input(placeholder="SASL password", password=True, id="password")
+            # Off by default: a PING reply tells whoever asks that we are online, and our lag.
+            yield Checkbox("Answer CTCP PING (tells others you are online)", value=False, id="ctcp-ping")
             yield Label("", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Add", variant="primary", id="ok")
@@ -121,7 +145,7 @@ class AddIrcAccountDialog(_Dialog):
         if not nick or not server:
             self._error("a nick and a server name are needed")
             return
-        sasl = self.query_one("#sasl", Select).value
+        sasl = str(self.query_one("#sasl", Select).value)
         password = self.query_one("#password", Input).value if sasl == "plain" else ""
         if sasl == "plain" and not password:
             self._error("SASL PLAIN needs a password")
@@ -137,6 +161,8 @@ class AddIrcAccountDialog(_Dialog):
                 port=port,
                 tls_pin_sha256=self._value("pin") or None,
                 network="irc",
+                sasl_mechanism=SASL_MECHANISM[sasl],
+                answer_ctcp_ping=self.query_one("#ctcp-ping", Checkbox).value,
             )
         except ValueError:
             self._error("the port must be a number")
@@ -148,20 +174,34 @@ class AddIrcAccountDialog(_Dialog):
 
 
 class ChannelsScreen(Screen[None]):
-    """The channels of one IRC account. ``event`` shows a channel event (the app forwards them)."""
+    """The channels of the IRC accounts, one account at a time (the picker at the top).
+    ``event`` records a channel event of any of them (the app forwards them) and shows it when
+    its account is the one picked: each account keeps its own log and current channel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [("escape", "close", "Back")]
+    LOG_LINES = 500  # per account, while the screen is open
 
-    def __init__(self, channels: ChannelsApi, account: str) -> None:
+    def __init__(self, channels: ChannelsApi, account: str, accounts: list[str] | None = None) -> None:
         super().__init__()
         self.channels = channels
+        self.accounts = list(dict.fromkeys([account, *(accounts or [])]))
         self.account = account
-        self.current: str | None = None
+        self._current: dict[str, str | None] = {}
+        self._lines: dict[str, deque[str]] = {a: deque(maxlen=self.LOG_LINES) for a in self.accounts}
+
+    @property
+    def current(self) -> str | None:
+        """The open channel of the account shown."""
+        return self._current.get(self.account)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Vertical(classes="page"):
-            yield Static(f"IRC channels of {self.account}", classes="title", markup=False)
+            with Horizontal(classes="row"):
+                yield Static("IRC channels of", classes="title", markup=False)
+                yield Select(
+                    [(a, a) for a in self.accounts], value=self.account, allow_blank=False, id="account"
+                )
             yield Static("", id="banner", classes="not-private", markup=False)
             with Horizontal(classes="row"):
                 yield Input(placeholder="#channel", id="channel")
@@ -176,10 +216,28 @@ class ChannelsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.refresh_list()
 
+    @on(Select.Changed, "#account")
+    def _picked(self, changed: Select.Changed) -> None:
+        account = str(changed.value)
+        if account == self.account or account not in self._lines:
+            return
+        self.account = account
+        log = self.query_one("#channel-log", RichLog)
+        log.clear()
+        for line in self._lines[account]:
+            log.write(Text(line))
+        self._message("")
+        self.refresh_list()
+
     def refresh_list(self) -> None:
         view = self.query_one("#channel-list", ListView)
         view.clear()
-        for info in self.channels.list_channels(self.account):
+        try:
+            channels = self.channels.list_channels(self.account)
+        except ServiceError as exc:  # the account went away meanwhile
+            self._message(str(exc))
+            channels = []
+        for info in channels:
             view.append(ListItem(Label(f"{info.channel}  {len(info.members)} here", markup=False)))
         self._show_banner()
 
@@ -189,9 +247,6 @@ class ChannelsScreen(Screen[None]):
 
     def _message(self, text: str) -> None:
         self.query_one(".error", Label).update(text)
-
-    def _log(self, line: str) -> None:
-        self.query_one("#channel-log", RichLog).write(Text(line))
 
     @on(Button.Pressed, "#join")
     @on(Input.Submitted, "#channel")
@@ -217,18 +272,19 @@ class ChannelsScreen(Screen[None]):
             self._message("join a channel first")
             return
         message.input.value = ""
-        self._send(self.current, message.value)
+        self._send(self.account, self.current, message.value)
 
     @work(group="channel-send")
-    async def _send(self, channel: str, text: str, confirmed: bool = False) -> None:
+    async def _send(self, account: str, channel: str, text: str, confirmed: bool = False) -> None:
+        # The account is the one picked when the message was typed, not when it is confirmed.
         try:
-            await self.channels.send_channel_message(self.account, channel, text, confirmed=confirmed)
+            await self.channels.send_channel_message(account, channel, text, confirmed=confirmed)
         except ConfirmationRequired:
-            question = f"{banner(channel)}. Send your first message there?"
+            question = f"{banner(channel)}. Send your first message there (as {account})?"
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self._send(channel, text, confirmed=True)
+                    self._send(account, channel, text, confirmed=True)
                 else:
                     self._message("not sent")
 
@@ -240,26 +296,35 @@ class ChannelsScreen(Screen[None]):
         self.dismiss(None)
 
     def event(self, event: ChannelEvent) -> None:
-        """Show one channel event of this screen's account."""
-        if event.account != self.account:
-            return
+        """Record one channel event; show it if its account is the one picked."""
+        account = event.account
+        if account not in self._lines:
+            return  # not an account of this screen
+        line: str | None = None
         match event:
             case ChannelJoined(channel=channel, banner=text):
-                self.current = channel
-                self._log(f"-- joined {channel}: {text}")
+                self._current[account] = channel
+                line = f"-- joined {channel}: {text}"
             case ChannelLeft(channel=channel, kicked_by=kicked_by):
-                self._log(f"-- left {channel}" + (f" (removed by {kicked_by})" if kicked_by else ""))
-                if self.current == channel:
-                    self.current = None
+                line = f"-- left {channel}" + (f" (removed by {kicked_by})" if kicked_by else "")
+                if self._current.get(account) == channel:
+                    self._current[account] = None
             case ChannelMessageReceived(channel=channel, sender=sender, text=text):
-                self._log(f"{channel} <{sender}> {text}")
+                line = f"{channel} <{sender}> {text}"
             case ChannelTopicChanged(channel=channel, topic=topic):
-                self._log(f"-- {channel} topic: {topic or '(none)'}")
+                line = f"-- {channel} topic: {topic or '(none)'}"
             case ChannelFailed(channel=channel, reason=reason):
-                self._message(f"{channel}: {reason}")
+                line = f"-- {channel}: {reason}"
+                if account == self.account:
+                    self._message(f"{channel}: {reason}")
             case ChannelMembersChanged():
                 pass
-        self.refresh_list()
+        if line is not None:
+            self._lines[account].append(line)
+            if account == self.account:
+                self.query_one("#channel-log", RichLog).write(Text(line))
+        if account == self.account:
+            self.refresh_list()
 
 
 class IrcFlow:
@@ -272,10 +337,25 @@ class IrcFlow:
     def add_account(self) -> None:
         # TimbService.add_account takes ``network``; ServiceApi (the XMPP dialogs) does not name it.
         service = cast(IrcAccountService, self.service)
-        self.app.push_screen(
-            AddIrcAccountDialog(service),
-            lambda info: self.app.notify(f"added {info.jid}: connect it in Accounts") if info else None,
-        )
+        self.app.push_screen(AddIrcAccountDialog(service), self._added)
+
+    def _added(self, info: AccountInfo | None) -> None:
+        if info is None:
+            return
+        self.app.notify(f"added {info.jid}: connect it in Accounts", markup=False)
+        sasl = getattr(self.service, "irc_sasl", None)
+        if info.sasl_mechanism == "EXTERNAL" and sasl is not None:
+            try:
+                cert = sasl.irc_client_certificate(info.id)
+            except ServiceError as exc:
+                self.app.notify(str(exc), severity="error", markup=False)
+                return
+            self.app.notify(
+                f"{info.id}: SASL EXTERNAL with a new client certificate (SHA-512 {cert.sha512}). "
+                f"Register it once with the network's services: {cert.register}",
+                timeout=60,
+                markup=False,
+            )
 
     def open_channels(self) -> None:
         channels: ChannelsApi | None = getattr(self.service, "channels", None)
@@ -283,7 +363,7 @@ class IrcFlow:
         if channels is None or not accounts:
             self.app.notify("Add an IRC account first.", severity="warning")
             return
-        self.app.push_screen(ChannelsScreen(channels, accounts[0]))
+        self.app.push_screen(ChannelsScreen(channels, accounts[0], accounts))
 
     def sasl_key(self) -> Worker[None]:
         """Show the first IRC account's SASL ECDSA public key (made on first use) and how to
