@@ -1,21 +1,39 @@
 #!/usr/bin/env bash
-# `make pytest`: the integration tests (real tor networks, servers and peers: they mostly wait on the
-# network) run beside the rest (unit, interop, TUI, GUI: they mostly compute), so the two cores of a
-# small machine both work and `make test` stays within its time. Each half is an ordinary pytest run
-# with its own session fixtures; the integration half's output follows the other's.
+# `make pytest`: three ordinary pytest runs side by side, each with its own session fixtures and
+# temporary directory. The rest (unit, interop, TUI, GUI) mostly computes; the integration tests
+# (real tor networks, servers and peers) mostly wait -- the IRC ones on the servers' flood limits,
+# the onion ones on onion services -- so they run as two halves beside it, and the two cores of a
+# small machine both work: `make test` stays within its time. The integration halves' output
+# follows the rest's.
 set -u
 bin=${1:-.venv/bin}
-log=$(mktemp)
-"$bin/pytest" -q -p no:cacheprovider --durations=20 tests/integration >"$log" 2>&1 &
-integration=$!
-# An interrupted run stops the other half too (its fixtures stop their tors on SIGTERM).
-trap 'kill "$integration" 2>/dev/null; wait "$integration" 2>/dev/null; rm -f "$log"' EXIT
-"$bin/pytest" -q --durations=10 --ignore=tests/integration
+work=$(mktemp -d)
+pids=()
+integration() {  # name, pytest arguments...
+    local name=$1
+    shift
+    mkdir "$work/$name"
+    "$bin/pytest" -q -p no:cacheprovider --durations=15 --basetemp="$work/$name/tmp" "$@" \
+        >"$work/$name.log" 2>&1 &
+    pids+=($!)
+}
+# The TUI's and GUI's tests on the real stack (tor, Prosody) wait as the integration tests do.
+real_stack_uis=(tests/tui/test_tui_integration.py tests/tui/test_tor_connection.py tests/gui/test_gui_integration.py)
+integration peers tests/integration/test_irc_*.py tests/integration/test_onion_*.py "${real_stack_uis[@]}"
+integration stack tests/integration \
+    --ignore-glob='*/test_irc_*' --ignore-glob='*/test_onion_*'
+# An interrupted run stops the other runs too (their fixtures stop their tors on SIGTERM).
+trap 'kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+"$bin/pytest" -q --durations=10 --ignore=tests/integration "${real_stack_uis[@]/#/--ignore=}"
 rest=$?
-wait "$integration"
-integ=$?
+integ=0
+for pid in "${pids[@]}"; do
+    wait "$pid" || integ=1
+done
 trap - EXIT
-echo "== tests/integration (run beside the tests above)"
-cat "$log"
-rm -f "$log"
+for name in peers stack; do
+    echo "== tests/integration, the $name half (run beside the tests above)"
+    cat "$work/$name.log"
+done
+rm -rf "$work"
 [ "$rest" -eq 0 ] && [ "$integ" -eq 0 ]
