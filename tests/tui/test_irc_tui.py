@@ -41,6 +41,10 @@ async def until(pilot: Any, predicate: Any) -> None:
             await pilot.pause(0.02)
 
 
+def log_lines(screen: ChannelsScreen) -> list[str]:
+    return [strip.text for strip in screen.query_one("#channel-log", RichLog).lines]
+
+
 async def test_the_channel_banner_shows_and_the_first_message_waits_for_the_confirmation(
     tmp_path: Path,
 ) -> None:
@@ -82,6 +86,7 @@ async def test_the_channel_banner_shows_and_the_first_message_waits_for_the_conf
             await pilot.click("#cancel")
             await pilot.pause()
             assert server.said == []
+            assert not [line for line in log_lines(screen) if "<me>" in line]  # not sent, not shown
             text.focus()
             text.value = "first words"
             await pilot.press("enter")
@@ -93,6 +98,10 @@ async def test_the_channel_banner_shows_and_the_first_message_waits_for_the_conf
             await pilot.press("enter")
             await bob.wait(of(ChannelMessageReceived, text="second"))  # no second question
             assert server.said == ["first words", "second"]
+            # the user's own lines are in the log once they left (the server's echo is no message)
+            await until(pilot, lambda: "#timb <me> second" in log_lines(screen))
+            mine = [line for line in log_lines(screen) if "<me>" in line]
+            assert mine == ["#timb <me> first words", "#timb <me> second"]
 
 
 async def test_the_add_irc_account_dialog_stores_an_irc_account(tmp_path: Path) -> None:

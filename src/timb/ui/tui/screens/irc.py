@@ -291,6 +291,10 @@ class ChannelsScreen(Screen[None]):
             self.app.push_screen(ConfirmDialog(question, "Send"), answered)
         except ServiceError as exc:
             self._message(str(exc))
+        else:
+            # The server echoes our line only as a bare acknowledgement (MessageEchoed), never
+            # as a message: without this the user's own lines were missing from the log.
+            self._log(account, f"{channel} <me> {text}")
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -320,11 +324,15 @@ class ChannelsScreen(Screen[None]):
             case ChannelMembersChanged():
                 pass
         if line is not None:
-            self._lines[account].append(line)
-            if account == self.account:
-                self.query_one("#channel-log", RichLog).write(Text(line))
+            self._log(account, line)
         if account == self.account:
             self.refresh_list()
+
+    def _log(self, account: str, line: str) -> None:
+        """Keep ``line`` in ``account``'s log; show it if that account is the one picked."""
+        self._lines[account].append(line)
+        if account == self.account:
+            self.query_one("#channel-log", RichLog).write(Text(line))
 
 
 class IrcFlow:
