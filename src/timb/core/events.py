@@ -316,6 +316,17 @@ class ChannelFailed:
     reason: str
 
 
+# What a channel view receives (every UI routes these to its channels screen; also usable with
+# isinstance).
+ChannelEvent = (
+    ChannelJoined
+    | ChannelLeft
+    | ChannelMessageReceived
+    | ChannelTopicChanged
+    | ChannelMembersChanged
+    | ChannelFailed
+)
+
 CoreEvent = (
     MessageReceived
     | MessageSent

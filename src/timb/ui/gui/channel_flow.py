@@ -14,6 +14,7 @@ import functools
 
 from timb.core.errors import ConfirmationRequired, ProfileError, ServiceError
 from timb.core.events import (
+    ChannelEvent,
     ChannelFailed,
     ChannelJoined,
     ChannelLeft,
@@ -22,7 +23,7 @@ from timb.core.events import (
     ChannelTopicChanged,
 )
 from timb.ui.gui.channels import ChannelsDialog, ChannelView, first_message_dialog, fold
-from timb.ui.gui.host import ChannelEvent, WindowHost
+from timb.ui.gui.host import WindowHost
 from timb.ui.gui.i18n import tr
 
 MAX_VIEWS = 200  # the core's channels per account: the views follow what it tracks

@@ -20,12 +20,7 @@ from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QWidget
 
 from timb.core.events import (
-    ChannelFailed,
-    ChannelJoined,
-    ChannelLeft,
-    ChannelMembersChanged,
-    ChannelMessageReceived,
-    ChannelTopicChanged,
+    ChannelEvent,
     ConnectionState,
     HeldForKeyChange,
     KeyChanged,
@@ -38,15 +33,6 @@ from timb.ui.gui.onion import OnionSection
 from timb.ui.gui.service_api import ServiceApi
 from timb.ui.gui.sidebar import ContactList, TorPanel
 from timb.ui.gui.tasks import Tasks
-
-ChannelEvent = (
-    ChannelJoined
-    | ChannelLeft
-    | ChannelMessageReceived
-    | ChannelTopicChanged
-    | ChannelMembersChanged
-    | ChannelFailed
-)
 
 
 class Dialogs(Protocol):

@@ -35,6 +35,7 @@ from textual.worker import Worker
 from timb.common.secret import Secret
 from timb.core.errors import ConfirmationRequired, InvalidRequest, ServiceError
 from timb.core.events import (
+    ChannelEvent,
     ChannelFailed,
     ChannelJoined,
     ChannelLeft,
@@ -47,22 +48,7 @@ from timb.core.service.results import AccountInfo
 from timb.ui.tui.screens.dialogs import ConfirmDialog, _Dialog, account_id_for
 from timb.ui.tui.service_api import ServiceApi
 
-ChannelEvent = (
-    ChannelJoined
-    | ChannelLeft
-    | ChannelMessageReceived
-    | ChannelTopicChanged
-    | ChannelMembersChanged
-    | ChannelFailed
-)
-CHANNEL_EVENTS = (
-    ChannelJoined,
-    ChannelLeft,
-    ChannelMessageReceived,
-    ChannelTopicChanged,
-    ChannelMembersChanged,
-    ChannelFailed,
-)
+CHANNEL_EVENTS = ChannelEvent  # (isinstance takes the union)
 # value -> the service's sasl_mechanism ("auto" with an empty password logs in by nothing)
 SASL_CHOICES = [
     ("no SASL", "none"),
