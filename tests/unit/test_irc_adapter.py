@@ -385,6 +385,21 @@ def test_sasl_external_needs_tls_and_a_client_certificate(tmp_path: Path) -> Non
     assert IrcAccount(host=ONION, nick="alice", sasl=SaslExternal(), client_cert=cert).client_cert == cert
 
 
+async def log_in_by_external(server: Server, account: str = "certuser") -> None:
+    """The server's side of CAP + SASL EXTERNAL for nick alice (the certificate was already
+    checked in the handshake): the client must send the empty response, then CAP END."""
+    await server.expect("CAP LS")
+    server.send("CAP * LS :sasl=EXTERNAL")
+    assert await server.expect("CAP REQ") == "CAP REQ :sasl"
+    server.send("CAP alice ACK :sasl")
+    await server.expect("AUTHENTICATE EXTERNAL")
+    server.send("AUTHENTICATE +")
+    assert await server.expect("AUTHENTICATE") == "AUTHENTICATE +"
+    server.send(f":srv 900 alice alice!u@h {account} :You are now logged in", ":srv 903 alice :SASL ok")
+    await server.expect("CAP END")
+    server.send(":srv 001 alice :Welcome")
+
+
 async def test_sasl_external_presents_the_client_certificate_and_logs_in(tmp_path: Path) -> None:
     """EXTERNAL end to end against a scripted TLS server that requires a client certificate:
     the one in the account is presented in the handshake, then the empty EXTERNAL response."""
@@ -404,16 +419,7 @@ async def test_sasl_external_presents_the_client_certificate_and_logs_in(tmp_pat
     server = await dialer.next_server()
     presented = server.writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
     assert CertificatePin.of(presented) == client_pin
-    await server.expect("CAP LS")
-    server.send("CAP * LS :sasl=EXTERNAL")
-    assert await server.expect("CAP REQ") == "CAP REQ :sasl"
-    server.send("CAP alice ACK :sasl")
-    await server.expect("AUTHENTICATE EXTERNAL")
-    server.send("AUTHENTICATE +")
-    assert await server.expect("AUTHENTICATE") == "AUTHENTICATE +"
-    server.send(":srv 900 alice alice!u@h certuser :You are now logged in", ":srv 903 alice :SASL ok")
-    await server.expect("CAP END")
-    server.send(":srv 001 alice :Welcome")
+    await log_in_by_external(server)
     async with asyncio.timeout(10):
         await task
     assert adapter.state is ConnectionState.CONNECTED

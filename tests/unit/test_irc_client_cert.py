@@ -30,7 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tests.unit.test_core_service import PASS
-from tests.unit.test_irc_adapter import LAX, ONION, PairDialer, server_context
+from tests.unit.test_irc_adapter import LAX, ONION, PairDialer, log_in_by_external, server_context
 from tests.unit.test_irc_channels import FakeIrcServer
 from tests.unit.test_irc_session import feed, sent
 from timb.common.secret import Secret
@@ -267,16 +267,7 @@ async def test_the_service_built_adapter_presents_the_stored_certificate_and_log
     presented = server.writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
     assert CertificatePin.of(presented) == CertificatePin.of(stored.public_bytes(serialization.Encoding.DER))
     assert _leftovers(private_tmp) == []  # gone once connected
-    await server.expect("CAP LS")
-    server.send("CAP * LS :sasl=EXTERNAL")
-    assert await server.expect("CAP REQ") == "CAP REQ :sasl"
-    server.send("CAP alice ACK :sasl")
-    await server.expect("AUTHENTICATE EXTERNAL")
-    server.send("AUTHENTICATE +")
-    assert await server.expect("AUTHENTICATE") == "AUTHENTICATE +"
-    server.send(":srv 900 alice alice!u@h alice :You are now logged in", ":srv 903 alice :SASL ok")
-    await server.expect("CAP END")
-    server.send(":srv 001 alice :Welcome")
+    await log_in_by_external(server, "alice")
     async with asyncio.timeout(10):
         await task
     assert adapter.state is ConnectionState.CONNECTED
